@@ -1,0 +1,3 @@
+//! mentorflow: optimal mentee-mentor matching for mentoring programmes.
+pub mod generate;
+pub mod solve;

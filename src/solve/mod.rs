@@ -1,0 +1,2 @@
+//! Solvers: turn eligible pairs with costs into a matching.
+pub mod mincost;

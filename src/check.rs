@@ -1,0 +1,165 @@
+//! An independent check of any matching against every hard rule and capacity.
+//!
+//! Written apart from [`crate::eligibility`] and the solver, from the model's rules
+//! directly, so that a bug in either cannot hide itself. The `check` command and
+//! every test that produces a matching run it.
+
+use std::collections::HashSet;
+use std::fmt;
+
+use crate::matching::Matching;
+use crate::model::text::email_key;
+use crate::model::Model;
+use crate::registration::{EmailPair, History, Programme};
+
+/// Which rule a pair or person breaks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Rule {
+    UnknownMentee,
+    UnknownMentor,
+    SamePerson,
+    MentorBelowLowestGrade,
+    OutsideGradeWindow,
+    SameOrganisation,
+    MatchedBefore,
+    PairRepeated,
+    MenteeOverCapacity,
+    MentorOverCapacity,
+}
+
+/// One broken rule.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Violation {
+    pub rule: Rule,
+    /// Line in the matches file, when checking a file.
+    pub line: Option<u64>,
+    pub detail: String,
+}
+
+impl fmt::Display for Violation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(line) = self.line {
+            write!(f, "line {line}: ")?;
+        }
+        write!(f, "{:?}: {}", self.rule, self.detail)
+    }
+}
+
+/// Check pairs named by email; returns every violation, none when the matching
+/// is valid.
+pub fn check_pairs(programme: &Programme, model: &Model, history: &History, pairs: &[EmailPair]) -> Vec<Violation> {
+    let mut violations = Vec::new();
+    let mut mentee_counts = vec![0u32; programme.mentees.len()];
+    let mut mentor_counts = vec![0u32; programme.mentors.len()];
+    let mut seen = HashSet::new();
+    for pair in pairs {
+        let mut broken = |rule: Rule, detail: String| {
+            violations.push(Violation {
+                rule,
+                line: Some(pair.line).filter(|&l| l > 0),
+                detail,
+            })
+        };
+        let who = format!("{} with {}", pair.mentee_email, pair.mentor_email);
+        let mentee = programme.mentee_by_email(&pair.mentee_email);
+        let mentor = programme.mentor_by_email(&pair.mentor_email);
+        if mentee.is_none() {
+            broken(
+                Rule::UnknownMentee,
+                format!("{} is not a registered mentee", pair.mentee_email),
+            );
+        }
+        if mentor.is_none() {
+            broken(
+                Rule::UnknownMentor,
+                format!("{} is not a registered mentor", pair.mentor_email),
+            );
+        }
+        let (Some(e), Some(m)) = (mentee, mentor) else {
+            continue;
+        };
+        let (mentee_person, mentor_person) = (&programme.mentees[e].person, &programme.mentors[m].person);
+        if !seen.insert((e, m)) {
+            broken(Rule::PairRepeated, format!("{who} appears more than once"));
+            continue;
+        }
+        mentee_counts[e] += 1;
+        mentor_counts[m] += 1;
+        if email_key(&pair.mentee_email) == email_key(&pair.mentor_email) {
+            broken(Rule::SamePerson, format!("{who}: a person cannot mentor themselves"));
+        }
+        if mentor_person.grade < model.lowest_mentor_grade {
+            broken(
+                Rule::MentorBelowLowestGrade,
+                format!(
+                    "{who}: the mentor is below {}",
+                    model.ladder.name(model.lowest_mentor_grade)
+                ),
+            );
+        }
+        let gap = mentor_person.grade.0 as i32 - mentee_person.grade.0 as i32;
+        if gap < model.gap.min as i32 || gap > model.gap.max as i32 {
+            broken(
+                Rule::OutsideGradeWindow,
+                format!(
+                    "{who}: the mentor is {gap} grade(s) above the mentee; the model allows {} to {}",
+                    model.gap.min, model.gap.max
+                ),
+            );
+        }
+        if !model.same_organisation_allowed && mentor_person.organisation == mentee_person.organisation {
+            broken(
+                Rule::SameOrganisation,
+                format!(
+                    "{who}: both are in {}",
+                    programme.organisation_name(mentor_person.organisation)
+                ),
+            );
+        }
+        if history.contains(&mentee_person.email_key, &mentor_person.email_key) {
+            broken(Rule::MatchedBefore, format!("{who}: matched in an earlier year"));
+        }
+    }
+    for (e, &count) in mentee_counts.iter().enumerate() {
+        let person = &programme.mentees[e].person;
+        if count > person.capacity {
+            violations.push(Violation {
+                rule: Rule::MenteeOverCapacity,
+                line: None,
+                detail: format!(
+                    "mentee {} has {count} matches; at most {}",
+                    person.email, person.capacity
+                ),
+            });
+        }
+    }
+    for (m, &count) in mentor_counts.iter().enumerate() {
+        let person = &programme.mentors[m].person;
+        if count > person.capacity {
+            violations.push(Violation {
+                rule: Rule::MentorOverCapacity,
+                line: None,
+                detail: format!(
+                    "mentor {} has {count} mentees; at most {}",
+                    person.email, person.capacity
+                ),
+            });
+        }
+    }
+    violations
+}
+
+/// Check a matching the library produced.
+pub fn check_matching(programme: &Programme, model: &Model, history: &History, matching: &Matching) -> Vec<Violation> {
+    let pairs: Vec<EmailPair> = matching
+        .pairs
+        .iter()
+        .map(|p| EmailPair {
+            line: 0,
+            mentee_email: programme.mentees[p.mentee as usize].person.email.clone(),
+            mentor_email: programme.mentors[p.mentor as usize].person.email.clone(),
+        })
+        .collect();
+    check_pairs(programme, model, history, &pairs)
+}

@@ -1,0 +1,66 @@
+//! `mentorflow match`: registrations in, the best matching and mailing lists out.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use clap::Args;
+
+use mentorflow::check::check_matching;
+use mentorflow::report::{output_files, Summary, Timing};
+use mentorflow::{eligibility, solve};
+
+use super::inputs::read_inputs;
+use super::output::write_all;
+use super::{Failure, ProgrammeArgs};
+
+#[derive(Args)]
+pub struct MatchArgs {
+    #[command(flatten)]
+    programme: ProgrammeArgs,
+    /// Folder to write the matches, mailing lists and summary into.
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    /// Replace the contents of a non-empty --out folder.
+    #[arg(long)]
+    force: bool,
+}
+
+pub fn run(args: MatchArgs) -> Result<(), Failure> {
+    let start = Instant::now();
+    let inputs = read_inputs(&args.programme)?;
+    let (model, programme, history) = (&inputs.model, &inputs.reading.programme, &inputs.history);
+    for warning in inputs.reading.warnings.warnings() {
+        eprintln!("{warning}");
+    }
+    let read = start.elapsed();
+
+    let pairs = eligibility::eligible_pairs(programme, model, history);
+    let eligible = start.elapsed();
+    let solution =
+        solve::solve(programme, model, &pairs).map_err(|e| Failure::Input(format!("{e}\nnothing was written")))?;
+    let solved = start.elapsed();
+
+    // The solver is trusted only as far as the independent check confirms.
+    let violations = check_matching(programme, model, history, &solution.matching);
+    if !violations.is_empty() {
+        let list: Vec<String> = violations.iter().map(ToString::to_string).collect();
+        return Err(Failure::System(format!(
+            "internal error: the matching breaks a rule, please report this:\n{}\nnothing was written",
+            list.join("\n")
+        )));
+    }
+
+    let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
+    let timing = Timing {
+        read_ms: ms(read),
+        eligibility_ms: ms(eligible - read),
+        solve_ms: ms(solved - eligible),
+        total_ms: ms(start.elapsed()),
+    };
+    let summary = Summary::new(programme, model, pairs.len(), &solution.matching, timing);
+    let files = output_files(programme, model, &solution.matching, &summary);
+    write_all(&args.out, &files, args.force).map_err(|e| Failure::System(format!("{e}\nnothing was written")))?;
+    println!("{summary}");
+    println!("wrote {} files to {}", files.len(), args.out.display());
+    Ok(())
+}

@@ -1,0 +1,75 @@
+//! Command-line parsing and dispatch. Each command lives in its own module; only
+//! this layer reads and writes files.
+
+mod check;
+mod generate;
+mod inputs;
+mod matching;
+mod output;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Match mentees with mentors for a mentoring programme, optimally.
+#[derive(Parser)]
+#[command(name = "mentorflow", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Match a programme: registrations in, the best matching and mailing lists out.
+    Match(matching::MatchArgs),
+    /// Re-verify a matching against every hard rule and capacity.
+    Check(check::CheckArgs),
+    /// Write realistic synthetic registrations, for trying the tool and benchmarks.
+    Generate(generate::GenerateArgs),
+}
+
+/// The registration files and model every command that reads a programme takes.
+#[derive(Args, Clone, Debug)]
+pub struct ProgrammeArgs {
+    /// Mentors' registrations (CSV, the earlier tool's format).
+    #[arg(long, value_name = "FILE")]
+    pub mentors: PathBuf,
+    /// Mentees' registrations (CSV, the earlier tool's format).
+    #[arg(long, value_name = "FILE")]
+    pub mentees: PathBuf,
+    /// Model file (JSON); the built-in Civil Service model when not given.
+    #[arg(long, value_name = "FILE")]
+    pub model: Option<PathBuf>,
+    /// Earlier pairs (CSV with mentee_email, mentor_email), none of which is made again.
+    #[arg(long, value_name = "FILE")]
+    pub history: Option<PathBuf>,
+}
+
+/// What a command reports on failure: bad input (exit 1) or a usage or system
+/// error (exit 2).
+pub enum Failure {
+    Input(String),
+    System(String),
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Match(args) => matching::run(args),
+        Command::Check(args) => check::run(args),
+        Command::Generate(args) => generate::run(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Input(message)) => {
+            eprintln!("{message}");
+            ExitCode::from(1)
+        }
+        Err(Failure::System(message)) => {
+            eprintln!("mentorflow: {message}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,58 @@
+//! A matching: the pairs chosen, and the counts every report reads.
+
+use crate::eligibility::Pair;
+use crate::model::Term;
+use crate::registration::Programme;
+
+/// The pairs made, sorted by mentee then mentor.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Matching {
+    pub pairs: Vec<Pair>,
+}
+
+impl Matching {
+    /// A matching of these pairs, in canonical order.
+    pub fn new(mut pairs: Vec<Pair>) -> Self {
+        pairs.sort_by_key(|p| (p.mentee, p.mentor));
+        Matching { pairs }
+    }
+
+    /// Matches of each mentee, by index.
+    pub fn mentee_counts(&self, programme: &Programme) -> Vec<u32> {
+        let mut counts = vec![0; programme.mentees.len()];
+        for pair in &self.pairs {
+            counts[pair.mentee as usize] += 1;
+        }
+        counts
+    }
+
+    /// Mentees of each mentor, by index.
+    pub fn mentor_counts(&self, programme: &Programme) -> Vec<u32> {
+        let mut counts = vec![0; programme.mentors.len()];
+        for pair in &self.pairs {
+            counts[pair.mentor as usize] += 1;
+        }
+        counts
+    }
+
+    pub fn total_score(&self) -> u64 {
+        self.pairs.iter().map(|p| p.score as u64).sum()
+    }
+
+    /// The matching's value for each term of an objective, in the objective's
+    /// order; matchings compare lexicographically on these.
+    pub fn objective_values(&self, programme: &Programme, objective: &[Term]) -> Vec<i64> {
+        let mentees = self.mentee_counts(programme);
+        let mentors = self.mentor_counts(programme);
+        let at_least = |counts: &[u32], k: u32| counts.iter().filter(|&&c| c >= k).count() as i64;
+        objective
+            .iter()
+            .map(|term| match term {
+                Term::MenteesWithAtLeast { matches } => at_least(&mentees, *matches),
+                Term::MentorsWithAtLeast { matches } => at_least(&mentors, *matches),
+                Term::TotalScore => self.total_score() as i64,
+                Term::Pairs => self.pairs.len() as i64,
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,478 @@
+//! The model: the rules, weights and objective an organiser chose, kept as a JSON
+//! file. [`ModelFile`] is the file's shape (serde); [`Model`] is the checked form
+//! the rest of the crate uses, with the grade ladder and aliases ready to look up.
+
+mod objective;
+pub mod text;
+
+pub use objective::{Term, MAX_WEIGHT};
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::{Deserialize, Serialize};
+
+use crate::problem::{Problem, Problems};
+use text::{grade_key, organisation_key};
+
+/// The default model, built into the binary.
+pub const CIVIL_SERVICE_JSON: &str = include_str!("../../models/civil-service.json");
+
+/// Largest capacity a person or model may give: far above any real programme,
+/// low enough that flow weights can never overflow.
+pub const MAX_CAPACITY: u32 = 50;
+
+/// A model file as written. Unknown keys are errors, so a typo is never ignored.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelFile {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    pub grades: GradesFile,
+    pub organisations: OrganisationsFile,
+    pub capacity: Capacity,
+    pub weights: WeightsFile,
+    pub objective: Vec<Term>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GradesFile {
+    /// Lowest grade first.
+    pub ladder: Vec<String>,
+    /// Other spellings, each naming a grade of the ladder.
+    #[serde(default)]
+    pub aliases: BTreeMap<String, String>,
+    /// The lowest grade allowed to mentor.
+    pub lowest_mentor_grade: String,
+    /// How many grades above the mentee a mentor may be.
+    pub gap: GradeGap,
+}
+
+/// The grade window: a mentor is `min` to `max` grades above the mentee.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GradeGap {
+    pub min: u8,
+    pub max: u8,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrganisationsFile {
+    /// Whether a mentor may be in the mentee's own organisation.
+    pub same_organisation_allowed: bool,
+    /// Other names, each naming the organisation it stands for.
+    #[serde(default)]
+    pub aliases: BTreeMap<String, String>,
+}
+
+/// Default number of matches per person; a registration may set its own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Capacity {
+    pub mentee: u32,
+    pub mentor: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WeightsFile {
+    /// Score for each grade gap, keyed by the gap ("1", "2"); gaps not named score 0.
+    pub grade_gap: BTreeMap<String, u32>,
+    /// Score when the mentor's profession is the one the mentee wants.
+    pub profession: u32,
+    /// Score when mentor and mentee share an identity and the mentee asked for it.
+    pub identity: u32,
+}
+
+/// A grade, as its place on the model's ladder (0 is the lowest).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Grade(pub u8);
+
+/// The grade ladder and every spelling of each grade.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Ladder {
+    names: Vec<String>,
+    lookup: HashMap<String, Grade>,
+}
+
+impl Ladder {
+    /// The grade a spelling names: the ladder's names and aliases, ignoring case
+    /// and spaces.
+    pub fn grade(&self, spelling: &str) -> Option<Grade> {
+        self.lookup.get(&grade_key(spelling)).copied()
+    }
+
+    /// The ladder's own name of a grade.
+    pub fn name(&self, grade: Grade) -> &str {
+        &self.names[grade.0 as usize]
+    }
+
+    pub fn len(&self) -> usize {
+        self.names.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.names.is_empty()
+    }
+
+    pub fn grades(&self) -> impl Iterator<Item = Grade> {
+        (0..self.names.len() as u8).map(Grade)
+    }
+
+    /// The known spelling nearest to `spelling`, to suggest as a fix.
+    pub fn nearest(&self, spelling: &str) -> Option<&str> {
+        let key = grade_key(spelling);
+        let mut best: Option<(usize, &str)> = None;
+        let mut spellings: Vec<(&String, &Grade)> = self.lookup.iter().collect();
+        spellings.sort();
+        for (known, grade) in spellings {
+            let distance = text::edit_distance(&key, known);
+            if best.is_none_or(|(d, _)| distance < d) {
+                best = Some((distance, self.name(*grade)));
+            }
+        }
+        best.filter(|(d, _)| *d <= key.len().max(2) / 2 + 1)
+            .map(|(_, name)| name)
+    }
+}
+
+/// A checked model, ready to use.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Model {
+    pub name: String,
+    pub description: String,
+    pub ladder: Ladder,
+    pub lowest_mentor_grade: Grade,
+    pub gap: GradeGap,
+    pub same_organisation_allowed: bool,
+    /// Organisation key of an alias -> key of the organisation it stands for.
+    pub organisation_aliases: HashMap<String, String>,
+    pub capacity: Capacity,
+    pub weights: Weights,
+    pub objective: Vec<Term>,
+    file: ModelFile,
+}
+
+/// The scoring weights, ready to use.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Weights {
+    /// Score by grade gap, indexed by the gap.
+    pub grade_gap: Vec<u32>,
+    pub profession: u32,
+    pub identity: u32,
+}
+
+impl Weights {
+    /// The score of a pair: the parts it earns, added.
+    pub fn score(&self, grade_gap: u8, profession_matched: bool, identity_matched: bool) -> u32 {
+        self.grade_gap_score(grade_gap)
+            + if profession_matched { self.profession } else { 0 }
+            + if identity_matched { self.identity } else { 0 }
+    }
+
+    pub fn grade_gap_score(&self, grade_gap: u8) -> u32 {
+        self.grade_gap.get(grade_gap as usize).copied().unwrap_or(0)
+    }
+
+    /// The highest score any pair can reach.
+    pub fn max_score(&self) -> u32 {
+        self.grade_gap.iter().copied().max().unwrap_or(0) + self.profession + self.identity
+    }
+}
+
+impl Model {
+    /// The built-in Civil Service model.
+    pub fn civil_service() -> Model {
+        Model::from_json("models/civil-service.json", CIVIL_SERVICE_JSON).expect("the built-in model is valid")
+    }
+
+    /// Read and check a model file's text; `file` names it in messages.
+    pub fn from_json(file: &str, text: &str) -> Result<Model, Problems> {
+        let parsed: ModelFile = serde_json::from_str(text).map_err(|e| {
+            let mut problem = Problem::error("M001", file, format!("the model is not valid: {e}"))
+                .fix("correct the model file: see the model file reference in the README for every key");
+            if e.line() > 0 {
+                problem = problem.at_line(e.line() as u64);
+            }
+            Problems(vec![problem])
+        })?;
+        Model::from_file(file, parsed)
+    }
+
+    /// Check a parsed model file; every impossible value is reported by its key.
+    pub fn from_file(file: &str, parsed: ModelFile) -> Result<Model, Problems> {
+        let mut problems = Problems::default();
+        let mut bad = |key: &str, value: String, message: &str, fix: &str| {
+            problems.push(
+                Problem::error("M002", file, format!("`{key}`: {message}"))
+                    .with_value(&value)
+                    .fix(fix),
+            );
+        };
+
+        let grades = &parsed.grades;
+        if grades.ladder.is_empty() {
+            bad(
+                "grades.ladder",
+                "[]".into(),
+                "the ladder is empty",
+                "list the grades, lowest first",
+            );
+        }
+        if grades.ladder.len() > u8::MAX as usize {
+            bad(
+                "grades.ladder",
+                grades.ladder.len().to_string(),
+                "too many grades",
+                "list at most 255 grades",
+            );
+        }
+        let mut lookup = HashMap::new();
+        for (i, name) in grades.ladder.iter().enumerate().take(u8::MAX as usize) {
+            let key = grade_key(name);
+            if key.is_empty() {
+                bad(
+                    "grades.ladder",
+                    name.clone(),
+                    "a grade has no name",
+                    "give every grade a name",
+                );
+            } else if lookup.insert(key, Grade(i as u8)).is_some() {
+                bad(
+                    "grades.ladder",
+                    name.clone(),
+                    "this grade is listed twice (ignoring case and spaces)",
+                    "list each grade once",
+                );
+            }
+        }
+        let mut alias_lookup = Vec::new();
+        for (alias, target) in &grades.aliases {
+            match lookup.get(&grade_key(target)) {
+                Some(grade) => alias_lookup.push((grade_key(alias), *grade)),
+                None => bad(
+                    &format!("grades.aliases.{alias}"),
+                    target.clone(),
+                    "the alias names a grade that is not on the ladder",
+                    "name a grade exactly as the ladder lists it",
+                ),
+            }
+        }
+        for (key, grade) in alias_lookup {
+            if let Some(existing) = lookup.get(&key) {
+                if *existing != grade {
+                    bad(
+                        "grades.aliases",
+                        key.clone(),
+                        "this alias is also the name of another grade",
+                        "remove the alias",
+                    );
+                }
+            } else {
+                lookup.insert(key, grade);
+            }
+        }
+        let lowest_mentor_grade = lookup.get(&grade_key(&grades.lowest_mentor_grade)).copied();
+        if lowest_mentor_grade.is_none() {
+            bad(
+                "grades.lowest_mentor_grade",
+                grades.lowest_mentor_grade.clone(),
+                "not a grade on the ladder",
+                "name a grade of the ladder",
+            );
+        }
+        let gap = grades.gap;
+        if gap.min > gap.max {
+            bad(
+                "grades.gap",
+                format!("min {} > max {}", gap.min, gap.max),
+                "the smallest gap is larger than the largest",
+                "make min at most max",
+            );
+        }
+        if !grades.ladder.is_empty() && gap.min as usize >= grades.ladder.len() {
+            bad(
+                "grades.gap.min",
+                gap.min.to_string(),
+                "no two grades of the ladder are that far apart",
+                "use a gap smaller than the number of grades",
+            );
+        }
+
+        let mut organisation_aliases = HashMap::new();
+        for (alias, target) in &parsed.organisations.aliases {
+            let (alias_key, target_key) = (organisation_key(alias), organisation_key(target));
+            if alias_key.is_empty() || target_key.is_empty() {
+                bad(
+                    "organisations.aliases",
+                    format!("{alias} -> {target}"),
+                    "an alias or organisation is empty",
+                    "name both",
+                );
+            } else if alias_key != target_key {
+                organisation_aliases.insert(alias_key, target_key);
+            }
+        }
+        // An alias must name an organisation, not another alias, so lookups take one step.
+        for (alias, target) in &parsed.organisations.aliases {
+            if organisation_aliases.contains_key(&organisation_key(target)) {
+                bad(
+                    &format!("organisations.aliases.{alias}"),
+                    target.clone(),
+                    "the alias names another alias",
+                    "name the organisation itself",
+                );
+            }
+        }
+
+        for (role, value) in [("mentee", parsed.capacity.mentee), ("mentor", parsed.capacity.mentor)] {
+            if value > MAX_CAPACITY {
+                bad(
+                    &format!("capacity.{role}"),
+                    value.to_string(),
+                    &format!("more than {MAX_CAPACITY} matches per person"),
+                    &format!("use a whole number from 0 to {MAX_CAPACITY}"),
+                );
+            }
+        }
+
+        let mut grade_gap = vec![0u32; gap.max as usize + 1];
+        for (key, &score) in &parsed.weights.grade_gap {
+            match key.trim().parse::<u8>() {
+                Ok(g) if g >= gap.min && g <= gap.max => grade_gap[g as usize] = score,
+                _ => bad(
+                    &format!("weights.grade_gap.{key}"),
+                    key.clone(),
+                    "not a grade gap inside the grade window",
+                    &format!("use gaps from {} to {}", gap.min, gap.max),
+                ),
+            }
+        }
+        let weights = Weights {
+            grade_gap,
+            profession: parsed.weights.profession,
+            identity: parsed.weights.identity,
+        };
+        for (key, value) in [
+            ("weights.profession", weights.profession),
+            ("weights.identity", weights.identity),
+        ]
+        .into_iter()
+        .chain(weights.grade_gap.iter().map(|&w| ("weights.grade_gap", w)))
+        {
+            if value > MAX_WEIGHT {
+                bad(
+                    key,
+                    value.to_string(),
+                    "weight too large",
+                    &format!("use weights from 0 to {}", MAX_WEIGHT),
+                );
+            }
+        }
+        if parsed.objective.is_empty() {
+            bad(
+                "objective",
+                "[]".into(),
+                "the objective is empty",
+                "list at least one term, highest priority first",
+            );
+        }
+        for (i, term) in parsed.objective.iter().enumerate() {
+            if let Err(message) = term.check() {
+                bad(
+                    &format!("objective[{i}]"),
+                    format!("{term:?}"),
+                    &message,
+                    "see the objective terms in the README",
+                );
+            }
+        }
+
+        if problems.has_errors() {
+            return Err(problems);
+        }
+        Ok(Model {
+            name: parsed.name.clone(),
+            description: parsed.description.clone(),
+            ladder: Ladder {
+                names: grades.ladder.clone(),
+                lookup,
+            },
+            lowest_mentor_grade: lowest_mentor_grade.expect("checked above"),
+            gap,
+            same_organisation_allowed: parsed.organisations.same_organisation_allowed,
+            organisation_aliases,
+            capacity: parsed.capacity,
+            weights,
+            objective: parsed.objective.clone(),
+            file: parsed,
+        })
+    }
+
+    /// The model as a file, for saving a changed copy.
+    pub fn to_file(&self) -> &ModelFile {
+        &self.file
+    }
+
+    /// The key an organisation name is compared by: normalised, then through the
+    /// model's aliases.
+    pub fn organisation_key(&self, name: &str) -> String {
+        let key = organisation_key(name);
+        match self.organisation_aliases.get(&key) {
+            Some(target) => target.clone(),
+            None => key,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn built_in_model_reads() {
+        let model = Model::civil_service();
+        assert_eq!(model.ladder.len(), 11);
+        assert_eq!(model.ladder.grade("grade7"), model.ladder.grade("G7"));
+        assert_eq!(model.ladder.grade("  scs pb1 "), model.ladder.grade("SCS1"));
+        assert_eq!(model.ladder.grade("Deputy Director"), Some(Grade(7)));
+        assert_eq!(model.lowest_mentor_grade, Grade(1));
+        assert_eq!(model.weights.score(2, true, true), 28);
+        assert_eq!(model.weights.score(1, false, false), 9);
+        assert_eq!(
+            model.organisation_key("  HMRC "),
+            model.organisation_key("HM Revenue & Customs")
+        );
+    }
+
+    #[test]
+    fn unknown_key_is_named() {
+        let text = CIVIL_SERVICE_JSON.replacen("\"capacity\"", "\"capacityy\"", 1);
+        let err = Model::from_json("m.json", &text).unwrap_err();
+        let message = err.to_string();
+        assert!(message.contains("capacityy"), "{message}");
+        assert!(message.contains("line"), "{message}");
+    }
+
+    #[test]
+    fn impossible_values_are_named() {
+        let mut file: ModelFile = serde_json::from_str(CIVIL_SERVICE_JSON).unwrap();
+        file.grades.gap = GradeGap { min: 3, max: 2 };
+        file.grades.lowest_mentor_grade = "Grade 99".into();
+        file.capacity.mentor = 1000;
+        let err = Model::from_file("m.json", file).unwrap_err();
+        let message = err.to_string();
+        for key in ["grades.gap", "grades.lowest_mentor_grade", "capacity.mentor"] {
+            assert!(message.contains(key), "{key} missing from {message}");
+        }
+    }
+
+    #[test]
+    fn nearest_grade_is_suggested() {
+        let model = Model::civil_service();
+        assert_eq!(model.ladder.nearest("Grdae 7"), Some("Grade 7"));
+        assert_eq!(model.ladder.nearest("HE0"), Some("HEO"));
+    }
+}

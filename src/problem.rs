@@ -1,0 +1,171 @@
+//! Problems found in input files: each one names the file, line and column, the
+//! value, and how to fix it, so a bad spreadsheet is fixed in one pass.
+
+use std::fmt;
+
+/// Whether a problem stops the run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// The input cannot be used as it is; nothing is written.
+    Error,
+    /// The input can be used, but an organiser should look.
+    Warning,
+}
+
+/// One problem in one place of one input file.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Problem {
+    /// Stable code, listed in the README's table of error codes.
+    pub code: &'static str,
+    pub severity: Severity,
+    /// The file as the user named it.
+    pub file: String,
+    /// 1-based line in the file, where there is one.
+    pub line: Option<u64>,
+    /// The column: its 1-based number and heading, where there is one.
+    pub column: Option<Column>,
+    /// The offending value, as read.
+    pub value: Option<String>,
+    /// What is wrong.
+    pub message: String,
+    /// What to do about it.
+    pub fix: String,
+}
+
+/// A column of a CSV file, by number and heading.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Column {
+    pub number: usize,
+    pub heading: String,
+}
+
+impl Problem {
+    /// A new error in `file`; add the place and value with the builder methods.
+    pub fn error(code: &'static str, file: &str, message: impl Into<String>) -> Self {
+        Problem {
+            code,
+            severity: Severity::Error,
+            file: file.to_string(),
+            line: None,
+            column: None,
+            value: None,
+            message: message.into(),
+            fix: String::new(),
+        }
+    }
+
+    /// A new warning in `file`.
+    pub fn warning(code: &'static str, file: &str, message: impl Into<String>) -> Self {
+        Problem {
+            severity: Severity::Warning,
+            ..Problem::error(code, file, message)
+        }
+    }
+
+    pub fn at_line(mut self, line: u64) -> Self {
+        self.line = Some(line);
+        self
+    }
+
+    pub fn in_column(mut self, number: usize, heading: &str) -> Self {
+        self.column = Some(Column {
+            number,
+            heading: heading.to_string(),
+        });
+        self
+    }
+
+    pub fn with_value(mut self, value: &str) -> Self {
+        self.value = Some(value.to_string());
+        self
+    }
+
+    pub fn fix(mut self, fix: impl Into<String>) -> Self {
+        self.fix = fix.into();
+        self
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let kind = match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        write!(f, "{kind}[{}] {}", self.code, self.file)?;
+        if let Some(line) = self.line {
+            write!(f, ", line {line}")?;
+        }
+        if let Some(column) = &self.column {
+            write!(f, ", column {} ({})", column.number, column.heading)?;
+        }
+        write!(f, ": {}", self.message)?;
+        if let Some(value) = &self.value {
+            write!(f, " (value: {value:?})")?;
+        }
+        if !self.fix.is_empty() {
+            write!(f, ". Fix: {}", self.fix)?;
+        }
+        Ok(())
+    }
+}
+
+/// Every problem found in one pass over the inputs. Returned as an error when at
+/// least one of them is an error.
+#[derive(Clone, Debug, Default, PartialEq, Eq, thiserror::Error)]
+pub struct Problems(pub Vec<Problem>);
+
+impl Problems {
+    pub fn push(&mut self, problem: Problem) {
+        self.0.push(problem);
+    }
+
+    pub fn extend(&mut self, other: Problems) {
+        self.0.extend(other.0);
+    }
+
+    pub fn has_errors(&self) -> bool {
+        self.0.iter().any(Problem::is_error)
+    }
+
+    pub fn errors(&self) -> impl Iterator<Item = &Problem> {
+        self.0.iter().filter(|p| p.is_error())
+    }
+
+    pub fn warnings(&self) -> impl Iterator<Item = &Problem> {
+        self.0.iter().filter(|p| !p.is_error())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// `Err(self)` if any problem is an error, else the warnings.
+    pub fn into_result(self) -> Result<Problems, Problems> {
+        if self.has_errors() {
+            Err(self)
+        } else {
+            Ok(self)
+        }
+    }
+}
+
+impl fmt::Display for Problems {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let errors = self.errors().count();
+        let warnings = self.len() - errors;
+        for problem in &self.0 {
+            writeln!(f, "{problem}")?;
+        }
+        write!(f, "{errors} error(s), {warnings} warning(s)")
+    }
+}

@@ -1,0 +1,108 @@
+//! Earlier years' pairs, none of which may be made again.
+
+use std::collections::HashSet;
+
+use crate::model::text::email_key;
+use crate::problem::{Problem, Problems};
+
+use super::table::{ColumnSpec, Table};
+use super::Source;
+
+/// Pairs made before, as (mentee email key, mentor email key).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct History {
+    pairs: HashSet<(String, String)>,
+}
+
+impl History {
+    /// Whether this mentee and mentor were matched before.
+    pub fn contains(&self, mentee_email_key: &str, mentor_email_key: &str) -> bool {
+        !self.pairs.is_empty()
+            && self
+                .pairs
+                .contains(&(mentee_email_key.to_string(), mentor_email_key.to_string()))
+    }
+
+    /// Record a pair made before.
+    pub fn insert(&mut self, mentee_email: &str, mentor_email: &str) {
+        self.pairs.insert((email_key(mentee_email), email_key(mentor_email)));
+    }
+
+    /// Every pair, as (mentee email key, mentor email key), in no fixed order.
+    pub fn pairs(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.pairs.iter().map(|(a, b)| (a.as_str(), b.as_str()))
+    }
+
+    pub fn len(&self) -> usize {
+        self.pairs.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.pairs.is_empty()
+    }
+}
+
+const COLUMNS: [ColumnSpec; 2] = [
+    ColumnSpec {
+        heading: "mentee_email",
+        keys: &["menteeemail", "menteeemailaddress"],
+        required: true,
+    },
+    ColumnSpec {
+        heading: "mentor_email",
+        keys: &["mentoremail", "mentoremailaddress"],
+        required: true,
+    },
+];
+
+/// One pair named by emails, with the line it is on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EmailPair {
+    pub line: u64,
+    pub mentee_email: String,
+    pub mentor_email: String,
+}
+
+/// Read a file of pairs with columns `mentee_email` and `mentor_email` (a
+/// `matches.csv` has them); other columns are ignored.
+pub fn read_pairs(source: Source) -> Result<Vec<EmailPair>, Problems> {
+    let table = Table::read(source)?;
+    let mut problems = Problems::default();
+    let columns = table.columns(&COLUMNS, &mut problems);
+    let mut pairs = Vec::with_capacity(table.rows.len());
+    if let [Some(mentee), Some(mentor)] = columns[..] {
+        for row in &table.rows {
+            let (mentee_email, mentor_email) = (row.get(Some(mentee)), row.get(Some(mentor)));
+            for (value, column, heading) in [
+                (mentee_email, mentee, "mentee_email"),
+                (mentor_email, mentor, "mentor_email"),
+            ] {
+                if !value.contains('@') {
+                    problems.push(
+                        Problem::error("H001", table.file, "not an email address")
+                            .at_line(row.line)
+                            .in_column(column + 1, heading)
+                            .with_value(value)
+                            .fix("write the mentee's and the mentor's email address"),
+                    );
+                }
+            }
+            pairs.push(EmailPair {
+                line: row.line,
+                mentee_email: mentee_email.to_string(),
+                mentor_email: mentor_email.to_string(),
+            });
+        }
+    }
+    problems.into_result()?;
+    Ok(pairs)
+}
+
+/// Read a history file: earlier pairs, as [`read_pairs`] reads them.
+pub fn read_history(source: Source) -> Result<History, Problems> {
+    let mut history = History::default();
+    for pair in read_pairs(source)? {
+        history.insert(&pair.mentee_email, &pair.mentor_email);
+    }
+    Ok(history)
+}

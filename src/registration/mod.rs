@@ -1,0 +1,116 @@
+//! Registrations: the people who signed up, read and checked into a [`Programme`].
+//!
+//! The library never opens files: callers hand over each file's bytes with the
+//! name to use in messages (a [`Source`]).
+
+mod history;
+mod read;
+mod table;
+
+pub use history::{read_history, read_pairs, EmailPair, History};
+pub use read::{read_programme, Reading, MAX_FIELD_CHARS, MAX_FILE_BYTES, MAX_ROWS};
+
+use crate::model::Grade;
+
+/// One input file: its name, for messages, and its bytes.
+#[derive(Clone, Copy, Debug)]
+pub struct Source<'a> {
+    pub name: &'a str,
+    pub bytes: &'a [u8],
+}
+
+/// Index of an organisation in [`Programme::organisations`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+pub struct OrganisationId(pub u32);
+
+/// What mentors and mentees both register.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Person {
+    /// As registered, trimmed.
+    pub email: String,
+    /// What emails are compared by: trimmed and lower-case.
+    pub email_key: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub job_title: String,
+    pub grade: Grade,
+    pub organisation: OrganisationId,
+    /// A mentor's profession; for a mentee, the profession they want to be matched on.
+    pub profession: String,
+    /// What professions are compared by.
+    pub profession_key: String,
+    pub biography: String,
+    /// Most matches this person takes.
+    pub capacity: u32,
+    /// Line of the registration in its file, for messages.
+    pub line: u64,
+}
+
+impl Person {
+    /// First and last name, for mailing lists.
+    pub fn full_name(&self) -> String {
+        match (self.first_name.is_empty(), self.last_name.is_empty()) {
+            (false, false) => format!("{} {}", self.first_name, self.last_name),
+            (false, true) => self.first_name.clone(),
+            _ => self.last_name.clone(),
+        }
+    }
+}
+
+/// Someone who wants mentors.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Mentee {
+    pub person: Person,
+    /// Whether they asked to share an identity with their mentors.
+    pub wants_identity_match: bool,
+    /// The identities they want to share, as keys. Special-category data: used
+    /// for matching only, never written to any output.
+    pub identities: Vec<String>,
+}
+
+impl Mentee {
+    /// Asked for a shared identity and said which.
+    pub fn asks_for_identity(&self) -> bool {
+        self.wants_identity_match && !self.identities.is_empty()
+    }
+}
+
+/// Someone who offers to mentor.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Mentor {
+    pub person: Person,
+    /// Their identities, as keys. Special-category data: used for matching only.
+    pub characteristics: Vec<String>,
+}
+
+/// A validated programme: every mentee and mentor, sorted by email so that the
+/// order of rows in the files never changes a result.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Programme {
+    pub mentees: Vec<Mentee>,
+    pub mentors: Vec<Mentor>,
+    /// Display name of each organisation, by [`OrganisationId`].
+    pub organisations: Vec<String>,
+}
+
+impl Programme {
+    pub fn organisation_name(&self, id: OrganisationId) -> &str {
+        &self.organisations[id.0 as usize]
+    }
+
+    /// The mentee with this email, if registered.
+    pub fn mentee_by_email(&self, email: &str) -> Option<usize> {
+        let key = crate::model::text::email_key(email);
+        self.mentees
+            .binary_search_by(|m| m.person.email_key.as_str().cmp(&key))
+            .ok()
+    }
+
+    /// The mentor with this email, if registered.
+    pub fn mentor_by_email(&self, email: &str) -> Option<usize> {
+        let key = crate::model::text::email_key(email);
+        self.mentors
+            .binary_search_by(|m| m.person.email_key.as_str().cmp(&key))
+            .ok()
+    }
+}

@@ -1,0 +1,476 @@
+//! Reading the two registration files (the earlier tool's format, unchanged) into
+//! a checked [`Programme`].
+
+use std::collections::{BTreeMap, HashMap};
+
+use crate::model::text::{email_key, list_keys, organisation_key, profession_key, words_key};
+use crate::model::{Model, MAX_CAPACITY};
+use crate::problem::{Problem, Problems};
+
+use super::table::{ColumnSpec, Row, Table};
+use super::{Mentee, Mentor, OrganisationId, Person, Programme, Source};
+
+pub use super::table::{MAX_FIELD_CHARS, MAX_FILE_BYTES, MAX_ROWS};
+
+/// A programme read from its files, with the warnings an organiser should see.
+#[derive(Debug)]
+pub struct Reading {
+    pub programme: Programme,
+    pub warnings: Problems,
+}
+
+// Column order in these lists is the order of `Col` below.
+const PERSON_COLUMNS: [ColumnSpec; 9] = [
+    ColumnSpec {
+        heading: "first name",
+        keys: &["firstname", "forename", "givenname"],
+        required: true,
+    },
+    ColumnSpec {
+        heading: "last name",
+        keys: &["lastname", "surname", "familyname"],
+        required: false,
+    },
+    ColumnSpec {
+        heading: "email address",
+        keys: &["emailaddress", "email"],
+        required: true,
+    },
+    ColumnSpec {
+        heading: "job title",
+        keys: &["jobtitle", "role"],
+        required: false,
+    },
+    ColumnSpec {
+        heading: "grade",
+        keys: &["grade"],
+        required: true,
+    },
+    ColumnSpec {
+        heading: "organisation",
+        keys: &["organisation", "organization", "department"],
+        required: true,
+    },
+    ColumnSpec {
+        heading: "profession",
+        keys: &["profession"],
+        required: false,
+    },
+    ColumnSpec {
+        heading: "biography",
+        keys: &["biography", "bio"],
+        required: false,
+    },
+    ColumnSpec {
+        heading: "max matches",
+        keys: &["maxmatches", "capacity", "maxmentees", "maxmentors", "matches"],
+        required: false,
+    },
+];
+const MENTOR_COLUMNS: [ColumnSpec; 1] = [ColumnSpec {
+    heading: "characteristics",
+    keys: &["characteristics", "identity", "identities"],
+    required: false,
+}];
+const MENTEE_COLUMNS: [ColumnSpec; 2] = [
+    ColumnSpec {
+        heading: "match with similar identity",
+        keys: &["matchwithsimilaridentity"],
+        required: false,
+    },
+    ColumnSpec {
+        heading: "identity to match",
+        keys: &["identitytomatch"],
+        required: false,
+    },
+];
+
+enum Col {
+    FirstName,
+    LastName,
+    Email,
+    JobTitle,
+    Grade,
+    Organisation,
+    Profession,
+    Biography,
+    Capacity,
+}
+
+/// Read and check both registration files under `model`. Every problem in both
+/// files is reported together; on any error no programme is returned.
+pub fn read_programme(mentors: Source, mentees: Source, model: &Model) -> Result<Reading, Problems> {
+    let mut problems = Problems::default();
+    let mentor_table = Table::read(mentors);
+    let mentee_table = Table::read(mentees);
+    let (mentor_table, mentee_table) = match (mentor_table, mentee_table) {
+        (Ok(a), Ok(b)) => (a, b),
+        (a, b) => {
+            for result in [a.err(), b.err()].into_iter().flatten() {
+                problems.extend(result);
+            }
+            return Err(problems);
+        }
+    };
+
+    let mut organisations = Organisations::default();
+    let mentor_rows = read_people(&mentor_table, model, Role::Mentor, &mut organisations, &mut problems);
+    let mentee_rows = read_people(&mentee_table, model, Role::Mentee, &mut organisations, &mut problems);
+
+    let mentor_extra = mentor_table.columns(&MENTOR_COLUMNS, &mut problems);
+    let mentee_extra = mentee_table.columns(&MENTEE_COLUMNS, &mut problems);
+
+    let mentors: Vec<Mentor> = mentor_rows
+        .into_iter()
+        .map(|(person, row)| Mentor {
+            person,
+            characteristics: list_keys(row.get(mentor_extra[0])),
+        })
+        .collect();
+    let mut mentees = Vec::with_capacity(mentee_rows.len());
+    for (person, row) in mentee_rows {
+        let wants = row.get(mentee_extra[0]);
+        let wants_identity_match = match yes_no(wants) {
+            Some(answer) => answer,
+            None => {
+                problems.push(
+                    Problem::error("R009", mentee_table.file, "expected yes or no")
+                        .at_line(row.line)
+                        .in_column(mentee_extra[0].unwrap_or(0) + 1, "match with similar identity")
+                        .with_value(wants)
+                        .fix("write yes or no"),
+                );
+                false
+            }
+        };
+        mentees.push(Mentee {
+            person,
+            wants_identity_match,
+            identities: list_keys(row.get(mentee_extra[1])),
+        });
+    }
+
+    check_people_in_both(
+        &mentors,
+        &mentees,
+        mentor_table.file,
+        mentee_table.file,
+        model,
+        &mut problems,
+    );
+    let problems = problems.into_result()?;
+
+    let mut programme = Programme {
+        mentees,
+        mentors,
+        organisations: organisations.names(),
+    };
+    programme
+        .mentees
+        .sort_by(|a, b| a.person.email_key.cmp(&b.person.email_key));
+    programme
+        .mentors
+        .sort_by(|a, b| a.person.email_key.cmp(&b.person.email_key));
+    Ok(Reading {
+        programme,
+        warnings: problems,
+    })
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Role {
+    Mentor,
+    Mentee,
+}
+
+/// The columns every person has, checked row by row.
+fn read_people<'t>(
+    table: &'t Table,
+    model: &Model,
+    role: Role,
+    organisations: &mut Organisations,
+    problems: &mut Problems,
+) -> Vec<(Person, &'t Row)> {
+    let columns = table.columns(&PERSON_COLUMNS, problems);
+    if columns
+        .iter()
+        .zip(&PERSON_COLUMNS)
+        .any(|(c, spec)| spec.required && c.is_none())
+    {
+        return Vec::new();
+    }
+    let file = table.file;
+    let at = |row: &Row, col: Col| {
+        let index = col as usize;
+        (
+            row.line,
+            columns[index].map_or(0, |c| c + 1),
+            PERSON_COLUMNS[index].heading,
+        )
+    };
+    let default_capacity = match role {
+        Role::Mentor => model.capacity.mentor,
+        Role::Mentee => model.capacity.mentee,
+    };
+    let mut seen: HashMap<String, u64> = HashMap::new();
+    let mut people = Vec::with_capacity(table.rows.len());
+    for row in &table.rows {
+        let mut ok = true;
+        let mut report = |col: Col, value: &str, message: &str, fix: String, code: &'static str| {
+            let (line, number, heading) = at(row, col);
+            problems.push(
+                Problem::error(code, file, message)
+                    .at_line(line)
+                    .in_column(number, heading)
+                    .with_value(value)
+                    .fix(fix),
+            );
+        };
+
+        let email = row.get(columns[Col::Email as usize]);
+        let key = email_key(email);
+        if !is_email(&key) {
+            report(
+                Col::Email,
+                email,
+                "not an email address",
+                "write the person's email address, like name@example.gov.uk".into(),
+                "R003",
+            );
+            ok = false;
+        } else if let Some(first) = seen.insert(key.clone(), row.line) {
+            report(
+                Col::Email,
+                email,
+                &format!("this email is already registered on line {first}"),
+                "keep one registration per person in this file".into(),
+                "R004",
+            );
+            ok = false;
+        }
+
+        let grade_text = row.get(columns[Col::Grade as usize]);
+        let grade = model.ladder.grade(grade_text);
+        match grade {
+            None => {
+                let fix = match model.ladder.nearest(grade_text) {
+                    Some(near) => format!("did you mean \"{near}\"? Use a grade of the model's ladder, or add an alias for it to the model"),
+                    None => "use a grade of the model's ladder, or add an alias for it to the model".into(),
+                };
+                report(Col::Grade, grade_text, "not a grade of the model's ladder", fix, "R005");
+                ok = false;
+            }
+            Some(g) if role == Role::Mentor && g < model.lowest_mentor_grade => {
+                report(
+                    Col::Grade,
+                    grade_text,
+                    &format!(
+                        "below {}, the lowest grade that may mentor",
+                        model.ladder.name(model.lowest_mentor_grade)
+                    ),
+                    "register this person as a mentee only, or correct the grade".into(),
+                    "R006",
+                );
+                ok = false;
+            }
+            Some(_) => {}
+        }
+
+        let organisation_text = row.get(columns[Col::Organisation as usize]);
+        if organisation_key(organisation_text).is_empty() {
+            report(
+                Col::Organisation,
+                organisation_text,
+                "the organisation is empty",
+                "write the person's organisation".into(),
+                "R007",
+            );
+            ok = false;
+        }
+
+        let capacity_text = row.get(columns[Col::Capacity as usize]);
+        let capacity = if capacity_text.is_empty() {
+            default_capacity
+        } else {
+            match capacity_text.parse::<u32>() {
+                Ok(c) if c <= MAX_CAPACITY => c,
+                _ => {
+                    report(
+                        Col::Capacity,
+                        capacity_text,
+                        "not a whole number of matches",
+                        format!("write a whole number from 0 to {MAX_CAPACITY}, or leave it empty for the model's default ({default_capacity})"),
+                        "R013",
+                    );
+                    ok = false;
+                    0
+                }
+            }
+        };
+
+        if !ok {
+            continue;
+        }
+        let profession = row.get(columns[Col::Profession as usize]).to_string();
+        people.push((
+            Person {
+                email: email.to_string(),
+                email_key: key,
+                first_name: row.get(columns[Col::FirstName as usize]).to_string(),
+                last_name: row.get(columns[Col::LastName as usize]).to_string(),
+                job_title: row.get(columns[Col::JobTitle as usize]).to_string(),
+                grade: grade.expect("checked above"),
+                organisation: organisations.intern(model, organisation_text),
+                profession_key: profession_key(&profession),
+                profession,
+                biography: row.get(columns[Col::Biography as usize]).to_string(),
+                capacity,
+                line: row.line,
+            },
+            row,
+        ));
+    }
+    people
+}
+
+/// Someone in both files is one person: their grade and organisation must agree.
+fn check_people_in_both(
+    mentors: &[Mentor],
+    mentees: &[Mentee],
+    mentor_file: &str,
+    mentee_file: &str,
+    model: &Model,
+    problems: &mut Problems,
+) {
+    let by_email: HashMap<&str, &Person> = mentors
+        .iter()
+        .map(|m| (m.person.email_key.as_str(), &m.person))
+        .collect();
+    for mentee in mentees {
+        let Some(mentor) = by_email.get(mentee.person.email_key.as_str()) else {
+            continue;
+        };
+        let differs = if mentor.grade != mentee.person.grade {
+            Some((
+                "grade",
+                model.ladder.name(mentor.grade).to_string(),
+                model.ladder.name(mentee.person.grade).to_string(),
+            ))
+        } else if mentor.organisation != mentee.person.organisation {
+            Some(("organisation", String::new(), String::new()))
+        } else {
+            None
+        };
+        if let Some((what, as_mentor, as_mentee)) = differs {
+            let detail = if as_mentor.is_empty() {
+                String::new()
+            } else {
+                format!(" ({as_mentor} in {mentor_file}, {as_mentee} here)")
+            };
+            problems.push(
+                Problem::error(
+                    "R014",
+                    mentee_file,
+                    format!(
+                        "this person is also a mentor (line {} of {mentor_file}) with a different {what}{detail}",
+                        mentor.line
+                    ),
+                )
+                .at_line(mentee.person.line)
+                .with_value(&mentee.person.email)
+                .fix(format!("make the {what} the same in both files")),
+            );
+        }
+    }
+}
+
+/// Organisation keys interned to ids, with the spellings seen for each.
+#[derive(Default)]
+struct Organisations {
+    ids: HashMap<String, OrganisationId>,
+    spellings: Vec<BTreeMap<String, usize>>,
+}
+
+impl Organisations {
+    fn intern(&mut self, model: &Model, name: &str) -> OrganisationId {
+        let key = model.organisation_key(name);
+        let next = OrganisationId(self.spellings.len() as u32);
+        let id = *self.ids.entry(key).or_insert(next);
+        if id == next {
+            self.spellings.push(BTreeMap::new());
+        }
+        *self.spellings[id.0 as usize]
+            .entry(words_key_preserving_case(name))
+            .or_default() += 1;
+        id
+    }
+
+    /// Each organisation's most common spelling (ties: the first in sorted order),
+    /// so the name shown does not depend on row order.
+    fn names(&self) -> Vec<String> {
+        self.spellings
+            .iter()
+            .map(|spellings| {
+                let mut best: Option<(&String, usize)> = None;
+                for (spelling, &count) in spellings {
+                    if best.is_none_or(|(_, c)| count > c) {
+                        best = Some((spelling, count));
+                    }
+                }
+                best.map(|(s, _)| s.clone()).unwrap_or_default()
+            })
+            .collect()
+    }
+}
+
+/// Trimmed, with runs of spaces collapsed, case kept: how a name is shown.
+fn words_key_preserving_case(name: &str) -> String {
+    name.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// A yes/no answer as forms write it; `None` when it is neither.
+fn yes_no(text: &str) -> Option<bool> {
+    let key = words_key(text);
+    if key.is_empty() || key.starts_with('n') || key == "false" || key == "0" {
+        Some(false)
+    } else if key.starts_with('y') || key == "true" || key == "1" {
+        Some(true)
+    } else {
+        None
+    }
+}
+
+/// One `@`, something before it, a dot in a domain after it, no spaces.
+fn is_email(key: &str) -> bool {
+    let Some((local, domain)) = key.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && !domain.contains('@')
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !key.chars().any(|c| c.is_whitespace() || c == ',' || c == ';')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails() {
+        assert!(is_email("a.b@gov.uk"));
+        assert!(!is_email("a.b@gov"));
+        assert!(!is_email("@gov.uk"));
+        assert!(!is_email("a b@gov.uk"));
+        assert!(!is_email(""));
+    }
+
+    #[test]
+    fn yes_and_no() {
+        assert_eq!(yes_no("Yes"), Some(true));
+        assert_eq!(yes_no(" no "), Some(false));
+        assert_eq!(yes_no(""), Some(false));
+        assert_eq!(yes_no("maybe"), None);
+    }
+}

@@ -1,0 +1,174 @@
+//! The summary of a matching: aggregates only, no personal data.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::Serialize;
+
+use crate::matching::Matching;
+use crate::model::{Model, Term};
+use crate::registration::Programme;
+
+/// How long each stage took, in milliseconds.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+pub struct Timing {
+    pub read_ms: f64,
+    pub eligibility_ms: f64,
+    pub solve_ms: f64,
+    pub total_ms: f64,
+}
+
+/// People of one role by how many matches they got.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    pub registered: usize,
+    /// Number of matches -> people with exactly that many (0 to 3 always shown).
+    pub by_matches: BTreeMap<u32, usize>,
+    /// People with at least 1, 2 and 3 matches.
+    pub at_least_1: usize,
+    pub at_least_2: usize,
+    pub at_least_3: usize,
+}
+
+impl Counts {
+    fn new(counts: &[u32]) -> Counts {
+        let mut by_matches: BTreeMap<u32, usize> = (0..=3).map(|k| (k, 0)).collect();
+        for &c in counts {
+            *by_matches.entry(c).or_default() += 1;
+        }
+        let at_least = |k: u32| counts.iter().filter(|&&c| c >= k).count();
+        Counts {
+            registered: counts.len(),
+            by_matches,
+            at_least_1: at_least(1),
+            at_least_2: at_least(2),
+            at_least_3: at_least(3),
+        }
+    }
+}
+
+/// Requests of one kind: how many mentees asked, and how many got at least one
+/// match that meets it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Requests {
+    pub asked: usize,
+    pub met: usize,
+}
+
+/// One objective term and the matching's value for it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ObjectiveValue {
+    pub term: Term,
+    pub value: i64,
+}
+
+/// Everything `summary.json` holds.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Summary {
+    pub model: String,
+    pub mentees: Counts,
+    pub mentors: Counts,
+    pub pairs: usize,
+    pub total_score: u64,
+    /// Mentees who asked to share an identity, and those with at least one such match.
+    pub identity_requests: Requests,
+    /// Mentees who named a profession, and those with at least one mentor in it.
+    pub profession_requests: Requests,
+    pub eligible_pairs: usize,
+    pub objective: Vec<ObjectiveValue>,
+    pub timing: Timing,
+}
+
+impl Summary {
+    pub fn new(
+        programme: &Programme,
+        model: &Model,
+        eligible_pairs: usize,
+        matching: &Matching,
+        timing: Timing,
+    ) -> Summary {
+        let mut identity_met = vec![false; programme.mentees.len()];
+        let mut profession_met = vec![false; programme.mentees.len()];
+        for pair in &matching.pairs {
+            identity_met[pair.mentee as usize] |= pair.identity_matched;
+            profession_met[pair.mentee as usize] |= pair.profession_matched;
+        }
+        let identity_requests = Requests {
+            asked: programme.mentees.iter().filter(|m| m.asks_for_identity()).count(),
+            met: identity_met.iter().filter(|&&m| m).count(),
+        };
+        let profession_requests = Requests {
+            asked: programme
+                .mentees
+                .iter()
+                .filter(|m| !m.person.profession_key.is_empty())
+                .count(),
+            met: profession_met.iter().filter(|&&m| m).count(),
+        };
+        Summary {
+            model: model.name.clone(),
+            mentees: Counts::new(&matching.mentee_counts(programme)),
+            mentors: Counts::new(&matching.mentor_counts(programme)),
+            pairs: matching.pairs.len(),
+            total_score: matching.total_score(),
+            identity_requests,
+            profession_requests,
+            eligible_pairs,
+            objective: model
+                .objective
+                .iter()
+                .cloned()
+                .zip(matching.objective_values(programme, &model.objective))
+                .map(|(term, value)| ObjectiveValue { term, value })
+                .collect(),
+            timing,
+        }
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("a summary always serialises") + "\n"
+    }
+}
+
+impl fmt::Display for Summary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let by = |c: &Counts| {
+            c.by_matches
+                .iter()
+                .map(|(k, n)| format!("{k}: {n}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        writeln!(f, "model {}", self.model)?;
+        writeln!(
+            f,
+            "mentees  {:>6} registered; by matches {}",
+            self.mentees.registered,
+            by(&self.mentees)
+        )?;
+        writeln!(
+            f,
+            "mentors  {:>6} registered; by mentees {}",
+            self.mentors.registered,
+            by(&self.mentors)
+        )?;
+        writeln!(
+            f,
+            "pairs    {:>6} of {} eligible; total score {}",
+            self.pairs, self.eligible_pairs, self.total_score
+        )?;
+        writeln!(
+            f,
+            "requests identity met for {} of {} who asked; profession met for {} of {}",
+            self.identity_requests.met,
+            self.identity_requests.asked,
+            self.profession_requests.met,
+            self.profession_requests.asked
+        )?;
+        write!(
+            f,
+            "time     {:.1} ms (read {:.1}, eligibility {:.1}, solve {:.1})",
+            self.timing.total_ms, self.timing.read_ms, self.timing.eligibility_ms, self.timing.solve_ms
+        )
+    }
+}

@@ -1,0 +1,223 @@
+//! The binary as an organiser runs it: the earlier tool's sample files in,
+//! matches, mailing lists and a summary out; bad input refused with every problem.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn mentorflow(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_mentorflow"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+fn example(file: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("examples/peer-small")
+        .join(file)
+        .display()
+        .to_string()
+}
+
+fn read_csv(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut reader = csv::Reader::from_path(path).unwrap();
+    let headings = reader.headers().unwrap().iter().map(String::from).collect();
+    let rows = reader
+        .records()
+        .map(|r| r.unwrap().iter().map(String::from).collect())
+        .collect();
+    (headings, rows)
+}
+
+#[test]
+fn matches_the_sample_and_the_checker_agrees() {
+    let dir = tempfile::tempdir().unwrap();
+    let out: PathBuf = dir.path().join("out");
+    let output = mentorflow(&[
+        "match",
+        "--mentors",
+        &example("mentors.csv"),
+        "--mentees",
+        &example("mentees.csv"),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(stdout.contains("mentees"), "{stdout}");
+
+    let mut names: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "matches.csv",
+            "mentees-with-matches.csv",
+            "mentees-without-matches.csv",
+            "mentors-with-matches.csv",
+            "mentors-without-matches.csv",
+            "summary.json"
+        ]
+    );
+    #[cfg(unix)]
+    for name in &names {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(out.join(name)).unwrap().permissions().mode();
+        assert_eq!(mode & 0o077, 0, "{name} is readable by others");
+    }
+
+    let summary: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
+    let (headings, pairs) = read_csv(&out.join("matches.csv"));
+    assert_eq!(&headings[..1], ["mentee_email"]);
+    assert_eq!(summary["pairs"].as_u64().unwrap() as usize, pairs.len());
+    let mentees = &summary["mentees"]["by_matches"];
+    let total: u64 = (0..=3).map(|k| mentees[k.to_string()].as_u64().unwrap()).sum();
+    assert_eq!(total, 50);
+    // Every mentee with an eligible mentor gets at least one in the sample.
+    assert!(summary["mentees"]["at_least_1"].as_u64().unwrap() >= 40, "{summary}");
+
+    // Mailing lists: one row per person, counts agree with the matches.
+    let (headings, rows) = read_csv(&out.join("mentees-with-matches.csv"));
+    assert_eq!(&headings[..3], ["email address", "first name", "number of matches"]);
+    assert!(headings.contains(&"mentor 3 biography".to_string()));
+    for forbidden in ["characteristics", "identity"] {
+        assert!(!headings.iter().any(|h| h.contains(forbidden)), "{headings:?}");
+    }
+    assert_eq!(rows.len() as u64, summary["mentees"]["at_least_1"].as_u64().unwrap());
+    let (_, without) = read_csv(&out.join("mentees-without-matches.csv"));
+    assert_eq!(rows.len() + without.len(), 50);
+
+    let check = mentorflow(&[
+        "check",
+        "--mentors",
+        &example("mentors.csv"),
+        "--mentees",
+        &example("mentees.csv"),
+        "--matches",
+        out.join("matches.csv").to_str().unwrap(),
+    ]);
+    assert!(check.status.success(), "{}", String::from_utf8_lossy(&check.stderr));
+
+    // The same run again refuses to overwrite, and --force replaces.
+    let again = mentorflow(&[
+        "match",
+        "--mentors",
+        &example("mentors.csv"),
+        "--mentees",
+        &example("mentees.csv"),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("--force"));
+}
+
+#[test]
+fn check_finds_a_broken_rule() {
+    let dir = tempfile::tempdir().unwrap();
+    let matches = dir.path().join("bad.csv");
+    // mentee.00 is HEO in the Department of Virtue; mentor.08 is SCS3 there too.
+    std::fs::write(
+        &matches,
+        "mentee_email,mentor_email\nmentee.00@gov.uk,mentor.08@gov.uk\n",
+    )
+    .unwrap();
+    let output = mentorflow(&[
+        "check",
+        "--mentors",
+        &example("mentors.csv"),
+        "--mentees",
+        &example("mentees.csv"),
+        "--matches",
+        matches.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("OutsideGradeWindow") && stderr.contains("SameOrganisation"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn bad_input_reports_every_problem_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let mentees = dir.path().join("mentees.csv");
+    let text = std::fs::read_to_string(example("mentees.csv")).unwrap();
+    let text = text.replacen(
+        "mentee.01@gov.uk,yes,Some role,HEO",
+        "mentee.01@gov.uk,yes,Some role,Grade 8",
+        1,
+    );
+    let text = text.replacen("mentee.02@gov.uk", "not-an-email", 1);
+    std::fs::write(&mentees, text).unwrap();
+    let out = dir.path().join("out");
+    let output = mentorflow(&[
+        "match",
+        "--mentors",
+        &example("mentors.csv"),
+        "--mentees",
+        mentees.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("line 3, column 6 (grade)") && stderr.contains("\"Grade 8\""),
+        "{stderr}"
+    );
+    assert!(stderr.contains("line 4, column 3 (email address)"), "{stderr}");
+    assert!(stderr.contains("nothing was written"), "{stderr}");
+    assert!(!out.exists());
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert_eq!(leftovers.len(), 1, "only the input file is left");
+}
+
+#[test]
+fn generated_registrations_match() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let generate = mentorflow(&[
+        "generate",
+        "--mentees",
+        "300",
+        "--mentors",
+        "250",
+        "--seed",
+        "7",
+        "--out",
+        data.to_str().unwrap(),
+    ]);
+    assert!(
+        generate.status.success(),
+        "{}",
+        String::from_utf8_lossy(&generate.stderr)
+    );
+    let out = dir.path().join("out");
+    let mentors = data.join("mentors.csv");
+    let mentees = data.join("mentees.csv");
+    let run = mentorflow(&[
+        "match",
+        "--mentors",
+        mentors.to_str().unwrap(),
+        "--mentees",
+        mentees.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let check = mentorflow(&[
+        "check",
+        "--mentors",
+        mentors.to_str().unwrap(),
+        "--mentees",
+        mentees.to_str().unwrap(),
+        "--matches",
+        out.join("matches.csv").to_str().unwrap(),
+    ]);
+    assert!(check.status.success(), "{}", String::from_utf8_lossy(&check.stderr));
+}

@@ -1,0 +1,149 @@
+//! Scenario builders shared by the integration tests: small programmes written
+//! as the registration CSVs an organiser would have, with sensible defaults.
+#![allow(dead_code)]
+
+use mentorflow::check::check_matching;
+use mentorflow::eligibility::Pair;
+use mentorflow::matching::Matching;
+use mentorflow::model::Model;
+use mentorflow::registration::{read_programme, History, Programme, Source};
+
+/// One registration; build with struct update syntax from `Person::default()`.
+#[derive(Clone, Debug)]
+pub struct Person {
+    pub email: String,
+    pub grade: String,
+    pub organisation: String,
+    pub profession: String,
+    /// Mentor: characteristics; mentee: identity to match.
+    pub identity: String,
+    pub wants_identity: bool,
+    pub capacity: Option<u32>,
+}
+
+impl Default for Person {
+    fn default() -> Self {
+        Person {
+            email: String::new(),
+            grade: "HEO".into(),
+            organisation: "Org A".into(),
+            profession: "Policy".into(),
+            identity: String::new(),
+            wants_identity: false,
+            capacity: None,
+        }
+    }
+}
+
+fn quote(s: &str) -> String {
+    format!("\"{}\"", s.replace('"', "\"\""))
+}
+
+pub fn mentors_csv(mentors: &[Person]) -> String {
+    let mut out = String::from(
+        "first name,last name,email address,both mentor and mentee,job title,grade,organisation,profession,characteristics,biography,max matches\n",
+    );
+    for (i, p) in mentors.iter().enumerate() {
+        out += &format!(
+            "Mentor,{i},{},no,Role,{},{},{},{},Bio of mentor {i},{}\n",
+            p.email,
+            quote(&p.grade),
+            quote(&p.organisation),
+            quote(&p.profession),
+            quote(&p.identity),
+            p.capacity.map(|c| c.to_string()).unwrap_or_default()
+        );
+    }
+    out
+}
+
+pub fn mentees_csv(mentees: &[Person]) -> String {
+    let mut out = String::from(
+        "first name,last name,email address,both mentor and mentee,job title,grade,organisation,profession,match with similar identity,identity to match,biography,max matches\n",
+    );
+    for (i, p) in mentees.iter().enumerate() {
+        out += &format!(
+            "Mentee,{i},{},no,Role,{},{},{},{},{},Bio of mentee {i},{}\n",
+            p.email,
+            quote(&p.grade),
+            quote(&p.organisation),
+            quote(&p.profession),
+            if p.wants_identity { "yes" } else { "no" },
+            quote(&p.identity),
+            p.capacity.map(|c| c.to_string()).unwrap_or_default()
+        );
+    }
+    out
+}
+
+/// Read a programme from people, panicking on any problem (tests build valid ones).
+pub fn programme(mentors: &[Person], mentees: &[Person], model: &Model) -> Programme {
+    let (a, b) = (mentors_csv(mentors), mentees_csv(mentees));
+    read_programme(
+        Source {
+            name: "mentors.csv",
+            bytes: a.as_bytes(),
+        },
+        Source {
+            name: "mentees.csv",
+            bytes: b.as_bytes(),
+        },
+        model,
+    )
+    .unwrap_or_else(|p| panic!("{p}"))
+    .programme
+}
+
+/// Assert every hard rule and capacity holds, with the independent checker.
+pub fn assert_valid(programme: &Programme, model: &Model, history: &History, matching: &Matching) {
+    let violations = check_matching(programme, model, history, matching);
+    assert!(violations.is_empty(), "{violations:?}");
+}
+
+/// The lexicographically best objective values over every matching made of
+/// `pairs`, by trying them all: the independent oracle for small programmes.
+pub fn brute_force_best(programme: &Programme, model: &Model, pairs: &[Pair]) -> Vec<i64> {
+    struct Search<'a> {
+        programme: &'a Programme,
+        model: &'a Model,
+        pairs: &'a [Pair],
+        chosen: Vec<Pair>,
+        mentee_left: Vec<u32>,
+        mentor_left: Vec<u32>,
+        best: Option<Vec<i64>>,
+    }
+    impl Search<'_> {
+        fn go(&mut self, i: usize) {
+            if i == self.pairs.len() {
+                let values = Matching::new(self.chosen.clone()).objective_values(self.programme, &self.model.objective);
+                if self.best.as_ref().is_none_or(|b| values > *b) {
+                    self.best = Some(values);
+                }
+                return;
+            }
+            self.go(i + 1);
+            let p = self.pairs[i];
+            let (e, m) = (p.mentee as usize, p.mentor as usize);
+            if self.mentee_left[e] > 0 && self.mentor_left[m] > 0 {
+                self.mentee_left[e] -= 1;
+                self.mentor_left[m] -= 1;
+                self.chosen.push(p);
+                self.go(i + 1);
+                self.chosen.pop();
+                self.mentee_left[e] += 1;
+                self.mentor_left[m] += 1;
+            }
+        }
+    }
+    let mut search = Search {
+        programme,
+        model,
+        pairs,
+        chosen: Vec::new(),
+        mentee_left: programme.mentees.iter().map(|m| m.person.capacity).collect(),
+        mentor_left: programme.mentors.iter().map(|m| m.person.capacity).collect(),
+        best: None,
+    };
+    search.go(0);
+    search.best.expect("the empty matching is always possible")
+}

@@ -1,1 +1,54 @@
-fn main() {}
+//! The whole `match` pipeline in memory (read, eligibility, solve, check, reports)
+//! on generated programmes of 500 + 500, 2,000 + 2,000 and 10,000 + 10,000.
+//! Run: `cargo bench --bench matching`.
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+use mentorflow::check::check_matching;
+use mentorflow::generate::{generate, GenerateSpec};
+use mentorflow::model::Model;
+use mentorflow::registration::{read_programme, History, Source};
+use mentorflow::report::{output_files, Summary, Timing};
+
+fn whole_match(c: &mut Criterion) {
+    let model = Model::civil_service();
+    let mut group = c.benchmark_group("match");
+    group.sample_size(10);
+    for size in [500usize, 2_000, 10_000] {
+        let data = generate(&GenerateSpec {
+            mentees: size,
+            mentors: size,
+            seed: 1,
+        });
+        group.bench_with_input(BenchmarkId::from_parameter(size), &data, |b, data| {
+            b.iter(|| {
+                let reading = read_programme(
+                    Source {
+                        name: "mentors.csv",
+                        bytes: data.mentors_csv.as_bytes(),
+                    },
+                    Source {
+                        name: "mentees.csv",
+                        bytes: data.mentees_csv.as_bytes(),
+                    },
+                    &model,
+                )
+                .unwrap();
+                let history = History::default();
+                let outcome = mentorflow::match_programme(&reading.programme, &model, &history).unwrap();
+                assert!(check_matching(&reading.programme, &model, &history, &outcome.solution.matching).is_empty());
+                let summary = Summary::new(
+                    &reading.programme,
+                    &model,
+                    outcome.eligible_pairs.len(),
+                    &outcome.solution.matching,
+                    Timing::default(),
+                );
+                output_files(&reading.programme, &model, &outcome.solution.matching, &summary)
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, whole_match);
+criterion_main!(benches);

@@ -39,7 +39,7 @@ fn whole_match(c: &mut Criterion) {
                 let summary = Summary::new(
                     &reading.programme,
                     &model,
-                    outcome.eligible_pairs.len(),
+                    outcome.eligible_pairs,
                     &outcome.solution.matching,
                     Timing::default(),
                 );

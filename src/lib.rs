@@ -17,25 +17,25 @@ pub mod registration;
 pub mod report;
 pub mod solve;
 
-use eligibility::Pair;
 use model::Model;
 use registration::{History, Programme};
 use solve::{Solution, SolveError};
 
-/// The result of matching a programme: its eligible pairs and the best matching.
+/// The result of matching a programme: how many pairs were eligible, and the
+/// best matching.
 #[derive(Clone, Debug)]
 pub struct Outcome {
-    pub eligible_pairs: Vec<Pair>,
+    pub eligible_pairs: usize,
     pub solution: Solution,
 }
 
 /// Match a programme end to end: eligible pairs under the model, then the exact
 /// optimum of its objective.
 pub fn match_programme(programme: &Programme, model: &Model, history: &History) -> Result<Outcome, SolveError> {
-    let eligible_pairs = eligibility::eligible_pairs(programme, model, history);
-    let solution = solve::solve(programme, model, &eligible_pairs)?;
+    let eligibility = eligibility::Eligibility::new(programme, model, history);
+    let solution = solve::solve_eligible(&eligibility, solve::SolveOptions::default())?;
     Ok(Outcome {
-        eligible_pairs,
+        eligible_pairs: solution.stats.eligible_pairs,
         solution,
     })
 }

@@ -45,14 +45,34 @@ impl Matching {
         let mentees = self.mentee_counts(programme);
         let mentors = self.mentor_counts(programme);
         let at_least = |counts: &[u32], k: u32| counts.iter().filter(|&&c| c >= k).count() as i64;
-        objective
-            .iter()
-            .map(|term| match term {
-                Term::MenteesWithAtLeast { matches } => at_least(&mentees, *matches),
-                Term::MentorsWithAtLeast { matches } => at_least(&mentors, *matches),
-                Term::TotalScore => self.total_score() as i64,
-                Term::Pairs => self.pairs.len() as i64,
-            })
-            .collect()
+        let identity_met = self.mentees_with(programme, |p| p.identity_matched) as i64;
+        let profession_met = self.mentees_with(programme, |p| p.profession_matched) as i64;
+        let value = |term: &Term| -> i64 {
+            term.parts()
+                .into_iter()
+                .map(|(part, weight)| {
+                    weight as i64
+                        * match part {
+                            Term::MenteesWithAtLeast { matches, .. } => at_least(&mentees, *matches),
+                            Term::MentorsWithAtLeast { matches, .. } => at_least(&mentors, *matches),
+                            Term::IdentityRequestsMet { .. } => identity_met,
+                            Term::ProfessionRequestsMet { .. } => profession_met,
+                            Term::TotalScore { .. } => self.total_score() as i64,
+                            Term::Pairs { .. } => self.pairs.len() as i64,
+                            Term::WeightedSum { .. } => 0, // refused by the model's checks
+                        }
+                })
+                .sum()
+        };
+        objective.iter().map(value).collect()
+    }
+
+    /// Mentees with at least one pair of this kind (a request met).
+    pub fn mentees_with(&self, programme: &Programme, kind: impl Fn(&Pair) -> bool) -> usize {
+        let mut met = vec![false; programme.mentees.len()];
+        for pair in self.pairs.iter().filter(|p| kind(p)) {
+            met[pair.mentee as usize] = true;
+        }
+        met.iter().filter(|&&m| m).count()
     }
 }

@@ -4,9 +4,10 @@
 mod common;
 
 use common::{assert_valid, brute_force_best, programme, Person};
-use mentorflow::eligibility::eligible_pairs;
-use mentorflow::model::{Model, Term};
+use mentorflow::eligibility::{eligible_pairs, Eligibility};
+use mentorflow::model::{Model, Term, BUILT_IN};
 use mentorflow::registration::History;
+use mentorflow::solve::SolveOptions;
 use mentorflow::{match_programme, solve};
 use proptest::prelude::*;
 
@@ -26,7 +27,7 @@ fn mentee(email: &str, grade: &str, organisation: &str) -> Person {
 fn quality_model() -> Model {
     let mut file = Model::civil_service().to_file().clone();
     file.name = "quality".into();
-    file.objective = vec![Term::TotalScore];
+    file.objective = vec![Term::total_score()];
     Model::from_file("quality.json", file).unwrap()
 }
 
@@ -96,8 +97,8 @@ fn nobody_mentors_themselves_even_when_the_rules_would_allow_it() {
     let mentees = [mentee("me@X.uk ", "HEO", "org a")];
     let p = programme(&mentors, &mentees, &model);
     let outcome = match_programme(&p, &model, &History::default()).unwrap();
-    let emails: Vec<&str> = outcome
-        .eligible_pairs
+    assert_eq!(outcome.eligible_pairs, 1);
+    let emails: Vec<&str> = eligible_pairs(&p, &model, &History::default())
         .iter()
         .map(|pair| p.mentors[pair.mentor as usize].person.email.as_str())
         .collect();
@@ -195,10 +196,10 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(300))]
 
     /// On tiny programmes the flow's objective values equal the best of every
-    /// possible matching, for the coverage and the quality objectives.
+    /// possible matching, for every model shipped in models/.
     #[test]
-    fn flow_equals_brute_force(mentors in people(4), mentees in people(4), quality in any::<bool>()) {
-        let model = if quality { quality_model() } else { Model::civil_service() };
+    fn flow_equals_brute_force(mentors in people(4), mentees in people(4), which in 0..BUILT_IN.len()) {
+        let model = Model::built_in(BUILT_IN[which].0).unwrap();
         let mentors: Vec<Person> = mentors.into_iter().enumerate().map(|(i, m)| person(i, "mentor", m)).collect();
         let mentees: Vec<Person> = mentees.into_iter().enumerate().map(|(i, m)| person(i, "mentee", m)).collect();
         let p = programme(&mentors, &mentees, &model);
@@ -207,6 +208,29 @@ proptest! {
         let solution = solve::solve(&p, &model, &pairs).unwrap();
         assert_valid(&p, &model, &History::default(), &solution.matching);
         prop_assert_eq!(solution.objective_values, brute_force_best(&p, &model, &pairs));
+    }
+
+    /// Pricing (a few candidate pairs, then every pair the dual prices say could
+    /// help) reaches the same objective values as the whole network.
+    #[test]
+    fn pricing_equals_the_whole_network(
+        mentors in people(40),
+        mentees in people(40),
+        which in 0..BUILT_IN.len(),
+        per_mentee in 1usize..4,
+    ) {
+        let model = Model::built_in(BUILT_IN[which].0).unwrap();
+        let mentors: Vec<Person> = mentors.into_iter().enumerate().map(|(i, m)| person(i, "mentor", m)).collect();
+        let mentees: Vec<Person> = mentees.into_iter().enumerate().map(|(i, m)| person(i, "mentee", m)).collect();
+        let p = programme(&mentors, &mentees, &model);
+        let history = History::default();
+        let eligibility = Eligibility::new(&p, &model, &history);
+        let whole = solve::solve(&p, &model, &eligibility.pairs()).unwrap();
+        let options = SolveOptions { whole_network_up_to: 0, candidates_per_mentee: per_mentee };
+        let priced = solve::solve_eligible(&eligibility, options).unwrap();
+        assert_valid(&p, &model, &history, &priced.matching);
+        prop_assert_eq!(priced.objective_values, whole.objective_values);
+        prop_assert_eq!(priced.stats.eligible_pairs, eligibility.pairs().len());
     }
 
     /// Larger programmes: every matching passes the independent checker.

@@ -28,11 +28,17 @@ fn cannot_read(name: &str, e: std::io::Error) -> Problems {
         .fix("check the path and that you may read it")])
 }
 
-/// The model a command names, or the built-in one.
+/// The model a command names (a file, or the name of a model shipped in
+/// `models/` when no such file exists), or the built-in default.
 pub fn read_model(path: Option<&Path>) -> Result<Model, Problems> {
     let Some(path) = path else {
         return Ok(Model::civil_service());
     };
+    if !path.exists() {
+        if let Some(model) = path.to_str().and_then(Model::built_in) {
+            return Ok(model);
+        }
+    }
     let bytes = read_file(path)?;
     let name = path.display().to_string();
     let text = String::from_utf8(bytes).map_err(|_| {

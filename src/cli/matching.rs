@@ -6,8 +6,9 @@ use std::time::Instant;
 use clap::Args;
 
 use mentorflow::check::check_matching;
+use mentorflow::eligibility::Eligibility;
 use mentorflow::report::{output_files, Summary, Timing};
-use mentorflow::{eligibility, solve};
+use mentorflow::solve;
 
 use super::inputs::read_inputs;
 use super::output::write_all;
@@ -34,10 +35,10 @@ pub fn run(args: MatchArgs) -> Result<(), Failure> {
     }
     let read = start.elapsed();
 
-    let pairs = eligibility::eligible_pairs(programme, model, history);
+    let eligibility = Eligibility::new(programme, model, history);
     let eligible = start.elapsed();
-    let solution =
-        solve::solve(programme, model, &pairs).map_err(|e| Failure::Input(format!("{e}\nnothing was written")))?;
+    let solution = solve::solve_eligible(&eligibility, solve::SolveOptions::default())
+        .map_err(|e| Failure::Input(format!("{e}\nnothing was written")))?;
     let solved = start.elapsed();
 
     // The solver is trusted only as far as the independent check confirms.
@@ -57,7 +58,13 @@ pub fn run(args: MatchArgs) -> Result<(), Failure> {
         solve_ms: ms(solved - eligible),
         total_ms: ms(start.elapsed()),
     };
-    let summary = Summary::new(programme, model, pairs.len(), &solution.matching, timing);
+    let summary = Summary::new(
+        programme,
+        model,
+        solution.stats.eligible_pairs,
+        &solution.matching,
+        timing,
+    );
     let files = output_files(programme, model, &solution.matching, &summary);
     write_all(&args.out, &files, args.force).map_err(|e| Failure::System(format!("{e}\nnothing was written")))?;
     println!("{summary}");

@@ -39,7 +39,8 @@ pub struct ProgrammeArgs {
     /// Mentees' registrations (CSV, the earlier tool's format).
     #[arg(long, value_name = "FILE")]
     pub mentees: PathBuf,
-    /// Model file (JSON); the built-in Civil Service model when not given.
+    /// Model file (JSON), or the name of a model in models/ (coverage, quality,
+    /// identity-first, profession-first, balanced); civil-service when not given.
     #[arg(long, value_name = "FILE")]
     pub model: Option<PathBuf>,
     /// Earlier pairs (CSV with mentee_email, mentor_email), none of which is made again.

@@ -30,52 +30,210 @@ pub struct Pair {
 /// Every eligible pair, grouped by mentee in mentee order, then by the mentor's
 /// grade, then in mentor order: an order fixed by the programme, not by file rows.
 ///
-/// Cost: O(mentees x mentors in their grade window); other mentors are never looked at.
+/// Cost: O(mentees x mentors in their grade window). Large programmes can have tens
+/// of millions of eligible pairs; [`Eligibility`] walks them without storing them.
 pub fn eligible_pairs(programme: &Programme, model: &Model, history: &History) -> Vec<Pair> {
-    let identities = IdentitySets::new(programme);
-    let mut mentors_by_grade: Vec<Vec<u32>> = vec![Vec::new(); model.ladder.len()];
-    for (i, mentor) in programme.mentors.iter().enumerate() {
-        if mentor.person.grade >= model.lowest_mentor_grade && mentor.person.capacity > 0 {
-            mentors_by_grade[mentor.person.grade.0 as usize].push(i as u32);
+    Eligibility::new(programme, model, history).pairs()
+}
+
+/// The hard rules of a model applied to one programme, ready to answer "which
+/// mentors may this mentee have, and what would each pair score?" quickly and
+/// without listing every pair.
+pub struct Eligibility<'a> {
+    programme: &'a Programme,
+    model: &'a Model,
+    /// Mentors who may mentor (grade high enough, capacity above 0), by grade.
+    mentors_by_grade: Vec<Vec<u32>>,
+    /// Per grade, mentors of that grade by organisation (for counting).
+    organisation_counts: Vec<HashMap<u32, usize>>,
+    /// Profession keys as small numbers, so comparing them is one instruction.
+    mentee_profession: Vec<u32>,
+    mentor_profession: Vec<u32>,
+    identities: IdentitySets,
+    /// Mentors each mentee may not have (themselves, earlier matches), sorted.
+    excluded: HashMap<u32, Vec<u32>>,
+}
+
+/// Profession number of "no profession named": never equal to a mentor's.
+const NO_PROFESSION: u32 = u32::MAX;
+
+impl<'a> Eligibility<'a> {
+    pub fn new(programme: &'a Programme, model: &'a Model, history: &History) -> Self {
+        let mut mentors_by_grade: Vec<Vec<u32>> = vec![Vec::new(); model.ladder.len()];
+        let mut organisation_counts: Vec<HashMap<u32, usize>> = vec![HashMap::new(); model.ladder.len()];
+        for (i, mentor) in programme.mentors.iter().enumerate() {
+            if mentor.person.grade >= model.lowest_mentor_grade && mentor.person.capacity > 0 {
+                let grade = mentor.person.grade.0 as usize;
+                mentors_by_grade[grade].push(i as u32);
+                *organisation_counts[grade]
+                    .entry(mentor.person.organisation.0)
+                    .or_default() += 1;
+            }
+        }
+        let mut professions: HashMap<&str, u32> = HashMap::new();
+        let mut number = |key: &'a str| -> u32 {
+            if key.is_empty() {
+                return NO_PROFESSION;
+            }
+            let next = professions.len() as u32;
+            *professions.entry(key).or_insert(next)
+        };
+        let mentee_profession = programme
+            .mentees
+            .iter()
+            .map(|m| number(&m.person.profession_key))
+            .collect();
+        let mentor_profession = programme
+            .mentors
+            .iter()
+            .map(|m| number(&m.person.profession_key))
+            .collect();
+        let mut excluded = excluded_mentors(programme, history);
+        for list in excluded.values_mut() {
+            list.sort_unstable();
+            list.dedup();
+        }
+        Eligibility {
+            programme,
+            model,
+            mentors_by_grade,
+            organisation_counts,
+            mentee_profession,
+            mentor_profession,
+            identities: IdentitySets::new(programme),
+            excluded,
         }
     }
-    let excluded = excluded_mentors(programme, history);
 
-    let mut pairs = Vec::new();
-    for (e, mentee) in programme.mentees.iter().enumerate() {
-        if mentee.person.capacity == 0 {
-            continue;
+    /// The grades a mentee's mentors may have, with the gap of each.
+    fn window(&self, mentee: u32) -> impl Iterator<Item = (usize, u8)> + '_ {
+        let grade = self.programme.mentees[mentee as usize].person.grade.0 as usize;
+        let lowest = grade + self.model.gap.min as usize;
+        let highest = (grade + self.model.gap.max as usize).min(self.model.ladder.len().saturating_sub(1));
+        (lowest..=highest).map(move |g| (g, (g - grade) as u8))
+    }
+
+    /// The pair of this mentee and mentor, if every hard rule allows it.
+    pub fn pair(&self, mentee: u32, mentor: u32) -> Option<Pair> {
+        let e = &self.programme.mentees[mentee as usize].person;
+        let m = &self.programme.mentors[mentor as usize].person;
+        if e.capacity == 0 || m.capacity == 0 || m.grade < self.model.lowest_mentor_grade || m.grade <= e.grade {
+            return None;
         }
-        let e = e as u32;
-        let asks = mentee.asks_for_identity();
-        let lowest = mentee.person.grade.0 as usize + model.gap.min as usize;
-        let highest =
-            (mentee.person.grade.0 as usize + model.gap.max as usize).min(model.ladder.len().saturating_sub(1));
-        for (grade, mentors) in mentors_by_grade.iter().enumerate().take(highest + 1).skip(lowest) {
-            let grade_gap = (grade - mentee.person.grade.0 as usize) as u8;
-            for &m in mentors {
-                let mentor = &programme.mentors[m as usize];
-                if !model.same_organisation_allowed && mentor.person.organisation == mentee.person.organisation {
+        let gap = m.grade.0 - e.grade.0;
+        if gap < self.model.gap.min || gap > self.model.gap.max {
+            return None;
+        }
+        if !self.model.same_organisation_allowed && e.organisation == m.organisation {
+            return None;
+        }
+        if self.is_excluded(mentee, mentor) {
+            return None;
+        }
+        Some(self.scored(mentee, mentor, gap))
+    }
+
+    fn is_excluded(&self, mentee: u32, mentor: u32) -> bool {
+        self.excluded
+            .get(&mentee)
+            .is_some_and(|list| list.binary_search(&mentor).is_ok())
+    }
+
+    fn scored(&self, mentee: u32, mentor: u32, grade_gap: u8) -> Pair {
+        let wanted = self.mentee_profession[mentee as usize];
+        let profession_matched = wanted != NO_PROFESSION && wanted == self.mentor_profession[mentor as usize];
+        let identity_matched =
+            self.programme.mentees[mentee as usize].asks_for_identity() && self.identities.shared(mentee, mentor);
+        Pair {
+            mentee,
+            mentor,
+            score: self
+                .model
+                .weights
+                .score(grade_gap, profession_matched, identity_matched),
+            grade_gap,
+            profession_matched,
+            identity_matched,
+        }
+    }
+
+    /// Calls `visit` with every eligible pair of one mentee, by mentor grade then
+    /// mentor order.
+    pub fn for_mentee(&self, mentee: u32, mut visit: impl FnMut(Pair)) {
+        let person = &self.programme.mentees[mentee as usize].person;
+        if person.capacity == 0 {
+            return;
+        }
+        let organisation = person.organisation;
+        let excluded = self.excluded.get(&mentee).map(Vec::as_slice).unwrap_or(&[]);
+        let same_allowed = self.model.same_organisation_allowed;
+        for (grade, gap) in self.window(mentee) {
+            for &m in &self.mentors_by_grade[grade] {
+                if !same_allowed && self.programme.mentors[m as usize].person.organisation == organisation {
                     continue;
                 }
-                if excluded.get(&e).is_some_and(|list| list.contains(&m)) {
+                if !excluded.is_empty() && excluded.binary_search(&m).is_ok() {
                     continue;
                 }
-                let profession_matched = !mentee.person.profession_key.is_empty()
-                    && mentee.person.profession_key == mentor.person.profession_key;
-                let identity_matched = asks && identities.shared(e, m);
-                pairs.push(Pair {
-                    mentee: e,
-                    mentor: m,
-                    score: model.weights.score(grade_gap, profession_matched, identity_matched),
-                    grade_gap,
-                    profession_matched,
-                    identity_matched,
-                });
+                visit(self.scored(mentee, m, gap));
             }
         }
     }
-    pairs
+
+    /// How many mentors this mentee may have, counted without visiting them.
+    pub fn count_for_mentee(&self, mentee: u32) -> usize {
+        let person = &self.programme.mentees[mentee as usize].person;
+        if person.capacity == 0 {
+            return 0;
+        }
+        let organisation = person.organisation.0;
+        let mut count = 0;
+        for (grade, _) in self.window(mentee) {
+            count += self.mentors_by_grade[grade].len();
+            if !self.model.same_organisation_allowed {
+                count -= self.organisation_counts[grade].get(&organisation).copied().unwrap_or(0);
+            }
+        }
+        let excluded = self.excluded.get(&mentee).map(Vec::as_slice).unwrap_or(&[]);
+        // Exclusions only lower the count for mentors the rules above let through.
+        count
+            - excluded
+                .iter()
+                .filter(|&&m| {
+                    let mentor = &self.programme.mentors[m as usize].person;
+                    let gap = mentor.grade.0 as i32 - person.grade.0 as i32;
+                    mentor.capacity > 0
+                        && mentor.grade >= self.model.lowest_mentor_grade
+                        && gap >= self.model.gap.min as i32
+                        && gap <= self.model.gap.max as i32
+                        && (self.model.same_organisation_allowed || mentor.organisation.0 != organisation)
+                })
+                .count()
+    }
+
+    /// The number of eligible pairs in the programme.
+    pub fn count(&self) -> usize {
+        (0..self.programme.mentees.len() as u32)
+            .map(|e| self.count_for_mentee(e))
+            .sum()
+    }
+
+    /// Every eligible pair, in the order of [`eligible_pairs`].
+    pub fn pairs(&self) -> Vec<Pair> {
+        let mut pairs = Vec::new();
+        for e in 0..self.programme.mentees.len() as u32 {
+            self.for_mentee(e, |pair| pairs.push(pair));
+        }
+        pairs
+    }
+
+    pub fn programme(&self) -> &'a Programme {
+        self.programme
+    }
+
+    pub fn model(&self) -> &'a Model {
+        self.model
+    }
 }
 
 /// Mentors each mentee may not have: themselves (registered as both) and earlier

@@ -5,7 +5,7 @@
 mod objective;
 pub mod text;
 
-pub use objective::{Term, MAX_WEIGHT};
+pub use objective::{Constraint, Group, Term, MAX_WEIGHT};
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -16,6 +16,17 @@ use text::{grade_key, organisation_key};
 
 /// The default model, built into the binary.
 pub const CIVIL_SERVICE_JSON: &str = include_str!("../../models/civil-service.json");
+
+/// Every model shipped in `models/`, built into the binary: `--model NAME` finds
+/// them without a path.
+pub const BUILT_IN: &[(&str, &str)] = &[
+    ("civil-service", CIVIL_SERVICE_JSON),
+    ("coverage", include_str!("../../models/coverage.json")),
+    ("quality", include_str!("../../models/quality.json")),
+    ("identity-first", include_str!("../../models/identity-first.json")),
+    ("profession-first", include_str!("../../models/profession-first.json")),
+    ("balanced", include_str!("../../models/balanced.json")),
+];
 
 /// Largest capacity a person or model may give: far above any real programme,
 /// low enough that flow weights can never overflow.
@@ -33,6 +44,9 @@ pub struct ModelFile {
     pub capacity: Capacity,
     pub weights: WeightsFile,
     pub objective: Vec<Term>,
+    /// Side constraints only the integer program can hold; none by default.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub constraints: Vec<Constraint>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -152,6 +166,7 @@ pub struct Model {
     pub capacity: Capacity,
     pub weights: Weights,
     pub objective: Vec<Term>,
+    pub constraints: Vec<Constraint>,
     file: ModelFile,
 }
 
@@ -186,6 +201,13 @@ impl Model {
     /// The built-in Civil Service model.
     pub fn civil_service() -> Model {
         Model::from_json("models/civil-service.json", CIVIL_SERVICE_JSON).expect("the built-in model is valid")
+    }
+
+    /// A model shipped with the tool, by name (see [`BUILT_IN`]).
+    pub fn built_in(name: &str) -> Option<Model> {
+        BUILT_IN.iter().find(|(n, _)| *n == name).map(|(n, text)| {
+            Model::from_json(&format!("models/{n}.json"), text).expect("the built-in models are valid")
+        })
     }
 
     /// Read and check a model file's text; `file` names it in messages.
@@ -390,6 +412,17 @@ impl Model {
             }
         }
 
+        for (i, constraint) in parsed.constraints.iter().enumerate() {
+            if let Err(message) = constraint.check() {
+                bad(
+                    &format!("constraints[{i}]"),
+                    format!("{constraint:?}"),
+                    &message,
+                    "see the constraints in the README",
+                );
+            }
+        }
+
         if problems.has_errors() {
             return Err(problems);
         }
@@ -407,6 +440,7 @@ impl Model {
             capacity: parsed.capacity,
             weights,
             objective: parsed.objective.clone(),
+            constraints: parsed.constraints.clone(),
             file: parsed,
         })
     }

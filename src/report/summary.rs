@@ -76,6 +76,9 @@ pub struct Summary {
     pub profession_requests: Requests,
     pub eligible_pairs: usize,
     pub objective: Vec<ObjectiveValue>,
+    /// Shown on the terminal only: wall-clock times would make two runs on the
+    /// same input differ, and summary.json is byte-identical between them.
+    #[serde(skip)]
     pub timing: Timing,
 }
 

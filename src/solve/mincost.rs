@@ -260,6 +260,10 @@ struct Workspace {
     cur: Vec<u32>,
     on_path: Vec<bool>,
     path: Vec<u32>,
+    /// Arcs from the source to each node in the admissible graph (BFS), for
+    /// Dinic's layering.
+    level: Vec<u32>,
+    queue: VecDeque<u32>,
 }
 
 impl Workspace {
@@ -271,6 +275,8 @@ impl Workspace {
             cur: vec![0; n],
             on_path: vec![false; n],
             path: Vec::new(),
+            level: vec![u32::MAX; n],
+            queue: VecDeque::new(),
         }
     }
 }
@@ -532,20 +538,46 @@ impl Residual {
     /// Sends flow along admissible arcs (residual capacity, reduced cost 0)
     /// until no admissible source-sink path is left, and returns the amount.
     ///
-    /// Iterative DFS with current-arc pointers: an arc is passed over for
-    /// good once it is saturated or leads to a dead end, so one round is
-    /// O(E + total path length). Zero-cost cycles make the admissible graph
-    /// cyclic, so arcs back onto the current path are passed over too; that
-    /// can miss a path, hence another round runs after such a skip.
+    /// Dinic's method on the admissible graph: a BFS numbers nodes by arcs from
+    /// the source, and the DFS only follows arcs one level up. Ties in cost make
+    /// the admissible graph full of zero-cost cycles; the levels make each round
+    /// acyclic, so a round is O(E + total path length) and never skips a path.
     fn blocking_flow(&mut self, s: usize, t: usize, potential: &[i64], work: &mut Workspace) -> u64 {
         let mut total = 0u64;
-        loop {
-            let (sent, skipped_cycle) = self.dfs_round(s, t, potential, work);
+        while self.admissible_levels(s, t, potential, work) {
+            let (sent, _) = self.dfs_round(s, t, potential, work);
             total += sent;
-            if sent == 0 || !skipped_cycle {
-                return total;
+            if sent == 0 {
+                break;
             }
         }
+        total
+    }
+
+    /// BFS levels over admissible arcs; true if the sink is reached.
+    fn admissible_levels(&self, s: usize, t: usize, potential: &[i64], work: &mut Workspace) -> bool {
+        work.level.fill(u32::MAX);
+        work.queue.clear();
+        work.level[s] = 0;
+        work.queue.push_back(s as u32);
+        while let Some(u) = work.queue.pop_front() {
+            let u = u as usize;
+            // Only the shortest paths (in arcs) are used this round: nothing at
+            // the sink's level or beyond can lead to it.
+            if work.level[u] >= work.level[t] {
+                break;
+            }
+            let pu = potential[u];
+            let next = work.level[u] + 1;
+            for a in self.first[u] as usize..self.first[u + 1] as usize {
+                let v = self.head[a] as usize;
+                if self.cap[a] > 0 && work.level[v] == u32::MAX && self.cost[a] + pu == potential[v] {
+                    work.level[v] = next;
+                    work.queue.push_back(v as u32);
+                }
+            }
+        }
+        work.level[t] != u32::MAX
     }
 
     fn dfs_round(&mut self, s: usize, t: usize, potential: &[i64], work: &mut Workspace) -> (u64, bool) {
@@ -590,7 +622,8 @@ impl Residual {
                 let a = work.cur[u] as usize;
                 let v = self.head[a] as usize;
                 let dead = v != t && work.cur[v] == self.first[v + 1];
-                if self.cap[a] > 0 && !dead && self.cost[a] + pu == potential[v] {
+                let layered = work.level[v] == work.level[u].wrapping_add(1);
+                if self.cap[a] > 0 && layered && !dead && self.cost[a] + pu == potential[v] {
                     if !work.on_path[v] {
                         next = Some(a as u32);
                         break;

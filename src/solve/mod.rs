@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use petgraph::graph::{DiGraph, NodeIndex};
 
-use crate::eligibility::Pair;
+use crate::eligibility::{Eligibility, Pair};
 use crate::matching::Matching;
 use crate::model::Model;
 use crate::registration::Programme;
@@ -37,6 +37,8 @@ pub enum Node {
     Sink,
     Mentee(u32),
     Mentor(u32),
+    /// A mentee's request layer: the pairs that meet what they asked for.
+    Request(u32),
 }
 
 /// The best matching and how it was found.
@@ -53,6 +55,9 @@ pub struct SolveStats {
     pub network_nodes: usize,
     pub network_arcs: usize,
     pub phases: usize,
+    /// Networks solved: 1, or more when pricing added pairs.
+    pub rounds: usize,
+    pub eligible_pairs: usize,
     pub time: Duration,
 }
 
@@ -63,26 +68,60 @@ pub struct Network {
     pub sink: NodeIndex<u32>,
     /// Edge index of the first pair arc; pair i is edge `first_pair_arc + i`.
     pub first_pair_arc: usize,
+    /// Node each pair arc leaves from, by pair: the mentee's own node, or its
+    /// request layer for pairs that meet the request the objective counts.
+    pub pair_tails: Vec<NodeIndex<u32>>,
+}
+
+/// Where a mentee's pair arcs leave from.
+#[derive(Clone, Copy)]
+struct MenteeNodes {
+    own: NodeIndex<u32>,
+    /// Pairs meeting the counted request (identity or profession) leave from here,
+    /// so the first unit through it can be rewarded once.
+    request: Option<NodeIndex<u32>>,
 }
 
 /// Build the flow network for `pairs` under the model's objective.
-pub fn network(programme: &Programme, model: &Model, pairs: &[Pair]) -> Result<Network, SolveError> {
-    let costs = ArcCosts::new(model, programme.mentees.len() + programme.mentors.len())?;
-    let nodes = 2 + programme.mentees.len() + programme.mentors.len();
+///
+/// source -> mentee (one arc per run of equally rewarded capacity units) ->
+/// [request layer] -> mentor (one arc per pair, capacity 1) -> sink (per unit).
+pub fn network(programme: &Programme, costs: &ArcCosts, pairs: &[Pair]) -> Network {
+    let nodes = 2 + 2 * programme.mentees.len() + programme.mentors.len();
     let mut graph = DiGraph::with_capacity(nodes, pairs.len() + 4 * nodes);
     let source = graph.add_node(Node::Source);
     let sink = graph.add_node(Node::Sink);
-    let mentee_nodes: Vec<_> = (0..programme.mentees.len() as u32)
-        .map(|i| graph.add_node(Node::Mentee(i)))
+    let mentee_nodes: Vec<MenteeNodes> = (0..programme.mentees.len() as u32)
+        .map(|i| MenteeNodes {
+            own: graph.add_node(Node::Mentee(i)),
+            request: None,
+        })
         .collect();
     let mentor_nodes: Vec<_> = (0..programme.mentors.len() as u32)
         .map(|i| graph.add_node(Node::Mentor(i)))
         .collect();
+    let mut mentee_nodes = mentee_nodes;
+    for (i, (mentee, nodes)) in programme.mentees.iter().zip(mentee_nodes.iter_mut()).enumerate() {
+        let asks = (costs.identity_met != 0 && mentee.asks_for_identity())
+            || (costs.profession_met != 0 && !mentee.person.profession_key.is_empty());
+        if asks && mentee.person.capacity > 0 {
+            nodes.request = Some(graph.add_node(Node::Request(i as u32)));
+        }
+    }
 
     let first_pair_arc = graph.edge_count();
+    let mut pair_tails = Vec::with_capacity(pairs.len());
     for pair in pairs {
+        let nodes = mentee_nodes[pair.mentee as usize];
+        let meets = (costs.identity_met != 0 && pair.identity_matched)
+            || (costs.profession_met != 0 && pair.profession_matched);
+        let tail = match nodes.request {
+            Some(request) if meets => request,
+            _ => nodes.own,
+        };
+        pair_tails.push(tail);
         graph.add_edge(
-            mentee_nodes[pair.mentee as usize],
+            tail,
             mentor_nodes[pair.mentor as usize],
             FlowArc {
                 capacity: 1,
@@ -90,9 +129,31 @@ pub fn network(programme: &Programme, model: &Model, pairs: &[Pair]) -> Result<N
             },
         );
     }
-    for (mentee, &node) in programme.mentees.iter().zip(&mentee_nodes) {
+    let request_cost = costs.identity_met + costs.profession_met; // at most one is set
+    for (mentee, nodes) in programme.mentees.iter().zip(&mentee_nodes) {
         for (capacity, cost) in unit_arcs(&costs.mentee_unit, mentee.person.capacity) {
-            graph.add_edge(source, node, FlowArc { capacity, cost });
+            graph.add_edge(source, nodes.own, FlowArc { capacity, cost });
+        }
+        if let Some(request) = nodes.request {
+            let capacity = mentee.person.capacity;
+            graph.add_edge(
+                nodes.own,
+                request,
+                FlowArc {
+                    capacity: 1,
+                    cost: request_cost,
+                },
+            );
+            if capacity > 1 {
+                graph.add_edge(
+                    nodes.own,
+                    request,
+                    FlowArc {
+                        capacity: capacity - 1,
+                        cost: 0,
+                    },
+                );
+            }
         }
     }
     for (mentor, &node) in programme.mentors.iter().zip(&mentor_nodes) {
@@ -100,12 +161,13 @@ pub fn network(programme: &Programme, model: &Model, pairs: &[Pair]) -> Result<N
             graph.add_edge(node, sink, FlowArc { capacity, cost });
         }
     }
-    Ok(Network {
+    Network {
         graph,
         source,
         sink,
         first_pair_arc,
-    })
+        pair_tails,
+    }
 }
 
 /// A person's capacity as parallel arcs, one per run of units that cost the same.
@@ -120,13 +182,39 @@ fn unit_arcs(unit_costs: &[i64], capacity: u32) -> Vec<(u32, i64)> {
     arcs
 }
 
-/// The best matching of `pairs` under the model's objective, exactly.
+/// Why the flow solver cannot take this model, if it cannot.
+pub fn flow_can_solve(model: &Model, participants: usize) -> Result<ArcCosts, SolveError> {
+    if let Some(constraint) = model.constraints.first() {
+        return Err(SolveError::NotFlowExpressible(format!(
+            "the model has the constraint \"{}\", which only the integer program can hold",
+            constraint.label()
+        )));
+    }
+    ArcCosts::new(model, participants)
+}
+
+/// The best matching of exactly these `pairs` under the model's objective.
 ///
 /// Ties between equally good matchings are broken by the order of `pairs`,
 /// which [`crate::eligibility::eligible_pairs`] fixes by email, never by file rows.
 pub fn solve(programme: &Programme, model: &Model, pairs: &[Pair]) -> Result<Solution, SolveError> {
     let start = Instant::now();
-    let network = network(programme, model, pairs)?;
+    let costs = flow_can_solve(model, programme.mentees.len() + programme.mentors.len())?;
+    let (matching, mut stats) = solve_network(programme, &costs, pairs)?.0;
+    stats.time = start.elapsed();
+    stats.eligible_pairs = pairs.len();
+    Ok(Solution {
+        objective_values: matching.objective_values(programme, &model.objective),
+        matching,
+        stats,
+    })
+}
+
+type Solved = ((Matching, SolveStats), Vec<i64>);
+
+/// Solve one network; also returns the final potentials (dual prices).
+fn solve_network(programme: &Programme, costs: &ArcCosts, pairs: &[Pair]) -> Result<Solved, SolveError> {
+    let network = network(programme, costs, pairs);
     let flow = min_cost_flow(&network.graph, network.source, network.sink)?;
     let chosen = pairs
         .iter()
@@ -134,15 +222,191 @@ pub fn solve(programme: &Programme, model: &Model, pairs: &[Pair]) -> Result<Sol
         .filter(|(i, _)| flow.flow[network.first_pair_arc + i] > 0)
         .map(|(_, pair)| *pair)
         .collect();
-    let matching = Matching::new(chosen);
-    Ok(Solution {
-        objective_values: matching.objective_values(programme, &model.objective),
-        matching,
-        stats: SolveStats {
-            network_nodes: network.graph.node_count(),
-            network_arcs: network.graph.edge_count(),
-            phases: flow.phases,
-            time: start.elapsed(),
-        },
-    })
+    let stats = SolveStats {
+        network_nodes: network.graph.node_count(),
+        network_arcs: network.graph.edge_count(),
+        phases: flow.phases,
+        rounds: 1,
+        ..SolveStats::default()
+    };
+    Ok(((Matching::new(chosen), stats), flow.potential))
+}
+
+/// How [`solve_eligible`] works on a programme.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SolveOptions {
+    /// Programmes with at most this many eligible pairs are solved on the whole
+    /// network in one go; larger ones by pricing.
+    pub whole_network_up_to: usize,
+    /// Pairs per mentee in the first candidate network, and the most added per
+    /// mentee in each pricing round.
+    pub candidates_per_mentee: usize,
+}
+
+impl Default for SolveOptions {
+    fn default() -> Self {
+        SolveOptions {
+            whole_network_up_to: 1_000_000,
+            candidates_per_mentee: 16,
+        }
+    }
+}
+
+/// The best matching of every eligible pair under the model's objective, exactly.
+///
+/// Small programmes are solved on the whole network. Large ones (tens of millions
+/// of pairs) are solved by pricing, as in column generation: solve on a few
+/// promising pairs per mentee, then check every other eligible pair against the
+/// solver's dual prices; a pair with negative reduced cost could improve the
+/// matching, so it joins the network and the network is solved again. When no
+/// pair has negative reduced cost the prices certify the whole network, so the
+/// matching is optimal over all eligible pairs, not just the candidates.
+pub fn solve_eligible(eligibility: &Eligibility, options: SolveOptions) -> Result<Solution, SolveError> {
+    let start = Instant::now();
+    let programme = eligibility.programme();
+    let model = eligibility.model();
+    let eligible = eligibility.count();
+    if eligible <= options.whole_network_up_to {
+        let mut solution = solve(programme, model, &eligibility.pairs())?;
+        solution.stats.time = start.elapsed();
+        return Ok(solution);
+    }
+    let costs = flow_can_solve(model, programme.mentees.len() + programme.mentors.len())?;
+    let per_mentee = options.candidates_per_mentee.max(1);
+    let mut candidates = first_candidates(eligibility, per_mentee);
+    let mut rounds = 0;
+    let mut phases = 0;
+    loop {
+        rounds += 1;
+        let ((matching, stats), potential) = solve_network(programme, &costs, &candidates)?;
+        phases += stats.phases;
+        let added = price(eligibility, &costs, &candidates, &potential, per_mentee);
+        if added.is_empty() {
+            return Ok(Solution {
+                objective_values: matching.objective_values(programme, &model.objective),
+                matching,
+                stats: SolveStats {
+                    phases,
+                    rounds,
+                    eligible_pairs: eligible,
+                    time: start.elapsed(),
+                    ..stats
+                },
+            });
+        }
+        candidates.extend(added);
+        // Keep the network's pair order fixed by the programme, so ties break the
+        // same way however the candidates arrived.
+        candidates.sort_unstable_by_key(|p| (p.mentee, p.mentor));
+    }
+}
+
+/// A deterministic scatter of equally scored pairs, so mentees do not all pick
+/// the same mentors first (which would only cost pricing rounds).
+fn spread(pair: &Pair) -> u64 {
+    let mut x = (u64::from(pair.mentee) << 32 | u64::from(pair.mentor)).wrapping_add(0x9e37_79b9_7f4a_7c15);
+    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    x ^ (x >> 31)
+}
+
+/// Each mentee's best-scoring pairs, `per_mentee` of them, and each mentor's
+/// best-scoring mentees, a third as many (so every mentor can be used from the
+/// start), without duplicates.
+fn first_candidates(eligibility: &Eligibility, per_mentee: usize) -> Vec<Pair> {
+    let programme = eligibility.programme();
+    let per_mentor = per_mentee.div_ceil(3);
+    // Each mentor's best so far, worst first: (rank key, pair). Lower key is better.
+    let mut best_for_mentor: Vec<Vec<((u32, u64), Pair)>> = vec![Vec::new(); programme.mentors.len()];
+    let mut candidates = Vec::new();
+    let mut mine: Vec<((u32, u64), Pair)> = Vec::new();
+    for e in 0..programme.mentees.len() as u32 {
+        mine.clear();
+        eligibility.for_mentee(e, |pair| {
+            let key = (u32::MAX - pair.score, spread(&pair));
+            mine.push((key, pair));
+            let list = &mut best_for_mentor[pair.mentor as usize];
+            if list.len() < per_mentor {
+                list.push((key, pair));
+                list.sort_unstable_by_key(|entry| std::cmp::Reverse(entry.0));
+            } else if key < list[0].0 {
+                list[0] = (key, pair);
+                list.sort_unstable_by_key(|entry| std::cmp::Reverse(entry.0));
+            }
+        });
+        // Half the best-scoring, half scattered over the rest: the best-scoring
+        // mentors are everyone's favourites, and coverage needs the others too.
+        let best = per_mentee / 2;
+        if mine.len() > per_mentee {
+            mine.select_nth_unstable_by_key(best, |&(key, _)| key);
+            let (_, rest) = mine.split_at_mut(best);
+            rest.select_nth_unstable_by_key(per_mentee - best - 1, |&((_, spread), _)| spread);
+            mine.truncate(per_mentee);
+        }
+        candidates.extend(mine.iter().map(|&(_, p)| p));
+    }
+    candidates.extend(best_for_mentor.into_iter().flatten().map(|(_, p)| p));
+    candidates.sort_unstable_by_key(|p| (p.mentee, p.mentor));
+    candidates.dedup_by_key(|p| (p.mentee, p.mentor));
+    candidates
+}
+
+/// Eligible pairs outside `candidates` whose reduced cost under `potential` is
+/// negative: up to `per_mentee` per mentee, most negative first. Empty means the
+/// potentials certify the whole network.
+fn price(
+    eligibility: &Eligibility,
+    costs: &ArcCosts,
+    candidates: &[Pair],
+    potential: &[i64],
+    per_mentee: usize,
+) -> Vec<Pair> {
+    let programme = eligibility.programme();
+    // Node numbers as `network` lays them out.
+    let mentee_node = |e: u32| 2 + e as usize;
+    let mentor_node = |m: u32| 2 + programme.mentees.len() + m as usize;
+    let mut request_node = vec![usize::MAX; programme.mentees.len()];
+    let mut next = 2 + programme.mentees.len() + programme.mentors.len();
+    for (i, mentee) in programme.mentees.iter().enumerate() {
+        let asks = (costs.identity_met != 0 && mentee.asks_for_identity())
+            || (costs.profession_met != 0 && !mentee.person.profession_key.is_empty());
+        if asks && mentee.person.capacity > 0 {
+            request_node[i] = next;
+            next += 1;
+        }
+    }
+    let mut start = vec![0usize; programme.mentees.len() + 1];
+    for pair in candidates {
+        start[pair.mentee as usize + 1] += 1;
+    }
+    for i in 0..programme.mentees.len() {
+        start[i + 1] += start[i];
+    }
+
+    let mut added = Vec::new();
+    let mut found: Vec<(i64, Pair)> = Vec::new();
+    for e in 0..programme.mentees.len() as u32 {
+        found.clear();
+        let own = potential[mentee_node(e)];
+        let request = potential.get(request_node[e as usize]).copied();
+        let chosen = &candidates[start[e as usize]..start[e as usize + 1]];
+        eligibility.for_mentee(e, |pair| {
+            let meets = (costs.identity_met != 0 && pair.identity_matched)
+                || (costs.profession_met != 0 && pair.profession_matched);
+            let tail = match request {
+                Some(r) if meets => r,
+                _ => own,
+            };
+            let reduced = costs.pair(pair.score) + tail - potential[mentor_node(pair.mentor)];
+            if reduced < 0 && chosen.binary_search_by_key(&pair.mentor, |p| p.mentor).is_err() {
+                found.push((reduced, pair));
+            }
+        });
+        if found.len() > per_mentee {
+            found.select_nth_unstable_by_key(per_mentee - 1, |&(r, p)| (r, spread(&p)));
+            found.truncate(per_mentee);
+        }
+        added.extend(found.iter().map(|&(_, p)| p));
+    }
+    added
 }

@@ -27,7 +27,12 @@ pub struct ArcCosts {
     /// Cost of a pair with score s is `pair_base + pair_per_score * s`.
     pub pair_base: i64,
     pub pair_per_score: i64,
-    /// The weight of each term, in objective order.
+    /// Cost of a mentee's first match that shares the identity they asked for
+    /// (0 when the objective does not count identity requests).
+    pub identity_met: i64,
+    /// Cost of a mentee's first match in the profession they want.
+    pub profession_met: i64,
+    /// The weight of each objective level, in objective order.
     pub weights: Vec<i64>,
 }
 
@@ -40,18 +45,28 @@ impl ArcCosts {
         let max_score = model.weights.max_score() as i64;
         // Pair arcs on one simple cycle: at most one per node, plus source and sink.
         let cycle_pairs = participants as i64 + 2;
-        let bound = |term: &Term| -> Option<i64> {
+        // How much one simple cycle can change a plain term: two mentees' or two
+        // mentors' counts, or every pair and mentee on it.
+        let part_bound = |term: &Term| -> Option<i64> {
             match term {
                 Term::MenteesWithAtLeast { .. } | Term::MentorsWithAtLeast { .. } => Some(2),
-                Term::TotalScore => cycle_pairs.checked_mul(max_score),
-                Term::Pairs => Some(cycle_pairs),
+                Term::TotalScore { .. } => cycle_pairs.checked_mul(max_score),
+                Term::IdentityRequestsMet { .. } | Term::ProfessionRequestsMet { .. } | Term::Pairs { .. } => {
+                    Some(cycle_pairs)
+                }
+                Term::WeightedSum { .. } => None,
             }
         };
+        let level_bound = |term: &Term| -> Option<i64> {
+            term.parts().into_iter().try_fold(0i64, |sum, (part, weight)| {
+                part_bound(part)?.checked_mul(weight as i64)?.checked_add(sum)
+            })
+        };
         let mut weights = vec![0i64; terms.len()];
-        let mut later = 0i64; // sum over later terms of W[j] * D[j]
+        let mut later = 0i64; // sum over later levels of W[j] * D[j]
         for l in (0..terms.len()).rev() {
             weights[l] = later.checked_add(1).ok_or_else(overflow)?;
-            let change = bound(&terms[l]).ok_or_else(overflow)?;
+            let change = level_bound(&terms[l]).ok_or_else(overflow)?;
             later = weights[l]
                 .checked_mul(change)
                 .and_then(|x| x.checked_add(later))
@@ -63,14 +78,23 @@ impl ArcCosts {
             mentor_unit: vec![0; MAX_CAPACITY as usize],
             pair_base: 0,
             pair_per_score: 0,
+            identity_met: 0,
+            profession_met: 0,
             weights: weights.clone(),
         };
-        for (term, &w) in terms.iter().zip(&weights) {
-            match term {
-                Term::MenteesWithAtLeast { matches } => costs.mentee_unit[*matches as usize - 1] -= w,
-                Term::MentorsWithAtLeast { matches } => costs.mentor_unit[*matches as usize - 1] -= w,
-                Term::TotalScore => costs.pair_per_score -= w,
-                Term::Pairs => costs.pair_base -= w,
+        for (term, &level_weight) in terms.iter().zip(&weights) {
+            for (part, weight) in term.parts() {
+                let w = level_weight.checked_mul(weight as i64).ok_or_else(overflow)?;
+                let cost = match part {
+                    Term::MenteesWithAtLeast { matches, .. } => &mut costs.mentee_unit[*matches as usize - 1],
+                    Term::MentorsWithAtLeast { matches, .. } => &mut costs.mentor_unit[*matches as usize - 1],
+                    Term::IdentityRequestsMet { .. } => &mut costs.identity_met,
+                    Term::ProfessionRequestsMet { .. } => &mut costs.profession_met,
+                    Term::TotalScore { .. } => &mut costs.pair_per_score,
+                    Term::Pairs { .. } => &mut costs.pair_base,
+                    Term::WeightedSum { .. } => continue,
+                };
+                *cost = cost.checked_sub(w).ok_or_else(overflow)?;
             }
         }
         // Parallel unit arcs fill cheapest first, so the k-th unit is only used
@@ -78,9 +102,17 @@ impl ArcCosts {
         for (side, units) in [("mentees", &costs.mentee_unit), ("mentors", &costs.mentor_unit)] {
             if units.windows(2).any(|w| w[1] < w[0]) {
                 return Err(SolveError::NotFlowExpressible(format!(
-                    "the objective rewards {side} with more matches before {side} with fewer"
+                    "the objective rewards {side} with more matches more than {side} with fewer"
                 )));
             }
+        }
+        // Each request term needs its own layer of nodes between a mentee and its
+        // mentors; the two kinds of pair overlap without nesting, so one network
+        // cannot reward both.
+        if costs.identity_met != 0 && costs.profession_met != 0 {
+            return Err(SolveError::NotFlowExpressible(
+                "the objective counts both identity requests met and profession requests met".into(),
+            ));
         }
         // The solver's path lengths: at most `participants + 2` arcs of the largest cost.
         let largest = costs.largest_arc_cost(max_score).ok_or_else(overflow)?;
@@ -101,6 +133,7 @@ impl ArcCosts {
             .mentee_unit
             .iter()
             .chain(&self.mentor_unit)
+            .chain([&self.identity_met, &self.profession_met])
             .map(|c| c.abs())
             .max()
             .unwrap_or(0);
@@ -157,10 +190,7 @@ mod tests {
     #[test]
     fn rewarding_more_before_fewer_is_refused() {
         let mut file = Model::civil_service().to_file().clone();
-        file.objective = vec![
-            Term::MenteesWithAtLeast { matches: 3 },
-            Term::MenteesWithAtLeast { matches: 1 },
-        ];
+        file.objective = vec![Term::mentees_with_at_least(3), Term::mentees_with_at_least(1)];
         let model = Model::from_file("m.json", file).unwrap();
         assert!(matches!(
             ArcCosts::new(&model, 10),

@@ -2,6 +2,7 @@
 //! this layer reads and writes files.
 
 mod check;
+mod compare;
 mod generate;
 mod inputs;
 mod matching;
@@ -26,6 +27,8 @@ enum Command {
     Match(matching::MatchArgs),
     /// Re-verify a matching against every hard rule and capacity.
     Check(check::CheckArgs),
+    /// Several models on the same registrations, side by side.
+    Compare(compare::CompareArgs),
     /// Write realistic synthetic registrations, for trying the tool and benchmarks.
     Generate(generate::GenerateArgs),
 }
@@ -60,6 +63,7 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Match(args) => matching::run(args),
         Command::Check(args) => check::run(args),
+        Command::Compare(args) => compare::run(args),
         Command::Generate(args) => generate::run(args),
     };
     match result {

@@ -1,6 +1,7 @@
 //! Reports and exports: everything read off a matching, as plain data or bytes.
 //! Writing them to disk is the caller's job.
 
+pub mod compare;
 pub mod export;
 pub mod summary;
 

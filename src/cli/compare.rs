@@ -1,0 +1,83 @@
+//! `mentorflow compare`: several models on the same registrations, side by side.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use clap::{Args, ValueEnum};
+
+use mentorflow::eligibility::Eligibility;
+use mentorflow::report::compare::{pair_keys, Comparison};
+use mentorflow::report::{Summary, Timing};
+use mentorflow::solve;
+
+use super::inputs::read_inputs;
+use super::{Failure, ProgrammeArgs};
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum Format {
+    Table,
+    Json,
+    Csv,
+}
+
+#[derive(Args)]
+pub struct CompareArgs {
+    /// Mentors' registrations (CSV, the earlier tool's format).
+    #[arg(long, value_name = "FILE")]
+    mentors: PathBuf,
+    /// Mentees' registrations (CSV, the earlier tool's format).
+    #[arg(long, value_name = "FILE")]
+    mentees: PathBuf,
+    /// A model file or the name of a shipped model; give it once per model. The
+    /// first is the one the others are compared with.
+    #[arg(long = "model", value_name = "FILE", required = true)]
+    models: Vec<PathBuf>,
+    /// Earlier pairs (CSV with mentee_email, mentor_email), none of which is made again.
+    #[arg(long, value_name = "FILE")]
+    history: Option<PathBuf>,
+    #[arg(long, value_enum, default_value = "table")]
+    format: Format,
+}
+
+pub fn run(args: CompareArgs) -> Result<(), Failure> {
+    let mut runs = Vec::new();
+    for model in &args.models {
+        // Each model reads the registrations itself: models may spell grades and
+        // organisations differently.
+        let inputs = read_inputs(&ProgrammeArgs {
+            mentors: args.mentors.clone(),
+            mentees: args.mentees.clone(),
+            model: Some(model.clone()),
+            history: args.history.clone(),
+        })?;
+        let (model, programme, history) = (&inputs.model, &inputs.reading.programme, &inputs.history);
+        let start = Instant::now();
+        let eligibility = Eligibility::new(programme, model, history);
+        let solution = solve::solve_eligible(&eligibility, solve::SolveOptions::default())
+            .map_err(|e| Failure::Input(format!("model {}: {e}", model.name)))?;
+        let solve_ms = start.elapsed().as_secs_f64() * 1000.0;
+        let summary = Summary::new(
+            programme,
+            model,
+            solution.stats.eligible_pairs,
+            &solution.matching,
+            Timing::default(),
+        );
+        runs.push((
+            summary,
+            pair_keys(programme, &solution.matching),
+            "flow".to_string(),
+            solve_ms,
+        ));
+    }
+    let comparison = Comparison::new(runs);
+    print!(
+        "{}",
+        match args.format {
+            Format::Table => comparison.table(),
+            Format::Json => comparison.json(),
+            Format::Csv => comparison.csv(),
+        }
+    );
+    Ok(())
+}

@@ -203,6 +203,7 @@ pub fn solve(programme: &Programme, model: &Model, pairs: &[Pair]) -> Result<Sol
     let (matching, mut stats) = solve_network(programme, &costs, pairs)?.0;
     stats.time = start.elapsed();
     stats.eligible_pairs = pairs.len();
+
     Ok(Solution {
         objective_values: matching.objective_values(programme, &model.objective),
         matching,

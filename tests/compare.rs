@@ -1,0 +1,117 @@
+//! `compare` as an organiser runs it: the shipped models side by side on the sample.
+
+use std::path::Path;
+use std::process::Command;
+
+fn example(file: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("examples/peer-small")
+        .join(file)
+        .display()
+        .to_string()
+}
+
+fn compare(format: &str, models: &[&str]) -> String {
+    let mut args = vec![
+        "compare".to_string(),
+        "--mentors".into(),
+        example("mentors.csv"),
+        "--mentees".into(),
+        example("mentees.csv"),
+        "--format".into(),
+        format.into(),
+    ];
+    for model in models {
+        args.push("--model".into());
+        args.push(model.to_string());
+    }
+    let output = Command::new(env!("CARGO_BIN_EXE_mentorflow"))
+        .args(&args)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8(output.stdout).unwrap()
+}
+
+const MODELS: [&str; 5] = ["coverage", "quality", "identity-first", "profession-first", "balanced"];
+
+#[test]
+fn each_model_wins_on_what_it_puts_first() {
+    let json: serde_json::Value = serde_json::from_str(&compare("json", &MODELS)).unwrap();
+    let models = json.as_array().unwrap();
+    assert_eq!(models.len(), 5);
+    let get = |i: usize, path: &[&str]| -> u64 {
+        let mut v = &models[i];
+        for key in path {
+            v = &v[key];
+        }
+        v.as_u64().unwrap_or_else(|| panic!("{path:?} in {}", models[i]))
+    };
+    let names: Vec<&str> = models.iter().map(|m| m["model"].as_str().unwrap()).collect();
+    assert_eq!(names, MODELS);
+    // The first model shares all its pairs with itself.
+    assert_eq!(get(0, &["pairs_shared_with_first"]), get(0, &["pairs"]));
+    for i in 1..5 {
+        assert!(get(i, &["pairs_shared_with_first"]) <= get(i, &["pairs"]));
+    }
+    // Quality has the highest total score of all.
+    for i in 0..5 {
+        assert!(get(1, &["total_score"]) >= get(i, &["total_score"]));
+    }
+    // Coverage, identity-first and profession-first all put mentees with at least 1 first.
+    for i in [0, 2, 3] {
+        assert_eq!(get(i, &["mentees", "at_least_1"]), get(0, &["mentees", "at_least_1"]));
+        assert!(get(i, &["mentees", "at_least_1"]) >= get(1, &["mentees", "at_least_1"]));
+    }
+    // Identity-first meets the most identity requests among those, profession-first the most professions.
+    for i in [0, 1, 3] {
+        assert!(get(2, &["identity_requests", "met"]) >= get(i, &["identity_requests", "met"]));
+    }
+    for i in [0, 1, 2] {
+        assert!(get(3, &["profession_requests", "met"]) >= get(i, &["profession_requests", "met"]));
+    }
+    // Coverage has the most mentees with 3 matches among models that cover the same mentees.
+    assert!(get(0, &["mentees", "at_least_2"]) >= get(2, &["mentees", "at_least_2"]));
+}
+
+#[test]
+fn table_and_csv_show_every_measure_and_no_personal_data() {
+    let table = compare("table", &MODELS[..2]);
+    let csv = compare("csv", &MODELS[..2]);
+    for text in [&table, &csv] {
+        assert!(!text.contains('@'), "{text}");
+        for measure in [
+            "mentees with 0 matches",
+            "mentees with 3 matches",
+            "mentors with 0 mentees",
+            "identity requests met",
+            "profession requests met",
+            "pairs shared with coverage",
+            "total score",
+            "solve time (ms)",
+        ] {
+            assert!(text.contains(measure), "{measure} missing from\n{text}");
+        }
+    }
+    assert!(csv.starts_with("measure,coverage,quality\n"), "{csv}");
+    // Differences from the first model are shown in the table.
+    assert!(table.contains("(+") || table.contains("(-"), "{table}");
+}
+
+#[test]
+fn an_unknown_model_is_refused() {
+    let output = Command::new(env!("CARGO_BIN_EXE_mentorflow"))
+        .args([
+            "compare",
+            "--mentors",
+            &example("mentors.csv"),
+            "--mentees",
+            &example("mentees.csv"),
+            "--model",
+            "no-such-model",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("no-such-model"));
+}

@@ -1,0 +1,77 @@
+//! Same inputs give byte-identical outputs, and the order of rows in the
+//! registration files changes nothing.
+
+use std::path::Path;
+use std::process::Command;
+
+use mentorflow::generate::{generate, GenerateSpec};
+use rand::seq::SliceRandom;
+use rand::SeedableRng;
+
+fn run_match(mentors: &Path, mentees: &Path, out: &Path) {
+    let output = Command::new(env!("CARGO_BIN_EXE_mentorflow"))
+        .args(["match", "--mentors"])
+        .arg(mentors)
+        .arg("--mentees")
+        .arg(mentees)
+        .arg("--out")
+        .arg(out)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+}
+
+/// The same CSV with its data rows in another order (fields with line breaks kept whole).
+fn shuffled(csv_text: &str, seed: u64) -> String {
+    let mut reader = csv::ReaderBuilder::new().from_reader(csv_text.as_bytes());
+    let headings = reader.headers().unwrap().clone();
+    let mut rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    rows.shuffle(&mut rand_chacha::ChaCha8Rng::seed_from_u64(seed));
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    writer.write_record(&headings).unwrap();
+    for row in &rows {
+        writer.write_record(row).unwrap();
+    }
+    String::from_utf8(writer.into_inner().unwrap()).unwrap()
+}
+
+fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let e = e.unwrap();
+            (e.file_name().to_string_lossy().into_owned(), std::fs::read(e.path()).unwrap())
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn same_input_same_bytes_and_row_order_does_not_matter() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = generate(&GenerateSpec {
+        mentees: 300,
+        mentors: 300,
+        seed: 7,
+    });
+    let write = |name: &str, text: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    };
+    let mentors = write("mentors.csv", &data.mentors_csv);
+    let mentees = write("mentees.csv", &data.mentees_csv);
+    let mentors_shuffled = write("mentors-shuffled.csv", &shuffled(&data.mentors_csv, 1));
+    let mentees_shuffled = write("mentees-shuffled.csv", &shuffled(&data.mentees_csv, 2));
+    assert_ne!(data.mentees_csv, std::fs::read_to_string(&mentees_shuffled).unwrap());
+
+    let (a, b, c) = (dir.path().join("a"), dir.path().join("b"), dir.path().join("c"));
+    run_match(&mentors, &mentees, &a);
+    run_match(&mentors, &mentees, &b);
+    run_match(&mentors_shuffled, &mentees_shuffled, &c);
+    let first = files(&a);
+    assert!(first.len() >= 6);
+    assert_eq!(first, files(&b), "two runs on the same input differ");
+    assert_eq!(first, files(&c), "shuffling the rows changed the outputs");
+}

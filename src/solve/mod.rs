@@ -7,6 +7,7 @@
 pub mod mincost;
 pub mod objective;
 
+use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
 use petgraph::graph::{DiGraph, NodeIndex};
@@ -15,7 +16,7 @@ use crate::eligibility::{Eligibility, Pair};
 use crate::matching::Matching;
 use crate::model::Model;
 use crate::registration::Programme;
-use mincost::{min_cost_flow, FlowArc, FlowError};
+use mincost::{min_cost_flow, min_cost_flow_warm, FlowArc, FlowError, WarmStart};
 use objective::ArcCosts;
 
 /// Why no matching was produced. Bad input is caught before solving; these are
@@ -275,31 +276,58 @@ pub fn solve_eligible(eligibility: &Eligibility, options: SolveOptions) -> Resul
     let costs = flow_can_solve(model, programme.mentees.len() + programme.mentors.len())?;
     let per_mentee = options.candidates_per_mentee.max(1);
     let mut candidates = first_candidates(eligibility, per_mentee);
-    let mut rounds = 0;
-    let mut phases = 0;
+    let mut known: HashSet<(u32, u32)> = candidates.iter().map(|p| (p.mentee, p.mentor)).collect();
+    let mut network = network(programme, &costs, &candidates);
+    let mut flow = min_cost_flow(&network.graph, network.source, network.sink)?;
+    let mut rounds = 1;
+    let mut phases = flow.phases;
     loop {
-        rounds += 1;
-        let ((matching, stats), potential) = solve_network(programme, &costs, &candidates)?;
-        phases += stats.phases;
-        let added = price(eligibility, &costs, &candidates, &potential, per_mentee);
+        let added = price(eligibility, &costs, &known, &flow.potential, per_mentee);
         if added.is_empty() {
-            return Ok(Solution {
-                objective_values: matching.objective_values(programme, &model.objective),
-                matching,
-                stats: SolveStats {
-                    phases,
-                    rounds,
-                    eligible_pairs: eligible,
-                    time: start.elapsed(),
-                    ..stats
-                },
-            });
+            break;
         }
+        rounds += 1;
+        // New pairs go after the old ones, so every old arc keeps its index
+        // up to the end of the pair arcs, and the unit arcs after them shift
+        // by the number added.
+        let old_pairs = candidates.len();
+        let mut previous = std::mem::take(&mut flow.flow);
+        let tail = previous.split_off(network.first_pair_arc + old_pairs);
+        previous.resize(previous.len() + added.len(), 0);
+        previous.extend(tail);
+        known.extend(added.iter().map(|p| (p.mentee, p.mentor)));
         candidates.extend(added);
-        // Keep the network's pair order fixed by the programme, so ties break the
-        // same way however the candidates arrived.
-        candidates.sort_unstable_by_key(|p| (p.mentee, p.mentor));
+        network = self::network(programme, &costs, &candidates);
+        flow = min_cost_flow_warm(
+            &network.graph,
+            network.source,
+            network.sink,
+            WarmStart {
+                flow: &previous,
+                potential: &flow.potential,
+            },
+        )?;
+        phases += flow.phases;
     }
+    let chosen = candidates
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| flow.flow[network.first_pair_arc + i] > 0)
+        .map(|(_, pair)| *pair)
+        .collect();
+    let matching = Matching::new(chosen);
+    Ok(Solution {
+        objective_values: matching.objective_values(programme, &model.objective),
+        matching,
+        stats: SolveStats {
+            network_nodes: network.graph.node_count(),
+            network_arcs: network.graph.edge_count(),
+            phases,
+            rounds,
+            eligible_pairs: eligible,
+            time: start.elapsed(),
+        },
+    })
 }
 
 /// A deterministic scatter of equally scored pairs, so mentees do not all pick
@@ -358,7 +386,7 @@ fn first_candidates(eligibility: &Eligibility, per_mentee: usize) -> Vec<Pair> {
 fn price(
     eligibility: &Eligibility,
     costs: &ArcCosts,
-    candidates: &[Pair],
+    known: &HashSet<(u32, u32)>,
     potential: &[i64],
     per_mentee: usize,
 ) -> Vec<Pair> {
@@ -376,13 +404,6 @@ fn price(
             next += 1;
         }
     }
-    let mut start = vec![0usize; programme.mentees.len() + 1];
-    for pair in candidates {
-        start[pair.mentee as usize + 1] += 1;
-    }
-    for i in 0..programme.mentees.len() {
-        start[i + 1] += start[i];
-    }
 
     let mut added = Vec::new();
     let mut found: Vec<(i64, Pair)> = Vec::new();
@@ -390,7 +411,6 @@ fn price(
         found.clear();
         let own = potential[mentee_node(e)];
         let request = potential.get(request_node[e as usize]).copied();
-        let chosen = &candidates[start[e as usize]..start[e as usize + 1]];
         eligibility.for_mentee(e, |pair| {
             let meets = (costs.identity_met != 0 && pair.identity_matched)
                 || (costs.profession_met != 0 && pair.profession_matched);
@@ -399,7 +419,7 @@ fn price(
                 _ => own,
             };
             let reduced = costs.pair(pair.score) + tail - potential[mentor_node(pair.mentor)];
-            if reduced < 0 && chosen.binary_search_by_key(&pair.mentor, |p| p.mentor).is_err() {
+            if reduced < 0 && !known.contains(&(pair.mentee, pair.mentor)) {
                 found.push((reduced, pair));
             }
         });

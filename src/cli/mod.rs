@@ -2,6 +2,7 @@
 //! this layer reads and writes files.
 
 mod check;
+mod explain;
 mod generate;
 mod inputs;
 mod matching;
@@ -26,6 +27,9 @@ enum Command {
     Match(matching::MatchArgs),
     /// Re-verify a matching against every hard rule and capacity.
     Check(check::CheckArgs),
+    /// Explain one mentee's or mentor's matches: the eligibility funnel, each
+    /// match's score, and why they have no more, with proof.
+    Explain(explain::ExplainArgs),
     /// Write realistic synthetic registrations, for trying the tool and benchmarks.
     Generate(generate::GenerateArgs),
 }
@@ -59,6 +63,7 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Match(args) => matching::run(args),
         Command::Check(args) => check::run(args),
+        Command::Explain(args) => explain::run(args),
         Command::Generate(args) => generate::run(args),
     };
     match result {

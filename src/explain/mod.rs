@@ -494,7 +494,7 @@ impl<'a> Explainer<'a> {
         let held_total = count as u64 + cut.others.iter().map(|&o| self.held_count(role, o) as u64).sum::<u64>();
         Shortfall::AllFull(Proof {
             full_partners: eligible.len() - held.len(),
-            partners_reached: cut.partners,
+            partners_reached: cut.partners.len(),
             others_reached: cut.others.len(),
             held: held_total,
             most_held,
@@ -506,7 +506,7 @@ impl<'a> Explainer<'a> {
     /// The reachable part of the solver's network from this person (the source
     /// side of a minimum cut): from a person, every eligible partner they are not
     /// matched with; from a partner, everyone matched with them.
-    fn cut(&self, role: Role, start: u32) -> Cut {
+    pub fn cut(&self, role: Role, start: u32) -> Cut {
         let mut seen_same: HashSet<u32> = HashSet::from([start]);
         let mut seen_partner: HashSet<u32> = HashSet::new();
         let mut queue = vec![start];
@@ -517,7 +517,7 @@ impl<'a> Explainer<'a> {
                 if held.contains(&p) || !seen_partner.insert(p) {
                     continue;
                 }
-                cut.partners += 1;
+                cut.partners.push(p);
                 if self.has_room(role.partner(), p) {
                     cut.partners_with_room += 1;
                 }
@@ -640,13 +640,15 @@ impl<'a> Explainer<'a> {
     }
 }
 
-#[derive(Default)]
-struct Cut {
-    /// Partners reached.
-    partners: usize,
-    partners_with_room: usize,
+/// What following "who could make room" reaches from one person.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Cut {
+    /// Partners reached (indices on the other side).
+    pub partners: Vec<u32>,
+    /// How many of them have room.
+    pub partners_with_room: usize,
     /// People on the start's side reached, not counting the start.
-    others: Vec<u32>,
+    pub others: Vec<u32>,
 }
 
 /// Where "people on this side with at least `k` matches" comes in the objective.

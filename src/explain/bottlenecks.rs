@@ -149,7 +149,12 @@ fn both(items: &[String]) -> String {
 
 impl fmt::Display for Bottleneck {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mentees = if self.mentees == 1 { "mentee" } else { "mentees" };
+        let (mentees, want) = if self.mentees == 1 {
+            ("mentee", "wants")
+        } else {
+            ("mentees", "want")
+        };
+        let made = if self.matches_made == 1 { "match" } else { "matches" };
         let mentors = if self.mentor_grades.is_empty() {
             "no grade of the ladder can mentor them, so mentors".to_string()
         } else {
@@ -159,12 +164,12 @@ impl fmt::Display for Bottleneck {
         match &self.profession {
             Some(profession) => write!(
                 f,
-                "{} {} {mentees} want {profession} (up to {} matches); {mentors} in it have {} {places}; {} such matches made",
+                "{} {} {mentees} {want} {profession} (up to {} matches); {mentors} in it have {} {places}; {} such {made} made",
                 self.mentees, self.mentee_grade, self.matches_wanted, self.places, self.matches_made
             ),
             None => write!(
                 f,
-                "{} {} {mentees} want up to {} matches; {mentors} have {} {places}; {} matches made",
+                "{} {} {mentees} {want} up to {} matches; {mentors} have {} {places}; {} {made} made",
                 self.mentees, self.mentee_grade, self.matches_wanted, self.places, self.matches_made
             ),
         }

@@ -319,7 +319,11 @@ impl fmt::Display for Explanation {
             p.grade,
             p.organisation
         )?;
-        writeln!(f, "{} of {} asked for", holdings(self.role, self.matched), self.asked)?;
+        let asked = match self.role {
+            Role::Mentee => "asked for",
+            Role::Mentor => "places offered",
+        };
+        writeln!(f, "{} of {} {asked}", holdings(self.role, self.matched), self.asked)?;
         writeln!(f)?;
         writeln!(f, "Eligible {partner}s, rule by rule:")?;
         writeln!(f, "  {:>6}  {partner}s registered", self.funnel.registered)?;

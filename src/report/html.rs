@@ -551,8 +551,8 @@ mod tests {
     #[test]
     fn escapes_and_hides_small_counts() {
         assert_eq!(
-            escape(r#"<a href="x">Tom & 'Jo'</a>"#),
-            "&lt;a href=&quot;x&quot;&gt;Tom &amp; &#39;Jo&#39;&lt;/a&gt;"
+            escape(r#"<a href="x">Org & 'Co'</a>"#),
+            "&lt;a href=&quot;x&quot;&gt;Org &amp; &#39;Co&#39;&lt;/a&gt;"
         );
         assert_eq!(small(0), "<5");
         assert_eq!(small(4), "<5");

@@ -9,6 +9,7 @@
 
 pub mod check;
 pub mod eligibility;
+pub mod explain;
 pub mod generate;
 pub mod matching;
 pub mod model;

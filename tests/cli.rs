@@ -59,6 +59,7 @@ fn matches_the_sample_and_the_checker_agrees() {
             "mentees-without-matches.csv",
             "mentors-with-matches.csv",
             "mentors-without-matches.csv",
+            "report.html",
             "summary.json"
         ]
     );
@@ -78,6 +79,11 @@ fn matches_the_sample_and_the_checker_agrees() {
     assert_eq!(total, 50);
     // Every mentee with an eligible mentor gets at least one in the sample.
     assert!(summary["mentees"]["at_least_1"].as_u64().unwrap() >= 40, "{summary}");
+    // The certificate: coverage first, so the most possible is reached.
+    assert_eq!(
+        summary["certificate"]["most_mentees_with_a_match"], summary["mentees"]["at_least_1"],
+        "{summary}"
+    );
 
     // Mailing lists: one row per person, counts agree with the matches.
     let (headings, rows) = read_csv(&out.join("mentees-with-matches.csv"));

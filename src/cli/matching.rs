@@ -7,7 +7,8 @@ use clap::Args;
 
 use mentorflow::check::check_matching;
 use mentorflow::eligibility::Eligibility;
-use mentorflow::report::{output_files, Summary, Timing};
+use mentorflow::explain::coverage_certificate;
+use mentorflow::report::{output_files, report_file, Summary, Timing};
 use mentorflow::solve;
 
 use super::inputs::read_inputs;
@@ -58,14 +59,18 @@ pub fn run(args: MatchArgs) -> Result<(), Failure> {
         solve_ms: ms(solved - eligible),
         total_ms: ms(start.elapsed()),
     };
+    // The certificate comes from its own max flow, apart from the solve.
+    let certificate = coverage_certificate(programme, model, history, &solution.matching);
     let summary = Summary::new(
         programme,
         model,
         solution.stats.eligible_pairs,
         &solution.matching,
         timing,
-    );
-    let files = output_files(programme, model, &solution.matching, &summary);
+    )
+    .with_certificate(certificate);
+    let mut files = output_files(programme, model, &solution.matching, &summary);
+    files.push(report_file(programme, model, history, &solution.matching, &summary));
     write_all(&args.out, &files, args.force).map_err(|e| Failure::System(format!("{e}\nnothing was written")))?;
     println!("{summary}");
     println!("wrote {} files to {}", files.len(), args.out.display());

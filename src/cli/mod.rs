@@ -3,6 +3,7 @@
 
 mod check;
 mod compare;
+mod explain;
 mod generate;
 mod inputs;
 mod matching;
@@ -29,6 +30,9 @@ enum Command {
     Check(check::CheckArgs),
     /// Several models on the same registrations, side by side.
     Compare(compare::CompareArgs),
+    /// Explain one mentee's or mentor's matches: the eligibility funnel, each
+    /// match's score, and why they have no more, with proof.
+    Explain(explain::ExplainArgs),
     /// Write realistic synthetic registrations, for trying the tool and benchmarks.
     Generate(generate::GenerateArgs),
 }
@@ -64,6 +68,7 @@ pub fn main() -> ExitCode {
         Command::Match(args) => matching::run(args),
         Command::Check(args) => check::run(args),
         Command::Compare(args) => compare::run(args),
+        Command::Explain(args) => explain::run(args),
         Command::Generate(args) => generate::run(args),
     };
     match result {

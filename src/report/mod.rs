@@ -3,14 +3,16 @@
 
 pub mod compare;
 pub mod export;
+pub mod html;
 pub mod summary;
 
 pub use export::{mailing_lists, matches_csv, safe_cell, MailingList};
 pub use summary::{Summary, Timing};
 
+use crate::explain::{bottlenecks, Explainer};
 use crate::matching::Matching;
 use crate::model::Model;
-use crate::registration::Programme;
+use crate::registration::{History, Programme};
 
 /// One output file: its name in the output folder and its bytes.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -19,8 +21,8 @@ pub struct OutputFile {
     pub bytes: Vec<u8>,
 }
 
-/// Every file `match` writes: `matches.csv`, the four mailing lists and
-/// `summary.json`.
+/// The files `match` writes from a matching alone: `matches.csv`, the four
+/// mailing lists and `summary.json`. `match` also writes [`report_file`].
 pub fn output_files(programme: &Programme, model: &Model, matching: &Matching, summary: &Summary) -> Vec<OutputFile> {
     let mut files = vec![OutputFile {
         name: "matches.csv".into(),
@@ -39,4 +41,23 @@ pub fn output_files(programme: &Programme, model: &Model, matching: &Matching, s
         bytes: summary.to_json().into_bytes(),
     });
     files
+}
+
+/// `report.html`: the organisers' page (see [`html`]), with the bottlenecks and
+/// every under-matched mentee's reason. Works from counts and each under-matched
+/// mentee's grade window, never from the list of eligible pairs.
+pub fn report_file(
+    programme: &Programme,
+    model: &Model,
+    history: &History,
+    matching: &Matching,
+    summary: &Summary,
+) -> OutputFile {
+    // Only the cheap reasons are read, which never rely on the optimality proof.
+    let under_matched = Explainer::new(programme, model, history, matching, false).under_matched();
+    let bottlenecks = bottlenecks(programme, model, matching);
+    OutputFile {
+        name: "report.html".into(),
+        bytes: html::report_html(programme, model, matching, summary, &bottlenecks, &under_matched).into_bytes(),
+    }
 }

@@ -5,6 +5,7 @@ use std::fmt;
 
 use serde::Serialize;
 
+use crate::explain::CoverageCertificate;
 use crate::matching::Matching;
 use crate::model::{Model, Term};
 use crate::registration::Programme;
@@ -76,6 +77,10 @@ pub struct Summary {
     pub profession_requests: Requests,
     pub eligible_pairs: usize,
     pub objective: Vec<ObjectiveValue>,
+    /// The most mentees with at least 1 match any matching could reach, beside
+    /// the number reached: a max flow computed apart from the solver.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub certificate: Option<CoverageCertificate>,
     /// Shown on the terminal only: wall-clock times would make two runs on the
     /// same input differ, and summary.json is byte-identical between them.
     #[serde(skip)]
@@ -124,7 +129,16 @@ impl Summary {
                 .zip(matching.objective_values(programme, &model.objective))
                 .map(|(term, value)| ObjectiveValue { term, value })
                 .collect(),
+            certificate: None,
             timing,
+        }
+    }
+
+    /// The summary with the coverage certificate (see [`crate::explain::certificate`]).
+    pub fn with_certificate(self, certificate: CoverageCertificate) -> Summary {
+        Summary {
+            certificate: Some(certificate),
+            ..self
         }
     }
 
@@ -168,6 +182,13 @@ impl fmt::Display for Summary {
             self.profession_requests.met,
             self.profession_requests.asked
         )?;
+        if let Some(c) = &self.certificate {
+            writeln!(
+                f,
+                "bound    {} mentees have a match; no matching could give more than {}",
+                c.mentees_with_a_match, c.most_mentees_with_a_match
+            )?;
+        }
         write!(
             f,
             "time     {:.1} ms (read {:.1}, eligibility {:.1}, solve {:.1})",

@@ -1,5 +1,6 @@
 //! The whole `match` pipeline in memory (read, eligibility, solve, check, reports)
-//! on generated programmes of 500 + 500, 2,000 + 2,000 and 10,000 + 10,000.
+//! on generated programmes of 500 + 500, 2,000 + 2,000 and 10,000 + 10,000, and
+//! four models on 2,000 + 2,000 (`compare`).
 //! Run: `cargo bench --bench matching`.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
@@ -50,5 +51,42 @@ fn whole_match(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, whole_match);
+/// Four shipped models solved on the same 2,000 + 2,000 programme, as `compare`
+/// does (eligibility and solve per model; reading is shared here).
+fn compare_four_models(c: &mut Criterion) {
+    let data = generate(&GenerateSpec {
+        mentees: 2_000,
+        mentors: 2_000,
+        seed: 1,
+    });
+    let models: Vec<Model> = ["coverage", "quality", "identity-first", "profession-first"]
+        .iter()
+        .map(|name| Model::built_in(name).unwrap())
+        .collect();
+    let reading = read_programme(
+        Source {
+            name: "mentors.csv",
+            bytes: data.mentors_csv.as_bytes(),
+        },
+        Source {
+            name: "mentees.csv",
+            bytes: data.mentees_csv.as_bytes(),
+        },
+        &models[0],
+    )
+    .unwrap();
+    let mut group = c.benchmark_group("compare");
+    group.sample_size(10);
+    group.bench_function("four models, 2000", |b| {
+        b.iter(|| {
+            for model in &models {
+                let history = History::default();
+                mentorflow::match_programme(&reading.programme, model, &history).unwrap();
+            }
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, whole_match, compare_four_models);
 criterion_main!(benches);

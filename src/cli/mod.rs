@@ -7,6 +7,7 @@ mod generate;
 mod inputs;
 mod matching;
 mod output;
+mod whatif;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -31,6 +32,8 @@ enum Command {
     Compare(compare::CompareArgs),
     /// Write realistic synthetic registrations, for trying the tool and benchmarks.
     Generate(generate::GenerateArgs),
+    /// What if capacity or rules changed? Coverage per scenario, aggregates only.
+    Whatif(whatif::WhatIfArgs),
 }
 
 /// The registration files and model every command that reads a programme takes.
@@ -65,6 +68,7 @@ pub fn main() -> ExitCode {
         Command::Check(args) => check::run(args),
         Command::Compare(args) => compare::run(args),
         Command::Generate(args) => generate::run(args),
+        Command::Whatif(args) => whatif::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -4,6 +4,7 @@
 pub mod compare;
 pub mod export;
 pub mod summary;
+pub mod whatif;
 
 pub use export::{mailing_lists, matches_csv, safe_cell, MailingList};
 pub use summary::{Summary, Timing};

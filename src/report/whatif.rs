@@ -214,6 +214,9 @@ impl WhatIf<'_> {
             small(first.identity_requests.asked as i64),
             first.profession_requests.asked,
         );
+        text += "Per scenario: mentors registered; mentees by number of matches; mentors with a mentee; \
+                 mentees with their identity or profession request met (identity counts below 5 as <5); \
+                 the grade with the most mentees left short.\n";
         if self.results.iter().any(|r| r.runs > 1) {
             text += &format!(
                 "Scenarios with drop-out ran {} times (seeds {} to {}): mean (lowest-highest).\n",

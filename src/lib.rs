@@ -4,7 +4,8 @@
 //! registrations are read and checked into a [`registration::Programme`] under a
 //! [`model::Model`]; [`eligibility`] turns the programme into eligible pairs with
 //! scores; [`solve`] finds the best matching as a min-cost flow; [`check`]
-//! re-verifies any matching independently; [`report`] summarises and exports it.
+//! re-verifies any matching independently; [`report`] summarises and exports it;
+//! [`whatif`] re-solves changed copies of a programme to show what changes coverage.
 //! Only the binary touches files.
 
 pub mod check;
@@ -17,6 +18,7 @@ pub mod problem;
 pub mod registration;
 pub mod report;
 pub mod solve;
+pub mod whatif;
 
 use model::Model;
 use registration::{History, Programme};

@@ -8,6 +8,7 @@ mod generate;
 mod inputs;
 mod matching;
 mod output;
+mod whatif;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -35,6 +36,8 @@ enum Command {
     Explain(explain::ExplainArgs),
     /// Write realistic synthetic registrations, for trying the tool and benchmarks.
     Generate(generate::GenerateArgs),
+    /// What if capacity or rules changed? Coverage per scenario, aggregates only.
+    Whatif(whatif::WhatIfArgs),
 }
 
 /// The registration files and model every command that reads a programme takes.
@@ -70,6 +73,7 @@ pub fn main() -> ExitCode {
         Command::Compare(args) => compare::run(args),
         Command::Explain(args) => explain::run(args),
         Command::Generate(args) => generate::run(args),
+        Command::Whatif(args) => whatif::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -83,3 +83,44 @@ fn stage(staging: &Path, files: &[OutputFile]) -> Result<(), String> {
     }
     Ok(())
 }
+
+/// Write one file all at once or not at all, readable only by its owner: first
+/// into a hidden file beside it, then renamed into place, replacing any file
+/// of that name.
+pub fn write_file(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    let shown = path.display();
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    if path.is_dir() {
+        return Err(format!("{shown} is a folder; name a file"));
+    }
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .ok_or_else(|| format!("{shown} does not name a file"))?;
+    let staging = parent.join(format!(
+        ".{name}.mentorflow-new-{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0)
+    ));
+    let fail = |e: std::io::Error| format!("cannot write {shown}: {e}");
+    let result = (|| {
+        let mut options = fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let mut handle = options.open(&staging).map_err(fail)?;
+        handle.write_all(bytes).map_err(fail)?;
+        handle.sync_all().map_err(fail)?;
+        fs::rename(&staging, path).map_err(fail)
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&staging);
+    }
+    result
+}

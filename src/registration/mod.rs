@@ -42,6 +42,9 @@ pub struct Person {
     pub biography: String,
     /// Most matches this person takes.
     pub capacity: u32,
+    /// Whether the registration set its own capacity; if not, `capacity` is the
+    /// model's default, and a what-if change of that default applies to them.
+    pub capacity_given: bool,
     /// Line of the registration in its file, for messages.
     pub line: u64,
 }

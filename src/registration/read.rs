@@ -325,6 +325,7 @@ fn read_people<'t>(
                 profession,
                 biography: row.get(columns[Col::Biography as usize]).to_string(),
                 capacity,
+                capacity_given: !capacity_text.is_empty(),
                 line: row.line,
             },
             row,

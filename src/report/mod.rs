@@ -5,6 +5,7 @@ pub mod compare;
 pub mod export;
 pub mod html;
 pub mod summary;
+pub mod whatif;
 
 pub use export::{mailing_lists, matches_csv, safe_cell, MailingList};
 pub use summary::{Summary, Timing};

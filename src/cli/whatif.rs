@@ -1,0 +1,237 @@
+//! `mentorflow whatif`: how capacity and rules change coverage, scenario by
+//! scenario, from the same registrations. Aggregates only.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use clap::{Args, ValueEnum};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde::Deserialize;
+
+use mentorflow::report::whatif::WhatIf;
+use mentorflow::whatif::{self, RunOptions, Vary};
+
+use super::inputs::{read_file, read_inputs};
+use super::output::write_file;
+use super::{Failure, ProgrammeArgs};
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum Format {
+    Table,
+    Json,
+    Csv,
+}
+
+const VARY_HELP: &str = "\
+A parameter and the values to try, as PARAM=RANGE; give --vary twice for a grid.
+RANGE is a comma-separated list of numbers and inclusive ranges: 1..5 is 1, 2, 3, 4, 5;
+0..50/10 is 0, 10, 20, 30, 40, 50; 2,3,4 is just those.
+Parameters:
+  mentor-capacity, mentee-capacity   matches per person without their own (0 to 50)
+  grade-gap-min, grade-gap-max       the grade window (gaps from 1)
+  same-organisation                  off or on: may a mentor be in the mentee's organisation
+  weight-profession, weight-identity, weight-grade-gap-N   the model's weights (0 to 1000)
+  extra-mentors                      mentors added at --extra-grade, like those registered there
+  drop-out                           percent of mentors who drop out (run --repeat times)";
+
+#[derive(Args)]
+pub struct WhatIfArgs {
+    /// Mentors' registrations (CSV, the earlier tool's format).
+    #[arg(long, value_name = "FILE")]
+    mentors: Option<PathBuf>,
+    /// Mentees' registrations (CSV, the earlier tool's format).
+    #[arg(long, value_name = "FILE")]
+    mentees: Option<PathBuf>,
+    /// The base model: a file or the name of a shipped model; civil-service when not given.
+    #[arg(long, value_name = "FILE")]
+    model: Option<PathBuf>,
+    /// Earlier pairs (CSV with mentee_email, mentor_email), none of which is made again.
+    #[arg(long, value_name = "FILE")]
+    history: Option<PathBuf>,
+    /// A saved analysis (JSON) with the same settings as these options; options
+    /// given here replace the file's.
+    #[arg(long, value_name = "FILE.json")]
+    scenario: Option<PathBuf>,
+    #[arg(long, value_name = "PARAM=RANGE", long_help = VARY_HELP, help = "A parameter and the values to try, like mentor-capacity=1..5 (inclusive); twice for a grid")]
+    vary: Vec<String>,
+    /// The grade extra mentors are recruited at (for --vary extra-mentors=...).
+    #[arg(long, value_name = "GRADE")]
+    extra_grade: Option<String>,
+    /// Runs of each scenario with drop-out, reported as mean and range [default: 5].
+    #[arg(long, value_name = "N")]
+    repeat: Option<u32>,
+    /// Seed of the first run; run r uses seed + r [default: 1].
+    #[arg(long, value_name = "S")]
+    seed: Option<u64>,
+    #[arg(long, value_enum, default_value = "table")]
+    format: Format,
+    /// Also draw coverage against the first varied parameter, as SVG.
+    #[arg(long, value_name = "FILE.svg")]
+    chart: Option<PathBuf>,
+    /// Scenarios solved at once [default: the number of processors].
+    #[arg(long, value_name = "N")]
+    threads: Option<usize>,
+}
+
+/// A saved analysis: the same settings as the command's options. Paths are
+/// relative to the file's folder; a model may also be a shipped model's name.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct ScenarioFile {
+    /// What the analysis asks; for people reading the file.
+    #[serde(default)]
+    #[allow(dead_code)]
+    description: String,
+    mentors: Option<PathBuf>,
+    mentees: Option<PathBuf>,
+    model: Option<PathBuf>,
+    history: Option<PathBuf>,
+    #[serde(default)]
+    vary: Vec<String>,
+    extra_grade: Option<String>,
+    repeat: Option<u32>,
+    seed: Option<u64>,
+}
+
+fn read_scenario_file(path: &Path) -> Result<ScenarioFile, Failure> {
+    let name = path.display().to_string();
+    let bytes = read_file(path).map_err(|p| Failure::Input(p.to_string()))?;
+    let mut file: ScenarioFile = serde_json::from_slice(&bytes)
+        .map_err(|e| Failure::Input(format!("{name}: not a valid scenario file: {e}")))?;
+    let folder = path.parent().unwrap_or(Path::new(""));
+    let near = |p: PathBuf| if p.is_absolute() { p } else { folder.join(p) };
+    file.mentors = file.mentors.map(near);
+    file.mentees = file.mentees.map(near);
+    file.history = file.history.map(near);
+    // A shipped model's name stays a name unless a file of that name is there.
+    file.model = file.model.map(|m| {
+        let beside = near(m.clone());
+        if beside.exists() {
+            beside
+        } else {
+            m
+        }
+    });
+    Ok(file)
+}
+
+pub fn run(args: WhatIfArgs) -> Result<(), Failure> {
+    let file = match &args.scenario {
+        Some(path) => read_scenario_file(path)?,
+        None => ScenarioFile::default(),
+    };
+    let missing = |what: &str| {
+        Failure::Input(format!(
+            "give --{what} FILE, or a --scenario file that names the {what}' registrations"
+        ))
+    };
+    let programme_args = ProgrammeArgs {
+        mentors: args.mentors.or(file.mentors).ok_or_else(|| missing("mentors"))?,
+        mentees: args.mentees.or(file.mentees).ok_or_else(|| missing("mentees"))?,
+        model: args.model.or(file.model),
+        history: args.history.or(file.history),
+    };
+    let vary_texts = if args.vary.is_empty() { file.vary } else { args.vary };
+    let extra_grade = args.extra_grade.or(file.extra_grade);
+    let defaults = RunOptions::default();
+    let options = RunOptions {
+        repeat: args.repeat.or(file.repeat).unwrap_or(defaults.repeat),
+        seed: args.seed.or(file.seed).unwrap_or(defaults.seed),
+        threads: args.threads.unwrap_or(defaults.threads).max(1),
+    };
+
+    let input = |e: whatif::WhatIfError| Failure::Input(e.to_string());
+    let vary = vary_texts
+        .iter()
+        .map(|text| Vary::parse(text, extra_grade.as_deref()))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(input)?;
+    whatif::check_sweep(&vary).map_err(input)?;
+    if args.chart.is_some() && vary.is_empty() {
+        return Err(Failure::Input(
+            "--chart needs at least one --vary to draw against".into(),
+        ));
+    }
+    let scenarios = whatif::scenarios(&vary);
+
+    let start = Instant::now();
+    let inputs = read_inputs(&programme_args)?;
+    for warning in inputs.reading.warnings.warnings() {
+        eprintln!("{warning}");
+    }
+    let results = with_progress(|on_progress| {
+        whatif::run(
+            &inputs.reading.programme,
+            &inputs.model,
+            &inputs.history,
+            &scenarios,
+            options,
+            on_progress,
+        )
+    })
+    .map_err(input)?;
+    let runs: usize = results.iter().map(|r| r.runs).sum();
+    let elapsed = start.elapsed();
+
+    let report = WhatIf {
+        model: &inputs.model.name,
+        repeat: options.repeat,
+        seed: options.seed,
+        results: &results,
+    };
+    if let Some(path) = &args.chart {
+        let svg = report.chart().map_err(Failure::Input)?;
+        write_file(path, svg.as_bytes()).map_err(Failure::System)?;
+    }
+    print!(
+        "{}",
+        match args.format {
+            Format::Table => report.table(),
+            Format::Json => report.json(),
+            Format::Csv => report.csv(),
+        }
+    );
+    eprintln!(
+        "{} scenario{} ({runs} run{}) solved in {:.2} s",
+        results.len(),
+        if results.len() == 1 { "" } else { "s" },
+        if runs == 1 { "" } else { "s" },
+        elapsed.as_secs_f64()
+    );
+    if let Some(path) = &args.chart {
+        eprintln!("chart written to {}", path.display());
+    }
+    Ok(())
+}
+
+/// Run `work` with a progress bar on the terminal that appears only once the
+/// work has taken a second; nothing is drawn when stderr is not a terminal.
+fn with_progress<T>(work: impl FnOnce(&(dyn Fn(usize, usize) + Sync)) -> T) -> T {
+    let bar = ProgressBar::hidden();
+    bar.set_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} runs, {elapsed} (about {eta} left)")
+            .expect("the template is valid"),
+    );
+    let (finished, wait) = mpsc::channel::<()>();
+    let shower = std::io::stderr().is_terminal().then(|| {
+        let bar = bar.clone();
+        std::thread::spawn(move || {
+            if wait.recv_timeout(Duration::from_secs(1)) == Err(mpsc::RecvTimeoutError::Timeout) {
+                bar.set_draw_target(ProgressDrawTarget::stderr());
+                bar.enable_steady_tick(Duration::from_millis(200));
+            }
+        })
+    });
+    let result = work(&|done, total| {
+        bar.set_length(total as u64);
+        bar.set_position(done as u64);
+    });
+    drop(finished);
+    if let Some(shower) = shower {
+        let _ = shower.join();
+    }
+    bar.finish_and_clear();
+    result
+}

@@ -1,0 +1,235 @@
+//! What-if analysis: how capacity and rules change coverage.
+//!
+//! An analyst varies one or more [`Parameter`]s over a range of values
+//! ([`Vary`]); every combination is a [`Scenario`] ([`scenarios`]). Each
+//! scenario changes a copy of the registered programme and model ([`apply`]) and
+//! is solved exactly under the model's objective ([`run`]). A [`ScenarioResult`]
+//! holds aggregates only: no name, email or per-person row ever leaves this
+//! module, so every rendering of it is safe to share.
+
+mod apply;
+mod parse;
+mod run;
+
+pub use apply::{apply, apply_to_model, EXTRA_MENTOR_DOMAIN};
+pub use parse::parse_values;
+pub use run::{run, Figure, Measures, Requests, RunOptions, ScenarioResult};
+
+use std::fmt;
+
+use crate::model::{MAX_CAPACITY, MAX_WEIGHT};
+use crate::solve::SolveError;
+
+/// Most scenarios one sweep may hold: far more than an analyst reads, few
+/// enough that a typo like `0..100000` is refused instead of running for hours.
+pub const MAX_SCENARIOS: usize = 1_000;
+/// Most runs of one scenario with a random part (drop-out).
+pub const MAX_REPEAT: u32 = 100;
+/// Most extra mentors one scenario may add.
+pub const MAX_EXTRA_MENTORS: u32 = 10_000;
+
+/// Something a what-if analysis can change.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Parameter {
+    /// Matches per mentor, for mentors who did not give their own.
+    MentorCapacity,
+    /// Matches per mentee, for mentees who did not give their own.
+    MenteeCapacity,
+    /// The smallest grade gap allowed (at least 1).
+    GradeGapMin,
+    /// The largest grade gap allowed.
+    GradeGapMax,
+    /// Whether a mentor may be in the mentee's own organisation (1 on, 0 off).
+    SameOrganisation,
+    WeightProfession,
+    WeightIdentity,
+    /// The score of a pair this many grades apart.
+    WeightGradeGap(u8),
+    /// Extra mentors recruited at a grade, like the registered mentors there.
+    ExtraMentors {
+        grade: String,
+    },
+    /// Percent of the registered mentors who drop out, chosen at random.
+    DropOut,
+}
+
+impl Parameter {
+    /// The name used on the command line and in scenario files.
+    pub fn name(&self) -> String {
+        match self {
+            Parameter::MentorCapacity => "mentor-capacity".into(),
+            Parameter::MenteeCapacity => "mentee-capacity".into(),
+            Parameter::GradeGapMin => "grade-gap-min".into(),
+            Parameter::GradeGapMax => "grade-gap-max".into(),
+            Parameter::SameOrganisation => "same-organisation".into(),
+            Parameter::WeightProfession => "weight-profession".into(),
+            Parameter::WeightIdentity => "weight-identity".into(),
+            Parameter::WeightGradeGap(gap) => format!("weight-grade-gap-{gap}"),
+            Parameter::ExtraMentors { .. } => "extra-mentors".into(),
+            Parameter::DropOut => "drop-out".into(),
+        }
+    }
+
+    /// A heading for tables and charts.
+    pub fn heading(&self) -> String {
+        match self {
+            Parameter::ExtraMentors { grade } => format!("extra {grade} mentors"),
+            Parameter::DropOut => "drop-out %".into(),
+            other => other.name(),
+        }
+    }
+
+    /// The smallest and largest value allowed.
+    pub fn limits(&self) -> (u32, u32) {
+        match self {
+            Parameter::MentorCapacity | Parameter::MenteeCapacity => (0, MAX_CAPACITY),
+            // A mentor is always more senior than their mentee.
+            Parameter::GradeGapMin => (1, u8::MAX as u32),
+            Parameter::GradeGapMax => (1, u8::MAX as u32),
+            Parameter::SameOrganisation => (0, 1),
+            Parameter::WeightProfession | Parameter::WeightIdentity | Parameter::WeightGradeGap(_) => (0, MAX_WEIGHT),
+            Parameter::ExtraMentors { .. } => (0, MAX_EXTRA_MENTORS),
+            Parameter::DropOut => (0, 100),
+        }
+    }
+
+    /// A value as the analyst writes it: `on`/`off` for the organisation rule,
+    /// else the number.
+    pub fn show(&self, value: u32) -> String {
+        match (self, value) {
+            (Parameter::SameOrganisation, 0) => "off".into(),
+            (Parameter::SameOrganisation, _) => "on".into(),
+            (_, v) => v.to_string(),
+        }
+    }
+
+    /// Whether a value makes the scenario random, so it is run `repeat` times.
+    pub fn is_random(&self, value: u32) -> bool {
+        matches!(self, Parameter::DropOut) && value > 0
+    }
+}
+
+impl fmt::Display for Parameter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.name())
+    }
+}
+
+impl serde::Serialize for Parameter {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.name())
+    }
+}
+
+/// One parameter and the values a sweep tries, in order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Vary {
+    pub parameter: Parameter,
+    pub values: Vec<u32>,
+}
+
+impl Vary {
+    /// Parse `PARAM=RANGE`. `extra_grade` is the grade `extra-mentors` recruits at.
+    pub fn parse(text: &str, extra_grade: Option<&str>) -> Result<Vary, WhatIfError> {
+        parse::parse_vary(text, extra_grade)
+    }
+}
+
+/// One parameter set to one value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Setting {
+    pub parameter: Parameter,
+    pub value: u32,
+}
+
+/// One combination of settings; the empty scenario is the registered programme
+/// under the base model.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Scenario {
+    pub settings: Vec<Setting>,
+}
+
+impl Scenario {
+    /// "mentor-capacity=4, same-organisation=on", or "base".
+    pub fn label(&self) -> String {
+        if self.settings.is_empty() {
+            return "base".into();
+        }
+        self.settings
+            .iter()
+            .map(|s| format!("{}={}", s.parameter, s.parameter.show(s.value)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// The value of a parameter, if this scenario sets it.
+    pub fn value(&self, parameter: &Parameter) -> Option<u32> {
+        self.settings
+            .iter()
+            .find(|s| &s.parameter == parameter)
+            .map(|s| s.value)
+    }
+
+    /// Whether runs with different seeds can differ (some mentors drop out).
+    pub fn is_random(&self) -> bool {
+        self.settings.iter().any(|s| s.parameter.is_random(s.value))
+    }
+}
+
+/// Every combination of the varied values: the first parameter changes slowest,
+/// as in nested loops written in the order given. No parameter: the base alone.
+pub fn scenarios(vary: &[Vary]) -> Vec<Scenario> {
+    let mut all = vec![Scenario::default()];
+    for v in vary {
+        all = all
+            .into_iter()
+            .flat_map(|scenario| {
+                v.values.iter().map(move |&value| {
+                    let mut next = scenario.clone();
+                    next.settings.push(Setting {
+                        parameter: v.parameter.clone(),
+                        value,
+                    });
+                    next
+                })
+            })
+            .collect();
+    }
+    all
+}
+
+/// Check a sweep's parameters together: each varied once, not too many scenarios.
+pub fn check_sweep(vary: &[Vary]) -> Result<(), WhatIfError> {
+    for (i, v) in vary.iter().enumerate() {
+        if vary[..i].iter().any(|w| w.parameter.name() == v.parameter.name()) {
+            return Err(WhatIfError::VariedTwice(v.parameter.name()));
+        }
+    }
+    let count = vary
+        .iter()
+        .try_fold(1usize, |n, v| n.checked_mul(v.values.len()))
+        .unwrap_or(usize::MAX);
+    if count > MAX_SCENARIOS {
+        return Err(WhatIfError::TooManyScenarios(count));
+    }
+    Ok(())
+}
+
+/// Why a what-if analysis cannot run.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum WhatIfError {
+    #[error("--vary {text}: {reason}")]
+    BadVary { text: String, reason: String },
+    #[error("the parameter {0} is varied twice; give each parameter once, with every value")]
+    VariedTwice(String),
+    #[error("{0} scenarios is more than {MAX_SCENARIOS}; vary fewer values")]
+    TooManyScenarios(usize),
+    #[error("--repeat {0}: use a number of runs from 1 to {MAX_REPEAT}")]
+    BadRepeat(u32),
+    #[error("extra mentors at {grade}: {reason}")]
+    ExtraGrade { grade: String, reason: String },
+    #[error("scenario {scenario}: the changed model is not valid:\n{reason}")]
+    InvalidModel { scenario: String, reason: String },
+    #[error("scenario {scenario}: {error}")]
+    Solve { scenario: String, error: SolveError },
+}

@@ -31,6 +31,13 @@ fn solve(n: usize, edges: &[Edge], s: usize, t: usize) -> Result<FlowSolution, F
     sol
 }
 
+fn simplex(n: usize, edges: &[Edge], s: usize, t: usize) -> FlowSolution {
+    let g = build(n, edges);
+    let sol = mentorflow::solve::simplex::min_cost_flow_simplex(&g, NodeIndex::new(s), NodeIndex::new(t)).unwrap();
+    check_solution(n, edges, s, t, &sol);
+    sol
+}
+
 /// Feasibility, cost bookkeeping and the optimality certificate.
 fn check_solution(n: usize, edges: &[Edge], s: usize, t: usize, sol: &FlowSolution) {
     assert_eq!(sol.flow.len(), edges.len());
@@ -405,6 +412,20 @@ proptest! {
     fn general_nonnegative_matches_reference((n, edges, s, t) in general_case(0..=20)) {
         let sol = solve(n, &edges, s, t).unwrap();
         prop_assert_eq!(sol.value, 0);
+        prop_assert_eq!(Some(sol.cost), reference_cost(n, &edges, s, t));
+    }
+
+    /// The network simplex solves the same problem: same cost, and its prices
+    /// pass the same optimality certificate.
+    #[test]
+    fn simplex_matches_reference((n, edges, s, t) in dag_case()) {
+        let sol = simplex(n, &edges, s, t);
+        prop_assert_eq!(Some(sol.cost), reference_cost(n, &edges, s, t));
+    }
+
+    #[test]
+    fn simplex_matches_reference_on_nonnegative_cycles((n, edges, s, t) in general_case(0..=20)) {
+        let sol = simplex(n, &edges, s, t);
         prop_assert_eq!(Some(sol.cost), reference_cost(n, &edges, s, t));
     }
 

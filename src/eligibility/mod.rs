@@ -180,6 +180,38 @@ impl<'a> Eligibility<'a> {
         }
     }
 
+    /// Mentors who may mentor at all, by grade: the lists [`Eligibility::for_mentee_in`]
+    /// takes, in any order the caller likes.
+    pub fn mentors_by_grade(&self) -> &[Vec<u32>] {
+        &self.mentors_by_grade
+    }
+
+    /// Like [`Eligibility::for_mentee`], but walks each grade's mentors in the
+    /// order of `by_grade` (a reordering of [`Eligibility::mentors_by_grade`]),
+    /// and leaves a grade as soon as `visit` returns false.
+    pub fn for_mentee_in(&self, mentee: u32, by_grade: &[Vec<u32>], mut visit: impl FnMut(Pair) -> bool) {
+        let person = &self.programme.mentees[mentee as usize].person;
+        if person.capacity == 0 {
+            return;
+        }
+        let organisation = person.organisation;
+        let excluded = self.excluded.get(&mentee).map(Vec::as_slice).unwrap_or(&[]);
+        let same_allowed = self.model.same_organisation_allowed;
+        for (grade, gap) in self.window(mentee) {
+            for &m in &by_grade[grade] {
+                if !same_allowed && self.programme.mentors[m as usize].person.organisation == organisation {
+                    continue;
+                }
+                if !excluded.is_empty() && excluded.binary_search(&m).is_ok() {
+                    continue;
+                }
+                if !visit(self.scored(mentee, m, gap)) {
+                    break;
+                }
+            }
+        }
+    }
+
     /// How many mentors this mentee may have, counted without visiting them.
     pub fn count_for_mentee(&self, mentee: u32) -> usize {
         let person = &self.programme.mentees[mentee as usize].person;

@@ -17,7 +17,8 @@ use crate::eligibility::Pair;
 use crate::matching::Matching;
 use crate::model::Model;
 use crate::registration::Programme;
-use crate::solve::mincost::{min_cost_flow, FlowSolution};
+use crate::solve::mincost::FlowSolution;
+use crate::solve::simplex::min_cost_flow_simplex;
 use crate::solve::{flow_can_solve, network, Network, SolveError};
 
 /// The solver's matching and whether its dual prices prove it optimal.
@@ -33,7 +34,7 @@ pub struct PricedMatching {
 pub fn solve_priced(programme: &Programme, model: &Model, pairs: &[Pair]) -> Result<PricedMatching, SolveError> {
     let costs = flow_can_solve(model, programme.mentees.len() + programme.mentors.len())?;
     let network = network(programme, &costs, pairs);
-    let flow = min_cost_flow(&network.graph, network.source, network.sink)?;
+    let flow = min_cost_flow_simplex(&network.graph, network.source, network.sink)?;
     let chosen = pairs
         .iter()
         .enumerate()

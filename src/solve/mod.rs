@@ -1,11 +1,16 @@
 //! Solvers: turn eligible pairs into the best matching under a model's objective.
 //!
-//! [`solve`] builds a flow network with petgraph (source -> mentees -> mentors ->
-//! sink, one arc per eligible pair) whose arc costs encode the objective exactly
-//! ([`objective`]), and solves it as a min-cost flow ([`mincost`]).
+//! [`network`] builds a flow network with petgraph (source -> mentees -> mentors
+//! -> sink, one arc per eligible pair) whose arc costs encode the objective
+//! exactly ([`objective`]); the network simplex ([`simplex`]) solves it as a
+//! min-cost flow. [`solve_eligible`] prices: it solves on a few candidate pairs
+//! per mentee and adds any eligible pair the simplex's prices say could still
+//! help, until they certify every pair. The primal-dual solver ([`mincost`]) is
+//! kept as an independent check in the tests and for the coverage certificate.
 
 pub mod mincost;
 pub mod objective;
+pub mod simplex;
 
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
@@ -16,8 +21,9 @@ use crate::eligibility::{Eligibility, Pair};
 use crate::matching::Matching;
 use crate::model::Model;
 use crate::registration::Programme;
-use mincost::{min_cost_flow, min_cost_flow_warm, FlowArc, FlowError, WarmStart};
+use mincost::{FlowArc, FlowError};
 use objective::ArcCosts;
+use simplex::{min_cost_flow_simplex, NetworkSimplex};
 
 /// Why no matching was produced. Bad input is caught before solving; these are
 /// limits of the method.
@@ -217,7 +223,7 @@ type Solved = ((Matching, SolveStats), Vec<i64>);
 /// Solve one network; also returns the final potentials (dual prices).
 fn solve_network(programme: &Programme, costs: &ArcCosts, pairs: &[Pair]) -> Result<Solved, SolveError> {
     let network = network(programme, costs, pairs);
-    let flow = min_cost_flow(&network.graph, network.source, network.sink)?;
+    let flow = min_cost_flow_simplex(&network.graph, network.source, network.sink)?;
     let chosen = pairs
         .iter()
         .enumerate()
@@ -248,7 +254,7 @@ pub struct SolveOptions {
 impl Default for SolveOptions {
     fn default() -> Self {
         SolveOptions {
-            whole_network_up_to: 1_000_000,
+            whole_network_up_to: 0,
             candidates_per_mentee: 16,
         }
     }
@@ -277,57 +283,104 @@ pub fn solve_eligible(eligibility: &Eligibility, options: SolveOptions) -> Resul
     let per_mentee = options.candidates_per_mentee.max(1);
     let mut candidates = first_candidates(eligibility, per_mentee);
     let mut known: HashSet<(u32, u32)> = candidates.iter().map(|p| (p.mentee, p.mentor)).collect();
-    let mut network = network(programme, &costs, &candidates);
-    let mut flow = min_cost_flow(&network.graph, network.source, network.sink)?;
+    let network = network(programme, &costs, &candidates);
+    let mut simplex = NetworkSimplex::new(network.graph.node_count(), network.source.index(), network.sink.index())?;
+    for edge in network.graph.raw_edges() {
+        simplex.add_arc(
+            edge.source().index(),
+            edge.target().index(),
+            edge.weight.capacity,
+            edge.weight.cost,
+        );
+    }
+    // The simplex's arc number of each candidate pair, in `candidates` order.
+    let mut pair_arcs: Vec<usize> = (0..candidates.len()).map(|i| network.first_pair_arc + i).collect();
+    let pair_tails = network.pair_tails.iter().map(|t| t.index()).collect::<Vec<_>>();
+    let (nodes, arcs) = (network.graph.node_count(), network.graph.edge_count());
+    drop(network);
+    simplex.solve()?;
+    let layout = Layout::new(programme, &costs);
+    debug_assert!(candidates
+        .iter()
+        .zip(&pair_tails)
+        .all(|(p, &t)| layout.ends(p, &costs).0 == t));
     let mut rounds = 1;
-    let mut phases = flow.phases;
+    let mut added_arcs = 0;
     loop {
-        let added = price(eligibility, &costs, &known, &flow.potential, per_mentee);
+        let added = price(eligibility, &costs, &layout, &known, simplex.prices(), per_mentee);
         if added.is_empty() {
             break;
         }
         rounds += 1;
-        // New pairs go after the old ones, so every old arc keeps its index
-        // up to the end of the pair arcs, and the unit arcs after them shift
-        // by the number added.
-        let old_pairs = candidates.len();
-        let mut previous = std::mem::take(&mut flow.flow);
-        let tail = previous.split_off(network.first_pair_arc + old_pairs);
-        previous.resize(previous.len() + added.len(), 0);
-        previous.extend(tail);
-        known.extend(added.iter().map(|p| (p.mentee, p.mentor)));
-        candidates.extend(added);
-        network = self::network(programme, &costs, &candidates);
-        flow = min_cost_flow_warm(
-            &network.graph,
-            network.source,
-            network.sink,
-            WarmStart {
-                flow: &previous,
-                potential: &flow.potential,
-            },
-        )?;
-        phases += flow.phases;
+        for pair in added {
+            let (tail, head) = layout.ends(&pair, &costs);
+            pair_arcs.push(simplex.add_arc(tail, head, 1, costs.pair(pair.score)));
+            known.insert((pair.mentee, pair.mentor));
+            candidates.push(pair);
+            added_arcs += 1;
+        }
+        // The tree so far is the start: only the new arcs can move it.
+        simplex.solve()?;
     }
     let chosen = candidates
         .iter()
-        .enumerate()
-        .filter(|(i, _)| flow.flow[network.first_pair_arc + i] > 0)
-        .map(|(_, pair)| *pair)
+        .zip(&pair_arcs)
+        .filter(|(_, &arc)| simplex.flow(arc) > 0)
+        .map(|(pair, _)| *pair)
         .collect();
     let matching = Matching::new(chosen);
     Ok(Solution {
         objective_values: matching.objective_values(programme, &model.objective),
         matching,
         stats: SolveStats {
-            network_nodes: network.graph.node_count(),
-            network_arcs: network.graph.edge_count(),
-            phases,
+            network_nodes: nodes,
+            network_arcs: arcs + added_arcs,
+            phases: simplex.pivots() as usize,
             rounds,
             eligible_pairs: eligible,
             time: start.elapsed(),
         },
     })
+}
+
+/// Node numbers as [`network`] lays them out, for pricing pairs not in it.
+struct Layout {
+    mentees: usize,
+    /// Each mentee's request layer node, if it has one.
+    request: Vec<Option<usize>>,
+}
+
+impl Layout {
+    fn new(programme: &Programme, costs: &ArcCosts) -> Layout {
+        let mut next = 2 + programme.mentees.len() + programme.mentors.len();
+        let request = programme
+            .mentees
+            .iter()
+            .map(|mentee| {
+                let asks = (costs.identity_met != 0 && mentee.asks_for_identity())
+                    || (costs.profession_met != 0 && !mentee.person.profession_key.is_empty());
+                (asks && mentee.person.capacity > 0).then(|| {
+                    next += 1;
+                    next - 1
+                })
+            })
+            .collect();
+        Layout {
+            mentees: programme.mentees.len(),
+            request,
+        }
+    }
+
+    /// The nodes a pair's arc leaves from and goes to.
+    fn ends(&self, pair: &Pair, costs: &ArcCosts) -> (usize, usize) {
+        let meets = (costs.identity_met != 0 && pair.identity_matched)
+            || (costs.profession_met != 0 && pair.profession_matched);
+        let tail = match self.request[pair.mentee as usize] {
+            Some(node) if meets => node,
+            _ => 2 + pair.mentee as usize,
+        };
+        (tail, 2 + self.mentees + pair.mentor as usize)
+    }
 }
 
 /// A deterministic scatter of equally scored pairs, so mentees do not all pick
@@ -386,42 +439,43 @@ fn first_candidates(eligibility: &Eligibility, per_mentee: usize) -> Vec<Pair> {
 fn price(
     eligibility: &Eligibility,
     costs: &ArcCosts,
+    layout: &Layout,
     known: &HashSet<(u32, u32)>,
     potential: &[i64],
     per_mentee: usize,
 ) -> Vec<Pair> {
-    let programme = eligibility.programme();
-    // Node numbers as `network` lays them out.
-    let mentee_node = |e: u32| 2 + e as usize;
-    let mentor_node = |m: u32| 2 + programme.mentees.len() + m as usize;
-    let mut request_node = vec![usize::MAX; programme.mentees.len()];
-    let mut next = 2 + programme.mentees.len() + programme.mentors.len();
-    for (i, mentee) in programme.mentees.iter().enumerate() {
-        let asks = (costs.identity_met != 0 && mentee.asks_for_identity())
-            || (costs.profession_met != 0 && !mentee.person.profession_key.is_empty());
-        if asks && mentee.person.capacity > 0 {
-            request_node[i] = next;
-            next += 1;
-        }
-    }
-
+    // Each grade's mentors from the highest price down: a pair can only
+    // improve the flow if its mentor's price exceeds the mentee's side by more
+    // than the pair's cost, so the walk stops at the first mentor too cheap
+    // for even the best-scoring pair.
+    let mentor_node = |m: u32| 2 + layout.mentees + m as usize;
+    let by_grade: Vec<Vec<u32>> = eligibility
+        .mentors_by_grade()
+        .iter()
+        .map(|mentors| {
+            let mut sorted = mentors.clone();
+            sorted.sort_by_key(|&m| std::cmp::Reverse(potential[mentor_node(m)]));
+            sorted
+        })
+        .collect();
+    let cheapest_pair = costs.pair(eligibility.model().weights.max_score()).min(costs.pair(0));
     let mut added = Vec::new();
     let mut found: Vec<(i64, Pair)> = Vec::new();
-    for e in 0..programme.mentees.len() as u32 {
+    for e in 0..layout.mentees as u32 {
         found.clear();
-        let own = potential[mentee_node(e)];
-        let request = potential.get(request_node[e as usize]).copied();
-        eligibility.for_mentee(e, |pair| {
-            let meets = (costs.identity_met != 0 && pair.identity_matched)
-                || (costs.profession_met != 0 && pair.profession_matched);
-            let tail = match request {
-                Some(r) if meets => r,
-                _ => own,
-            };
-            let reduced = costs.pair(pair.score) + tail - potential[mentor_node(pair.mentor)];
+        let own = potential[2 + e as usize];
+        let lowest_tail = layout.request[e as usize].map_or(own, |r| own.min(potential[r]));
+        eligibility.for_mentee_in(e, &by_grade, |pair| {
+            let head = mentor_node(pair.mentor);
+            if cheapest_pair + lowest_tail - potential[head] >= 0 {
+                return false;
+            }
+            let (tail, _) = layout.ends(&pair, costs);
+            let reduced = costs.pair(pair.score) + potential[tail] - potential[head];
             if reduced < 0 && !known.contains(&(pair.mentee, pair.mentor)) {
                 found.push((reduced, pair));
             }
+            true
         });
         if found.len() > per_mentee {
             found.select_nth_unstable_by_key(per_mentee - 1, |&(r, p)| (r, spread(&p)));

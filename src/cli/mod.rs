@@ -6,6 +6,7 @@ mod generate;
 mod inputs;
 mod matching;
 mod output;
+mod validate;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -24,6 +25,8 @@ struct Cli {
 enum Command {
     /// Match a programme: registrations in, the best matching and mailing lists out.
     Match(matching::MatchArgs),
+    /// Check the inputs: every error and warning in one pass, nothing written.
+    Validate(validate::ValidateArgs),
     /// Re-verify a matching against every hard rule and capacity.
     Check(check::CheckArgs),
     /// Write realistic synthetic registrations, for trying the tool and benchmarks.
@@ -51,6 +54,8 @@ pub struct ProgrammeArgs {
 /// error (exit 2).
 pub enum Failure {
     Input(String),
+    /// Bad input the command has already reported (exit 1).
+    Reported,
     System(String),
 }
 
@@ -58,6 +63,7 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Match(args) => matching::run(args),
+        Command::Validate(args) => validate::run(args),
         Command::Check(args) => check::run(args),
         Command::Generate(args) => generate::run(args),
     };
@@ -67,6 +73,7 @@ pub fn main() -> ExitCode {
             eprintln!("{message}");
             ExitCode::from(1)
         }
+        Err(Failure::Reported) => ExitCode::from(1),
         Err(Failure::System(message)) => {
             eprintln!("mentorflow: {message}");
             ExitCode::from(2)

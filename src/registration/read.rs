@@ -7,10 +7,9 @@ use crate::model::text::{email_key, list_keys, organisation_key, profession_key,
 use crate::model::{Model, MAX_CAPACITY};
 use crate::problem::{Problem, Problems};
 
-use super::table::{ColumnSpec, Row, Table};
+use super::table::{too_many_problems, ColumnSpec, Row, Table, MAX_PROBLEMS};
+use super::validate::{organisation_warnings, Files, MAX_LISTED};
 use super::{Mentee, Mentor, OrganisationId, Person, Programme, Source};
-
-pub use super::table::{MAX_FIELD_CHARS, MAX_FILE_BYTES, MAX_ROWS};
 
 /// A programme read from its files, with the warnings an organiser should see.
 #[derive(Debug)]
@@ -106,12 +105,17 @@ pub fn read_programme(mentors: Source, mentees: Source, model: &Model) -> Result
     let (mentor_table, mentee_table) = match (mentor_table, mentee_table) {
         (Ok(a), Ok(b)) => (a, b),
         (a, b) => {
-            for result in [a.err(), b.err()].into_iter().flatten() {
-                problems.extend(result);
+            for result in [a, b] {
+                match result {
+                    Ok(table) => problems.extend(table.warnings),
+                    Err(found) => problems.extend(found),
+                }
             }
             return Err(problems);
         }
     };
+    problems.extend(Problems(mentor_table.warnings.0.clone()));
+    problems.extend(Problems(mentee_table.warnings.0.clone()));
 
     let mut organisations = Organisations::default();
     let mentor_rows = read_people(&mentor_table, model, Role::Mentor, &mut organisations, &mut problems);
@@ -128,8 +132,10 @@ pub fn read_programme(mentors: Source, mentees: Source, model: &Model) -> Result
         })
         .collect();
     let mut mentees = Vec::with_capacity(mentee_rows.len());
+    let (mut bad_answers, mut unmet_requests) = (0, 0);
     for (person, row) in mentee_rows {
         let wants = row.get(mentee_extra[0]);
+        let identities = list_keys(row.get(mentee_extra[1]));
         let wants_identity_match = match yes_no(wants) {
             Some(answer) => answer,
             None => {
@@ -140,14 +146,55 @@ pub fn read_programme(mentors: Source, mentees: Source, model: &Model) -> Result
                         .with_value(wants)
                         .fix("write yes or no"),
                 );
+                bad_answers += 1;
+                if bad_answers >= MAX_PROBLEMS {
+                    problems.push(too_many_problems(mentee_table.file, row.line));
+                    break;
+                }
                 false
             }
         };
+        if wants_identity_match && identities.is_empty() {
+            unmet_requests += 1;
+        }
+        if wants_identity_match && identities.is_empty() && unmet_requests <= MAX_LISTED {
+            // The identity itself is special-category data: the message names the
+            // column, never a value.
+            let (column, heading) = match mentee_extra[..] {
+                [_, Some(c)] => (c, "identity to match"),
+                [Some(c), _] => (c, "match with similar identity"),
+                _ => (0, "identity to match"),
+            };
+            problems.push(
+                Problem::warning(
+                    "R018",
+                    mentee_table.file,
+                    "this mentee asked to be matched on a shared identity but gave no identity to match, so the request cannot be met",
+                )
+                .at_line(row.line)
+                .in_column(column + 1, heading)
+                .fix("ask the mentee which identity to match and add it to \"identity to match\", or leave it: they are matched without it"),
+            );
+        }
         mentees.push(Mentee {
             person,
             wants_identity_match,
-            identities: list_keys(row.get(mentee_extra[1])),
+            identities,
         });
+    }
+
+    if unmet_requests > MAX_LISTED {
+        problems.push(
+            Problem::warning(
+                "R018",
+                mentee_table.file,
+                format!(
+                    "{} more mentees asked for a shared identity without giving one (not listed)",
+                    unmet_requests - MAX_LISTED
+                ),
+            )
+            .fix("check the \"identity to match\" column was exported"),
+        );
     }
 
     check_people_in_both(
@@ -158,7 +205,6 @@ pub fn read_programme(mentors: Source, mentees: Source, model: &Model) -> Result
         model,
         &mut problems,
     );
-    let problems = problems.into_result()?;
 
     let mut programme = Programme {
         mentees,
@@ -171,6 +217,16 @@ pub fn read_programme(mentors: Source, mentees: Source, model: &Model) -> Result
     programme
         .mentors
         .sort_by(|a, b| a.person.email_key.cmp(&b.person.email_key));
+    if problems.has_errors() {
+        // Checked here too so one run shows them beside the errors; on success
+        // `validate` reports them.
+        let files = Files {
+            mentors: mentor_table.file,
+            mentees: mentee_table.file,
+        };
+        problems.0.extend(organisation_warnings(&programme, model, files));
+        return Err(problems);
+    }
     Ok(Reading {
         programme,
         warnings: problems,
@@ -214,7 +270,13 @@ fn read_people<'t>(
     };
     let mut seen: HashMap<String, u64> = HashMap::new();
     let mut people = Vec::with_capacity(table.rows.len());
+    // Only errors are pushed in this loop.
+    let before = problems.len();
     for row in &table.rows {
+        if problems.len() - before >= MAX_PROBLEMS {
+            problems.push(too_many_problems(file, row.line));
+            break;
+        }
         let mut ok = true;
         let mut report = |col: Col, value: &str, message: &str, fix: String, code: &'static str| {
             let (line, number, heading) = at(row, col);

@@ -507,3 +507,43 @@ fn f001_file_cannot_be_read() {
     case.args[1] = missing.display().to_string();
     case.refused(&[("error[F001]", "missing.csv: cannot read the file")]);
 }
+
+#[test]
+fn every_problem_in_one_pass_in_file_order() {
+    let mut mentors = MENTORS.to_vec();
+    mentors.push("G,Mentor,m4@x.gov.uk,no,Lead,AA,Home Office,Policy,,Bio,");
+    mentors.push("H,Mentor,M1@x.gov.uk,no,Lead,Grade 6,Home Office,Policy,,Bio,");
+    mentors.push("I,Mentor,m5@x.gov.uk,no,Lead,Grade 6,  ,Policy,,Bio,2.5");
+    mentors.push("J,Mentor,m6@x.gov.uk,no,Lead,Grade 6,Home Office,Policy");
+    mentors.push("E,Mentee,e2@x.gov.uk,yes,Officer,Grade 7,Cabinet Office,Policy,,Bio,");
+    let mut mentees = MENTEES.to_vec();
+    mentees[0] = "D,Mentee,e1@x,no,Officer,HE0,Ministry of Justice,Policy,perhaps,Gay,Bio,";
+    mentees.push("K,Mentee,e9@x.gov.uk,no,Officer,EO,Home Office,\"Digital,no,,Bio,");
+    let stdout = Case::new(&mentors_with(&mentors), &mentees_with(&mentees)).refused(&[
+        ("error[R006]", "mentors.csv, line 5, column 6 (grade)"),
+        ("error[R004]", "mentors.csv, line 6, column 3 (email address)"),
+        ("error[R007]", "mentors.csv, line 7, column 7 (organisation)"),
+        ("error[R013]", "mentors.csv, line 7, column 11 (max matches)"),
+        ("error[R008]", "mentors.csv, line 8: this row has 8 fields"),
+        ("error[R003]", "mentees.csv, line 2, column 3 (email address)"),
+        ("error[R005]", "mentees.csv, line 2, column 6 (grade)"),
+        (
+            "error[R009]",
+            "mentees.csv, line 2, column 9 (match with similar identity)",
+        ),
+        (
+            "error[R014]",
+            "mentees.csv, line 3: this person is also a mentor (line 9",
+        ),
+        ("error[R008]", "mentees.csv, line 5, column 8 (profession)"),
+    ]);
+    let codes: Vec<&str> = stdout
+        .lines()
+        .filter_map(|l| l.strip_prefix("error[")?.get(..4))
+        .collect();
+    assert_eq!(
+        codes,
+        ["R006", "R004", "R007", "R013", "R008", "R003", "R005", "R009", "R014", "R008"]
+    );
+    assert!(stdout.contains("10 error(s), 0 warning(s)"), "{stdout}");
+}

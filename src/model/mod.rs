@@ -372,7 +372,9 @@ impl Model {
         }
 
         let mut grade_gap = vec![0u32; gap.max as usize + 1];
-        for (key, &score) in &parsed.weights.grade_gap {
+        // With no window (reported above) every gap would be reported again.
+        let window_exists = gap.min <= gap.max;
+        for (key, &score) in parsed.weights.grade_gap.iter().filter(|_| window_exists) {
             match key.trim().parse::<u8>() {
                 Ok(g) if g >= gap.min && g <= gap.max => grade_gap[g as usize] = score,
                 _ => bad(

@@ -107,15 +107,15 @@ pub fn read_programme(mentors: Source, mentees: Source, model: &Model) -> Result
         (a, b) => {
             for result in [a, b] {
                 match result {
-                    Ok(table) => problems.extend(table.warnings),
+                    Ok(table) => problems.extend(table.problems),
                     Err(found) => problems.extend(found),
                 }
             }
             return Err(problems);
         }
     };
-    problems.extend(Problems(mentor_table.warnings.0.clone()));
-    problems.extend(Problems(mentee_table.warnings.0.clone()));
+    problems.extend(Problems(mentor_table.problems.0.clone()));
+    problems.extend(Problems(mentee_table.problems.0.clone()));
 
     let mut organisations = Organisations::default();
     let mentor_rows = read_people(&mentor_table, model, Role::Mentor, &mut organisations, &mut problems);
@@ -131,29 +131,30 @@ pub fn read_programme(mentors: Source, mentees: Source, model: &Model) -> Result
             characteristics: list_keys(row.get(mentor_extra[0])),
         })
         .collect();
-    let mut mentees = Vec::with_capacity(mentee_rows.len());
-    let (mut bad_answers, mut unmet_requests) = (0, 0);
-    for (person, row) in mentee_rows {
+    // Every row's answer is checked, rows with other errors too.
+    let mut bad_answers = 0;
+    for row in &mentee_table.rows {
         let wants = row.get(mentee_extra[0]);
-        let identities = list_keys(row.get(mentee_extra[1]));
-        let wants_identity_match = match yes_no(wants) {
-            Some(answer) => answer,
-            None => {
-                problems.push(
-                    Problem::error("R009", mentee_table.file, "expected yes or no")
-                        .at_line(row.line)
-                        .in_column(mentee_extra[0].unwrap_or(0) + 1, "match with similar identity")
-                        .with_value(wants)
-                        .fix("write yes or no"),
-                );
-                bad_answers += 1;
-                if bad_answers >= MAX_PROBLEMS {
-                    problems.push(too_many_problems(mentee_table.file, row.line));
-                    break;
-                }
-                false
+        if yes_no(wants).is_none() {
+            problems.push(
+                Problem::error("R009", mentee_table.file, "expected yes or no")
+                    .at_line(row.line)
+                    .in_column(mentee_extra[0].unwrap_or(0) + 1, "match with similar identity")
+                    .with_value(wants)
+                    .fix("write yes or no"),
+            );
+            bad_answers += 1;
+            if bad_answers >= MAX_PROBLEMS {
+                problems.push(too_many_problems(mentee_table.file, row.line));
+                break;
             }
-        };
+        }
+    }
+    let mut mentees = Vec::with_capacity(mentee_rows.len());
+    let mut unmet_requests = 0;
+    for (person, row) in mentee_rows {
+        let identities = list_keys(row.get(mentee_extra[1]));
+        let wants_identity_match = yes_no(row.get(mentee_extra[0])).unwrap_or(false);
         if wants_identity_match && identities.is_empty() {
             unmet_requests += 1;
         }
@@ -217,6 +218,9 @@ pub fn read_programme(mentors: Source, mentees: Source, model: &Model) -> Result
     programme
         .mentors
         .sort_by(|a, b| a.person.email_key.cmp(&b.person.email_key));
+    // In the order of the files and their lines, as an organiser fixes them.
+    let order = |p: &Problem| (p.file != mentor_table.file, p.line.unwrap_or(0));
+    problems.0.sort_by_key(order);
     if problems.has_errors() {
         // Checked here too so one run shows them beside the errors; on success
         // `validate` reports them.

@@ -46,9 +46,12 @@ const END: char = '\0';
 pub struct Table<'a> {
     pub file: &'a str,
     pub headings: Vec<String>,
+    /// The rows that could be read. A row that could not (wrong number of
+    /// fields, a field too long) is left out, with an error in `problems`.
     pub rows: Vec<Row>,
-    /// Problems that do not stop the file being used, such as its encoding.
-    pub warnings: Problems,
+    /// Warnings about the file (such as its encoding) and errors about its rows:
+    /// the caller reports them with its own, so one run shows every problem.
+    pub problems: Problems,
 }
 
 /// A column the reader looks for, by the keys of the headings it may have.
@@ -61,7 +64,9 @@ pub struct ColumnSpec {
 }
 
 impl<'a> Table<'a> {
-    /// Read a file's bytes; every problem found is returned together.
+    /// Read a file's bytes. Problems that stop the whole file being read (its
+    /// encoding, its size, no headings) are an `Err`; problems with rows are in
+    /// [`Table::problems`].
     pub fn read(source: Source<'a>) -> Result<Table<'a>, Problems> {
         let file = source.name;
         if source.bytes.len() > MAX_FILE_BYTES {
@@ -73,32 +78,29 @@ impl<'a> Table<'a> {
             .fix("check this is the registration export; split very large programmes")]));
         }
         let decoded = decode(file, source.bytes)?;
-        let mut warnings = Problems::default();
-        warnings.0.extend(decoded.warning);
+        let mut problems = Problems(decoded.warning.into_iter().collect());
         let text: &str = &decoded.text;
         let (delimiter, start) = delimiter(text);
-        let (headings, rows, problems) = Records::new(file, text.as_bytes(), delimiter, start).read();
-        let Some(headings) = headings else {
-            let mut problems = problems;
-            if !problems.has_errors() {
-                problems.push(
-                    Problem::error("R010", file, "the file is empty")
-                        .fix("export the registrations with a heading row"),
-                );
+        let records = Records::new(file, text.as_bytes(), delimiter, start).read();
+        problems.extend(records.problems);
+        match records.headings {
+            Some(headings) if !records.stopped => Ok(Table {
+                file,
+                headings,
+                rows: records.rows,
+                problems,
+            }),
+            Some(_) => Err(problems),
+            None => {
+                if !problems.has_errors() {
+                    problems.push(
+                        Problem::error("R010", file, "the file is empty")
+                            .fix("export the registrations with a heading row"),
+                    );
+                }
+                Err(problems)
             }
-            return Err(problems);
-        };
-        if problems.has_errors() {
-            let mut all = warnings;
-            all.extend(problems);
-            return Err(all);
         }
-        Ok(Table {
-            file,
-            headings,
-            rows,
-            warnings,
-        })
     }
 
     /// Where each wanted column is, reporting required ones that are missing and
@@ -204,7 +206,8 @@ impl<'b> Records<'b> {
         }
     }
 
-    fn read(mut self) -> (Option<Vec<String>>, Vec<Row>, Problems) {
+    fn read(mut self) -> ReadRecords {
+        let mut stopped = false;
         let mut headings: Option<Vec<String>> = None;
         let mut rows = Vec::new();
         let mut field = vec![0u8; MAX_FIELD_BYTES];
@@ -217,6 +220,7 @@ impl<'b> Records<'b> {
             text.clear();
             too_long.clear();
             let mut fields = 0usize;
+            let mut never_closed_at = None;
             let mut blank = true;
             let mut end_of_input = false;
             loop {
@@ -252,17 +256,7 @@ impl<'b> Records<'b> {
                     too_long.push(fields);
                 }
                 if self.offset == self.bytes.len() && never_closed(&self.bytes[field_start..]) {
-                    let line = self.lines.line_at(field_start);
-                    self.problems.push(
-                        Problem::error(
-                            "R008",
-                            self.file,
-                            "a quoted field starting on this line is never closed",
-                        )
-                        .at_line(line)
-                        .in_column(fields + 1, heading_of(&headings, fields))
-                        .fix("add the closing quote, or remove the stray quote at the start of the field"),
-                    );
+                    never_closed_at = Some((field_start, fields));
                 }
                 if fields < keep {
                     let value = if overflow { "" } else { value.as_ref() };
@@ -292,6 +286,20 @@ impl<'b> Records<'b> {
                 continue;
             }
             let line = self.lines.line_at(record_start);
+            let errors_before = self.problems.len();
+            if let Some((offset, i)) = never_closed_at {
+                let line = self.lines.line_at(offset);
+                self.problems.push(
+                    Problem::error(
+                        "R008",
+                        self.file,
+                        "a quoted field starting on this line is never closed",
+                    )
+                    .at_line(line)
+                    .in_column(i + 1, heading_of(&headings, i))
+                    .fix("add the closing quote, or remove the stray quote at the start of the field"),
+                );
+            }
             for &i in &too_long {
                 self.problems.push(
                     Problem::error(
@@ -312,12 +320,14 @@ impl<'b> Records<'b> {
                                 .at_line(line)
                                 .fix("check this is the registration export"),
                         );
+                        stopped = true;
                         break;
                     }
                     headings = Some(split(&text).map(str::to_string).collect());
                 }
                 Some(h) => {
-                    if fields != h.len() {
+                    // An unclosed quote explains the count of fields.
+                    if fields != h.len() && never_closed_at.is_none() {
                         self.problems.push(
                             Problem::error(
                                 "R008",
@@ -334,24 +344,43 @@ impl<'b> Records<'b> {
                                 .at_line(line)
                                 .fix("check this is the registration export; split very large programmes"),
                         );
+                        stopped = true;
                         break;
                     }
-                    rows.push(Row {
-                        line,
-                        text: text.as_str().into(),
-                    });
+                    // A row that cannot be read whole is reported, not checked further.
+                    if self.problems.len() == errors_before {
+                        rows.push(Row {
+                            line,
+                            text: text.as_str().into(),
+                        });
+                    }
                 }
             }
             if self.problems.len() >= MAX_PROBLEMS {
                 self.problems.push(too_many_problems(self.file, line));
+                stopped = true;
                 break;
             }
             if end_of_input {
                 break;
             }
         }
-        (headings, rows, self.problems)
+        ReadRecords {
+            headings,
+            rows,
+            problems: self.problems,
+            stopped,
+        }
     }
+}
+
+/// What reading the records found.
+struct ReadRecords {
+    headings: Option<Vec<String>>,
+    rows: Vec<Row>,
+    problems: Problems,
+    /// A limit was reached and the rest of the file not read.
+    stopped: bool,
 }
 
 /// The error that ends the checking of a file with [`MAX_PROBLEMS`] errors.
@@ -456,8 +485,10 @@ mod tests {
 
     #[test]
     fn an_unclosed_quote_is_named() {
-        let err = read(b"a,b\n1,2\n3,\"four\n5,6\n").unwrap_err();
-        let problem = err.errors().next().unwrap();
+        let table = read(b"a,b\n1,2\n3,\"four\n5,6\n").unwrap();
+        assert_eq!(table.rows.len(), 1);
+        assert_eq!(table.problems.len(), 1);
+        let problem = table.problems.errors().next().unwrap();
         assert_eq!((problem.code, problem.line), ("R008", Some(3)));
         assert_eq!(problem.column.as_ref().unwrap().number, 2);
         assert!(problem.message.contains("never closed"), "{problem}");
@@ -470,9 +501,11 @@ mod tests {
         let mut long = b"a,b\n1,".to_vec();
         long.extend(std::iter::repeat_n(b'x', MAX_FIELD_BYTES * 2));
         long.extend(b"\n2,3\n");
-        let err = read(&long).unwrap_err();
-        let problem = err.errors().next().unwrap();
+        let table = read(&long).unwrap();
+        let problem = table.problems.errors().next().unwrap();
         assert_eq!((problem.code, problem.line), ("R011", Some(2)));
+        assert_eq!(table.rows.len(), 1, "the row with the long field is left out");
+        assert_eq!(table.rows[0].line, 3);
         assert_eq!(problem.column.as_ref().unwrap().heading, "b");
 
         let wide = ",".repeat(MAX_COLUMNS + 1);
@@ -480,8 +513,13 @@ mod tests {
         assert_eq!(err.0[0].code, "R012");
 
         // A row of a million fields is counted, not stored.
-        let err = read(format!("a,b\nx{}\n", ",".repeat(1_000_000)).as_bytes()).unwrap_err();
-        assert!(err.0[0].message.contains("1000001 fields"), "{err}");
+        let table = read(format!("a,b\nx{}\n", ",".repeat(1_000_000)).as_bytes()).unwrap();
+        assert!(
+            table.problems.0[0].message.contains("1000001 fields"),
+            "{:?}",
+            table.problems
+        );
+        assert!(table.rows.is_empty());
 
         let many = "a,b\n".to_string() + &"1\n".repeat(MAX_PROBLEMS + 10);
         let err = read(many.as_bytes()).unwrap_err();

@@ -1,7 +1,7 @@
 //! The fuzz targets' checks on every `cargo test`: the committed seed corpus, each
 //! input the fuzzer found a fault with (fixed since), and a random stand-in for
 //! the fuzzer (random and mutated bytes) so the checks run without a nightly
-//! toolchain. `fuzz/README.md` says how to run the real fuzzer.
+//! toolchain. The README's "Fuzzing" section says how to run the real fuzzer.
 
 mod fuzz_checks;
 

@@ -547,3 +547,42 @@ fn every_problem_in_one_pass_in_file_order() {
     );
     assert!(stdout.contains("10 error(s), 0 warning(s)"), "{stdout}");
 }
+
+/// Every code the source uses is in the table of codes, and no other.
+#[test]
+fn docs_list_every_code() {
+    fn codes_in(path: &Path, codes: &mut Vec<String>) {
+        if path.is_dir() {
+            for entry in std::fs::read_dir(path).unwrap() {
+                codes_in(&entry.unwrap().path(), codes);
+            }
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            let text = std::fs::read_to_string(path).unwrap();
+            let bytes = text.as_bytes();
+            for i in 0..bytes.len().saturating_sub(5) {
+                let code = &bytes[i + 1..i + 5];
+                if bytes[i] == b'"'
+                    && bytes[i + 5] == b'"'
+                    && b"RHMFV".contains(&code[0])
+                    && code[1..].iter().all(u8::is_ascii_digit)
+                {
+                    codes.push(String::from_utf8(code.to_vec()).unwrap());
+                }
+            }
+        }
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut used = Vec::new();
+    codes_in(&root.join("src"), &mut used);
+    used.sort();
+    used.dedup();
+    let docs = std::fs::read_to_string(root.join("docs/errors.md")).unwrap();
+    let mut listed: Vec<String> = docs
+        .lines()
+        .filter_map(|l| l.strip_prefix("| ")?.split(' ').next().map(String::from))
+        .filter(|c| c.len() == 4 && c[1..].bytes().all(|b| b.is_ascii_digit()))
+        .collect();
+    listed.sort();
+    assert_eq!(used, listed);
+    assert!(used.len() >= 24, "{used:?}");
+}

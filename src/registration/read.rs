@@ -358,13 +358,18 @@ fn read_people<'t>(
         let capacity = if capacity_text.is_empty() {
             default_capacity
         } else {
-            match capacity_text.parse::<u32>() {
-                Ok(c) if c <= MAX_CAPACITY => c,
+            let parsed = capacity_text.parse::<u64>();
+            match parsed {
+                Ok(c) if c <= u64::from(MAX_CAPACITY) => c as u32,
                 _ => {
+                    let message = match parsed {
+                        Ok(_) => format!("more than {MAX_CAPACITY} matches"),
+                        Err(_) => "not a whole number of matches".into(),
+                    };
                     report(
                         Col::Capacity,
                         capacity_text,
-                        "not a whole number of matches",
+                        &message,
                         format!("write a whole number from 0 to {MAX_CAPACITY}, or leave it empty for the model's default ({default_capacity})"),
                         "R013",
                     );

@@ -41,8 +41,10 @@ pub fn split_registration_input(data: &[u8]) -> (&[u8], &[u8]) {
 /// Read arbitrary bytes as the two registration files under the built-in model,
 /// and the mentees bytes as a history file too.
 pub fn check_registration_bytes(data: &[u8]) {
+    // Read once: the built-in model is the same for every input.
+    static MODEL: std::sync::OnceLock<Model> = std::sync::OnceLock::new();
     let (mentors, mentees) = split_registration_input(data);
-    check_programme(mentors, mentees, &Model::civil_service());
+    check_programme(mentors, mentees, MODEL.get_or_init(Model::civil_service));
     match read_history(Source {
         name: "history.csv",
         bytes: mentees,

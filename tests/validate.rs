@@ -586,3 +586,13 @@ fn docs_list_every_code() {
     assert_eq!(used, listed);
     assert!(used.len() >= 24, "{used:?}");
 }
+
+#[test]
+fn a_file_that_cannot_be_read_does_not_hide_the_other_files_problems() {
+    let mut rows = MENTEES.to_vec();
+    rows[0] = "D,Mentee,e1@x.gov.uk,no,Officer,HE0,Ministry of Justice,Policy,yes,Gay,Bio,";
+    Case::new(b"first name,email address\x00\n", &mentees_with(&rows)).refused(&[
+        ("error[R002]", "mentors.csv, line 1"),
+        ("error[R005]", "mentees.csv, line 2, column 6 (grade)"),
+    ]);
+}

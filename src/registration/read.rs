@@ -100,29 +100,40 @@ enum Col {
 /// files is reported together; on any error no programme is returned.
 pub fn read_programme(mentors: Source, mentees: Source, model: &Model) -> Result<Reading, Problems> {
     let mut problems = Problems::default();
-    let mentor_table = Table::read(mentors);
-    let mentee_table = Table::read(mentees);
-    let (mentor_table, mentee_table) = match (mentor_table, mentee_table) {
-        (Ok(a), Ok(b)) => (a, b),
-        (a, b) => {
-            for result in [a, b] {
-                match result {
-                    Ok(table) => problems.extend(table.problems),
-                    Err(found) => problems.extend(found),
-                }
-            }
-            return Err(problems);
+    let files = Files {
+        mentors: mentors.name,
+        mentees: mentees.name,
+    };
+    // A file that cannot be read at all does not stop the other being checked.
+    let mut table = |source| match Table::read(source) {
+        Ok(mut table) => {
+            problems.extend(std::mem::take(&mut table.problems));
+            Some(table)
+        }
+        Err(found) => {
+            problems.extend(found);
+            None
         }
     };
-    problems.extend(Problems(mentor_table.problems.0.clone()));
-    problems.extend(Problems(mentee_table.problems.0.clone()));
+    let (mentor_table, mentee_table) = (table(mentors), table(mentees));
 
     let mut organisations = Organisations::default();
-    let mentor_rows = read_people(&mentor_table, model, Role::Mentor, &mut organisations, &mut problems);
-    let mentee_rows = read_people(&mentee_table, model, Role::Mentee, &mut organisations, &mut problems);
-
-    let mentor_extra = mentor_table.columns(&MENTOR_COLUMNS, &mut problems);
-    let mentee_extra = mentee_table.columns(&MENTEE_COLUMNS, &mut problems);
+    let mut mentor_rows = Vec::new();
+    let mut mentee_rows = Vec::new();
+    if let Some(table) = &mentor_table {
+        mentor_rows = read_people(table, model, Role::Mentor, &mut organisations, &mut problems);
+    }
+    if let Some(table) = &mentee_table {
+        mentee_rows = read_people(table, model, Role::Mentee, &mut organisations, &mut problems);
+    }
+    let mentor_extra = match &mentor_table {
+        Some(table) => table.columns(&MENTOR_COLUMNS, &mut problems),
+        None => vec![None; MENTOR_COLUMNS.len()],
+    };
+    let mentee_extra = match &mentee_table {
+        Some(table) => table.columns(&MENTEE_COLUMNS, &mut problems),
+        None => vec![None; MENTEE_COLUMNS.len()],
+    };
 
     let mentors: Vec<Mentor> = mentor_rows
         .into_iter()
@@ -133,11 +144,11 @@ pub fn read_programme(mentors: Source, mentees: Source, model: &Model) -> Result
         .collect();
     // Every row's answer is checked, rows with other errors too.
     let mut bad_answers = 0;
-    for row in &mentee_table.rows {
+    for row in mentee_table.iter().flat_map(|t| &t.rows) {
         let wants = row.get(mentee_extra[0]);
         if yes_no(wants).is_none() {
             problems.push(
-                Problem::error("R009", mentee_table.file, "expected yes or no")
+                Problem::error("R009", files.mentees, "expected yes or no")
                     .at_line(row.line)
                     .in_column(mentee_extra[0].unwrap_or(0) + 1, "match with similar identity")
                     .with_value(wants)
@@ -145,7 +156,7 @@ pub fn read_programme(mentors: Source, mentees: Source, model: &Model) -> Result
             );
             bad_answers += 1;
             if bad_answers >= MAX_PROBLEMS {
-                problems.push(too_many_problems(mentee_table.file, row.line));
+                problems.push(too_many_problems(files.mentees, row.line));
                 break;
             }
         }
@@ -169,7 +180,7 @@ pub fn read_programme(mentors: Source, mentees: Source, model: &Model) -> Result
             problems.push(
                 Problem::warning(
                     "R018",
-                    mentee_table.file,
+                    files.mentees,
                     "this mentee asked to be matched on a shared identity but gave no identity to match, so the request cannot be met",
                 )
                 .at_line(row.line)
@@ -188,7 +199,7 @@ pub fn read_programme(mentors: Source, mentees: Source, model: &Model) -> Result
         problems.push(
             Problem::warning(
                 "R018",
-                mentee_table.file,
+                files.mentees,
                 format!(
                     "{} more mentees asked for a shared identity without giving one (not listed)",
                     unmet_requests - MAX_LISTED
@@ -198,14 +209,7 @@ pub fn read_programme(mentors: Source, mentees: Source, model: &Model) -> Result
         );
     }
 
-    check_people_in_both(
-        &mentors,
-        &mentees,
-        mentor_table.file,
-        mentee_table.file,
-        model,
-        &mut problems,
-    );
+    check_people_in_both(&mentors, &mentees, files.mentors, files.mentees, model, &mut problems);
 
     let mut programme = Programme {
         mentees,
@@ -219,15 +223,11 @@ pub fn read_programme(mentors: Source, mentees: Source, model: &Model) -> Result
         .mentors
         .sort_by(|a, b| a.person.email_key.cmp(&b.person.email_key));
     // In the order of the files and their lines, as an organiser fixes them.
-    let order = |p: &Problem| (p.file != mentor_table.file, p.line.unwrap_or(0));
+    let order = |p: &Problem| (p.file != files.mentors, p.line.unwrap_or(0));
     problems.0.sort_by_key(order);
     if problems.has_errors() {
         // Checked here too so one run shows them beside the errors; on success
         // `validate` reports them.
-        let files = Files {
-            mentors: mentor_table.file,
-            mentees: mentee_table.file,
-        };
         problems.0.extend(organisation_warnings(&programme, model, files));
         return Err(problems);
     }

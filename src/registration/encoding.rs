@@ -188,7 +188,21 @@ fn is_control(b: u8) -> bool {
 
 /// 1-based line of the byte at `offset`.
 fn line_of(bytes: &[u8], offset: usize) -> u64 {
-    1 + bytes[..offset.min(bytes.len())].iter().filter(|&&b| b == b'\n').count() as u64
+    1 + line_breaks(bytes, 0, offset)
+}
+
+/// Line breaks among `bytes[from..to]`: LF, CRLF, or CR alone (as old Mac Excel
+/// saves CSV).
+pub fn line_breaks(bytes: &[u8], from: usize, to: usize) -> u64 {
+    let to = to.min(bytes.len());
+    let from = from.min(to);
+    let mut count = 0;
+    for (i, &b) in bytes[from..to].iter().enumerate() {
+        if b == b'\n' || (b == b'\r' && bytes.get(from + i + 1) != Some(&b'\n')) {
+            count += 1;
+        }
+    }
+    count
 }
 
 /// The Windows-1252 word around `offset`, decoded, so the warning shows a name

@@ -10,7 +10,7 @@
 use crate::model::text::heading_key;
 use crate::problem::{Problem, Problems};
 
-use super::encoding::decode;
+use super::encoding::{decode, line_breaks};
 use super::Source;
 
 /// Largest input file read.
@@ -155,19 +155,21 @@ impl<'a> Table<'a> {
 /// several fields, so the delimiter is the one it has. A first line `sep=;` (which
 /// Excel understands) names the delimiter.
 fn delimiter(text: &str) -> (u8, usize) {
-    let first_line_end = text.find('\n').map_or(text.len(), |i| i + 1);
-    let first_line = text[..first_line_end].trim_end();
-    if let Some(sep) = first_line
+    let first_line = text.split(['\r', '\n']).next().unwrap_or("");
+    let sep = first_line
         .strip_prefix("sep=")
-        .or_else(|| first_line.strip_prefix("SEP="))
-    {
-        if let [b] = sep.as_bytes() {
-            if matches!(b, b',' | b';' | b'\t' | b'|') {
-                return (*b, first_line_end);
-            }
+        .or_else(|| first_line.strip_prefix("SEP="));
+    if let Some(&[b]) = sep.map(str::as_bytes) {
+        if matches!(b, b',' | b';' | b'\t' | b'|') {
+            let rest = &text[first_line.len()..];
+            let end = rest
+                .strip_prefix("\r\n")
+                .or_else(|| rest.strip_prefix(['\r', '\n']))
+                .unwrap_or(rest);
+            return (b, text.len() - end.len());
         }
     }
-    let heading_line = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+    let heading_line = text.split(['\r', '\n']).find(|l| !l.trim().is_empty()).unwrap_or("");
     if heading_line.contains(',') {
         (b',', 0)
     } else if heading_line.contains('\t') {
@@ -429,7 +431,7 @@ impl LineCounter<'_> {
         }
         let offset = offset.min(self.bytes.len());
         if offset >= self.offset {
-            self.line += self.bytes[self.offset..offset].iter().filter(|&&b| b == b'\n').count() as u64;
+            self.line += line_breaks(self.bytes, self.offset, offset);
             self.offset = offset;
         }
         self.line
@@ -473,8 +475,24 @@ mod tests {
     }
 
     #[test]
+    fn lines_end_in_lf_crlf_or_cr() {
+        for text in ["a,b\n1,2\n3,4\n", "a,b\r\n1,2\r\n3,4\r\n", "a,b\r1,2\r3,4\r"] {
+            let table = read(text.as_bytes()).unwrap();
+            let lines: Vec<u64> = table.rows.iter().map(|r| r.line).collect();
+            assert_eq!(lines, [2, 3], "{text:?}");
+        }
+    }
+
+    #[test]
     fn delimiters_are_found() {
-        for text in ["a;b\n1;2\n", "a\tb\n1\t2\n", "sep=;\na;b\n1;2\n", "a,b\n1,2"] {
+        for text in [
+            "a;b\n1;2\n",
+            "a\tb\n1\t2\n",
+            "sep=;\na;b\n1;2\n",
+            "sep=\t\r\na\tb\r\n1\t2\r\n",
+            "sep=;\ra;b\r1;2",
+            "a,b\n1,2",
+        ] {
             let table = read(text.as_bytes()).unwrap();
             assert_eq!(table.headings, ["a", "b"], "{text:?}");
             assert_eq!(fields(&table.rows[0]), ["1", "2"], "{text:?}");

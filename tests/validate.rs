@@ -596,3 +596,47 @@ fn a_file_that_cannot_be_read_does_not_hide_the_other_files_problems() {
         ("error[R005]", "mentees.csv, line 2, column 6 (grade)"),
     ]);
 }
+
+#[test]
+fn v001_keeps_the_name_the_model_knows_and_its_suggestion_is_a_valid_model() {
+    // The typo is more common, but the model's aliases name the correct spelling
+    // ("MOJ" -> "Ministry of Justice"), so the typo is the alias.
+    let mut mentors = MENTORS.to_vec();
+    mentors.push("G,Mentor,m4@x.gov.uk,no,Lead,Grade 7,Minstry of Justice,Policy,,Bio,");
+    mentors.push("H,Mentor,m5@x.gov.uk,no,Lead,Grade 7,Minstry of Justice,Policy,,Bio,");
+    let case = Case::new(&mentors_with(&mentors), &mentees_with(&MENTEES));
+    let stdout = case.warned(&[("warning[V001]", "mentors.csv, line 5")]);
+    let warning = line_with(&stdout, "V001");
+    assert!(
+        warning.contains("add \"Minstry of Justice\": \"Ministry of Justice\""),
+        "{warning}"
+    );
+
+    let mut model: serde_json::Value = serde_json::from_str(mentorflow::model::CIVIL_SERVICE_JSON).unwrap();
+    model["organisations"]["aliases"]["Minstry of Justice"] = "Ministry of Justice".into();
+    let case = case.with("--model", "model.json", model.to_string().as_bytes());
+    let output = case.run("validate", &[]);
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout).trim(),
+        "0 error(s), 0 warning(s); 5 mentors and 3 mentees can be matched"
+    );
+
+    // Two organisations the model names apart stay apart, however alike.
+    let mut model: serde_json::Value = serde_json::from_str(mentorflow::model::CIVIL_SERVICE_JSON).unwrap();
+    model["organisations"]["aliases"]["OT"] = "Office of Tax".into();
+    model["organisations"]["aliases"]["OFT"] = "Office for Tax".into();
+    let mut mentors = MENTORS.to_vec();
+    mentors.push("G,Mentor,m4@x.gov.uk,no,Lead,Grade 7,Office of Tax,Policy,,Bio,");
+    mentors.push("H,Mentor,m5@x.gov.uk,no,Lead,Grade 7,Office for Tax,Policy,,Bio,");
+    let case = Case::new(&mentors_with(&mentors), &mentees_with(&MENTEES)).with(
+        "--model",
+        "model.json",
+        model.to_string().as_bytes(),
+    );
+    let output = case.run("validate", &[]);
+    assert!(
+        String::from_utf8_lossy(&output.stdout).starts_with("0 error(s), 0 warning(s)"),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+}

@@ -1,6 +1,6 @@
 //! A CSV file as spreadsheets export it, read into headings and rows: UTF-8 with
 //! or without a byte-order mark (Windows-1252 and UTF-16 read with a warning),
-//! CRLF or LF, quoted fields holding commas and line breaks, commas, semicolons
+//! CRLF, LF or CR, quoted fields holding commas and line breaks, commas, semicolons
 //! or tabs between fields.
 //!
 //! Limits keep a huge or hostile file from exhausting memory or time: the file's

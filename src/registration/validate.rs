@@ -6,7 +6,7 @@
 //! organisations, so it runs before every command even at 10,000 x 10,000.
 
 use std::collections::hash_map::DefaultHasher;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::hash::{Hash, Hasher};
 
 use crate::model::text::organisation_key;
@@ -95,12 +95,21 @@ pub fn organisation_warnings(programme: &Programme, model: &Model, files: Files)
         })
         .collect();
 
+    // Organisations the model's aliases already name: one of them is kept as the
+    // name (an alias to it stays valid), and two of them are never merged (the
+    // model keeps them apart on purpose).
+    let targets: HashSet<&str> = model.organisation_aliases.values().map(String::as_str).collect();
+    let known: Vec<bool> = names
+        .iter()
+        .map(|n| targets.contains(organisation_key(n).as_str()))
+        .collect();
+
     let mut warnings = Vec::new();
     let mut groups = near_duplicates(&spellings);
-    let key = |group: &Vec<usize>| names[suggested(group, &names, &rows)].clone();
+    let key = |group: &Vec<usize>| names[suggested(group, &names, &rows, &known)].clone();
     groups.sort_by_cached_key(key);
     for group in groups {
-        let target = suggested(&group, &names, &rows);
+        let target = suggested(&group, &names, &rows, &known);
         let mut members = group.clone();
         members.sort_by(|&a, &b| rows[b].cmp(&rows[a]).then_with(|| names[a].cmp(&names[b])));
         let listed: Vec<String> = members
@@ -112,7 +121,14 @@ pub fn organisation_warnings(programme: &Programme, model: &Model, files: Files)
             0 => String::new(),
             n => format!(" and {n} more"),
         };
-        let others: Vec<usize> = members.iter().copied().filter(|&id| id != target).collect();
+        let others: Vec<usize> = members
+            .iter()
+            .copied()
+            .filter(|&id| id != target && !known[id])
+            .collect();
+        if others.is_empty() {
+            continue;
+        }
         let aliases: Vec<String> = others
             .iter()
             .take(MAX_NAMES_SHOWN)
@@ -340,15 +356,17 @@ fn hash_without(chars: &[char], skip: usize) -> u64 {
     hasher.finish()
 }
 
-/// The member whose name to keep: the longest written-out name (so "HMRC" maps to
-/// "HM Revenue and Customs"), then the most used, then the first alphabetically.
-fn suggested(group: &[usize], names: &[String], rows: &[usize]) -> usize {
+/// The member whose name to keep: one the model already knows, then the longest
+/// written-out name (so "HMRC" maps to "HM Revenue and Customs"), then the most
+/// used, then the first alphabetically.
+fn suggested(group: &[usize], names: &[String], rows: &[usize], known: &[bool]) -> usize {
     *group
         .iter()
         .max_by(|&&a, &&b| {
             let words = |id: usize| names[id].split_whitespace().count();
-            words(a)
-                .cmp(&words(b))
+            known[a]
+                .cmp(&known[b])
+                .then(words(a).cmp(&words(b)))
                 .then(rows[a].cmp(&rows[b]))
                 .then(names[b].cmp(&names[a]))
         })

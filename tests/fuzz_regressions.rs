@@ -106,3 +106,51 @@ proptest! {
         check_model_bytes(&mutate(bytes, &edits));
     }
 }
+
+/// Inputs the fuzzer found a fault with, each fixed since, in
+/// `tests/fuzz_findings/<target>/`, replayed through the same checks.
+#[test]
+fn fuzz_findings_hold() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fuzz_findings");
+    for (target, check) in [
+        ("registration", check_registration_bytes as fn(&[u8])),
+        ("model", check_model_bytes),
+    ] {
+        let Ok(entries) = std::fs::read_dir(dir.join(target)) else {
+            continue;
+        };
+        for entry in entries {
+            let path = entry.unwrap().path();
+            println!("{}", path.display());
+            check(&std::fs::read(&path).unwrap());
+        }
+    }
+}
+
+/// Found by the registration fuzzer: after a heading row ending in CR alone (as
+/// old Mac Excel saves CSV), the first registration was said to be on line 1.
+#[test]
+fn finding_cr_line_endings_give_the_right_lines() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fuzz_findings/registration");
+    let data = std::fs::read(dir.join("cr-line-endings-line-1")).unwrap();
+    let (mentors, _) = fuzz_checks::split_registration_input(&data);
+    assert!(mentors.windows(2).any(|w| w[0] == b'\r' && w[1] != b'\n'));
+    check_registration_bytes(&data);
+
+    let mentors = "first name,email address,grade,organisation\rA,a@x.gov.uk,Grade 7,Org A\rB,b@x.gov.uk,SEO,Org B\r";
+    let mentees = "first name,email address,grade,organisation\nC,c@x.gov.uk,HEO,Org C\n";
+    let reading = mentorflow::registration::read_programme(
+        mentorflow::registration::Source {
+            name: "mentors.csv",
+            bytes: mentors.as_bytes(),
+        },
+        mentorflow::registration::Source {
+            name: "mentees.csv",
+            bytes: mentees.as_bytes(),
+        },
+        &mentorflow::model::Model::civil_service(),
+    )
+    .unwrap();
+    let lines: Vec<u64> = reading.programme.mentors.iter().map(|m| m.person.line).collect();
+    assert_eq!(lines, [2, 3]);
+}

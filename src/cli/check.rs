@@ -21,6 +21,9 @@ pub struct CheckArgs {
 
 pub fn run(args: CheckArgs) -> Result<(), Failure> {
     let inputs = read_inputs(&args.programme)?;
+    for warning in inputs.reading.warnings.warnings() {
+        eprintln!("{warning}");
+    }
     let name = args.matches.display().to_string();
     let bytes = read_file(&args.matches).map_err(|p| Failure::Input(p.to_string()))?;
     let pairs = read_pairs(Source {

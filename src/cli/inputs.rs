@@ -4,7 +4,9 @@ use std::path::Path;
 
 use mentorflow::model::Model;
 use mentorflow::problem::{Problem, Problems};
-use mentorflow::registration::{read_history, read_programme, History, Reading, Source, MAX_FILE_BYTES};
+use mentorflow::registration::{
+    read_history, read_programme, validate, Files, History, Reading, Source, MAX_FILE_BYTES,
+};
 
 use super::{Failure, ProgrammeArgs};
 
@@ -40,24 +42,29 @@ pub fn read_model(path: Option<&Path>) -> Result<Model, Problems> {
         }
     }
     let bytes = read_file(path)?;
-    let name = path.display().to_string();
-    let text = String::from_utf8(bytes).map_err(|_| {
-        Problems(vec![
-            Problem::error("M001", &name, "the model is not UTF-8 text").fix("save it as UTF-8")
-        ])
-    })?;
-    Model::from_json(&name, &text)
+    Model::from_json_bytes(&path.display().to_string(), &bytes)
 }
 
 /// Everything a programme command reads: the model, the registrations and the
 /// history, with every problem in all of them reported together.
 pub struct Inputs {
     pub model: Model,
+    /// The programme, and every warning about it: reading and validation.
     pub reading: Reading,
     pub history: History,
 }
 
+/// The inputs, or the errors (with every warning) that stop them being used.
 pub fn read_inputs(args: &ProgrammeArgs) -> Result<Inputs, Failure> {
+    match gather(args) {
+        (Some(inputs), _) => Ok(inputs),
+        (None, problems) => Err(Failure::Input(format!("{problems}\nnothing was written"))),
+    }
+}
+
+/// Read and check every input, as `validate` and the start of every command do:
+/// the inputs when there is no error, and every problem found either way.
+pub fn gather(args: &ProgrammeArgs) -> (Option<Inputs>, Problems) {
     let mut problems = Problems::default();
     let model = read_model(args.model.as_deref()).map_err(|p| problems.extend(p)).ok();
     let mentors = read_file(&args.mentors).map_err(|p| problems.extend(p)).ok();
@@ -72,31 +79,40 @@ pub fn read_inputs(args: &ProgrammeArgs) -> Result<Inputs, Failure> {
         .map_err(|p| problems.extend(p))
         .ok()
     });
+    let (mentor_name, mentee_name) = (args.mentors.display().to_string(), args.mentees.display().to_string());
     let reading = match (&model, &mentors, &mentees) {
-        (Some(model), Some(mentors), Some(mentees)) => {
-            let (mentor_name, mentee_name) = (args.mentors.display().to_string(), args.mentees.display().to_string());
-            read_programme(
-                Source {
-                    name: &mentor_name,
-                    bytes: mentors,
-                },
-                Source {
-                    name: &mentee_name,
-                    bytes: mentees,
-                },
-                model,
-            )
-            .map_err(|p| problems.extend(p))
-            .ok()
-        }
+        (Some(model), Some(mentors), Some(mentees)) => read_programme(
+            Source {
+                name: &mentor_name,
+                bytes: mentors,
+            },
+            Source {
+                name: &mentee_name,
+                bytes: mentees,
+            },
+            model,
+        )
+        .map_err(|p| problems.extend(p))
+        .ok(),
         _ => None,
     };
     match (model, reading) {
-        (Some(model), Some(reading)) if !problems.has_errors() => Ok(Inputs {
-            model,
-            reading,
-            history: history.unwrap_or_default(),
-        }),
-        _ => Err(Failure::Input(format!("{problems}\nnothing was written"))),
+        (Some(model), Some(mut reading)) if !problems.has_errors() => {
+            let history = history.unwrap_or_default();
+            let files = Files {
+                mentors: &mentor_name,
+                mentees: &mentee_name,
+            };
+            let found = validate(&reading.programme, &model, &history, files);
+            reading.warnings.0.extend(found);
+            problems.extend(reading.warnings.clone());
+            let inputs = Inputs {
+                model,
+                reading,
+                history,
+            };
+            (Some(inputs), problems)
+        }
+        _ => (None, problems),
     }
 }

@@ -8,6 +8,7 @@ mod generate;
 mod inputs;
 mod matching;
 mod output;
+mod validate;
 mod whatif;
 
 use std::path::PathBuf;
@@ -27,6 +28,8 @@ struct Cli {
 enum Command {
     /// Match a programme: registrations in, the best matching and mailing lists out.
     Match(matching::MatchArgs),
+    /// Check the inputs: every error and warning in one pass, nothing written.
+    Validate(validate::ValidateArgs),
     /// Re-verify a matching against every hard rule and capacity.
     Check(check::CheckArgs),
     /// Several models on the same registrations, side by side.
@@ -62,6 +65,8 @@ pub struct ProgrammeArgs {
 /// error (exit 2).
 pub enum Failure {
     Input(String),
+    /// Bad input the command has already reported (exit 1).
+    Reported,
     System(String),
 }
 
@@ -69,6 +74,7 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Match(args) => matching::run(args),
+        Command::Validate(args) => validate::run(args),
         Command::Check(args) => check::run(args),
         Command::Compare(args) => compare::run(args),
         Command::Explain(args) => explain::run(args),
@@ -81,6 +87,7 @@ pub fn main() -> ExitCode {
             eprintln!("{message}");
             ExitCode::from(1)
         }
+        Err(Failure::Reported) => ExitCode::from(1),
         Err(Failure::System(message)) => {
             eprintln!("mentorflow: {message}");
             ExitCode::from(2)

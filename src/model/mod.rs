@@ -28,6 +28,9 @@ pub const BUILT_IN: &[(&str, &str)] = &[
     ("balanced", include_str!("../../models/balanced.json")),
 ];
 
+/// Largest model file read: real models are a few kilobytes.
+pub const MAX_MODEL_BYTES: usize = 1024 * 1024;
+
 /// Largest capacity a person or model may give: far above any real programme,
 /// low enough that flow weights can never overflow.
 pub const MAX_CAPACITY: u32 = 50;
@@ -138,17 +141,22 @@ impl Ladder {
     /// The known spelling nearest to `spelling`, to suggest as a fix.
     pub fn nearest(&self, spelling: &str) -> Option<&str> {
         let key = grade_key(spelling);
+        let limit = key.len().max(2) / 2 + 1;
         let mut best: Option<(usize, &str)> = None;
         let mut spellings: Vec<(&String, &Grade)> = self.lookup.iter().collect();
         spellings.sort();
         for (known, grade) in spellings {
+            // The distance is at least the difference in length: skipping those
+            // keeps a hostile 10,000-character grade from costing much.
+            if key.chars().count().abs_diff(known.chars().count()) > limit {
+                continue;
+            }
             let distance = text::edit_distance(&key, known);
             if best.is_none_or(|(d, _)| distance < d) {
                 best = Some((distance, self.name(*grade)));
             }
         }
-        best.filter(|(d, _)| *d <= key.len().max(2) / 2 + 1)
-            .map(|(_, name)| name)
+        best.filter(|(d, _)| *d <= limit).map(|(_, name)| name)
     }
 }
 
@@ -210,8 +218,33 @@ impl Model {
         })
     }
 
+    /// Read and check a model file's bytes: UTF-8 JSON, with or without a
+    /// byte-order mark (as Windows Notepad saves it); `file` names it in messages.
+    pub fn from_json_bytes(file: &str, bytes: &[u8]) -> Result<Model, Problems> {
+        if bytes.len() > MAX_MODEL_BYTES {
+            return Err(Problems(vec![too_large(file)]));
+        }
+        match std::str::from_utf8(bytes) {
+            Ok(text) => Model::from_json(file, text),
+            Err(e) => {
+                let line = 1 + bytes[..e.valid_up_to()].iter().filter(|&&b| b == b'\n').count() as u64;
+                Err(Problems(vec![Problem::error(
+                    "M001",
+                    file,
+                    "the model is not UTF-8 text",
+                )
+                .at_line(line)
+                .fix("save it as UTF-8")]))
+            }
+        }
+    }
+
     /// Read and check a model file's text; `file` names it in messages.
     pub fn from_json(file: &str, text: &str) -> Result<Model, Problems> {
+        let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
+        if text.len() > MAX_MODEL_BYTES {
+            return Err(Problems(vec![too_large(file)]));
+        }
         let parsed: ModelFile = serde_json::from_str(text).map_err(|e| {
             let mut problem = Problem::error("M001", file, format!("the model is not valid: {e}"))
                 .fix("correct the model file: see the model file reference in the README for every key");
@@ -361,7 +394,9 @@ impl Model {
         }
 
         let mut grade_gap = vec![0u32; gap.max as usize + 1];
-        for (key, &score) in &parsed.weights.grade_gap {
+        // With no window (reported above) every gap would be reported again.
+        let window_exists = gap.min <= gap.max;
+        for (key, &score) in parsed.weights.grade_gap.iter().filter(|_| window_exists) {
             match key.trim().parse::<u8>() {
                 Ok(g) if g >= gap.min && g <= gap.max => grade_gap[g as usize] = score,
                 _ => bad(
@@ -461,9 +496,36 @@ impl Model {
     }
 }
 
+fn too_large(file: &str) -> Problem {
+    Problem::error(
+        "M001",
+        file,
+        format!("the model is larger than {} KB", MAX_MODEL_BYTES / 1024),
+    )
+    .fix("check this is the model file: real models are a few kilobytes")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn model_bytes_are_checked() {
+        let with_bom = format!("\u{FEFF}{CIVIL_SERVICE_JSON}");
+        assert!(Model::from_json_bytes("m.json", with_bom.as_bytes()).is_ok());
+        let err = Model::from_json_bytes("m.json", b"{\n\"name\": \"\xE9\"}").unwrap_err();
+        assert_eq!((err.0[0].code, err.0[0].line), ("M001", Some(2)));
+        let huge = vec![b' '; MAX_MODEL_BYTES + 1];
+        let err = Model::from_json_bytes("m.json", &huge).unwrap_err();
+        assert!(err.0[0].message.contains("larger than"), "{err}");
+    }
+
+    #[test]
+    fn a_long_grade_is_not_compared() {
+        let model = Model::civil_service();
+        assert_eq!(model.ladder.nearest(&"G".repeat(10_000)), None);
+        assert_eq!(model.ladder.nearest("Grade 77"), Some("Grade 7"));
+    }
 
     #[test]
     fn built_in_model_reads() {

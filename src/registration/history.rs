@@ -66,8 +66,8 @@ pub struct EmailPair {
 /// Read a file of pairs with columns `mentee_email` and `mentor_email` (a
 /// `matches.csv` has them); other columns are ignored.
 pub fn read_pairs(source: Source) -> Result<Vec<EmailPair>, Problems> {
-    let table = Table::read(source)?;
-    let mut problems = Problems::default();
+    let mut table = Table::read(source)?;
+    let mut problems = std::mem::take(&mut table.problems);
     let columns = table.columns(&COLUMNS, &mut problems);
     let mut pairs = Vec::with_capacity(table.rows.len());
     if let [Some(mentee), Some(mentor)] = columns[..] {

@@ -7,10 +7,9 @@ use crate::model::text::{email_key, list_keys, organisation_key, profession_key,
 use crate::model::{Model, MAX_CAPACITY};
 use crate::problem::{Problem, Problems};
 
-use super::table::{ColumnSpec, Row, Table};
+use super::table::{too_many_problems, ColumnSpec, Row, Table, MAX_PROBLEMS};
+use super::validate::{organisation_warnings, Files, MAX_LISTED};
 use super::{Mentee, Mentor, OrganisationId, Person, Programme, Source};
-
-pub use super::table::{MAX_FIELD_CHARS, MAX_FILE_BYTES, MAX_ROWS};
 
 /// A programme read from its files, with the warnings an organiser should see.
 #[derive(Debug)]
@@ -101,24 +100,40 @@ enum Col {
 /// files is reported together; on any error no programme is returned.
 pub fn read_programme(mentors: Source, mentees: Source, model: &Model) -> Result<Reading, Problems> {
     let mut problems = Problems::default();
-    let mentor_table = Table::read(mentors);
-    let mentee_table = Table::read(mentees);
-    let (mentor_table, mentee_table) = match (mentor_table, mentee_table) {
-        (Ok(a), Ok(b)) => (a, b),
-        (a, b) => {
-            for result in [a.err(), b.err()].into_iter().flatten() {
-                problems.extend(result);
-            }
-            return Err(problems);
+    let files = Files {
+        mentors: mentors.name,
+        mentees: mentees.name,
+    };
+    // A file that cannot be read at all does not stop the other being checked.
+    let mut table = |source| match Table::read(source) {
+        Ok(mut table) => {
+            problems.extend(std::mem::take(&mut table.problems));
+            Some(table)
+        }
+        Err(found) => {
+            problems.extend(found);
+            None
         }
     };
+    let (mentor_table, mentee_table) = (table(mentors), table(mentees));
 
     let mut organisations = Organisations::default();
-    let mentor_rows = read_people(&mentor_table, model, Role::Mentor, &mut organisations, &mut problems);
-    let mentee_rows = read_people(&mentee_table, model, Role::Mentee, &mut organisations, &mut problems);
-
-    let mentor_extra = mentor_table.columns(&MENTOR_COLUMNS, &mut problems);
-    let mentee_extra = mentee_table.columns(&MENTEE_COLUMNS, &mut problems);
+    let mut mentor_rows = Vec::new();
+    let mut mentee_rows = Vec::new();
+    if let Some(table) = &mentor_table {
+        mentor_rows = read_people(table, model, Role::Mentor, &mut organisations, &mut problems);
+    }
+    if let Some(table) = &mentee_table {
+        mentee_rows = read_people(table, model, Role::Mentee, &mut organisations, &mut problems);
+    }
+    let mentor_extra = match &mentor_table {
+        Some(table) => table.columns(&MENTOR_COLUMNS, &mut problems),
+        None => vec![None; MENTOR_COLUMNS.len()],
+    };
+    let mentee_extra = match &mentee_table {
+        Some(table) => table.columns(&MENTEE_COLUMNS, &mut problems),
+        None => vec![None; MENTEE_COLUMNS.len()],
+    };
 
     let mentors: Vec<Mentor> = mentor_rows
         .into_iter()
@@ -127,38 +142,74 @@ pub fn read_programme(mentors: Source, mentees: Source, model: &Model) -> Result
             characteristics: list_keys(row.get(mentor_extra[0])),
         })
         .collect();
-    let mut mentees = Vec::with_capacity(mentee_rows.len());
-    for (person, row) in mentee_rows {
+    // Every row's answer is checked, rows with other errors too.
+    let mut bad_answers = 0;
+    for row in mentee_table.iter().flat_map(|t| &t.rows) {
         let wants = row.get(mentee_extra[0]);
-        let wants_identity_match = match yes_no(wants) {
-            Some(answer) => answer,
-            None => {
-                problems.push(
-                    Problem::error("R009", mentee_table.file, "expected yes or no")
-                        .at_line(row.line)
-                        .in_column(mentee_extra[0].unwrap_or(0) + 1, "match with similar identity")
-                        .with_value(wants)
-                        .fix("write yes or no"),
-                );
-                false
+        if yes_no(wants).is_none() {
+            problems.push(
+                Problem::error("R009", files.mentees, "expected yes or no")
+                    .at_line(row.line)
+                    .in_column(mentee_extra[0].unwrap_or(0) + 1, "match with similar identity")
+                    .with_value(wants)
+                    .fix("write yes or no"),
+            );
+            bad_answers += 1;
+            if bad_answers >= MAX_PROBLEMS {
+                problems.push(too_many_problems(files.mentees, row.line));
+                break;
             }
-        };
+        }
+    }
+    let mut mentees = Vec::with_capacity(mentee_rows.len());
+    let mut unmet_requests = 0;
+    for (person, row) in mentee_rows {
+        let identities = list_keys(row.get(mentee_extra[1]));
+        let wants_identity_match = yes_no(row.get(mentee_extra[0])).unwrap_or(false);
+        if wants_identity_match && identities.is_empty() {
+            unmet_requests += 1;
+        }
+        if wants_identity_match && identities.is_empty() && unmet_requests <= MAX_LISTED {
+            // The identity itself is special-category data: the message names the
+            // column, never a value.
+            let (column, heading) = match mentee_extra[..] {
+                [_, Some(c)] => (c, "identity to match"),
+                [Some(c), _] => (c, "match with similar identity"),
+                _ => (0, "identity to match"),
+            };
+            problems.push(
+                Problem::warning(
+                    "R018",
+                    files.mentees,
+                    "this mentee asked to be matched on a shared identity but gave no identity to match, so the request cannot be met",
+                )
+                .at_line(row.line)
+                .in_column(column + 1, heading)
+                .fix("ask the mentee which identity to match and add it to \"identity to match\", or leave it: they are matched without it"),
+            );
+        }
         mentees.push(Mentee {
             person,
             wants_identity_match,
-            identities: list_keys(row.get(mentee_extra[1])),
+            identities,
         });
     }
 
-    check_people_in_both(
-        &mentors,
-        &mentees,
-        mentor_table.file,
-        mentee_table.file,
-        model,
-        &mut problems,
-    );
-    let problems = problems.into_result()?;
+    if unmet_requests > MAX_LISTED {
+        problems.push(
+            Problem::warning(
+                "R018",
+                files.mentees,
+                format!(
+                    "{} more mentees asked for a shared identity without giving one (not listed)",
+                    unmet_requests - MAX_LISTED
+                ),
+            )
+            .fix("check the \"identity to match\" column was exported"),
+        );
+    }
+
+    check_people_in_both(&mentors, &mentees, files.mentors, files.mentees, model, &mut problems);
 
     let mut programme = Programme {
         mentees,
@@ -171,6 +222,15 @@ pub fn read_programme(mentors: Source, mentees: Source, model: &Model) -> Result
     programme
         .mentors
         .sort_by(|a, b| a.person.email_key.cmp(&b.person.email_key));
+    // In the order of the files and their lines, as an organiser fixes them.
+    let order = |p: &Problem| (p.file != files.mentors, p.line.unwrap_or(0));
+    problems.0.sort_by_key(order);
+    if problems.has_errors() {
+        // Checked here too so one run shows them beside the errors; on success
+        // `validate` reports them.
+        problems.0.extend(organisation_warnings(&programme, model, files));
+        return Err(problems);
+    }
     Ok(Reading {
         programme,
         warnings: problems,
@@ -214,7 +274,13 @@ fn read_people<'t>(
     };
     let mut seen: HashMap<String, u64> = HashMap::new();
     let mut people = Vec::with_capacity(table.rows.len());
+    // Only errors are pushed in this loop.
+    let before = problems.len();
     for row in &table.rows {
+        if problems.len() - before >= MAX_PROBLEMS {
+            problems.push(too_many_problems(file, row.line));
+            break;
+        }
         let mut ok = true;
         let mut report = |col: Col, value: &str, message: &str, fix: String, code: &'static str| {
             let (line, number, heading) = at(row, col);
@@ -292,13 +358,18 @@ fn read_people<'t>(
         let capacity = if capacity_text.is_empty() {
             default_capacity
         } else {
-            match capacity_text.parse::<u32>() {
-                Ok(c) if c <= MAX_CAPACITY => c,
+            let parsed = capacity_text.parse::<u64>();
+            match parsed {
+                Ok(c) if c <= u64::from(MAX_CAPACITY) => c as u32,
                 _ => {
+                    let message = match parsed {
+                        Ok(_) => format!("more than {MAX_CAPACITY} matches"),
+                        Err(_) => "not a whole number of matches".into(),
+                    };
                     report(
                         Col::Capacity,
                         capacity_text,
-                        "not a whole number of matches",
+                        &message,
                         format!("write a whole number from 0 to {MAX_CAPACITY}, or leave it empty for the model's default ({default_capacity})"),
                         "R013",
                     );

@@ -68,6 +68,8 @@ pub struct NetworkSimplex {
     /// The artificial arcs, joining each node to the root.
     artificial: std::ops::Range<usize>,
     built: bool,
+    /// Scratch space for walking a subtree.
+    stack: Vec<u32>,
     source: usize,
     sink: usize,
     pivots: u64,
@@ -101,6 +103,7 @@ impl NetworkSimplex {
             next_arc: 0,
             artificial: 0..0,
             built: false,
+            stack: Vec::new(),
             source,
             sink,
             pivots: 0,
@@ -342,7 +345,9 @@ impl NetworkSimplex {
 
     /// Depths and prices below a re-hung node, so tree arcs keep reduced cost 0.
     fn update_subtree(&mut self, top: usize) {
-        let mut stack = vec![top as u32];
+        let mut stack = std::mem::take(&mut self.stack);
+        stack.clear();
+        stack.push(top as u32);
         while let Some(v) = stack.pop() {
             let v = v as usize;
             let p = self.parent[v] as usize;
@@ -353,8 +358,11 @@ impl NetworkSimplex {
             } else {
                 self.price[p] + self.cost[arc]
             };
-            stack.extend_from_slice(&self.children[v]);
+            for &child in &self.children[v] {
+                stack.push(child);
+            }
         }
+        self.stack = stack;
     }
 
     /// Flow on an arc, by the number [`NetworkSimplex::add_arc`] gave it.

@@ -33,8 +33,23 @@ fn no_output_holds_an_identity_value() {
         });
     }
     let (m, e) = (dir.path().join("mentors.csv"), dir.path().join("mentees.csv"));
-    std::fs::write(&m, mentors_csv(&mentors)).unwrap();
-    std::fs::write(&e, mentees_csv(&mentees)).unwrap();
+    // Some participants name their identity in their biography too.
+    let mut mentors_text = mentors_csv(&mentors);
+    let mut mentees_text = mentees_csv(&mentees);
+    for i in 0..30 {
+        let secret = SECRETS[i % 3];
+        mentors_text = mentors_text.replace(
+            &format!("Bio of mentor {i},"),
+            &format!("Bio of mentor {i} and proud to be {secret},"),
+        );
+        mentees_text = mentees_text.replace(
+            &format!("Bio of mentee {i},"),
+            &format!("Bio of mentee {i}: {} here,", secret.to_uppercase()),
+        );
+    }
+    assert!(mentors_text.contains(SECRETS[0]) && mentees_text.contains(&SECRETS[1].to_uppercase()));
+    std::fs::write(&m, mentors_text).unwrap();
+    std::fs::write(&e, mentees_text).unwrap();
     let out = dir.path().join("out");
     let output = Command::new(env!("CARGO_BIN_EXE_mentorflow"))
         .args(["match", "--mentors"])

@@ -138,6 +138,72 @@ pub fn mailing_lists(programme: &Programme, model: &Model, matching: &Matching) 
     ]
 }
 
+/// Identity words that are also ordinary words, never taken out of a biography.
+const ORDINARY_WORDS: [&str; 8] = [
+    "other",
+    "none",
+    "n/a",
+    "na",
+    "yes",
+    "no",
+    "prefer not to say",
+    "not sure",
+];
+
+/// Every identity and characteristic named anywhere in the registrations,
+/// lowercase, longest first (so "bisexual or pansexual" goes before "bisexual").
+pub fn identity_terms(programme: &Programme) -> Vec<String> {
+    let mut terms: Vec<String> = programme
+        .mentees
+        .iter()
+        .flat_map(|m| m.identities.iter())
+        .chain(programme.mentors.iter().flat_map(|m| m.characteristics.iter()))
+        .map(|t| t.to_ascii_lowercase())
+        .filter(|t| t.chars().count() >= 3 && !ORDINARY_WORDS.contains(&t.as_str()))
+        .collect();
+    terms.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+    terms.dedup();
+    terms
+}
+
+/// A biography with every identity term (whole words, any case) replaced by
+/// "[removed]": participants sometimes name their identity in their biography,
+/// and a mailing list must never tell a match someone's identity.
+pub fn without_identities(text: &str, terms: &[String]) -> String {
+    let lower = text.to_ascii_lowercase();
+    let bytes = lower.as_bytes();
+    let is_word = |b: u8| b.is_ascii_alphanumeric();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    let mut copied = 0;
+    while i < bytes.len() {
+        let at_word_start = i == 0 || !is_word(bytes[i - 1]);
+        let found = at_word_start
+            .then(|| {
+                terms
+                    .iter()
+                    .find(|t| lower[i..].starts_with(t.as_str()) && bytes.get(i + t.len()).is_none_or(|&b| !is_word(b)))
+            })
+            .flatten();
+        match found {
+            Some(term) => {
+                out.push_str(&text[copied..i]);
+                out.push_str("[removed]");
+                i += term.len();
+                copied = i;
+            }
+            None => {
+                i += 1;
+                while i < bytes.len() && !text.is_char_boundary(i) {
+                    i += 1;
+                }
+            }
+        }
+    }
+    out.push_str(&text[copied..]);
+    out
+}
+
 fn list<'a>(
     file_name: &'static str,
     match_role: &str,
@@ -146,6 +212,7 @@ fn list<'a>(
     people: impl Iterator<Item = &'a (&'a Person, &'a [&'a Person])>,
 ) -> MailingList {
     let people: Vec<_> = people.collect();
+    let identities = identity_terms(programme);
     let with_matches = !file_name.contains("without");
     // Notify needs every placeholder in every row: at least 3 match slots.
     let slots = if with_matches {
@@ -175,7 +242,7 @@ fn list<'a>(
                         model.ladder.name(other.grade).to_string(),
                         programme.organisation_name(other.organisation).to_string(),
                         other.profession.clone(),
-                        other.biography.clone(),
+                        without_identities(&other.biography, &identities),
                     ]),
                     None => row.extend(std::iter::repeat_n(String::new(), 6)),
                 }
@@ -193,6 +260,20 @@ fn list<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn identities_are_taken_out_of_biographies() {
+        let terms: Vec<String> = ["bisexual or pansexual", "bisexual", "gay", "trans"]
+            .iter()
+            .map(|t| t.to_string())
+            .collect();
+        assert_eq!(
+            without_identities("I am Gay and Bisexual or pansexual; transport policy, GAY.", &terms),
+            "I am [removed] and [removed]; transport policy, [removed]."
+        );
+        assert_eq!(without_identities("Zoë, gaydar-free", &terms), "Zoë, gaydar-free");
+        assert_eq!(without_identities("", &terms), "");
+    }
 
     #[test]
     fn formulas_are_made_inert() {

@@ -4,6 +4,8 @@
 //! sink, one arc per eligible pair) whose arc costs encode the objective exactly
 //! ([`objective`]), and solves it as a min-cost flow ([`mincost`]).
 
+pub mod choose;
+pub mod ilp;
 pub mod mincost;
 pub mod objective;
 
@@ -28,6 +30,24 @@ pub enum SolveError {
     TooLarge { participants: usize },
     #[error("the flow solver failed: {0}")]
     Flow(#[from] FlowError),
+    /// No matching meets this side constraint (with those named, when it can be
+    /// met alone).
+    #[error("{}", infeasible_message(constraint, together_with))]
+    Infeasible {
+        constraint: String,
+        together_with: Vec<String>,
+    },
+    #[error("the integer program failed: {0}")]
+    IntegerProgram(String),
+}
+
+fn infeasible_message(constraint: &str, together_with: &[String]) -> String {
+    let mut message = format!("no matching meets the constraint \"{constraint}\"");
+    if !together_with.is_empty() {
+        let earlier: Vec<String> = together_with.iter().map(|c| format!("\"{c}\"")).collect();
+        message += &format!(" together with {}", earlier.join(" and "));
+    }
+    message + ": loosen it in the model file"
 }
 
 /// A node of the flow network.

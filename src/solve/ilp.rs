@@ -16,12 +16,15 @@
 //! `matches <= capacity x first tier`.
 //!
 //! The objective's levels are solved in turn: maximise level l, then hold level l
-//! at its optimum (values are whole numbers, so `>= optimum - 0.5`) and go on.
-//! The flow helps where it can: its matching is the lexicographic optimum without
-//! the side constraints, so as long as the program's optima equal the flow's, the
-//! flow's value of the next level bounds it from above, and its matching starts
-//! the search when it meets every side constraint. Each level starts from the
-//! previous level's matching, which is feasible for it.
+//! at its optimum and go on. Values are whole numbers, so the solvers are told a
+//! gap below 1 is optimal; every value is then taken from the matching itself.
+//!
+//! The flow helps where it can express the objective. Its matching is the
+//! lexicographic optimum without the side constraints: if it meets them all it is
+//! the optimum with them too, and is the answer. Otherwise, as long as the
+//! program's optima equal the flow's, the flow's value of the next level bounds it
+//! from above. Each level starts from the previous level's matching, which is
+//! feasible for it.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -163,24 +166,39 @@ pub fn solve_ilp_with(eligibility: &Eligibility, options: IlpOptions) -> Result<
             },
         });
     }
-    let program = Program::new(programme, model, &pairs);
     let flow = if options.use_flow {
         flow_without_constraints(programme, model, &pairs)
     } else {
         None
     };
 
+    // The flow's matching is the lexicographic optimum without the side
+    // constraints; if it meets them all, it is the optimum with them too, and
+    // nothing is left for the program to find.
+    if let Some(flow) = &flow {
+        if model
+            .constraints
+            .iter()
+            .all(|c| constraint_met(programme, &flow.matching, c))
+        {
+            return Ok(Solution {
+                stats: SolveStats {
+                    rounds: 0,
+                    eligible_pairs: pairs.len(),
+                    time: start.elapsed(),
+                    ..SolveStats::default()
+                },
+                ..flow.clone()
+            });
+        }
+    }
+
+    let program = Program::new(programme, model, &pairs);
     let mut held: Vec<Row> = Vec::new(); // earlier levels at their optima
     let mut optima: Vec<i64> = Vec::new();
     let mut best: Option<Matching> = None;
     // The flow bounds the next level only while every earlier optimum equals its value.
     let mut flow_bounds = flow.is_some();
-    let flow_feasible = flow.as_ref().is_some_and(|flow| {
-        model
-            .constraints
-            .iter()
-            .all(|c| constraint_met(programme, &flow.matching, c))
-    });
     for (level, expression) in program.levels.iter().enumerate() {
         let mut rows: Vec<Row> = program
             .side
@@ -189,17 +207,13 @@ pub fn solve_ilp_with(eligibility: &Eligibility, options: IlpOptions) -> Result<
             .cloned()
             .chain(held.iter().cloned())
             .collect();
-        // While the flow's matching reaches every optimum so far and meets the
-        // constraints, it is feasible here, its value bounds this level, and
-        // starting from it the solver has only to confirm it.
-        let mut start_from = best.as_ref();
+        // While every optimum so far equals the flow's, the flow's value bounds
+        // this level (its matching breaks a constraint, so it is no start).
         if let (true, Some(flow)) = (flow_bounds, &flow) {
             rows.push(expression.clone().leq(flow.objective_values[level] as f64));
-            if flow_feasible {
-                start_from = Some(&flow.matching);
-            }
         }
-        let start_values = start_from.map(|m| program.values_of(m));
+        // The previous level's matching reaches every optimum so far: a feasible start.
+        let start_values = best.as_ref().map(|m| program.values_of(m));
         let (matching, solver_value) = match program.run(options.backend, expression, &rows, start_values) {
             Ok(found) => found,
             Err(ResolutionError::Infeasible) if level == 0 => {
@@ -568,7 +582,7 @@ impl<'a> Program<'a> {
             Constraint::IdentityRequestsMetAtLeast { percent } => {
                 let asked = programme.mentees.iter().filter(|m| m.asks_for_identity()).count();
                 let needed = (u64::from(percent) * asked as u64).div_ceil(100);
-                vec![sum(self.identity_met.iter().flatten().copied()).geq(needed as f64 - 0.5)]
+                vec![sum(self.identity_met.iter().flatten().copied()).geq(needed as f64)]
             }
             Constraint::CoverageFloor { by, percent } => {
                 let mut members: HashMap<u32, Vec<usize>> = HashMap::new();
@@ -666,7 +680,6 @@ impl<'a> Program<'a> {
             #[cfg(feature = "highs")]
             Backend::Highs => {
                 let mut model = problem.using(good_lp::highs);
-                model.set_verbose(false);
                 // Exact: objective values are whole numbers, so a gap below 1 proves optimality.
                 let model = model
                     .set_mip_rel_gap(0.0)

@@ -679,8 +679,8 @@ impl<'a> Program<'a> {
             }
             #[cfg(feature = "highs")]
             Backend::Highs => {
-                let mut model = problem.using(good_lp::highs);
-                // Exact: objective values are whole numbers, so a gap below 1 proves optimality.
+                let model = problem.using(good_lp::highs); // quiet: good_lp leaves its log off
+                                                           // Exact: objective values are whole numbers, so a gap below 1 proves optimality.
                 let model = model
                     .set_mip_rel_gap(0.0)
                     .and_then(|m| m.set_mip_abs_gap(0.99))

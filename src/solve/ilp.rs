@@ -209,19 +209,34 @@ pub fn solve_ilp_with(eligibility: &Eligibility, options: IlpOptions) -> Result<
             .collect();
         // While every optimum so far equals the flow's, the flow's value bounds
         // this level (its matching breaks a constraint, so it is no start).
-        if let (true, Some(flow)) = (flow_bounds, &flow) {
-            rows.push(expression.clone().leq(flow.objective_values[level] as f64));
+        let bound = flow
+            .as_ref()
+            .filter(|_| flow_bounds)
+            .map(|flow| flow.objective_values[level]);
+        if let Some(bound) = bound {
+            rows.push(expression.clone().leq(bound as f64));
         }
-        // The previous level's matching reaches every optimum so far: a feasible start.
-        let start_values = best.as_ref().map(|m| program.values_of(m));
-        let (matching, solver_value) = match program.run(options.backend, expression, &rows, start_values) {
-            Ok(found) => found,
-            Err(ResolutionError::Infeasible) if level == 0 => {
-                return Err(which_constraint_fails(&program, options.backend))
-            }
-            Err(e) => return Err(SolveError::IntegerProgram(e.to_string())),
+        // The previous level's matching reaches every optimum so far: a feasible
+        // start, and the optimum itself if it reaches the bound already.
+        let reached = best
+            .as_ref()
+            .filter(|m| Some(m.objective_values(programme, &model.objective[level..=level])[0]) == bound);
+        let (matching, solver_value) = match reached {
+            Some(matching) => (matching.clone(), bound.unwrap_or_default() as f64),
+            None => match program.run(
+                options.backend,
+                expression,
+                &rows,
+                best.as_ref().map(|m| program.values_of(m)),
+            ) {
+                Ok(found) => found,
+                Err(ResolutionError::Infeasible) if level == 0 => {
+                    return Err(which_constraint_fails(&program, options.backend))
+                }
+                Err(e) => return Err(SolveError::IntegerProgram(e.to_string())),
+            },
         };
-        let value = matching.objective_values(programme, std::slice::from_ref(&model.objective[level]))[0];
+        let value = matching.objective_values(programme, &model.objective[level..=level])[0];
         // The indicators are exact at an optimum: a gap here is a bug in the program.
         if (solver_value - value as f64).abs() > 0.5 {
             return Err(SolveError::IntegerProgram(format!(

@@ -75,15 +75,6 @@ impl Backend {
             Backend::Highs => cfg!(feature = "highs"),
         }
     }
-
-    /// The strongest backend built in: HiGHS when it is, else microlp.
-    pub fn strongest() -> Backend {
-        if Backend::Highs.is_built_in() {
-            Backend::Highs
-        } else {
-            Backend::Microlp
-        }
-    }
 }
 
 impl fmt::Display for Backend {

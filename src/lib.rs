@@ -33,10 +33,11 @@ pub struct Outcome {
 }
 
 /// Match a programme end to end: eligible pairs under the model, then the exact
-/// optimum of its objective.
+/// optimum of its objective, by the flow or, when the model needs it, the integer
+/// program.
 pub fn match_programme(programme: &Programme, model: &Model, history: &History) -> Result<Outcome, SolveError> {
     let eligibility = eligibility::Eligibility::new(programme, model, history);
-    let solution = solve::solve_eligible(&eligibility, solve::SolveOptions::default())?;
+    let solution = solve::choose::solve_with(&eligibility, solve::choose::SolverChoice::default())?;
     Ok(Outcome {
         eligible_pairs: solution.stats.eligible_pairs,
         solution,

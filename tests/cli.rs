@@ -227,3 +227,89 @@ fn generated_registrations_match() {
     ]);
     assert!(check.status.success(), "{}", String::from_utf8_lossy(&check.stderr));
 }
+
+/// The objective values in a run's summary.json.
+fn objective_values(out: &Path) -> Vec<i64> {
+    let summary: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
+    summary["objective"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|level| level["value"].as_i64().unwrap())
+        .collect()
+}
+
+fn match_sample(out: &Path, extra: &[&str]) -> Output {
+    let mut args = vec![
+        "match".to_string(),
+        "--mentors".into(),
+        example("mentors.csv"),
+        "--mentees".into(),
+        example("mentees.csv"),
+        "--out".into(),
+        out.display().to_string(),
+    ];
+    args.extend(extra.iter().map(|a| a.to_string()));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    mentorflow(&args)
+}
+
+#[test]
+fn the_integer_program_matches_the_sample_as_well_as_the_flow() {
+    let dir = tempfile::tempdir().unwrap();
+    let (flow, ilp) = (dir.path().join("flow"), dir.path().join("ilp"));
+    let run = match_sample(&flow, &[]);
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let run = match_sample(&ilp, &["--solver", "ilp", "--ilp-backend", "microlp"]);
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    assert_eq!(objective_values(&ilp), objective_values(&flow));
+    let check = mentorflow(&[
+        "check",
+        "--mentors",
+        &example("mentors.csv"),
+        "--mentees",
+        &example("mentees.csv"),
+        "--matches",
+        ilp.join("matches.csv").to_str().unwrap(),
+    ]);
+    assert!(check.status.success(), "{}", String::from_utf8_lossy(&check.stderr));
+}
+
+#[test]
+fn a_model_with_constraints_picks_the_integer_program_and_the_flow_refuses_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let run = match_sample(&out, &["--model", "fair-organisations"]);
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(run.status.success(), "{stderr}");
+    assert!(stderr.contains("integer program"), "{stderr}");
+    assert!(out.join("matches.csv").exists());
+
+    let refused = dir.path().join("refused");
+    let run = match_sample(&refused, &["--model", "fair-organisations", "--solver", "flow"]);
+    assert_eq!(run.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        stderr.contains("coverage") && stderr.contains("only the integer program") && stderr.contains("--solver ilp"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("nothing was written"), "{stderr}");
+    assert!(!refused.exists());
+}
+
+#[test]
+fn an_unmeetable_constraint_is_named_and_nothing_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("model.json");
+    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("models/coverage.json")).unwrap();
+    let mut file: serde_json::Value = serde_json::from_str(&text).unwrap();
+    file["constraints"] = serde_json::json!([{"type": "identity-requests-met-at-least", "percent": 100}]);
+    std::fs::write(&model, file.to_string()).unwrap();
+    let out = dir.path().join("out");
+    let run = match_sample(&out, &["--model", model.to_str().unwrap()]);
+    assert_eq!(run.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(stderr.contains("at least 100% of identity requests met"), "{stderr}");
+    assert!(stderr.contains("nothing was written"), "{stderr}");
+    assert!(!out.exists());
+}

@@ -115,3 +115,33 @@ fn an_unknown_model_is_refused() {
     assert_eq!(output.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&output.stderr).contains("no-such-model"));
 }
+
+#[test]
+fn the_integer_program_reaches_the_flows_values() {
+    let flow: serde_json::Value = serde_json::from_str(&compare("json", &["coverage", "quality"])).unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_mentorflow"))
+        .args([
+            "compare",
+            "--mentors",
+            &example("mentors.csv"),
+            "--mentees",
+            &example("mentees.csv"),
+            "--format",
+            "json",
+            "--solver",
+            "ilp",
+            "--model",
+            "coverage",
+            "--model",
+            "quality",
+        ])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let ilp: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    for i in 0..2 {
+        assert_eq!(ilp[i]["solver"], "ilp (microlp)");
+        assert_eq!(flow[i]["solver"], "flow");
+        assert_eq!(ilp[i]["objective"], flow[i]["objective"], "model {i}");
+    }
+}

@@ -8,7 +8,8 @@ use clap::{Args, ValueEnum};
 use mentorflow::eligibility::Eligibility;
 use mentorflow::report::compare::{pair_keys, Comparison};
 use mentorflow::report::{Summary, Timing};
-use mentorflow::solve;
+use mentorflow::solve::choose::{choose, solve_with, SolverChoice, SolverKind};
+use mentorflow::solve::ilp::Backend;
 
 use super::inputs::read_inputs;
 use super::{Failure, ProgrammeArgs};
@@ -37,6 +38,13 @@ pub struct CompareArgs {
     history: Option<PathBuf>,
     #[arg(long, value_enum, default_value = "table")]
     format: Format,
+    /// Solver for every model: flow or ilp. When not given: flow, or ilp for a
+    /// model that needs it.
+    #[arg(long, value_name = "flow|ilp")]
+    solver: Option<SolverKind>,
+    /// Integer program backend: microlp (built in) or highs (cargo feature `highs`).
+    #[arg(long, value_name = "microlp|highs", default_value_t = Backend::Microlp)]
+    ilp_backend: Backend,
 }
 
 pub fn run(args: CompareArgs) -> Result<(), Failure> {
@@ -53,8 +61,15 @@ pub fn run(args: CompareArgs) -> Result<(), Failure> {
         let (model, programme, history) = (&inputs.model, &inputs.reading.programme, &inputs.history);
         let start = Instant::now();
         let eligibility = Eligibility::new(programme, model, history);
-        let solution = solve::solve_eligible(&eligibility, solve::SolveOptions::default())
-            .map_err(|e| Failure::Input(format!("model {}: {e}", model.name)))?;
+        let choice = SolverChoice {
+            solver: args.solver,
+            backend: args.ilp_backend,
+        };
+        let participants = programme.mentees.len() + programme.mentors.len();
+        let chosen =
+            choose(model, participants, choice).map_err(|e| Failure::Input(format!("model {}: {e}", model.name)))?;
+        let solution =
+            solve_with(&eligibility, choice).map_err(|e| Failure::Input(format!("model {}: {e}", model.name)))?;
         let solve_ms = start.elapsed().as_secs_f64() * 1000.0;
         let summary = Summary::new(
             programme,
@@ -66,7 +81,10 @@ pub fn run(args: CompareArgs) -> Result<(), Failure> {
         runs.push((
             summary,
             pair_keys(programme, &solution.matching),
-            "flow".to_string(),
+            match chosen.solver {
+                SolverKind::Flow => "flow".to_string(),
+                SolverKind::Ilp => format!("ilp ({})", chosen.backend),
+            },
             solve_ms,
         ));
     }

@@ -9,7 +9,9 @@ use mentorflow::check::check_matching;
 use mentorflow::eligibility::Eligibility;
 use mentorflow::explain::coverage_certificate;
 use mentorflow::report::{output_files, report_file, Summary, Timing};
-use mentorflow::solve;
+use mentorflow::solve::choose::{choose, solve_with, SolverChoice, SolverKind};
+use mentorflow::solve::ilp::Backend;
+use mentorflow::solve::SolveError;
 
 use super::inputs::read_inputs;
 use super::output::write_all;
@@ -25,6 +27,15 @@ pub struct MatchArgs {
     /// Replace the contents of a non-empty --out folder.
     #[arg(long)]
     force: bool,
+    /// Solver: flow (min-cost flow, fast) or ilp (integer program, for side
+    /// constraints and objectives a flow cannot hold). When not given: flow, or
+    /// ilp when the model needs it.
+    #[arg(long, value_name = "flow|ilp")]
+    solver: Option<SolverKind>,
+    /// Integer program backend: microlp (built in) or highs (with the cargo
+    /// feature `highs`).
+    #[arg(long, value_name = "microlp|highs", default_value_t = Backend::Microlp)]
+    ilp_backend: Backend,
 }
 
 pub fn run(args: MatchArgs) -> Result<(), Failure> {
@@ -36,10 +47,26 @@ pub fn run(args: MatchArgs) -> Result<(), Failure> {
     }
     let read = start.elapsed();
 
+    let choice = SolverChoice {
+        solver: args.solver,
+        backend: args.ilp_backend,
+    };
+    let nothing_written = |e: SolveError| {
+        let hint = match (&e, args.solver) {
+            (SolveError::NotFlowExpressible(_), Some(SolverKind::Flow)) => {
+                "\nuse --solver ilp, or leave --solver out to let the model choose"
+            }
+            _ => "",
+        };
+        Failure::Input(format!("{e}{hint}\nnothing was written"))
+    };
+    let participants = programme.mentees.len() + programme.mentors.len();
+    if let Some(note) = choose(model, participants, choice).map_err(nothing_written)?.note {
+        eprintln!("{note}");
+    }
     let eligibility = Eligibility::new(programme, model, history);
     let eligible = start.elapsed();
-    let solution = solve::solve_eligible(&eligibility, solve::SolveOptions::default())
-        .map_err(|e| Failure::Input(format!("{e}\nnothing was written")))?;
+    let solution = solve_with(&eligibility, choice).map_err(nothing_written)?;
     let solved = start.elapsed();
 
     // The solver is trusted only as far as the independent check confirms.

@@ -53,7 +53,8 @@ pub struct ProgrammeArgs {
     #[arg(long, value_name = "FILE")]
     pub mentees: PathBuf,
     /// Model file (JSON), or the name of a model in models/ (coverage, quality,
-    /// identity-first, profession-first, balanced); civil-service when not given.
+    /// identity-first, profession-first, balanced, fair-organisations); civil-service
+    /// when not given.
     #[arg(long, value_name = "FILE")]
     pub model: Option<PathBuf>,
     /// Earlier pairs (CSV with mentee_email, mentor_email), none of which is made again.

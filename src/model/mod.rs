@@ -26,6 +26,10 @@ pub const BUILT_IN: &[(&str, &str)] = &[
     ("identity-first", include_str!("../../models/identity-first.json")),
     ("profession-first", include_str!("../../models/profession-first.json")),
     ("balanced", include_str!("../../models/balanced.json")),
+    (
+        "fair-organisations",
+        include_str!("../../models/fair-organisations.json"),
+    ),
 ];
 
 /// Largest model file read: real models are a few kilobytes.

@@ -8,6 +8,8 @@
 //! help, until they certify every pair. The primal-dual solver ([`mincost`]) is
 //! kept as an independent check in the tests and for the coverage certificate.
 
+pub mod choose;
+pub mod ilp;
 pub mod mincost;
 pub mod objective;
 pub mod simplex;
@@ -35,6 +37,24 @@ pub enum SolveError {
     TooLarge { participants: usize },
     #[error("the flow solver failed: {0}")]
     Flow(#[from] FlowError),
+    /// No matching meets this side constraint (with those named, when it can be
+    /// met alone).
+    #[error("{}", infeasible_message(constraint, together_with))]
+    Infeasible {
+        constraint: String,
+        together_with: Vec<String>,
+    },
+    #[error("the integer program failed: {0}")]
+    IntegerProgram(String),
+}
+
+fn infeasible_message(constraint: &str, together_with: &[String]) -> String {
+    let mut message = format!("no matching meets the constraint \"{constraint}\"");
+    if !together_with.is_empty() {
+        let earlier: Vec<String> = together_with.iter().map(|c| format!("\"{c}\"")).collect();
+        message += &format!(" together with {}", earlier.join(" and "));
+    }
+    message + ": loosen it in the model file"
 }
 
 /// A node of the flow network.

@@ -1,0 +1,109 @@
+//! Which solver takes a model: the flow when asked for or when it can, the integer
+//! program when asked for or when the model needs it. `match` and `compare` both
+//! choose here, so they choose alike.
+
+use std::fmt;
+use std::str::FromStr;
+
+use super::ilp::{solve_ilp, Backend, HIGHS_NOT_BUILT};
+use super::{flow_can_solve, solve_eligible, Solution, SolveError, SolveOptions};
+use crate::eligibility::Eligibility;
+use crate::model::Model;
+
+/// The two ways to solve a model.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SolverKind {
+    /// Min-cost flow: exact and fast, for objectives a flow can hold and no side
+    /// constraints.
+    Flow,
+    /// Integer program: any objective and the side constraints; slower.
+    Ilp,
+}
+
+impl SolverKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            SolverKind::Flow => "flow",
+            SolverKind::Ilp => "ilp",
+        }
+    }
+}
+
+impl fmt::Display for SolverKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for SolverKind {
+    type Err = String;
+
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        [SolverKind::Flow, SolverKind::Ilp]
+            .into_iter()
+            .find(|k| k.name().eq_ignore_ascii_case(name.trim()))
+            .ok_or_else(|| format!("unknown solver \"{name}\": use flow or ilp"))
+    }
+}
+
+/// What the caller asked for: a solver or none (the model decides), and the
+/// integer program's backend should it run.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SolverChoice {
+    pub solver: Option<SolverKind>,
+    pub backend: Backend,
+}
+
+/// The solver that will run, and a one-line note when the model chose it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Chosen {
+    pub solver: SolverKind,
+    pub backend: Backend,
+    pub note: Option<String>,
+}
+
+/// Decide which solver runs a model for a programme of `participants` people.
+///
+/// Asking for the flow with a model it cannot hold is an error saying why; asking
+/// for nothing picks the integer program for such a model, with a note saying why.
+pub fn choose(model: &Model, participants: usize, choice: SolverChoice) -> Result<Chosen, SolveError> {
+    let ilp = |note: Option<String>| {
+        if choice.backend.is_built_in() {
+            Ok(Chosen {
+                solver: SolverKind::Ilp,
+                backend: choice.backend,
+                note,
+            })
+        } else {
+            Err(SolveError::IntegerProgram(HIGHS_NOT_BUILT.into()))
+        }
+    };
+    let flow = Chosen {
+        solver: SolverKind::Flow,
+        backend: choice.backend,
+        note: None,
+    };
+    match choice.solver {
+        Some(SolverKind::Ilp) => ilp(None),
+        Some(SolverKind::Flow) => flow_can_solve(model, participants).map(|_| flow),
+        None => match flow_can_solve(model, participants) {
+            Ok(_) => Ok(flow),
+            Err(SolveError::NotFlowExpressible(why)) => ilp(Some(format!(
+                "note: solving as an integer program ({}), since {why}",
+                choice.backend
+            ))),
+            Err(e) => Err(e),
+        },
+    }
+}
+
+/// Solve with the chosen solver (see [`choose`]).
+pub fn solve_with(eligibility: &Eligibility, choice: SolverChoice) -> Result<Solution, SolveError> {
+    let programme = eligibility.programme();
+    let participants = programme.mentees.len() + programme.mentors.len();
+    let chosen = choose(eligibility.model(), participants, choice)?;
+    match chosen.solver {
+        SolverKind::Flow => solve_eligible(eligibility, SolveOptions::default()),
+        SolverKind::Ilp => solve_ilp(eligibility, chosen.backend),
+    }
+}

@@ -126,6 +126,9 @@ pub fn solve_ilp(eligibility: &Eligibility, backend: Backend) -> Result<Solution
     solve_ilp_with(eligibility, IlpOptions::new(backend))
 }
 
+/// The most eligible pairs the integer program takes (one variable each).
+pub const MAX_PAIRS: usize = 2_000_000;
+
 /// [`solve_ilp`] with every option.
 pub fn solve_ilp_with(eligibility: &Eligibility, options: IlpOptions) -> Result<Solution, SolveError> {
     let start = Instant::now();
@@ -134,6 +137,15 @@ pub fn solve_ilp_with(eligibility: &Eligibility, options: IlpOptions) -> Result<
     }
     let programme = eligibility.programme();
     let model = eligibility.model();
+    // One variable per eligible pair: past this the program would not fit in
+    // memory or finish in a working day, so say so instead of trying.
+    let eligible = eligibility.count();
+    if eligible > MAX_PAIRS {
+        return Err(SolveError::IntegerProgram(format!(
+            "{eligible} eligible pairs are too many for the integer program (at most {MAX_PAIRS}); \
+             use a model without constraints so the flow can solve it, or match a smaller programme"
+        )));
+    }
     let pairs = eligibility.pairs();
     if pairs.is_empty() {
         // Nothing to choose (and some backends refuse an empty program).

@@ -160,24 +160,10 @@ impl<'a> Eligibility<'a> {
     /// Calls `visit` with every eligible pair of one mentee, by mentor grade then
     /// mentor order.
     pub fn for_mentee(&self, mentee: u32, mut visit: impl FnMut(Pair)) {
-        let person = &self.programme.mentees[mentee as usize].person;
-        if person.capacity == 0 {
-            return;
-        }
-        let organisation = person.organisation;
-        let excluded = self.excluded.get(&mentee).map(Vec::as_slice).unwrap_or(&[]);
-        let same_allowed = self.model.same_organisation_allowed;
-        for (grade, gap) in self.window(mentee) {
-            for &m in &self.mentors_by_grade[grade] {
-                if !same_allowed && self.programme.mentors[m as usize].person.organisation == organisation {
-                    continue;
-                }
-                if !excluded.is_empty() && excluded.binary_search(&m).is_ok() {
-                    continue;
-                }
-                visit(self.scored(mentee, m, gap));
-            }
-        }
+        self.for_mentee_in(mentee, &self.mentors_by_grade, |pair| {
+            visit(pair);
+            true
+        });
     }
 
     /// Mentors who may mentor at all, by grade: the lists [`Eligibility::for_mentee_in`]

@@ -129,9 +129,7 @@ pub fn network(programme: &Programme, costs: &ArcCosts, pairs: &[Pair]) -> Netwo
         .collect();
     let mut mentee_nodes = mentee_nodes;
     for (i, (mentee, nodes)) in programme.mentees.iter().zip(mentee_nodes.iter_mut()).enumerate() {
-        let asks = (costs.identity_met != 0 && mentee.asks_for_identity())
-            || (costs.profession_met != 0 && !mentee.person.profession_key.is_empty());
-        if asks && mentee.person.capacity > 0 {
+        if has_request_layer(mentee, costs) {
             nodes.request = Some(graph.add_node(Node::Request(i as u32)));
         }
     }
@@ -195,6 +193,14 @@ pub fn network(programme: &Programme, costs: &ArcCosts, pairs: &[Pair]) -> Netwo
         first_pair_arc,
         pair_tails,
     }
+}
+
+/// Whether a mentee gets a request layer node: they can take a match, and asked
+/// for what the objective counts.
+fn has_request_layer(mentee: &crate::registration::Mentee, costs: &ArcCosts) -> bool {
+    let asks = (costs.identity_met != 0 && mentee.asks_for_identity())
+        || (costs.profession_met != 0 && !mentee.person.profession_key.is_empty());
+    asks && mentee.person.capacity > 0
 }
 
 /// A person's capacity as parallel arcs, one per run of units that cost the same.
@@ -377,9 +383,7 @@ impl Layout {
             .mentees
             .iter()
             .map(|mentee| {
-                let asks = (costs.identity_met != 0 && mentee.asks_for_identity())
-                    || (costs.profession_met != 0 && !mentee.person.profession_key.is_empty());
-                (asks && mentee.person.capacity > 0).then(|| {
+                has_request_layer(mentee, costs).then(|| {
                     next += 1;
                     next - 1
                 })

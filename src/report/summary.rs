@@ -95,15 +95,9 @@ impl Summary {
         matching: &Matching,
         timing: Timing,
     ) -> Summary {
-        let mut identity_met = vec![false; programme.mentees.len()];
-        let mut profession_met = vec![false; programme.mentees.len()];
-        for pair in &matching.pairs {
-            identity_met[pair.mentee as usize] |= pair.identity_matched;
-            profession_met[pair.mentee as usize] |= pair.profession_matched;
-        }
         let identity_requests = Requests {
             asked: programme.mentees.iter().filter(|m| m.asks_for_identity()).count(),
-            met: identity_met.iter().filter(|&&m| m).count(),
+            met: matching.mentees_with(programme, |p| p.identity_matched),
         };
         let profession_requests = Requests {
             asked: programme
@@ -111,7 +105,7 @@ impl Summary {
                 .iter()
                 .filter(|m| !m.person.profession_key.is_empty())
                 .count(),
-            met: profession_met.iter().filter(|&&m| m).count(),
+            met: matching.mentees_with(programme, |p| p.profession_matched),
         };
         Summary {
             model: model.name.clone(),

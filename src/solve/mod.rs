@@ -233,22 +233,7 @@ pub fn flow_can_solve(model: &Model, participants: usize) -> Result<ArcCosts, So
 pub fn solve(programme: &Programme, model: &Model, pairs: &[Pair]) -> Result<Solution, SolveError> {
     let start = Instant::now();
     let costs = flow_can_solve(model, programme.mentees.len() + programme.mentors.len())?;
-    let (matching, mut stats) = solve_network(programme, &costs, pairs)?.0;
-    stats.time = start.elapsed();
-    stats.eligible_pairs = pairs.len();
-
-    Ok(Solution {
-        objective_values: matching.objective_values(programme, &model.objective),
-        matching,
-        stats,
-    })
-}
-
-type Solved = ((Matching, SolveStats), Vec<i64>);
-
-/// Solve one network; also returns the final potentials (dual prices).
-fn solve_network(programme: &Programme, costs: &ArcCosts, pairs: &[Pair]) -> Result<Solved, SolveError> {
-    let network = network(programme, costs, pairs);
+    let network = network(programme, &costs, pairs);
     let flow = min_cost_flow_simplex(&network.graph, network.source, network.sink)?;
     let chosen = pairs
         .iter()
@@ -256,14 +241,19 @@ fn solve_network(programme: &Programme, costs: &ArcCosts, pairs: &[Pair]) -> Res
         .filter(|(i, _)| flow.flow[network.first_pair_arc + i] > 0)
         .map(|(_, pair)| *pair)
         .collect();
-    let stats = SolveStats {
-        network_nodes: network.graph.node_count(),
-        network_arcs: network.graph.edge_count(),
-        phases: flow.phases,
-        rounds: 1,
-        ..SolveStats::default()
-    };
-    Ok(((Matching::new(chosen), stats), flow.potential))
+    let matching = Matching::new(chosen);
+    Ok(Solution {
+        objective_values: matching.objective_values(programme, &model.objective),
+        matching,
+        stats: SolveStats {
+            network_nodes: network.graph.node_count(),
+            network_arcs: network.graph.edge_count(),
+            phases: flow.phases,
+            rounds: 1,
+            eligible_pairs: pairs.len(),
+            time: start.elapsed(),
+        },
+    })
 }
 
 /// How [`solve_eligible`] works on a programme.

@@ -49,6 +49,9 @@ pub struct Eligibility<'a> {
     /// Profession keys as small numbers, so comparing them is one instruction.
     mentee_profession: Vec<u32>,
     mentor_profession: Vec<u32>,
+    /// Each mentor's organisation, packed apart from the rest of their record
+    /// because every walk over mentors reads it.
+    mentor_organisation: Vec<u32>,
     identities: IdentitySets,
     /// Mentors each mentee may not have (themselves, earlier matches), sorted.
     excluded: HashMap<u32, Vec<u32>>,
@@ -100,6 +103,7 @@ impl<'a> Eligibility<'a> {
             organisation_counts,
             mentee_profession,
             mentor_profession,
+            mentor_organisation: programme.mentors.iter().map(|m| m.person.organisation.0).collect(),
             identities: IdentitySets::new(programme),
             excluded,
         }
@@ -176,22 +180,41 @@ impl<'a> Eligibility<'a> {
     /// order of `by_grade` (a reordering of [`Eligibility::mentors_by_grade`]),
     /// and leaves a grade as soon as `visit` returns false.
     pub fn for_mentee_in(&self, mentee: u32, by_grade: &[Vec<u32>], mut visit: impl FnMut(Pair) -> bool) {
-        let person = &self.programme.mentees[mentee as usize].person;
-        if person.capacity == 0 {
+        let person = &self.programme.mentees[mentee as usize];
+        if person.person.capacity == 0 {
             return;
         }
-        let organisation = person.organisation;
+        let organisation = person.person.organisation.0;
         let excluded = self.excluded.get(&mentee).map(Vec::as_slice).unwrap_or(&[]);
         let same_allowed = self.model.same_organisation_allowed;
+        // What does not depend on the mentor is worked out once: this walk is
+        // the inner loop of pricing.
+        let asks = person.asks_for_identity();
+        let wanted = self.mentee_profession[mentee as usize];
+        let weights = &self.model.weights;
         for (grade, gap) in self.window(mentee) {
+            let gap_score = weights.grade_gap_score(gap);
             for &m in &by_grade[grade] {
-                if !same_allowed && self.programme.mentors[m as usize].person.organisation == organisation {
+                if !same_allowed && self.mentor_organisation[m as usize] == organisation {
                     continue;
                 }
                 if !excluded.is_empty() && excluded.binary_search(&m).is_ok() {
                     continue;
                 }
-                if !visit(self.scored(mentee, m, gap)) {
+                let profession_matched = wanted != NO_PROFESSION && wanted == self.mentor_profession[m as usize];
+                let identity_matched = asks && self.identities.shared(mentee, m);
+                let pair = Pair {
+                    mentee,
+                    mentor: m,
+                    score: gap_score
+                        + if profession_matched { weights.profession } else { 0 }
+                        + if identity_matched { weights.identity } else { 0 },
+                    grade_gap: gap,
+                    profession_matched,
+                    identity_matched,
+                };
+                debug_assert_eq!(pair, self.scored(mentee, m, gap));
+                if !visit(pair) {
                     break;
                 }
             }

@@ -26,35 +26,45 @@
 use super::mincost::FlowError;
 
 const UNLIMITED: i64 = i64::MAX / 4;
+/// The artificial root's internal node number; input node `v` is `v + 1`.
+const ROOT: usize = 0;
 
 /// Where a non-tree arc sits, or that it is in the tree.
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum State {
     /// No flow; may enter when its reduced cost is negative.
     Lower,
     /// Full; may enter when its reduced cost is positive.
     Upper,
     Tree,
-    /// An artificial arc that left the tree: it can never carry flow, so it
-    /// never comes back.
+    /// An artificial arc that left the tree (it can never carry flow, so it
+    /// never comes back), or an arc closed by [`NetworkSimplex::close`].
     Gone,
 }
 
-/// A network solved by the network simplex method, to which arcs can be added
-/// before solving again.
+/// A network solved by the network simplex method, to which nodes and arcs can
+/// be added, and whose costs can change, between solves: each solve starts
+/// from the last one's tree, so a changed network that the old flow still fits
+/// (a relaxation) is solved warm.
+#[derive(Clone)]
 pub struct NetworkSimplex {
+    /// Internal nodes, the root included.
     nodes: usize,
-    root: usize,
     from: Vec<u32>,
     to: Vec<u32>,
     capacity: Vec<i64>,
     cost: Vec<i64>,
     flow: Vec<i64>,
     state: Vec<State>,
-    /// Input arcs are `0..inputs` plus those added later (see `input_arcs`);
-    /// the sink-source arc and the artificial arcs are kept apart from them.
+    /// The sign an arc's reduced cost is multiplied by when looking for an
+    /// entering arc: 1 for an arc with room at its lower bound, -1 for a full
+    /// one, 0 for the rest. Kept beside `state` so the scan, which is most of
+    /// the work, reads one byte and no branch per arc.
+    direction: Vec<i8>,
+    /// Input arcs, in the order added; the sink-source arc and the artificial
+    /// arcs are kept apart from them.
     input_arcs: Vec<u32>,
-    // The spanning tree, per node (the root included).
+    // The spanning tree, per internal node.
     parent: Vec<u32>,
     /// The tree arc joining a node to its parent.
     pred: Vec<u32>,
@@ -65,9 +75,9 @@ pub struct NetworkSimplex {
     position: Vec<u32>,
     /// Where the next search for an entering arc starts.
     next_arc: usize,
-    /// The artificial arcs, joining each node to the root.
-    artificial: std::ops::Range<usize>,
     built: bool,
+    /// Costs changed since the prices were last computed.
+    prices_stale: bool,
     /// Scratch space for walking a subtree.
     stack: Vec<u32>,
     source: usize,
@@ -85,14 +95,14 @@ impl NetworkSimplex {
             return Err(FlowError::InvalidInput("source or sink is not a node".into()));
         }
         Ok(NetworkSimplex {
-            nodes,
-            root: nodes,
+            nodes: nodes + 1,
             from: Vec::new(),
             to: Vec::new(),
             capacity: Vec::new(),
             cost: Vec::new(),
             flow: Vec::new(),
             state: Vec::new(),
+            direction: Vec::new(),
             input_arcs: Vec::new(),
             parent: Vec::new(),
             pred: Vec::new(),
@@ -101,13 +111,18 @@ impl NetworkSimplex {
             children: Vec::new(),
             position: Vec::new(),
             next_arc: 0,
-            artificial: 0..0,
             built: false,
+            prices_stale: false,
             stack: Vec::new(),
-            source,
-            sink,
+            source: source + 1,
+            sink: sink + 1,
             pivots: 0,
         })
+    }
+
+    /// Nodes of the network, as numbered by the caller.
+    pub fn node_count(&self) -> usize {
+        self.nodes - 1
     }
 
     fn push_arc(&mut self, from: usize, to: usize, capacity: i64, cost: i64, state: State) -> usize {
@@ -117,53 +132,144 @@ impl NetworkSimplex {
         self.cost.push(cost);
         self.flow.push(0);
         self.state.push(state);
-        self.from.len() - 1
+        self.direction.push(0);
+        let arc = self.from.len() - 1;
+        self.set_state(arc, state);
+        arc
+    }
+
+    fn set_state(&mut self, arc: usize, state: State) {
+        self.state[arc] = state;
+        self.direction[arc] = match state {
+            State::Lower if self.capacity[arc] > 0 => 1,
+            State::Upper => -1,
+            _ => 0,
+        };
+    }
+
+    /// Add a node with no arcs; returns its number.
+    pub fn add_node(&mut self) -> usize {
+        let v = self.nodes;
+        self.nodes += 1;
+        if self.built {
+            // It hangs from the root like every node of the first tree.
+            self.parent.push(ROOT as u32);
+            self.pred.push(u32::MAX);
+            self.depth.push(1);
+            self.price.push(0);
+            self.children.push(Vec::new());
+            self.position.push(0);
+            self.hang_from_root(v);
+            self.prices_stale = true;
+        }
+        v - 1
+    }
+
+    /// Join `v` to the root by an artificial arc, as a child of the root.
+    fn hang_from_root(&mut self, v: usize) {
+        let arc = self.push_arc(v, ROOT, UNLIMITED, 0, State::Tree);
+        self.pred[v] = arc as u32;
+        self.parent[v] = ROOT as u32;
+        self.position[v] = self.children[ROOT].len() as u32;
+        self.children[ROOT].push(v as u32);
     }
 
     /// Add an arc with no flow; returns its number for [`NetworkSimplex::flow`].
     pub fn add_arc(&mut self, from: usize, to: usize, capacity: u32, cost: i64) -> usize {
-        let arc = self.push_arc(from, to, i64::from(capacity), cost, State::Lower);
+        debug_assert!(from + 1 < self.nodes && to + 1 < self.nodes);
+        let arc = self.push_arc(from + 1, to + 1, i64::from(capacity), cost, State::Lower);
         self.input_arcs.push(arc as u32);
         self.input_arcs.len() - 1
+    }
+
+    /// Change an input arc's cost. The flow stays feasible, so the next solve
+    /// goes on from the current tree.
+    pub fn set_cost(&mut self, arc: usize, cost: i64) {
+        let arc = self.input_arcs[arc] as usize;
+        if self.cost[arc] != cost {
+            self.cost[arc] = cost;
+            self.prices_stale = true;
+        }
+    }
+
+    /// Take an input arc out of the network, if it carries no flow and is not
+    /// in the tree; returns whether it could be.
+    pub fn close(&mut self, arc: usize) -> bool {
+        let arc = self.input_arcs[arc] as usize;
+        match self.state[arc] {
+            State::Lower | State::Gone => {
+                self.set_state(arc, State::Gone);
+                true
+            }
+            State::Upper | State::Tree => false,
+        }
+    }
+
+    /// An input arc's cost.
+    pub fn cost(&self, arc: usize) -> i64 {
+        self.cost[self.input_arcs[arc] as usize]
     }
 
     /// The first tree: every node hangs from the root by its artificial arc.
     fn build(&mut self) {
         let n = self.nodes;
         self.push_arc(self.sink, self.source, UNLIMITED, 0, State::Lower);
-        self.parent = vec![self.root as u32; n + 1];
-        self.pred = vec![u32::MAX; n + 1];
-        self.depth = vec![1; n + 1];
-        self.depth[self.root] = 0;
-        self.price = vec![0; n + 1];
-        self.children = vec![Vec::new(); n + 1];
-        self.position = vec![0; n + 1];
-        self.artificial = self.from.len()..self.from.len() + n;
-        for v in 0..n {
-            let arc = self.push_arc(v, self.root, UNLIMITED, 0, State::Tree);
-            self.pred[v] = arc as u32;
-            self.position[v] = v as u32;
-            self.children[self.root].push(v as u32);
+        self.parent = vec![ROOT as u32; n];
+        self.pred = vec![u32::MAX; n];
+        self.depth = vec![1; n];
+        self.depth[ROOT] = 0;
+        self.price = vec![0; n];
+        self.children = vec![Vec::new(); n];
+        self.position = vec![0; n];
+        for v in 1..n {
+            self.hang_from_root(v);
         }
         self.built = true;
     }
 
-    fn reduced(&self, arc: usize) -> i64 {
-        self.cost[arc] + self.price[self.from[arc] as usize] - self.price[self.to[arc] as usize]
+    /// Prices from the tree after costs changed: every tree arc's reduced cost 0.
+    fn refresh_prices(&mut self) {
+        let mut stack = std::mem::take(&mut self.stack);
+        stack.clear();
+        stack.extend_from_slice(&self.children[ROOT]);
+        while let Some(v) = stack.pop() {
+            self.set_price(v as usize);
+            // A loop, not extend_from_slice: most nodes have a child or two,
+            // too few for a copy call to pay.
+            for &child in &self.children[v as usize] {
+                stack.push(child);
+            }
+        }
+        self.stack = stack;
+        self.prices_stale = false;
+    }
+
+    fn set_price(&mut self, v: usize) {
+        let p = self.parent[v] as usize;
+        let arc = self.pred[v] as usize;
+        self.depth[v] = self.depth[p] + 1;
+        self.price[v] = if self.from[arc] as usize == v {
+            self.price[p] - self.cost[arc]
+        } else {
+            self.price[p] + self.cost[arc]
+        };
     }
 
     /// Pivot until no arc can improve the flow. May be called again after
-    /// adding arcs: the current tree is the start.
+    /// adding nodes and arcs or changing costs: the current tree is the start.
     pub fn solve(&mut self) -> Result<(), FlowError> {
+        let largest = self.cost.iter().map(|c| c.unsigned_abs()).max().unwrap_or(0) as u128;
+        if largest * (self.nodes as u128 + 2) * 4 > i64::MAX as u128 {
+            return Err(FlowError::CostTooLarge(format!(
+                "cost {largest} on {} nodes could overflow prices",
+                self.nodes - 1
+            )));
+        }
         if !self.built {
-            let largest = self.cost.iter().map(|c| c.unsigned_abs()).max().unwrap_or(0) as u128;
-            if largest * (self.nodes as u128 + 2) * 4 > i64::MAX as u128 {
-                return Err(FlowError::CostTooLarge(format!(
-                    "cost {largest} on {} nodes could overflow prices",
-                    self.nodes
-                )));
-            }
             self.build();
+        }
+        if self.prices_stale {
+            self.refresh_prices();
         }
         while let Some(entering) = self.find_entering() {
             self.pivot(entering);
@@ -177,36 +283,36 @@ impl NetworkSimplex {
     fn find_entering(&mut self) -> Option<usize> {
         let m = self.from.len();
         let block = ((m as f64).sqrt() as usize).max(10);
-        let mut best = 0i64;
-        let mut chosen = None;
-        let mut seen = 0;
-        let mut in_block = 0;
-        let mut a = self.next_arc % m;
-        while seen < m {
-            let violation = match self.state[a] {
-                State::Lower if self.capacity[a] > 0 => self.reduced(a),
-                State::Upper => -self.reduced(a),
-                _ => 0,
-            };
-            if violation < best {
-                best = violation;
-                chosen = Some(a);
-            }
-            seen += 1;
-            in_block += 1;
-            a += 1;
-            if a == m {
-                a = 0;
-            }
-            if in_block == block {
-                if chosen.is_some() {
-                    break;
+        let (from, to, cost, direction) = (&self.from[..m], &self.to[..m], &self.cost[..m], &self.direction[..m]);
+        let price = &self.price[..];
+        let mut start = self.next_arc % m;
+        let mut scanned = 0;
+        while scanned < m {
+            let end = (start + block).min(m);
+            let mut best = 0i64;
+            let mut chosen = usize::MAX;
+            for (a, (((&u, &v), &c), &d)) in from[start..end]
+                .iter()
+                .zip(&to[start..end])
+                .zip(&cost[start..end])
+                .zip(&direction[start..end])
+                .enumerate()
+            {
+                let violation = i64::from(d) * (c + price[u as usize] - price[v as usize]);
+                if violation < best {
+                    best = violation;
+                    chosen = start + a;
                 }
-                in_block = 0;
+            }
+            scanned += end - start;
+            start = if end == m { 0 } else { end };
+            if chosen != usize::MAX {
+                self.next_arc = start;
+                return Some(chosen);
             }
         }
-        self.next_arc = a;
-        chosen
+        self.next_arc = start;
+        None
     }
 
     fn pivot(&mut self, entering: usize) {
@@ -279,18 +385,19 @@ impl NetworkSimplex {
 
         let Some(out_child) = leaving_child else {
             // The entering arc itself blocks: it goes to its other bound.
-            self.state[entering] = if increase { State::Upper } else { State::Lower };
+            self.set_state(entering, if increase { State::Upper } else { State::Lower });
             return;
         };
         let leaving = self.pred[out_child] as usize;
-        self.state[leaving] = if self.artificial.contains(&leaving) {
+        let leaving_state = if self.to[leaving] as usize == ROOT {
             State::Gone
         } else if self.flow[leaving] == 0 {
             State::Lower
         } else {
             State::Upper
         };
-        self.state[entering] = State::Tree;
+        self.set_state(leaving, leaving_state);
+        self.set_state(entering, State::Tree);
         // Re-hang the subtree cut off at `out_child` from the entering arc's
         // end inside it, reversing the path between them.
         let (inside, outside) = if on_first_side {
@@ -349,16 +456,10 @@ impl NetworkSimplex {
         stack.clear();
         stack.push(top as u32);
         while let Some(v) = stack.pop() {
-            let v = v as usize;
-            let p = self.parent[v] as usize;
-            let arc = self.pred[v] as usize;
-            self.depth[v] = self.depth[p] + 1;
-            self.price[v] = if self.from[arc] as usize == v {
-                self.price[p] - self.cost[arc]
-            } else {
-                self.price[p] + self.cost[arc]
-            };
-            for &child in &self.children[v] {
+            self.set_price(v as usize);
+            // A loop, not extend_from_slice: most nodes have a child or two,
+            // too few for a copy call to pay.
+            for &child in &self.children[v as usize] {
                 stack.push(child);
             }
         }
@@ -373,7 +474,7 @@ impl NetworkSimplex {
     /// Node prices: every arc's reduced cost `cost + p[from] - p[to]` is at
     /// least 0 if it carries no flow, at most 0 if it is full.
     pub fn prices(&self) -> &[i64] {
-        &self.price[..self.nodes]
+        &self.price[1..]
     }
 
     /// Pivots made so far.

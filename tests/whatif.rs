@@ -8,12 +8,15 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 use common::{programme, Person};
+use mentorflow::eligibility::Eligibility;
 use mentorflow::generate::{generate, GenerateSpec};
 use mentorflow::match_programme;
 use mentorflow::model::Model;
 use mentorflow::registration::{read_programme, History, Programme, Source};
 use mentorflow::report::whatif::WhatIf;
+use mentorflow::solve::{self, SolveOptions, WarmStart};
 use mentorflow::whatif::{self, apply, Parameter, RunOptions, Scenario, ScenarioResult, Setting, Vary};
+use proptest::prelude::*;
 
 fn read(mentors: &[u8], mentees: &[u8], model: &Model) -> Programme {
     read_programme(
@@ -559,4 +562,175 @@ fn cli_refuses_a_bad_sweep_with_a_clear_message() {
     let output = mentorflow(&["whatif", "--vary", "mentor-capacity=1..3"]);
     assert_eq!(output.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&output.stderr).contains("--mentors"));
+}
+
+/// A random scenario: each parameter left alone or set within a small range,
+/// tightening as often as loosening.
+fn any_scenario() -> impl Strategy<Value = Scenario> {
+    (
+        proptest::option::of(0u32..5),
+        proptest::option::of(1u32..5),
+        proptest::option::of(1u32..3),
+        proptest::option::of(1u32..4),
+        proptest::option::of(0u32..2),
+        proptest::option::of(0u32..40),
+        proptest::option::of(0u32..30),
+        proptest::option::of(0u32..30),
+    )
+        .prop_map(
+            |(mentor_capacity, mentee_capacity, gap_min, gap_max, same, profession, extra, drop)| {
+                let settings = [
+                    (Parameter::MentorCapacity, mentor_capacity),
+                    (Parameter::MenteeCapacity, mentee_capacity),
+                    (Parameter::GradeGapMin, gap_min),
+                    (Parameter::GradeGapMax, gap_max.map(|g| g + gap_min.unwrap_or(1))),
+                    (Parameter::SameOrganisation, same),
+                    (Parameter::WeightProfession, profession),
+                    (Parameter::ExtraMentors { grade: "SEO".into() }, extra),
+                    (Parameter::DropOut, drop),
+                ];
+                Scenario {
+                    settings: settings
+                        .into_iter()
+                        .filter_map(|(parameter, value)| value.map(|value| Setting { parameter, value }))
+                        .collect(),
+                }
+            },
+        )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    /// A network kept from one scenario and fitted to the next (warm, when its
+    /// flow still fits; from scratch when not) reaches exactly the objective a
+    /// fresh solve does, and its matching keeps every hard rule.
+    #[test]
+    fn solving_from_the_last_scenario_equals_solving_afresh(
+        size in 20usize..60,
+        seed in 0u64..1000,
+        which in 0..3usize,
+        chain in proptest::collection::vec(any_scenario(), 2..6),
+    ) {
+        let model = Model::built_in(["civil-service", "quality", "identity-first"][which]).unwrap();
+        let registered = generated(size, seed, &model);
+        let history = History::default();
+        let options = SolveOptions { whole_network_up_to: 0, candidates_per_mentee: 3 };
+        let mut kept: Option<WarmStart> = None;
+        for scenario in &chain {
+            let Ok((programme, changed)) = apply(&registered, &model, scenario, seed) else {
+                continue; // a window the model refuses
+            };
+            let eligibility = Eligibility::new(&programme, &changed, &history);
+            let (warm, next) = match kept.take() {
+                Some(from) => from.resolve(&eligibility, options).unwrap(),
+                None => WarmStart::solve(&eligibility, options).unwrap(),
+            };
+            let fresh = solve::solve(&programme, &changed, &eligibility.pairs()).unwrap();
+            common::assert_valid(&programme, &changed, &history, &warm.matching);
+            prop_assert_eq!(&warm.objective_values, &fresh.objective_values, "{}", scenario.label());
+            kept = Some(next);
+        }
+    }
+}
+
+#[test]
+fn a_loosened_scenario_is_solved_warm() {
+    let model = Model::civil_service();
+    let registered = generated(120, 3, &model);
+    let history = History::default();
+    let mut kept: Option<WarmStart> = None;
+    let steps = [
+        scenario(&[(Parameter::MentorCapacity, 1)]),
+        scenario(&[(Parameter::MentorCapacity, 2)]),
+        scenario(&[(Parameter::MentorCapacity, 2), (Parameter::GradeGapMax, 3)]),
+        scenario(&[
+            (Parameter::MentorCapacity, 2),
+            (Parameter::GradeGapMax, 3),
+            (Parameter::ExtraMentors { grade: "SEO".into() }, 10),
+        ]),
+        scenario(&[
+            (Parameter::MentorCapacity, 2),
+            (Parameter::GradeGapMax, 3),
+            (Parameter::ExtraMentors { grade: "SEO".into() }, 10),
+            (Parameter::WeightProfession, 0),
+        ]),
+    ];
+    for (i, step) in steps.iter().enumerate() {
+        let (programme, changed) = apply(&registered, &model, step, 1).unwrap();
+        let eligibility = Eligibility::new(&programme, &changed, &history);
+        let (solution, next) = match kept.take() {
+            Some(from) => from.resolve(&eligibility, SolveOptions::default()).unwrap(),
+            None => WarmStart::solve(&eligibility, SolveOptions::default()).unwrap(),
+        };
+        assert_eq!(solution.stats.warm, i > 0, "{}", step.label());
+        kept = Some(next);
+    }
+}
+
+/// Scenarios that each loosen the one before: more capacity, a wider window,
+/// more extra mentors, fewer drop-outs; weights change freely.
+fn loosening_chain() -> impl Strategy<Value = Vec<Scenario>> {
+    (2usize..6).prop_flat_map(|n| {
+        let sorted = |range: std::ops::Range<u32>| {
+            proptest::collection::vec(range, n).prop_map(|mut v| {
+                v.sort_unstable();
+                v
+            })
+        };
+        (
+            sorted(0..5),
+            sorted(1..5),
+            sorted(1..4),
+            sorted(0..30),
+            sorted(0..30),
+            proptest::collection::vec(0u32..40, n),
+        )
+            .prop_map(move |(mentor, mentee, gap_max, extra, drop, weight)| {
+                (0..n)
+                    .map(|k| {
+                        scenario(&[
+                            (Parameter::MentorCapacity, mentor[k]),
+                            (Parameter::MenteeCapacity, mentee[k]),
+                            (Parameter::GradeGapMax, gap_max[k]),
+                            (Parameter::ExtraMentors { grade: "SEO".into() }, extra[k]),
+                            (Parameter::DropOut, drop[n - 1 - k]),
+                            (Parameter::WeightIdentity, weight[k]),
+                        ])
+                    })
+                    .collect()
+            })
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    /// Along a loosening chain every step after the first is solved warm, and
+    /// exactly.
+    #[test]
+    fn loosening_steps_are_solved_warm_and_exactly(
+        size in 20usize..60,
+        seed in 0u64..1000,
+        chain in loosening_chain(),
+    ) {
+        let model = Model::civil_service();
+        let registered = generated(size, seed, &model);
+        let history = History::default();
+        let options = SolveOptions { whole_network_up_to: 0, candidates_per_mentee: 3 };
+        let mut kept: Option<WarmStart> = None;
+        for (k, scenario) in chain.iter().enumerate() {
+            let (programme, changed) = apply(&registered, &model, scenario, seed).unwrap();
+            let eligibility = Eligibility::new(&programme, &changed, &history);
+            let (warm, next) = match kept.take() {
+                Some(from) => from.resolve(&eligibility, options).unwrap(),
+                None => WarmStart::solve(&eligibility, options).unwrap(),
+            };
+            prop_assert_eq!(warm.stats.warm, k > 0, "{}", scenario.label());
+            let fresh = solve::solve(&programme, &changed, &eligibility.pairs()).unwrap();
+            common::assert_valid(&programme, &changed, &history, &warm.matching);
+            prop_assert_eq!(&warm.objective_values, &fresh.objective_values, "{}", scenario.label());
+            kept = Some(next);
+        }
+    }
 }

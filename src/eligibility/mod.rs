@@ -121,7 +121,7 @@ impl<'a> Eligibility<'a> {
     pub fn pair(&self, mentee: u32, mentor: u32) -> Option<Pair> {
         let e = &self.programme.mentees[mentee as usize].person;
         let m = &self.programme.mentors[mentor as usize].person;
-        if e.capacity == 0 || m.capacity == 0 || m.grade < self.model.lowest_mentor_grade || m.grade <= e.grade {
+        if e.capacity == 0 || m.capacity == 0 || m.grade < self.model.lowest_mentor_grade || m.grade < e.grade {
             return None;
         }
         let gap = m.grade.0 - e.grade.0;

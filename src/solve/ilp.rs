@@ -165,6 +165,7 @@ pub fn solve_ilp_with(eligibility: &Eligibility, options: IlpOptions) -> Result<
             matching,
             stats: SolveStats {
                 time: start.elapsed(),
+                warm: false,
                 ..SolveStats::default()
             },
         });
@@ -189,6 +190,7 @@ pub fn solve_ilp_with(eligibility: &Eligibility, options: IlpOptions) -> Result<
                     rounds: 0,
                     eligible_pairs: pairs.len(),
                     time: start.elapsed(),
+                    warm: false,
                     ..SolveStats::default()
                 },
                 ..flow.clone()
@@ -283,6 +285,7 @@ pub fn solve_ilp_with(eligibility: &Eligibility, options: IlpOptions) -> Result<
             rounds: model.objective.len(),
             eligible_pairs: pairs.len(),
             time: start.elapsed(),
+            warm: false,
             ..SolveStats::default()
         },
     })

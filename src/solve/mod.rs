@@ -12,20 +12,22 @@ pub mod choose;
 pub mod ilp;
 pub mod mincost;
 pub mod objective;
+mod priced;
 pub mod simplex;
 
-use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
 use petgraph::graph::{DiGraph, NodeIndex};
 
-use crate::eligibility::{Eligibility, Pair};
+use crate::eligibility::Pair;
 use crate::matching::Matching;
 use crate::model::Model;
 use crate::registration::Programme;
 use mincost::{FlowArc, FlowError};
 use objective::ArcCosts;
-use simplex::{min_cost_flow_simplex, NetworkSimplex};
+use simplex::min_cost_flow_simplex;
+
+pub use priced::{solve_eligible, WarmStart};
 
 /// Why no matching was produced. Bad input is caught before solving; these are
 /// limits of the method.
@@ -86,6 +88,8 @@ pub struct SolveStats {
     pub rounds: usize,
     pub eligible_pairs: usize,
     pub time: Duration,
+    /// Solved from an earlier, similar programme's network ([`WarmStart`]).
+    pub warm: bool,
 }
 
 /// The flow network of a programme: petgraph's graph, and where its pair arcs start.
@@ -197,7 +201,7 @@ pub fn network(programme: &Programme, costs: &ArcCosts, pairs: &[Pair]) -> Netwo
 
 /// Whether a mentee gets a request layer node: they can take a match, and asked
 /// for what the objective counts.
-fn has_request_layer(mentee: &crate::registration::Mentee, costs: &ArcCosts) -> bool {
+pub(crate) fn has_request_layer(mentee: &crate::registration::Mentee, costs: &ArcCosts) -> bool {
     let asks = (costs.identity_met != 0 && mentee.asks_for_identity())
         || (costs.profession_met != 0 && !mentee.person.profession_key.is_empty());
     asks && mentee.person.capacity > 0
@@ -252,6 +256,7 @@ pub fn solve(programme: &Programme, model: &Model, pairs: &[Pair]) -> Result<Sol
             rounds: 1,
             eligible_pairs: pairs.len(),
             time: start.elapsed(),
+            warm: false,
         },
     })
 }
@@ -274,228 +279,4 @@ impl Default for SolveOptions {
             candidates_per_mentee: 16,
         }
     }
-}
-
-/// The best matching of every eligible pair under the model's objective, exactly.
-///
-/// Small programmes are solved on the whole network. Large ones (tens of millions
-/// of pairs) are solved by pricing, as in column generation: solve on a few
-/// promising pairs per mentee, then check every other eligible pair against the
-/// solver's dual prices; a pair with negative reduced cost could improve the
-/// matching, so it joins the network and the network is solved again. When no
-/// pair has negative reduced cost the prices certify the whole network, so the
-/// matching is optimal over all eligible pairs, not just the candidates.
-pub fn solve_eligible(eligibility: &Eligibility, options: SolveOptions) -> Result<Solution, SolveError> {
-    let start = Instant::now();
-    let programme = eligibility.programme();
-    let model = eligibility.model();
-    let eligible = eligibility.count();
-    if eligible <= options.whole_network_up_to {
-        let mut solution = solve(programme, model, &eligibility.pairs())?;
-        solution.stats.time = start.elapsed();
-        return Ok(solution);
-    }
-    let costs = flow_can_solve(model, programme.mentees.len() + programme.mentors.len())?;
-    let per_mentee = options.candidates_per_mentee.max(1);
-    let mut candidates = first_candidates(eligibility, per_mentee);
-    let mut known: HashSet<(u32, u32)> = candidates.iter().map(|p| (p.mentee, p.mentor)).collect();
-    let network = network(programme, &costs, &candidates);
-    let mut simplex = NetworkSimplex::new(network.graph.node_count(), network.source.index(), network.sink.index())?;
-    for edge in network.graph.raw_edges() {
-        simplex.add_arc(
-            edge.source().index(),
-            edge.target().index(),
-            edge.weight.capacity,
-            edge.weight.cost,
-        );
-    }
-    // The simplex's arc number of each candidate pair, in `candidates` order.
-    let mut pair_arcs: Vec<usize> = (0..candidates.len()).map(|i| network.first_pair_arc + i).collect();
-    let pair_tails = network.pair_tails.iter().map(|t| t.index()).collect::<Vec<_>>();
-    let (nodes, arcs) = (network.graph.node_count(), network.graph.edge_count());
-    drop(network);
-    simplex.solve()?;
-    let layout = Layout::new(programme, &costs);
-    debug_assert!(candidates
-        .iter()
-        .zip(&pair_tails)
-        .all(|(p, &t)| layout.ends(p, &costs).0 == t));
-    let mut rounds = 1;
-    let mut added_arcs = 0;
-    loop {
-        let added = price(eligibility, &costs, &layout, &known, simplex.prices(), per_mentee);
-        if added.is_empty() {
-            break;
-        }
-        rounds += 1;
-        for pair in added {
-            let (tail, head) = layout.ends(&pair, &costs);
-            pair_arcs.push(simplex.add_arc(tail, head, 1, costs.pair(pair.score)));
-            known.insert((pair.mentee, pair.mentor));
-            candidates.push(pair);
-            added_arcs += 1;
-        }
-        // The tree so far is the start: only the new arcs can move it.
-        simplex.solve()?;
-    }
-    let chosen = candidates
-        .iter()
-        .zip(&pair_arcs)
-        .filter(|(_, &arc)| simplex.flow(arc) > 0)
-        .map(|(pair, _)| *pair)
-        .collect();
-    let matching = Matching::new(chosen);
-    Ok(Solution {
-        objective_values: matching.objective_values(programme, &model.objective),
-        matching,
-        stats: SolveStats {
-            network_nodes: nodes,
-            network_arcs: arcs + added_arcs,
-            phases: simplex.pivots() as usize,
-            rounds,
-            eligible_pairs: eligible,
-            time: start.elapsed(),
-        },
-    })
-}
-
-/// Node numbers as [`network`] lays them out, for pricing pairs not in it.
-struct Layout {
-    mentees: usize,
-    /// Each mentee's request layer node, if it has one.
-    request: Vec<Option<usize>>,
-}
-
-impl Layout {
-    fn new(programme: &Programme, costs: &ArcCosts) -> Layout {
-        let mut next = 2 + programme.mentees.len() + programme.mentors.len();
-        let request = programme
-            .mentees
-            .iter()
-            .map(|mentee| {
-                has_request_layer(mentee, costs).then(|| {
-                    next += 1;
-                    next - 1
-                })
-            })
-            .collect();
-        Layout {
-            mentees: programme.mentees.len(),
-            request,
-        }
-    }
-
-    /// The nodes a pair's arc leaves from and goes to.
-    fn ends(&self, pair: &Pair, costs: &ArcCosts) -> (usize, usize) {
-        let meets = (costs.identity_met != 0 && pair.identity_matched)
-            || (costs.profession_met != 0 && pair.profession_matched);
-        let tail = match self.request[pair.mentee as usize] {
-            Some(node) if meets => node,
-            _ => 2 + pair.mentee as usize,
-        };
-        (tail, 2 + self.mentees + pair.mentor as usize)
-    }
-}
-
-/// A deterministic scatter of equally scored pairs, so mentees do not all pick
-/// the same mentors first (which would only cost pricing rounds).
-fn spread(pair: &Pair) -> u64 {
-    let mut x = (u64::from(pair.mentee) << 32 | u64::from(pair.mentor)).wrapping_add(0x9e37_79b9_7f4a_7c15);
-    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    x ^ (x >> 31)
-}
-
-/// Each mentee's best-scoring pairs, `per_mentee` of them, and each mentor's
-/// best-scoring mentees, a third as many (so every mentor can be used from the
-/// start), without duplicates.
-fn first_candidates(eligibility: &Eligibility, per_mentee: usize) -> Vec<Pair> {
-    let programme = eligibility.programme();
-    let per_mentor = per_mentee.div_ceil(3);
-    // Each mentor's best so far, worst first: (rank key, pair). Lower key is better.
-    let mut best_for_mentor: Vec<Vec<((u32, u64), Pair)>> = vec![Vec::new(); programme.mentors.len()];
-    let mut candidates = Vec::new();
-    let mut mine: Vec<((u32, u64), Pair)> = Vec::new();
-    for e in 0..programme.mentees.len() as u32 {
-        mine.clear();
-        eligibility.for_mentee(e, |pair| {
-            let key = (u32::MAX - pair.score, spread(&pair));
-            mine.push((key, pair));
-            let list = &mut best_for_mentor[pair.mentor as usize];
-            if list.len() < per_mentor {
-                list.push((key, pair));
-                list.sort_unstable_by_key(|entry| std::cmp::Reverse(entry.0));
-            } else if key < list[0].0 {
-                list[0] = (key, pair);
-                list.sort_unstable_by_key(|entry| std::cmp::Reverse(entry.0));
-            }
-        });
-        // Half the best-scoring, half scattered over the rest: the best-scoring
-        // mentors are everyone's favourites, and coverage needs the others too.
-        let best = per_mentee / 2;
-        if mine.len() > per_mentee {
-            mine.select_nth_unstable_by_key(best, |&(key, _)| key);
-            let (_, rest) = mine.split_at_mut(best);
-            rest.select_nth_unstable_by_key(per_mentee - best - 1, |&((_, spread), _)| spread);
-            mine.truncate(per_mentee);
-        }
-        candidates.extend(mine.iter().map(|&(_, p)| p));
-    }
-    candidates.extend(best_for_mentor.into_iter().flatten().map(|(_, p)| p));
-    candidates.sort_unstable_by_key(|p| (p.mentee, p.mentor));
-    candidates.dedup_by_key(|p| (p.mentee, p.mentor));
-    candidates
-}
-
-/// Eligible pairs outside `candidates` whose reduced cost under `potential` is
-/// negative: up to `per_mentee` per mentee, most negative first. Empty means the
-/// potentials certify the whole network.
-fn price(
-    eligibility: &Eligibility,
-    costs: &ArcCosts,
-    layout: &Layout,
-    known: &HashSet<(u32, u32)>,
-    potential: &[i64],
-    per_mentee: usize,
-) -> Vec<Pair> {
-    // Each grade's mentors from the highest price down: a pair can only
-    // improve the flow if its mentor's price exceeds the mentee's side by more
-    // than the pair's cost, so the walk stops at the first mentor too cheap
-    // for even the best-scoring pair.
-    let mentor_node = |m: u32| 2 + layout.mentees + m as usize;
-    let by_grade: Vec<Vec<u32>> = eligibility
-        .mentors_by_grade()
-        .iter()
-        .map(|mentors| {
-            let mut sorted = mentors.clone();
-            sorted.sort_by_key(|&m| std::cmp::Reverse(potential[mentor_node(m)]));
-            sorted
-        })
-        .collect();
-    let cheapest_pair = costs.pair(eligibility.model().weights.max_score()).min(costs.pair(0));
-    let mut added = Vec::new();
-    let mut found: Vec<(i64, Pair)> = Vec::new();
-    for e in 0..layout.mentees as u32 {
-        found.clear();
-        let own = potential[2 + e as usize];
-        let lowest_tail = layout.request[e as usize].map_or(own, |r| own.min(potential[r]));
-        eligibility.for_mentee_in(e, &by_grade, |pair| {
-            let head = mentor_node(pair.mentor);
-            if cheapest_pair + lowest_tail - potential[head] >= 0 {
-                return false;
-            }
-            let (tail, _) = layout.ends(&pair, costs);
-            let reduced = costs.pair(pair.score) + potential[tail] - potential[head];
-            if reduced < 0 && !known.contains(&(pair.mentee, pair.mentor)) {
-                found.push((reduced, pair));
-            }
-            true
-        });
-        if found.len() > per_mentee {
-            found.select_nth_unstable_by_key(per_mentee - 1, |&(r, p)| (r, spread(&p)));
-            found.truncate(per_mentee);
-        }
-        added.extend(found.iter().map(|&(_, p)| p));
-    }
-    added
 }

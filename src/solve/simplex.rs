@@ -205,6 +205,20 @@ impl NetworkSimplex {
         }
     }
 
+    /// Put back an input arc taken out by [`NetworkSimplex::close`]; it starts
+    /// with no flow.
+    pub fn open(&mut self, arc: usize) {
+        let arc = self.input_arcs[arc] as usize;
+        if self.state[arc] == State::Gone {
+            self.set_state(arc, State::Lower);
+        }
+    }
+
+    /// Input arcs added so far.
+    pub fn arc_count(&self) -> usize {
+        self.input_arcs.len()
+    }
+
     /// An input arc's cost.
     pub fn cost(&self, arc: usize) -> i64 {
         self.cost[self.input_arcs[arc] as usize]

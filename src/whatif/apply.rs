@@ -136,7 +136,9 @@ fn add_extra_mentors(
     for i in (1..models.len()).rev() {
         models.swap(i, dice.below(i + 1));
     }
-    let width = count.to_string().len();
+    // One width for every count, so the first 50 of 100 extra mentors are the
+    // same people as 50 extra mentors: a sweep can then solve 100 from 50.
+    let width = super::MAX_EXTRA_MENTORS.to_string().len();
     for i in 0..count as usize {
         let model_mentor = models[i % models.len()];
         let email = format!("extra-{grade}-{i:0width$}@{EXTRA_MENTOR_DOMAIN}", grade = grade.0);

@@ -9,6 +9,7 @@
 
 mod apply;
 mod parse;
+mod plan;
 mod run;
 
 pub use apply::{apply, apply_to_model, EXTRA_MENTOR_DOMAIN};

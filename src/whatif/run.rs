@@ -1,16 +1,27 @@
 //! Solving every scenario of a sweep, exactly, and reducing each matching to
 //! aggregates at once: the matchings themselves never leave this file.
 
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::{Condvar, Mutex};
 
 use super::apply::check_extra_grade;
+use super::plan::warm_starts;
 use super::{apply, apply_to_model, Scenario, WhatIfError, MAX_REPEAT};
 use crate::eligibility::Eligibility;
 use crate::matching::Matching;
 use crate::model::Model;
 use crate::registration::{History, Programme};
-use crate::solve::{solve_eligible, SolveOptions};
+use crate::solve::{SolveOptions, WarmStart};
+
+/// The runs of a sweep ready to solve, and whether any is still being solved
+/// (it may make more ready).
+struct Queue {
+    /// By run number, so runs are taken in order, lowest first.
+    ready: BTreeMap<usize, Option<WarmStart>>,
+    running: usize,
+    stopped: bool,
+}
 
 /// How a sweep runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -243,37 +254,85 @@ pub fn run(
         })
         .collect();
     let total = jobs.len();
-    let next = AtomicUsize::new(0);
-    let done = AtomicUsize::new(0);
-    let results: Mutex<Vec<Option<Result<Measures, WhatIfError>>>> = Mutex::new((0..total).map(|_| None).collect());
-    let solve_job = |(i, seed): (usize, u64)| -> Result<Measures, WhatIfError> {
+    let starts = warm_starts(scenarios, &jobs, model);
+    let mut children: Vec<Vec<usize>> = vec![Vec::new(); total];
+    for (j, start) in starts.iter().enumerate() {
+        if let Some(i) = *start {
+            children[i].push(j);
+        }
+    }
+    let solve_job = |j: usize, from: Option<WarmStart>| -> Result<(Measures, WarmStart), WhatIfError> {
+        let (i, seed) = jobs[j];
         let scenario = &scenarios[i];
         let (changed, changed_model) = apply(programme, model, scenario, seed)?;
         let eligibility = Eligibility::new(&changed, &changed_model, history);
-        let solution = solve_eligible(&eligibility, SolveOptions::default()).map_err(|error| WhatIfError::Solve {
+        let solved = match from {
+            Some(warm) => warm.resolve(&eligibility, SolveOptions::default()),
+            None => WarmStart::solve(&eligibility, SolveOptions::default()),
+        };
+        let (solution, warm) = solved.map_err(|error| WhatIfError::Solve {
             scenario: scenario.label(),
             error,
         })?;
-        Ok(Measures::new(
+        let measures = Measures::new(
             &changed,
             &changed_model,
             &solution.matching,
             solution.stats.eligible_pairs,
-        ))
+        );
+        Ok((measures, warm))
     };
+
+    // Runs ready to solve, each with the network it starts from.
+    let queue = Mutex::new(Queue {
+        ready: (0..total).filter(|&j| starts[j].is_none()).map(|j| (j, None)).collect(),
+        running: 0,
+        stopped: false,
+    });
+    let wake = Condvar::new();
+    let done = AtomicUsize::new(0);
+    let results: Mutex<Vec<Option<Result<Measures, WhatIfError>>>> = Mutex::new((0..total).map(|_| None).collect());
     let work = || loop {
-        let j = next.fetch_add(1, Ordering::Relaxed);
-        if j >= total {
-            break;
-        }
-        let result = solve_job(jobs[j]);
-        let failed = result.is_err();
+        let (j, from) = {
+            let mut q = queue.lock().expect("no worker panics while holding the lock");
+            loop {
+                if q.stopped {
+                    return;
+                }
+                if let Some((j, from)) = q.ready.pop_first() {
+                    q.running += 1;
+                    break (j, from);
+                }
+                if q.running == 0 {
+                    return;
+                }
+                q = wake.wait(q).expect("no worker panics while holding the lock");
+            }
+        };
+        let result = solve_job(j, from);
+        let mut q = queue.lock().expect("no worker panics while holding the lock");
+        q.running -= 1;
+        let result = match result {
+            Ok((measures, warm)) => {
+                // Each run that starts from this one gets its own copy of the network.
+                if let Some((&last, rest)) = children[j].split_last() {
+                    for &child in rest {
+                        q.ready.insert(child, Some(warm.clone()));
+                    }
+                    q.ready.insert(last, Some(warm));
+                }
+                Ok(measures)
+            }
+            Err(error) => {
+                // Stop handing out work: the sweep fails anyway.
+                q.stopped = true;
+                Err(error)
+            }
+        };
+        drop(q);
+        wake.notify_all();
         results.lock().expect("no worker panics while holding the lock")[j] = Some(result);
         on_progress(done.fetch_add(1, Ordering::Relaxed) + 1, total);
-        if failed {
-            // Stop handing out work: the sweep fails anyway.
-            next.store(total, Ordering::Relaxed);
-        }
     };
     let threads = options.threads.clamp(1, total.max(1));
     if threads == 1 {

@@ -4,13 +4,13 @@
 //! directly, so that a bug in either cannot hide itself. The `check` command and
 //! every test that produces a matching run it.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 
 use crate::matching::Matching;
 use crate::model::text::email_key;
 use crate::model::Model;
-use crate::registration::{EmailPair, History, Programme};
+use crate::registration::{EmailPair, History, OrganisationId, Programme};
 
 /// Which rule a pair or person breaks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -53,6 +53,19 @@ pub fn check_pairs(programme: &Programme, model: &Model, history: &History, pair
     let mut mentee_counts = vec![0u32; programme.mentees.len()];
     let mut mentor_counts = vec![0u32; programme.mentors.len()];
     let mut seen = HashSet::new();
+    // Organisation sizes (people registered, each once) for the rule that
+    // lets large organisations match within themselves; counted here, apart
+    // from the programme's own count, so the checker stays independent.
+    let mut people: HashMap<OrganisationId, HashSet<&str>> = HashMap::new();
+    for person in programme
+        .mentees
+        .iter()
+        .map(|m| &m.person)
+        .chain(programme.mentors.iter().map(|m| &m.person))
+    {
+        people.entry(person.organisation).or_default().insert(&person.email_key);
+    }
+    let organisation_size = |organisation: OrganisationId| people.get(&organisation).map_or(0, HashSet::len);
     for pair in pairs {
         let mut broken = |rule: Rule, detail: String| {
             violations.push(Violation {
@@ -108,7 +121,9 @@ pub fn check_pairs(programme: &Programme, model: &Model, history: &History, pair
                 ),
             );
         }
-        if !model.same_organisation_allowed && mentor_person.organisation == mentee_person.organisation {
+        if mentor_person.organisation == mentee_person.organisation
+            && !model.allows_same_organisation(organisation_size(mentee_person.organisation))
+        {
             broken(
                 Rule::SameOrganisation,
                 format!(

@@ -88,6 +88,76 @@ fn every_hard_rule_removes_pairs() {
 }
 
 #[test]
+fn large_organisations_may_match_within_themselves_small_ones_may_not() {
+    // Org A has three people registered, Org B two.
+    let mentors = [
+        mentor("a-mentor@x.uk", "SEO", "Org A"),
+        mentor("b-mentor@x.uk", "SEO", "Org B"),
+    ];
+    let mentees = [
+        mentee("a-mentee@x.uk", "HEO", "Org A"),
+        mentee("a-other@x.uk", "HEO", "Org A"),
+        mentee("b-mentee@x.uk", "HEO", "Org B"),
+    ];
+    let eligible = |from: Option<u32>| {
+        let mut file = Model::civil_service().to_file().clone();
+        file.organisations.same_organisation_allowed_from = from;
+        let model = Model::from_file("m.json", file).unwrap();
+        let p = programme(&mentors, &mentees, &model);
+        let pairs: Vec<(String, String)> = eligible_pairs(&p, &model, &History::default())
+            .iter()
+            .map(|pair| {
+                (
+                    p.mentees[pair.mentee as usize].person.email.clone(),
+                    p.mentors[pair.mentor as usize].person.email.clone(),
+                )
+            })
+            .collect();
+        // Every pair of the best matching passes the independent checker,
+        // which counts organisation sizes itself.
+        let outcome = match_programme(&p, &model, &History::default()).unwrap();
+        assert_valid(&p, &model, &History::default(), &outcome.solution.matching);
+        pairs
+    };
+    let own = |mentee: &str, mentor: &str| (mentee.to_string(), mentor.to_string());
+    let across = eligible(None);
+    assert!(!across.contains(&own("a-mentee@x.uk", "a-mentor@x.uk")));
+    assert!(!across.contains(&own("b-mentee@x.uk", "b-mentor@x.uk")));
+    let from_three = eligible(Some(3));
+    assert!(from_three.contains(&own("a-mentee@x.uk", "a-mentor@x.uk")));
+    assert!(!from_three.contains(&own("b-mentee@x.uk", "b-mentor@x.uk")));
+    let from_two = eligible(Some(2));
+    assert!(from_two.contains(&own("b-mentee@x.uk", "b-mentor@x.uk")));
+    assert_eq!(eligible(Some(4)), across);
+}
+
+#[test]
+fn the_checker_refuses_a_pair_within_a_small_organisation() {
+    let mut file = Model::civil_service().to_file().clone();
+    file.organisations.same_organisation_allowed_from = Some(3);
+    let model = Model::from_file("m.json", file).unwrap();
+    let mentors = [mentor("a-mentor@x.uk", "SEO", "Org A")];
+    let mentees = [mentee("a-mentee@x.uk", "HEO", "Org A")];
+    let p = programme(&mentors, &mentees, &model);
+    let pair = mentorflow::eligibility::Pair {
+        mentee: 0,
+        mentor: 0,
+        score: 0,
+        grade_gap: 1,
+        profession_matched: false,
+        identity_matched: false,
+    };
+    let violations = mentorflow::check::check_matching(
+        &p,
+        &model,
+        &History::default(),
+        &mentorflow::matching::Matching::new(vec![pair]),
+    );
+    assert_eq!(violations.len(), 1, "{violations:?}");
+    assert!(violations[0].detail.contains("Org A"), "{violations:?}");
+}
+
+#[test]
 fn nobody_mentors_themselves_even_when_the_rules_would_allow_it() {
     let mut file = Model::civil_service().to_file().clone();
     file.grades.gap.min = 0;

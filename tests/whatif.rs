@@ -114,6 +114,8 @@ fn coverage_and_objective_never_fall_as_capacity_rises_or_rules_relax() {
             "mentee-capacity=0..5",
             "grade-gap-max=1..4",
             "same-organisation=off,on",
+            // Allowing it in ever smaller organisations.
+            "same-organisation-from=60,30,10,5,1",
             "extra-mentors=0..20/5",
         ] {
             assert_never_worse(&programme, &model, vary_text);
@@ -576,9 +578,10 @@ fn any_scenario() -> impl Strategy<Value = Scenario> {
         proptest::option::of(0u32..40),
         proptest::option::of(0u32..30),
         proptest::option::of(0u32..30),
+        proptest::option::of(1u32..30),
     )
         .prop_map(
-            |(mentor_capacity, mentee_capacity, gap_min, gap_max, same, profession, extra, drop)| {
+            |(mentor_capacity, mentee_capacity, gap_min, gap_max, same, profession, extra, drop, from)| {
                 let settings = [
                     (Parameter::MentorCapacity, mentor_capacity),
                     (Parameter::MenteeCapacity, mentee_capacity),
@@ -588,6 +591,7 @@ fn any_scenario() -> impl Strategy<Value = Scenario> {
                     (Parameter::WeightProfession, profession),
                     (Parameter::ExtraMentors { grade: "SEO".into() }, extra),
                     (Parameter::DropOut, drop),
+                    (Parameter::SameOrganisationFrom, from),
                 ];
                 Scenario {
                     settings: settings
@@ -684,9 +688,10 @@ fn loosening_chain() -> impl Strategy<Value = Vec<Scenario>> {
             sorted(1..4),
             sorted(0..30),
             sorted(0..30),
+            sorted(1..30),
             proptest::collection::vec(0u32..40, n),
         )
-            .prop_map(move |(mentor, mentee, gap_max, extra, drop, weight)| {
+            .prop_map(move |(mentor, mentee, gap_max, extra, drop, from, weight)| {
                 (0..n)
                     .map(|k| {
                         scenario(&[
@@ -695,6 +700,7 @@ fn loosening_chain() -> impl Strategy<Value = Vec<Scenario>> {
                             (Parameter::GradeGapMax, gap_max[k]),
                             (Parameter::ExtraMentors { grade: "SEO".into() }, extra[k]),
                             (Parameter::DropOut, drop[n - 1 - k]),
+                            (Parameter::SameOrganisationFrom, from[n - 1 - k]),
                             (Parameter::WeightIdentity, weight[k]),
                         ])
                     })

@@ -52,6 +52,8 @@ pub struct Eligibility<'a> {
     /// Each mentor's organisation, packed apart from the rest of their record
     /// because every walk over mentors reads it.
     mentor_organisation: Vec<u32>,
+    /// Whether each organisation allows matches within itself.
+    own_organisation_allowed: Vec<bool>,
     identities: IdentitySets,
     /// Mentors each mentee may not have (themselves, earlier matches), sorted.
     excluded: HashMap<u32, Vec<u32>>,
@@ -104,6 +106,11 @@ impl<'a> Eligibility<'a> {
             mentee_profession,
             mentor_profession,
             mentor_organisation: programme.mentors.iter().map(|m| m.person.organisation.0).collect(),
+            own_organisation_allowed: programme
+                .organisation_sizes()
+                .into_iter()
+                .map(|size| model.allows_same_organisation(size))
+                .collect(),
             identities: IdentitySets::new(programme),
             excluded,
         }
@@ -128,13 +135,21 @@ impl<'a> Eligibility<'a> {
         if gap < self.model.gap.min || gap > self.model.gap.max {
             return None;
         }
-        if !self.model.same_organisation_allowed && e.organisation == m.organisation {
+        if e.organisation == m.organisation && !self.own_organisation_allowed(e.organisation.0) {
             return None;
         }
         if self.is_excluded(mentee, mentor) {
             return None;
         }
         Some(self.scored(mentee, mentor, gap))
+    }
+
+    /// Whether a mentee in this organisation may have a mentor from it too.
+    fn own_organisation_allowed(&self, organisation: u32) -> bool {
+        self.own_organisation_allowed
+            .get(organisation as usize)
+            .copied()
+            .unwrap_or(self.model.same_organisation_allowed)
     }
 
     fn is_excluded(&self, mentee: u32, mentor: u32) -> bool {
@@ -186,7 +201,7 @@ impl<'a> Eligibility<'a> {
         }
         let organisation = person.person.organisation.0;
         let excluded = self.excluded.get(&mentee).map(Vec::as_slice).unwrap_or(&[]);
-        let same_allowed = self.model.same_organisation_allowed;
+        let same_allowed = self.own_organisation_allowed(organisation);
         // What does not depend on the mentor is worked out once: this walk is
         // the inner loop of pricing.
         let asks = person.asks_for_identity();
@@ -228,10 +243,11 @@ impl<'a> Eligibility<'a> {
             return 0;
         }
         let organisation = person.organisation.0;
+        let same_allowed = self.own_organisation_allowed(organisation);
         let mut count = 0;
         for (grade, _) in self.window(mentee) {
             count += self.mentors_by_grade[grade].len();
-            if !self.model.same_organisation_allowed {
+            if !same_allowed {
                 count -= self.organisation_counts[grade].get(&organisation).copied().unwrap_or(0);
             }
         }
@@ -247,7 +263,7 @@ impl<'a> Eligibility<'a> {
                         && mentor.grade >= self.model.lowest_mentor_grade
                         && gap >= self.model.gap.min as i32
                         && gap <= self.model.gap.max as i32
-                        && (self.model.same_organisation_allowed || mentor.organisation.0 != organisation)
+                        && (same_allowed || mentor.organisation.0 != organisation)
                 })
                 .count()
     }

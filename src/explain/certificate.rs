@@ -141,7 +141,7 @@ pub fn most_mentees_with_a_match(programme: &Programme, model: &Model, history: 
         );
         for classes in &mentors_by_grade[rules.mentor_grades_for(key.grade)] {
             for &(mentor, mentor_node) in classes {
-                if !model.same_organisation_allowed && mentor.organisation == key.organisation {
+                if mentor.organisation == key.organisation && !rules.own_organisation_allowed(key.organisation) {
                     continue;
                 }
                 if let (Some(e), Some(m)) = (key.alone, mentor.alone) {

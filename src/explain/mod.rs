@@ -545,7 +545,7 @@ impl<'a> Explainer<'a> {
                 grades: grades
                     .map(|g| model.ladder.name(crate::model::Grade(g as u8)).to_string())
                     .collect(),
-                other_organisation: !model.same_organisation_allowed,
+                other_organisation: !self.rules.own_organisation_allowed(person.organisation),
             });
         }
         // Partners kept out by one rule alone: relaxing that rule would admit them.

@@ -10,7 +10,7 @@ use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
 use crate::model::{Grade, Model};
-use crate::registration::{History, Programme};
+use crate::registration::{History, OrganisationId, Programme};
 
 /// A hard rule, in the order a funnel applies them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
@@ -84,6 +84,8 @@ pub struct Rules<'a> {
     mentors_by_grade: Vec<Vec<u32>>,
     /// Mentees who ask for matches, by grade.
     mentees_by_grade: Vec<Vec<u32>>,
+    /// Whether each organisation allows matches within itself.
+    own_organisation_allowed: Vec<bool>,
 }
 
 impl<'a> Rules<'a> {
@@ -127,6 +129,11 @@ impl<'a> Rules<'a> {
             }
         }
         Rules {
+            own_organisation_allowed: programme
+                .organisation_sizes()
+                .into_iter()
+                .map(|size| model.allows_same_organisation(size))
+                .collect(),
             programme,
             model,
             matched_before,
@@ -159,11 +166,19 @@ impl<'a> Rules<'a> {
         );
         add(
             HardRule::SameOrganisation,
-            !self.model.same_organisation_allowed && e.organisation == m.organisation,
+            e.organisation == m.organisation && !self.own_organisation_allowed(e.organisation),
         );
         add(HardRule::MatchedBefore, self.matched_before.contains(&(mentee, mentor)));
         add(HardRule::SamePerson, self.mentor_self[mentee as usize] == Some(mentor));
         Broken(bits)
+    }
+
+    /// Whether a mentee and mentor both in this organisation may be matched.
+    pub fn own_organisation_allowed(&self, organisation: OrganisationId) -> bool {
+        self.own_organisation_allowed
+            .get(organisation.0 as usize)
+            .copied()
+            .unwrap_or(self.model.same_organisation_allowed)
     }
 
     /// Every (mentee, mentor) pair kept apart by history or for being one

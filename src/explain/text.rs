@@ -142,7 +142,7 @@ impl Explanation {
                 if *would_admit == 1 { partners.to_string() } else { format!("{partners}s") }
             ),
             Change::SameOrganisationAllowed { would_admit } => format!(
-                "allowing matches within one organisation (model key organisations.same_organisation_allowed), which would make {} eligible",
+                "allowing matches within one organisation (model key organisations.same_organisation_allowed, or organisations.same_organisation_allowed_from for large organisations only), which would make {} eligible",
                 count(*would_admit as u64, partners)
             ),
             Change::LowerLowestMentorGrade { grade, would_admit } => format!(

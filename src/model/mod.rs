@@ -83,6 +83,12 @@ pub struct GradeGap {
 pub struct OrganisationsFile {
     /// Whether a mentor may be in the mentee's own organisation.
     pub same_organisation_allowed: bool,
+    /// When `same_organisation_allowed` is false: a mentor may still be in the
+    /// mentee's own organisation if it is this large, counted as the people
+    /// registered from it (mentors and mentees, each person once). Large
+    /// departments have teams far enough apart; small ones do not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub same_organisation_allowed_from: Option<u32>,
     /// Other names, each naming the organisation it stands for.
     #[serde(default)]
     pub aliases: BTreeMap<String, String>,
@@ -173,6 +179,9 @@ pub struct Model {
     pub lowest_mentor_grade: Grade,
     pub gap: GradeGap,
     pub same_organisation_allowed: bool,
+    /// Organisations with at least this many people registered allow matches
+    /// within themselves (see [`OrganisationsFile`]).
+    pub same_organisation_allowed_from: Option<u32>,
     /// Organisation key of an alias -> key of the organisation it stands for.
     pub organisation_aliases: HashMap<String, String>,
     pub capacity: Capacity,
@@ -451,6 +460,15 @@ impl Model {
             }
         }
 
+        if parsed.organisations.same_organisation_allowed_from == Some(0) {
+            bad(
+                "organisations.same_organisation_allowed_from",
+                "0".into(),
+                "every organisation has at least 0 people",
+                "give the smallest size of organisation that allows matches within itself (at least 1), or set same_organisation_allowed to true",
+            );
+        }
+
         for (i, constraint) in parsed.constraints.iter().enumerate() {
             if let Err(message) = constraint.check() {
                 bad(
@@ -475,6 +493,7 @@ impl Model {
             lowest_mentor_grade: lowest_mentor_grade.expect("checked above"),
             gap,
             same_organisation_allowed: parsed.organisations.same_organisation_allowed,
+            same_organisation_allowed_from: parsed.organisations.same_organisation_allowed_from,
             organisation_aliases,
             capacity: parsed.capacity,
             weights,
@@ -482,6 +501,15 @@ impl Model {
             constraints: parsed.constraints.clone(),
             file: parsed,
         })
+    }
+
+    /// Whether a mentor may be in the mentee's own organisation, when that
+    /// organisation has `size` people registered.
+    pub fn allows_same_organisation(&self, size: usize) -> bool {
+        self.same_organisation_allowed
+            || self
+                .same_organisation_allowed_from
+                .is_some_and(|from| size >= from as usize)
     }
 
     /// The model as a file, for saving a changed copy.

@@ -106,6 +106,25 @@ impl Programme {
     }
 
     /// The mentee with this email, if registered.
+    /// People registered from each organisation, by id: mentors and mentees,
+    /// each person once.
+    pub fn organisation_sizes(&self) -> Vec<usize> {
+        let mut people: Vec<(u32, &str)> = self
+            .mentees
+            .iter()
+            .map(|m| &m.person)
+            .chain(self.mentors.iter().map(|m| &m.person))
+            .map(|p| (p.organisation.0, p.email_key.as_str()))
+            .collect();
+        people.sort_unstable();
+        people.dedup();
+        let mut sizes = vec![0; self.organisations.len()];
+        for (organisation, _) in people {
+            sizes[organisation as usize] += 1;
+        }
+        sizes
+    }
+
     pub fn mentee_by_email(&self, email: &str) -> Option<usize> {
         let key = crate::model::text::email_key(email);
         self.mentees

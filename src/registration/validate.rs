@@ -450,7 +450,7 @@ pub fn eligible_mentor_counts(programme: &Programme, model: &Model, history: &Hi
         .map(|(i, m)| (m.person.email_key.as_str(), i))
         .collect();
     let mut remove = |e: usize, m: usize| {
-        if allowed(&programme.mentees[e], &programme.mentors[m], model) {
+        if counts.allowed(&programme.mentees[e], &programme.mentors[m], model) {
             eligible[e] = eligible[e].saturating_sub(1);
         }
     };
@@ -548,6 +548,8 @@ pub fn mentees_without_mentors(programme: &Programme, model: &Model, history: &H
 struct MentorCounts {
     by_grade: Vec<u32>,
     by_grade_and_organisation: HashMap<(Grade, OrganisationId), u32>,
+    /// Whether each organisation allows matches within itself.
+    own_organisation_allowed: Vec<bool>,
 }
 
 /// What one mentee's grade window holds.
@@ -576,6 +578,11 @@ impl MentorCounts {
         MentorCounts {
             by_grade,
             by_grade_and_organisation,
+            own_organisation_allowed: programme
+                .organisation_sizes()
+                .into_iter()
+                .map(|size| model.allows_same_organisation(size))
+                .collect(),
         }
     }
 
@@ -598,7 +605,7 @@ impl MentorCounts {
                 .copied()
                 .unwrap_or(0);
         }
-        let eligible = if model.same_organisation_allowed {
+        let eligible = if self.own_allowed(mentee.person.organisation) {
             in_window
         } else {
             in_window - same_organisation
@@ -624,13 +631,23 @@ fn can_mentor(mentor: &Mentor, model: &Model) -> bool {
     mentor.person.grade >= model.lowest_mentor_grade && mentor.person.capacity > 0
 }
 
-/// The hard rules for one pair, as counted above.
-fn allowed(mentee: &Mentee, mentor: &Mentor, model: &Model) -> bool {
-    let in_window =
-        grade_window(mentee.person.grade, model).is_some_and(|(lo, hi)| (lo..=hi).contains(&mentor.person.grade));
-    can_mentor(mentor, model)
-        && in_window
-        && (model.same_organisation_allowed || mentor.person.organisation != mentee.person.organisation)
+impl MentorCounts {
+    fn own_allowed(&self, organisation: OrganisationId) -> bool {
+        self.own_organisation_allowed
+            .get(organisation.0 as usize)
+            .copied()
+            .unwrap_or(false)
+    }
+
+    /// The hard rules for one pair, as counted above.
+    fn allowed(&self, mentee: &Mentee, mentor: &Mentor, model: &Model) -> bool {
+        let in_window =
+            grade_window(mentee.person.grade, model).is_some_and(|(lo, hi)| (lo..=hi).contains(&mentor.person.grade));
+        can_mentor(mentor, model)
+            && in_window
+            && (mentor.person.organisation != mentee.person.organisation
+                || self.own_allowed(mentee.person.organisation))
+    }
 }
 
 #[cfg(test)]

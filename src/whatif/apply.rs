@@ -60,6 +60,7 @@ pub fn apply_to_model(model: &Model, scenario: &Scenario) -> Result<Model, WhatI
             Parameter::GradeGapMin => file.grades.gap.min = v as u8,
             Parameter::GradeGapMax => file.grades.gap.max = v as u8,
             Parameter::SameOrganisation => file.organisations.same_organisation_allowed = v != 0,
+            Parameter::SameOrganisationFrom => file.organisations.same_organisation_allowed_from = Some(v),
             Parameter::WeightProfession => file.weights.profession = v,
             Parameter::WeightIdentity => file.weights.identity = v,
             Parameter::WeightGradeGap(gap) => {

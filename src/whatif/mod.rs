@@ -24,6 +24,9 @@ use crate::solve::SolveError;
 /// Most scenarios one sweep may hold: far more than an analyst reads, few
 /// enough that a typo like `0..100000` is refused instead of running for hours.
 pub const MAX_SCENARIOS: usize = 1_000;
+/// The largest organisation size `same-organisation-from` takes: more people
+/// than any registration file can hold.
+pub const MAX_ORGANISATION_SIZE: u32 = 1_000_000;
 /// Most runs of one scenario with a random part (drop-out).
 pub const MAX_REPEAT: u32 = 100;
 /// Most extra mentors one scenario may add.
@@ -42,6 +45,9 @@ pub enum Parameter {
     GradeGapMax,
     /// Whether a mentor may be in the mentee's own organisation (1 on, 0 off).
     SameOrganisation,
+    /// The smallest organisation (people registered) whose mentees may have
+    /// mentors from it too: "the same department, for large departments".
+    SameOrganisationFrom,
     WeightProfession,
     WeightIdentity,
     /// The score of a pair this many grades apart.
@@ -63,6 +69,7 @@ impl Parameter {
             Parameter::GradeGapMin => "grade-gap-min".into(),
             Parameter::GradeGapMax => "grade-gap-max".into(),
             Parameter::SameOrganisation => "same-organisation".into(),
+            Parameter::SameOrganisationFrom => "same-organisation-from".into(),
             Parameter::WeightProfession => "weight-profession".into(),
             Parameter::WeightIdentity => "weight-identity".into(),
             Parameter::WeightGradeGap(gap) => format!("weight-grade-gap-{gap}"),
@@ -76,6 +83,7 @@ impl Parameter {
         match self {
             Parameter::ExtraMentors { grade } => format!("extra {grade} mentors"),
             Parameter::DropOut => "drop-out %".into(),
+            Parameter::SameOrganisationFrom => "same organisation from (people)".into(),
             other => other.name(),
         }
     }
@@ -88,6 +96,7 @@ impl Parameter {
             Parameter::GradeGapMin => (1, u8::MAX as u32),
             Parameter::GradeGapMax => (1, u8::MAX as u32),
             Parameter::SameOrganisation => (0, 1),
+            Parameter::SameOrganisationFrom => (1, MAX_ORGANISATION_SIZE),
             Parameter::WeightProfession | Parameter::WeightIdentity | Parameter::WeightGradeGap(_) => (0, MAX_WEIGHT),
             Parameter::ExtraMentors { .. } => (0, MAX_EXTRA_MENTORS),
             Parameter::DropOut => (0, 100),

@@ -9,12 +9,13 @@ use super::{Parameter, Vary, WhatIfError};
 use crate::model::text::edit_distance;
 
 /// Every parameter name, for messages and suggestions.
-const NAMES: [&str; 10] = [
+const NAMES: [&str; 11] = [
     "mentor-capacity",
     "mentee-capacity",
     "grade-gap-min",
     "grade-gap-max",
     "same-organisation",
+    "same-organisation-from",
     "weight-profession",
     "weight-identity",
     "weight-grade-gap-N",
@@ -44,6 +45,7 @@ fn parse_parameter(name: &str, extra_grade: Option<&str>) -> Result<Parameter, S
         "grade-gap-min" => Parameter::GradeGapMin,
         "grade-gap-max" => Parameter::GradeGapMax,
         "same-organisation" | "same-organization" => Parameter::SameOrganisation,
+        "same-organisation-from" | "same-organization-from" => Parameter::SameOrganisationFrom,
         "weight-profession" => Parameter::WeightProfession,
         "weight-identity" => Parameter::WeightIdentity,
         "extra-mentors" => match extra_grade.map(str::trim) {

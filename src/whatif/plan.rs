@@ -18,6 +18,8 @@ struct Limits {
     gap_min: u32,
     gap_max: u32,
     same_organisation: u32,
+    /// Organisations this large allow matches within themselves (`u32::MAX`: none).
+    same_organisation_from: u32,
     /// Extra mentors by grade, sorted by grade name.
     extra_mentors: Vec<(String, u32)>,
     drop_out: u32,
@@ -42,6 +44,10 @@ impl Limits {
             gap_min: value(&Parameter::GradeGapMin, u32::from(model.gap.min)),
             gap_max: value(&Parameter::GradeGapMax, u32::from(model.gap.max)),
             same_organisation: value(&Parameter::SameOrganisation, u32::from(model.same_organisation_allowed)),
+            same_organisation_from: value(
+                &Parameter::SameOrganisationFrom,
+                model.same_organisation_allowed_from.unwrap_or(u32::MAX),
+            ),
             extra_mentors,
             drop_out: value(&Parameter::DropOut, 0),
             seed,
@@ -65,6 +71,7 @@ impl Limits {
             && self.gap_min >= wider.gap_min
             && self.gap_max <= wider.gap_max
             && self.same_organisation <= wider.same_organisation
+            && self.same_organisation_from >= wider.same_organisation_from
             && self.extra_mentors.iter().all(|(g, n)| *n <= wider.extra(g))
             && self.drop_out >= wider.drop_out
             && (!random || self.seed == wider.seed)
@@ -87,6 +94,7 @@ impl Limits {
             + usize::from(self.gap_min != other.gap_min)
             + usize::from(self.gap_max != other.gap_max)
             + usize::from(self.same_organisation != other.same_organisation)
+            + usize::from(self.same_organisation_from != other.same_organisation_from)
             + usize::from(self.drop_out != other.drop_out)
             + grades
     }

@@ -99,6 +99,7 @@ fn columns(r: &ScenarioResult, by_grade: bool) -> Vec<Column> {
         },
         plain("profession_requests_met", r.profession_requests.met),
         plain("eligible_pairs", r.eligible_pairs),
+        plain("organisations_matching_within", r.organisations_matching_within),
     ];
     if by_grade {
         columns.extend(
@@ -236,7 +237,19 @@ impl WhatIf<'_> {
             if parameters.is_empty() {
                 return vec!["base".into()];
             }
-            r.scenario.settings.iter().map(|s| s.parameter.show(s.value)).collect()
+            r.scenario
+                .settings
+                .iter()
+                .map(|s| match s.parameter {
+                    // How many organisations the size opens up, beside the size.
+                    Parameter::SameOrganisationFrom => format!(
+                        "{} ({} organisations)",
+                        s.parameter.show(s.value),
+                        count(&r.organisations_matching_within)
+                    ),
+                    _ => s.parameter.show(s.value),
+                })
+                .collect()
         };
         let mut setting_headings: Vec<String> = parameters.iter().map(Parameter::heading).collect();
         if setting_headings.is_empty() {

@@ -61,6 +61,8 @@ pub struct Measures {
     /// The matching's value for each term of the scenario's objective.
     pub objective: Vec<i64>,
     pub eligible_pairs: i64,
+    /// Organisations whose mentees may have mentors from them too.
+    pub organisations_matching_within: i64,
 }
 
 impl Measures {
@@ -85,6 +87,11 @@ impl Measures {
             short_by_grade,
             objective: matching.objective_values(programme, &model.objective),
             eligible_pairs: eligible_pairs as i64,
+            organisations_matching_within: programme
+                .organisation_sizes()
+                .into_iter()
+                .filter(|&size| size > 0 && model.allows_same_organisation(size))
+                .count() as i64,
         }
     }
 }
@@ -155,6 +162,9 @@ pub struct ScenarioResult {
     pub short_by_grade: Vec<(String, Figure)>,
     pub objective: Vec<Figure>,
     pub eligible_pairs: Figure,
+    /// Organisations whose mentees may have mentors from them too (the
+    /// organisation rule, and which organisations are large enough for it).
+    pub organisations_matching_within: Figure,
 }
 
 impl ScenarioResult {
@@ -198,6 +208,7 @@ impl ScenarioResult {
                 .collect(),
             objective: (0..objective_terms).map(|t| figure(&|m| m.objective[t])).collect(),
             eligible_pairs: figure(&|m| m.eligible_pairs),
+            organisations_matching_within: figure(&|m| m.organisations_matching_within),
         }
     }
 

@@ -157,6 +157,8 @@ impl WarmStart {
             let first = runs.last().map_or(0, |r: &Run| r.first + r.units);
             runs.push(Run { first, units, arc });
         };
+        let mut best_from_own: Vec<Option<(i64, usize)>> = vec![None; mentees];
+        let mut best_from_request: Vec<Option<(i64, usize)>> = vec![None; mentees];
         for (i, edge) in graph.raw_edges().iter().enumerate() {
             let (tail, head) = (edge.source(), edge.target());
             let arc = simplex.add_arc(tail.index(), head.index(), edge.weight.capacity, edge.weight.cost);
@@ -169,8 +171,16 @@ impl WarmStart {
                     record(&mut state.request_runs[e as usize], edge.weight.capacity, arc)
                 }
                 (Node::Mentor(m), Node::Sink) => record(&mut state.slot_runs[m as usize], edge.weight.capacity, arc),
-                (_, Node::Mentor(_)) => {
+                (tail_node, Node::Mentor(_)) => {
                     let pair = candidates[i - network.first_pair_arc];
+                    // The best-scoring pair from each of the mentee's nodes.
+                    let best = match tail_node {
+                        Node::Request(_) => &mut best_from_request[pair.mentee as usize],
+                        _ => &mut best_from_own[pair.mentee as usize],
+                    };
+                    if best.is_none_or(|(cost, _)| edge.weight.cost < cost) {
+                        *best = Some((edge.weight.cost, arc));
+                    }
                     state.pairs.push(PairArc {
                         mentee: pair.mentee,
                         slot: pair.mentor,
@@ -180,6 +190,27 @@ impl WarmStart {
                 _ => unreachable!("the network has no other kind of arc"),
             }
         }
+        // The first tree: each mentor under the sink, each mentee under their
+        // best-scoring candidate mentor. Its prices already say roughly what
+        // each person is worth, which saves most of the pivots an artificial
+        // start would spend finding that out.
+        let mut hang = Vec::new();
+        for (slot, runs) in state.slot_runs.iter().enumerate() {
+            if let Some(run) = runs.first() {
+                hang.push((state.slot_node[slot], run.arc));
+            }
+        }
+        for e in 0..mentees {
+            if let (Some(request), Some((_, arc))) = (state.request[e], best_from_request[e]) {
+                hang.push((request, arc));
+            }
+            match (best_from_own[e], state.request_runs[e].first()) {
+                (Some((_, arc)), _) => hang.push((mentee_node(e as u32), arc)),
+                (None, Some(run)) => hang.push((mentee_node(e as u32), run.arc)),
+                (None, None) => {}
+            }
+        }
+        simplex.start_from(&hang);
         state.simplex = simplex;
         Ok(state)
     }
@@ -372,16 +403,35 @@ impl WarmStart {
                 sorted
             })
             .collect();
-        let cheapest_pair = costs.pair(eligibility.model().weights.max_score()).min(costs.pair(0));
+        let weights = &eligibility.model().weights;
+        let programme = eligibility.programme();
         let mut added = Vec::new();
         let mut found: Vec<(i64, Pair)> = Vec::new();
         for e in 0..self.mentee_keys.len() as u32 {
             found.clear();
             let own = potential[mentee_node(e)];
             let lowest_tail = self.request[e as usize].map_or(own, |r| own.min(potential[r]));
+            // The cheapest pair this mentee can have at each gap: what the
+            // gap scores, plus what their requests could add.
+            let mentee = &programme.mentees[e as usize];
+            let could_add = if mentee.person.profession_key.is_empty() {
+                0
+            } else {
+                weights.profession
+            } + if mentee.asks_for_identity() {
+                weights.identity
+            } else {
+                0
+            };
+            let (mut cheapest, mut cheapest_gap) = (i64::MIN, u8::MAX);
             eligibility.for_mentee_in(e, &by_grade, |pair| {
+                if pair.grade_gap != cheapest_gap {
+                    let low = weights.grade_gap_score(pair.grade_gap);
+                    cheapest = costs.pair(low).min(costs.pair(low + could_add));
+                    cheapest_gap = pair.grade_gap;
+                }
                 let head = mentor_node(pair.mentor);
-                if cheapest_pair + lowest_tail - potential[head] >= 0 {
+                if cheapest + lowest_tail - potential[head] >= 0 {
                     return false;
                 }
                 let slot = slots.of_mentor[pair.mentor as usize];

@@ -241,6 +241,29 @@ impl NetworkSimplex {
         self.built = true;
     }
 
+    /// Start from a tree of real arcs with no flow instead of the artificial
+    /// star: `hang[i] = (node, arc)` hangs `node` from the arc's other end.
+    /// Each arc must lead from its node towards the root's side (so flow could
+    /// go up it: the tree stays strongly feasible), and the nodes must form a
+    /// forest whose roots hang from the artificial root. Costs then give the
+    /// first prices, which is the point: a good first tree saves pivots.
+    pub fn start_from(&mut self, hang: &[(usize, usize)]) {
+        if !self.built {
+            self.build();
+        }
+        for &(node, arc) in hang {
+            let v = node + 1;
+            let arc = self.input_arcs[arc] as usize;
+            debug_assert_eq!(self.from[arc] as usize, v, "the arc leads up from the node");
+            let artificial = self.pred[v] as usize;
+            self.detach(v);
+            self.set_state(artificial, State::Gone);
+            self.attach(v, self.to[arc] as usize, arc as u32);
+            self.set_state(arc, State::Tree);
+        }
+        self.prices_stale = true;
+    }
+
     /// Prices from the tree after costs changed: every tree arc's reduced cost 0.
     fn refresh_prices(&mut self) {
         let mut stack = std::mem::take(&mut self.stack);

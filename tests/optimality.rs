@@ -298,7 +298,7 @@ proptest! {
         let history = History::default();
         let eligibility = Eligibility::new(&p, &model, &history);
         let whole = solve::solve(&p, &model, &eligibility.pairs()).unwrap();
-        let options = SolveOptions { whole_network_up_to: 0, candidates_per_mentee: per_mentee };
+        let options = SolveOptions { whole_network_up_to: 0, candidates_per_mentee: per_mentee, threads: 1 + per_mentee % 3 };
         let priced = solve::solve_eligible(&eligibility, options).unwrap();
         assert_valid(&p, &model, &history, &priced.matching);
         prop_assert_eq!(priced.objective_values, whole.objective_values);

@@ -619,7 +619,7 @@ proptest! {
         let model = Model::built_in(["civil-service", "quality", "identity-first"][which]).unwrap();
         let registered = generated(size, seed, &model);
         let history = History::default();
-        let options = SolveOptions { whole_network_up_to: 0, candidates_per_mentee: 3 };
+        let options = SolveOptions { whole_network_up_to: 0, candidates_per_mentee: 3, threads: 1 + size % 3 };
         let mut kept: Option<WarmStart> = None;
         for scenario in &chain {
             let Ok((programme, changed)) = apply(&registered, &model, scenario, seed) else {
@@ -723,7 +723,7 @@ proptest! {
         let model = Model::civil_service();
         let registered = generated(size, seed, &model);
         let history = History::default();
-        let options = SolveOptions { whole_network_up_to: 0, candidates_per_mentee: 3 };
+        let options = SolveOptions { whole_network_up_to: 0, candidates_per_mentee: 3, threads: 1 + size % 3 };
         let mut kept: Option<WarmStart> = None;
         for (k, scenario) in chain.iter().enumerate() {
             let (programme, changed) = apply(&registered, &model, scenario, seed).unwrap();

@@ -270,6 +270,9 @@ pub struct SolveOptions {
     /// Pairs per mentee in the first candidate network, and the most added per
     /// mentee in each pricing round.
     pub candidates_per_mentee: usize,
+    /// Threads that look for candidate pairs and price them (the solve itself
+    /// is one thread). Results never depend on it.
+    pub threads: usize,
 }
 
 impl Default for SolveOptions {
@@ -277,6 +280,7 @@ impl Default for SolveOptions {
         SolveOptions {
             whole_network_up_to: 0,
             candidates_per_mentee: 16,
+            threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
         }
     }
 }

@@ -128,7 +128,7 @@ impl WarmStart {
     fn cold(eligibility: &Eligibility, options: SolveOptions) -> Result<WarmStart, SolveError> {
         let programme = eligibility.programme();
         let costs = flow_can_solve(eligibility.model(), programme.mentees.len() + programme.mentors.len())?;
-        let candidates = first_candidates(eligibility, options.candidates_per_mentee.max(1));
+        let candidates = first_candidates(eligibility, options.candidates_per_mentee.max(1), options.threads);
         let network = network(programme, &costs, &candidates);
         debug_assert!(network.source.index() == SOURCE && network.sink.index() == SINK);
         let graph = &network.graph;
@@ -329,7 +329,7 @@ impl WarmStart {
         let mut rounds = 1;
         self.simplex.solve()?;
         loop {
-            let added = self.price(eligibility, &costs, &slots, per_mentee);
+            let added = self.price(eligibility, &costs, &slots, per_mentee, options.threads);
             if added.is_empty() {
                 break;
             }
@@ -387,7 +387,14 @@ impl WarmStart {
     /// Eligible pairs outside the network whose reduced cost under the current
     /// prices is negative: up to `per_mentee` per mentee, most negative first.
     /// Empty means the prices certify the whole network.
-    fn price(&self, eligibility: &Eligibility, costs: &ArcCosts, slots: &Slots, per_mentee: usize) -> Vec<Pair> {
+    fn price(
+        &self,
+        eligibility: &Eligibility,
+        costs: &ArcCosts,
+        slots: &Slots,
+        per_mentee: usize,
+        threads: usize,
+    ) -> Vec<Pair> {
         let potential = self.simplex.prices();
         // Each grade's mentors from the highest price down: a pair can only
         // improve the flow if its mentor's price exceeds the mentee's side by more
@@ -405,50 +412,53 @@ impl WarmStart {
             .collect();
         let weights = &eligibility.model().weights;
         let programme = eligibility.programme();
-        let mut added = Vec::new();
-        let mut found: Vec<(i64, Pair)> = Vec::new();
-        for e in 0..self.mentee_keys.len() as u32 {
-            found.clear();
-            let own = potential[mentee_node(e)];
-            let lowest_tail = self.request[e as usize].map_or(own, |r| own.min(potential[r]));
-            // The cheapest pair this mentee can have at each gap: what the
-            // gap scores, plus what their requests could add.
-            let mentee = &programme.mentees[e as usize];
-            let could_add = if mentee.person.profession_key.is_empty() {
-                0
-            } else {
-                weights.profession
-            } + if mentee.asks_for_identity() {
-                weights.identity
-            } else {
-                0
-            };
-            let (mut cheapest, mut cheapest_gap) = (i64::MIN, u8::MAX);
-            eligibility.for_mentee_in(e, &by_grade, |pair| {
-                if pair.grade_gap != cheapest_gap {
-                    let low = weights.grade_gap_score(pair.grade_gap);
-                    cheapest = costs.pair(low).min(costs.pair(low + could_add));
-                    cheapest_gap = pair.grade_gap;
+        let price_mentees = |mentees: std::ops::Range<u32>| {
+            let mut added = Vec::new();
+            let mut found: Vec<(i64, Pair)> = Vec::new();
+            for e in mentees {
+                found.clear();
+                let own = potential[mentee_node(e)];
+                let lowest_tail = self.request[e as usize].map_or(own, |r| own.min(potential[r]));
+                // The cheapest pair this mentee can have at each gap: what the
+                // gap scores, plus what their requests could add.
+                let mentee = &programme.mentees[e as usize];
+                let could_add = if mentee.person.profession_key.is_empty() {
+                    0
+                } else {
+                    weights.profession
+                } + if mentee.asks_for_identity() {
+                    weights.identity
+                } else {
+                    0
+                };
+                let (mut cheapest, mut cheapest_gap) = (i64::MIN, u8::MAX);
+                eligibility.for_mentee_in(e, &by_grade, |pair| {
+                    if pair.grade_gap != cheapest_gap {
+                        let low = weights.grade_gap_score(pair.grade_gap);
+                        cheapest = costs.pair(low).min(costs.pair(low + could_add));
+                        cheapest_gap = pair.grade_gap;
+                    }
+                    let head = mentor_node(pair.mentor);
+                    if cheapest + lowest_tail - potential[head] >= 0 {
+                        return false;
+                    }
+                    let slot = slots.of_mentor[pair.mentor as usize];
+                    let (tail, _) = self.ends(&pair, slot);
+                    let reduced = costs.pair(pair.score) + potential[tail] - potential[head];
+                    if reduced < 0 && !self.known.contains(&(pair.mentee, slot)) {
+                        found.push((reduced, pair));
+                    }
+                    true
+                });
+                if found.len() > per_mentee {
+                    found.select_nth_unstable_by_key(per_mentee - 1, |&(r, p)| (r, spread(&p)));
+                    found.truncate(per_mentee);
                 }
-                let head = mentor_node(pair.mentor);
-                if cheapest + lowest_tail - potential[head] >= 0 {
-                    return false;
-                }
-                let slot = slots.of_mentor[pair.mentor as usize];
-                let (tail, _) = self.ends(&pair, slot);
-                let reduced = costs.pair(pair.score) + potential[tail] - potential[head];
-                if reduced < 0 && !self.known.contains(&(pair.mentee, slot)) {
-                    found.push((reduced, pair));
-                }
-                true
-            });
-            if found.len() > per_mentee {
-                found.select_nth_unstable_by_key(per_mentee - 1, |&(r, p)| (r, spread(&p)));
-                found.truncate(per_mentee);
+                added.extend(found.iter().map(|&(_, p)| p));
             }
-            added.extend(found.iter().map(|&(_, p)| p));
-        }
-        added
+            added
+        };
+        over_mentees(self.mentee_keys.len(), threads, price_mentees).concat()
     }
 }
 
@@ -508,40 +518,82 @@ fn spread(pair: &Pair) -> u64 {
 /// Each mentee's best-scoring pairs, `per_mentee` of them, and each mentor's
 /// best-scoring mentees, a third as many (so every mentor can be used from the
 /// start), without duplicates.
-fn first_candidates(eligibility: &Eligibility, per_mentee: usize) -> Vec<Pair> {
+fn first_candidates(eligibility: &Eligibility, per_mentee: usize, threads: usize) -> Vec<Pair> {
     let programme = eligibility.programme();
     let per_mentor = per_mentee.div_ceil(3);
-    // Each mentor's best so far, worst first: (rank key, pair). Lower key is better.
-    let mut best_for_mentor: Vec<Vec<((u32, u64), Pair)>> = vec![Vec::new(); programme.mentors.len()];
-    let mut candidates = Vec::new();
-    let mut mine: Vec<((u32, u64), Pair)> = Vec::new();
-    for e in 0..programme.mentees.len() as u32 {
-        mine.clear();
-        eligibility.for_mentee(e, |pair| {
-            let key = (u32::MAX - pair.score, spread(&pair));
-            mine.push((key, pair));
-            let list = &mut best_for_mentor[pair.mentor as usize];
-            if list.len() < per_mentor {
-                list.push((key, pair));
-                list.sort_unstable_by_key(|entry| std::cmp::Reverse(entry.0));
-            } else if key < list[0].0 {
-                list[0] = (key, pair);
-                list.sort_unstable_by_key(|entry| std::cmp::Reverse(entry.0));
+    let chunks = over_mentees(programme.mentees.len(), threads, |mentees| {
+        // Each mentor's best so far, worst first: (rank key, pair). Lower key is better.
+        let mut best_for_mentor: Vec<Vec<((u32, u64), Pair)>> = vec![Vec::new(); programme.mentors.len()];
+        let mut candidates = Vec::new();
+        let mut mine: Vec<((u32, u64), Pair)> = Vec::new();
+        for e in mentees {
+            mine.clear();
+            eligibility.for_mentee(e, |pair| {
+                let key = (u32::MAX - pair.score, spread(&pair));
+                mine.push((key, pair));
+                let list = &mut best_for_mentor[pair.mentor as usize];
+                if list.len() < per_mentor {
+                    list.push((key, pair));
+                    list.sort_unstable_by_key(|entry| std::cmp::Reverse(entry.0));
+                } else if key < list[0].0 {
+                    list[0] = (key, pair);
+                    list.sort_unstable_by_key(|entry| std::cmp::Reverse(entry.0));
+                }
+            });
+            // Half the best-scoring, half scattered over the rest: the best-scoring
+            // mentors are everyone's favourites, and coverage needs the others too.
+            let best = per_mentee / 2;
+            if mine.len() > per_mentee {
+                mine.select_nth_unstable_by_key(best, |&(key, _)| key);
+                let (_, rest) = mine.split_at_mut(best);
+                rest.select_nth_unstable_by_key(per_mentee - best - 1, |&((_, spread), _)| spread);
+                mine.truncate(per_mentee);
             }
-        });
-        // Half the best-scoring, half scattered over the rest: the best-scoring
-        // mentors are everyone's favourites, and coverage needs the others too.
-        let best = per_mentee / 2;
-        if mine.len() > per_mentee {
-            mine.select_nth_unstable_by_key(best, |&(key, _)| key);
-            let (_, rest) = mine.split_at_mut(best);
-            rest.select_nth_unstable_by_key(per_mentee - best - 1, |&((_, spread), _)| spread);
-            mine.truncate(per_mentee);
+            candidates.extend(mine.iter().map(|&(_, p)| p));
         }
-        candidates.extend(mine.iter().map(|&(_, p)| p));
+        (candidates, best_for_mentor)
+    });
+    let mut candidates = Vec::new();
+    let mut best_for_mentor: Vec<Vec<((u32, u64), Pair)>> = vec![Vec::new(); programme.mentors.len()];
+    for (chunk, best) in chunks {
+        candidates.extend(chunk);
+        for (all, some) in best_for_mentor.iter_mut().zip(best) {
+            all.extend(some);
+        }
+    }
+    for list in &mut best_for_mentor {
+        // Stable, so equal keys keep mentee order, as one thread would.
+        list.sort_by_key(|entry| entry.0);
+        list.truncate(per_mentor);
     }
     candidates.extend(best_for_mentor.into_iter().flatten().map(|(_, p)| p));
     candidates.sort_unstable_by_key(|p| (p.mentee, p.mentor));
     candidates.dedup_by_key(|p| (p.mentee, p.mentor));
     candidates
+}
+
+/// `work` on the mentees split into `threads` runs of consecutive mentees,
+/// each on its own thread; results in mentee order, so they never depend on
+/// the number of threads.
+fn over_mentees<T: Send>(mentees: usize, threads: usize, work: impl Fn(std::ops::Range<u32>) -> T + Sync) -> Vec<T> {
+    // Small programmes are not worth a thread.
+    let threads = threads.clamp(1, mentees.div_ceil(200).max(1));
+    if threads == 1 {
+        return vec![work(0..mentees as u32)];
+    }
+    let per = mentees.div_ceil(threads);
+    let ranges: Vec<std::ops::Range<u32>> = (0..threads)
+        .map(|t| (t * per).min(mentees) as u32..((t + 1) * per).min(mentees) as u32)
+        .collect();
+    std::thread::scope(|scope| {
+        let work = &work;
+        let handles: Vec<_> = ranges
+            .into_iter()
+            .map(|range| scope.spawn(move || work(range)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("a pricing thread does not panic"))
+            .collect()
+    })
 }

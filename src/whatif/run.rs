@@ -272,14 +272,19 @@ pub fn run(
             children[i].push(j);
         }
     }
+    // Runs share the threads; a run gets more only when there are fewer runs.
+    let solve_options = SolveOptions {
+        threads: (options.threads / total.max(1)).max(1),
+        ..SolveOptions::default()
+    };
     let solve_job = |j: usize, from: Option<WarmStart>| -> Result<(Measures, WarmStart), WhatIfError> {
         let (i, seed) = jobs[j];
         let scenario = &scenarios[i];
         let (changed, changed_model) = apply(programme, model, scenario, seed)?;
         let eligibility = Eligibility::new(&changed, &changed_model, history);
         let solved = match from {
-            Some(warm) => warm.resolve(&eligibility, SolveOptions::default()),
-            None => WarmStart::solve(&eligibility, SolveOptions::default()),
+            Some(warm) => warm.resolve(&eligibility, solve_options),
+            None => WarmStart::solve(&eligibility, solve_options),
         };
         let (solution, warm) = solved.map_err(|error| WhatIfError::Solve {
             scenario: scenario.label(),

@@ -78,3 +78,44 @@ fn same_input_same_bytes_and_row_order_does_not_matter() {
     assert_eq!(first, files(&b), "two runs on the same input differ");
     assert_eq!(first, files(&c), "shuffling the rows changed the outputs");
 }
+
+#[test]
+fn the_matching_does_not_depend_on_the_number_of_threads() {
+    use mentorflow::eligibility::Eligibility;
+    use mentorflow::model::Model;
+    use mentorflow::registration::{read_programme, History, Source};
+    use mentorflow::solve::{solve_eligible, SolveOptions};
+
+    let model = Model::civil_service();
+    let data = generate(&GenerateSpec {
+        mentees: 900,
+        mentors: 700,
+        seed: 4,
+    });
+    let programme = read_programme(
+        Source {
+            name: "mentors.csv",
+            bytes: data.mentors_csv.as_bytes(),
+        },
+        Source {
+            name: "mentees.csv",
+            bytes: data.mentees_csv.as_bytes(),
+        },
+        &model,
+    )
+    .unwrap()
+    .programme;
+    let history = History::default();
+    let eligibility = Eligibility::new(&programme, &model, &history);
+    let solve = |threads: usize| {
+        let options = SolveOptions {
+            threads,
+            ..SolveOptions::default()
+        };
+        solve_eligible(&eligibility, options).unwrap().matching
+    };
+    let one = solve(1);
+    for threads in [2, 3, 5] {
+        assert_eq!(solve(threads), one, "{threads} threads");
+    }
+}

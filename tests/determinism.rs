@@ -1,6 +1,8 @@
 //! Same inputs give byte-identical outputs, and the order of rows in the
 //! registration files changes nothing.
 
+mod common;
+
 use std::path::Path;
 use std::process::Command;
 
@@ -83,28 +85,11 @@ fn same_input_same_bytes_and_row_order_does_not_matter() {
 fn the_matching_does_not_depend_on_the_number_of_threads() {
     use mentorflow::eligibility::Eligibility;
     use mentorflow::model::Model;
-    use mentorflow::registration::{read_programme, History, Source};
+    use mentorflow::registration::History;
     use mentorflow::solve::{solve_eligible, SolveOptions};
 
     let model = Model::civil_service();
-    let data = generate(&GenerateSpec {
-        mentees: 900,
-        mentors: 700,
-        seed: 4,
-    });
-    let programme = read_programme(
-        Source {
-            name: "mentors.csv",
-            bytes: data.mentors_csv.as_bytes(),
-        },
-        Source {
-            name: "mentees.csv",
-            bytes: data.mentees_csv.as_bytes(),
-        },
-        &model,
-    )
-    .unwrap()
-    .programme;
+    let programme = common::generated(900, 700, 4, &model);
     let history = History::default();
     let eligibility = Eligibility::new(&programme, &model, &history);
     let solve = |threads: usize| {

@@ -7,32 +7,16 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::{Command, Output};
 
-use common::{programme, Person};
+use common::{programme, read, Person};
 use mentorflow::eligibility::Eligibility;
 use mentorflow::generate::{generate, GenerateSpec};
 use mentorflow::match_programme;
 use mentorflow::model::Model;
-use mentorflow::registration::{read_programme, History, Programme, Source};
+use mentorflow::registration::{History, Programme};
 use mentorflow::report::whatif::WhatIf;
 use mentorflow::solve::{self, SolveOptions, WarmStart};
 use mentorflow::whatif::{self, apply, Parameter, RunOptions, Scenario, ScenarioResult, Setting, Vary};
 use proptest::prelude::*;
-
-fn read(mentors: &[u8], mentees: &[u8], model: &Model) -> Programme {
-    read_programme(
-        Source {
-            name: "mentors.csv",
-            bytes: mentors,
-        },
-        Source {
-            name: "mentees.csv",
-            bytes: mentees,
-        },
-        model,
-    )
-    .unwrap_or_else(|p| panic!("{p}"))
-    .programme
-}
 
 fn sample(model: &Model) -> Programme {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/peer-small");
@@ -44,12 +28,7 @@ fn sample(model: &Model) -> Programme {
 }
 
 fn generated(size: usize, seed: u64, model: &Model) -> Programme {
-    let data = generate(&GenerateSpec {
-        mentees: size,
-        mentors: size,
-        seed,
-    });
-    read(data.mentors_csv.as_bytes(), data.mentees_csv.as_bytes(), model)
+    common::generated(size, size, seed, model)
 }
 
 fn vary(text: &str) -> Vary {

@@ -165,7 +165,6 @@ pub fn solve_ilp_with(eligibility: &Eligibility, options: IlpOptions) -> Result<
             matching,
             stats: SolveStats {
                 time: start.elapsed(),
-                warm: false,
                 ..SolveStats::default()
             },
         });
@@ -190,7 +189,6 @@ pub fn solve_ilp_with(eligibility: &Eligibility, options: IlpOptions) -> Result<
                     rounds: 0,
                     eligible_pairs: pairs.len(),
                     time: start.elapsed(),
-                    warm: false,
                     ..SolveStats::default()
                 },
                 ..flow.clone()
@@ -285,7 +283,6 @@ pub fn solve_ilp_with(eligibility: &Eligibility, options: IlpOptions) -> Result<
             rounds: model.objective.len(),
             eligible_pairs: pairs.len(),
             time: start.elapsed(),
-            warm: false,
             ..SolveStats::default()
         },
     })

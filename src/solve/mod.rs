@@ -79,6 +79,18 @@ pub struct Solution {
     pub stats: SolveStats,
 }
 
+impl Solution {
+    /// The matching of the chosen pairs, with its objective values.
+    pub fn new(programme: &Programme, model: &Model, chosen: Vec<Pair>, stats: SolveStats) -> Solution {
+        let matching = Matching::new(chosen);
+        Solution {
+            objective_values: matching.objective_values(programme, &model.objective),
+            matching,
+            stats,
+        }
+    }
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct SolveStats {
     pub network_nodes: usize,
@@ -245,11 +257,11 @@ pub fn solve(programme: &Programme, model: &Model, pairs: &[Pair]) -> Result<Sol
         .filter(|(i, _)| flow.flow[network.first_pair_arc + i] > 0)
         .map(|(_, pair)| *pair)
         .collect();
-    let matching = Matching::new(chosen);
-    Ok(Solution {
-        objective_values: matching.objective_values(programme, &model.objective),
-        matching,
-        stats: SolveStats {
+    Ok(Solution::new(
+        programme,
+        model,
+        chosen,
+        SolveStats {
             network_nodes: network.graph.node_count(),
             network_arcs: network.graph.edge_count(),
             phases: flow.phases,
@@ -258,7 +270,7 @@ pub fn solve(programme: &Programme, model: &Model, pairs: &[Pair]) -> Result<Sol
             time: start.elapsed(),
             warm: false,
         },
-    })
+    ))
 }
 
 /// How [`solve_eligible`] works on a programme.

@@ -19,7 +19,6 @@ use super::objective::ArcCosts;
 use super::simplex::NetworkSimplex;
 use super::{flow_can_solve, has_request_layer, network, solve, Node, Solution, SolveError, SolveOptions, SolveStats};
 use crate::eligibility::{Eligibility, Pair};
-use crate::matching::Matching;
 
 /// Source and sink, as [`network`] numbers them; mentee `e` is node `2 + e`.
 const SOURCE: usize = 0;
@@ -357,11 +356,11 @@ impl WarmStart {
                 eligibility.pair(p.mentee, mentor).expect("flow only on eligible pairs")
             })
             .collect();
-        let matching = Matching::new(chosen);
-        Ok(Solution {
-            objective_values: matching.objective_values(programme, &model.objective),
-            matching,
-            stats: SolveStats {
+        Ok(Solution::new(
+            programme,
+            model,
+            chosen,
+            SolveStats {
                 network_nodes: self.simplex.node_count(),
                 network_arcs: self.simplex.arc_count(),
                 phases: (self.simplex.pivots() - pivots_before) as usize,
@@ -370,7 +369,7 @@ impl WarmStart {
                 time: start.elapsed(),
                 warm,
             },
-        })
+        ))
     }
 
     /// The nodes a pair's arc leaves from and goes to.

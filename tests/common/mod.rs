@@ -78,20 +78,30 @@ pub fn mentees_csv(mentees: &[Person]) -> String {
 
 /// Read a programme from people, panicking on any problem (tests build valid ones).
 pub fn programme(mentors: &[Person], mentees: &[Person], model: &Model) -> Programme {
-    let (a, b) = (mentors_csv(mentors), mentees_csv(mentees));
+    read(mentors_csv(mentors).as_bytes(), mentees_csv(mentees).as_bytes(), model)
+}
+
+/// Read a programme from the two files' bytes, panicking on any problem.
+pub fn read(mentors: &[u8], mentees: &[u8], model: &Model) -> Programme {
     read_programme(
         Source {
             name: "mentors.csv",
-            bytes: a.as_bytes(),
+            bytes: mentors,
         },
         Source {
             name: "mentees.csv",
-            bytes: b.as_bytes(),
+            bytes: mentees,
         },
         model,
     )
     .unwrap_or_else(|p| panic!("{p}"))
     .programme
+}
+
+/// Generated registrations (`mentorflow generate`), read.
+pub fn generated(mentees: usize, mentors: usize, seed: u64, model: &Model) -> Programme {
+    let data = mentorflow::generate::generate(&mentorflow::generate::GenerateSpec { mentees, mentors, seed });
+    read(data.mentors_csv.as_bytes(), data.mentees_csv.as_bytes(), model)
 }
 
 /// Assert every hard rule and capacity holds, with the independent checker.

@@ -298,6 +298,7 @@ fn results_do_not_depend_on_the_number_of_threads() {
                 repeat: 3,
                 seed: 9,
                 threads,
+                ..RunOptions::default()
             },
             &|_, _| {},
         )
@@ -717,5 +718,24 @@ proptest! {
             prop_assert_eq!(&warm.objective_values, &fresh.objective_values, "{}", scenario.label());
             kept = Some(next);
         }
+    }
+}
+
+#[test]
+fn a_model_with_side_constraints_is_swept_with_the_integer_program() {
+    let model = Model::built_in("fair-organisations").unwrap();
+    assert!(!model.constraints.is_empty());
+    let registered = sample(&model);
+    let results = sweep(&registered, &model, &["mentor-capacity=1..3"]);
+    assert_eq!(results.len(), 3);
+    for result in &results {
+        let (programme, changed) = apply(&registered, &model, &result.scenario, 1).unwrap();
+        let outcome = match_programme(&programme, &changed, &History::default()).unwrap();
+        assert_eq!(
+            objective(result),
+            outcome.solution.objective_values,
+            "{}",
+            result.scenario.label()
+        );
     }
 }

@@ -11,6 +11,8 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Deserialize;
 
 use mentorflow::report::whatif::WhatIf;
+use mentorflow::solve::ilp::Backend;
+use mentorflow::solve::{flow_can_solve, SolveError};
 use mentorflow::whatif::{self, RunOptions, Vary};
 
 use super::inputs::{read_file, read_inputs};
@@ -32,6 +34,7 @@ Parameters:
   mentor-capacity, mentee-capacity   matches per person without their own (0 to 50)
   grade-gap-min, grade-gap-max       the grade window (gaps from 1)
   same-organisation                  off or on: may a mentor be in the mentee's organisation
+  same-organisation-from             it may, in organisations with at least this many people registered
   weight-profession, weight-identity, weight-grade-gap-N   the model's weights (0 to 1000)
   extra-mentors                      mentors added at --extra-grade, like those registered there
   drop-out                           percent of mentors who drop out (run --repeat times)";
@@ -73,6 +76,10 @@ pub struct WhatIfArgs {
     /// Scenarios solved at once [default: the number of processors].
     #[arg(long, value_name = "N")]
     threads: Option<usize>,
+    /// Integer program backend, for a model with side constraints: microlp
+    /// (built in) or highs (cargo feature `highs`).
+    #[arg(long, value_name = "microlp|highs", default_value_t = Backend::Microlp)]
+    ilp_backend: Backend,
 }
 
 /// A saved analysis: the same settings as the command's options. Paths are
@@ -140,6 +147,7 @@ pub fn run(args: WhatIfArgs) -> Result<(), Failure> {
         repeat: args.repeat.or(file.repeat).unwrap_or(defaults.repeat),
         seed: args.seed.or(file.seed).unwrap_or(defaults.seed),
         threads: args.threads.unwrap_or(defaults.threads).max(1),
+        ilp_backend: args.ilp_backend,
     };
 
     let input = |e: whatif::WhatIfError| Failure::Input(e.to_string());
@@ -160,6 +168,13 @@ pub fn run(args: WhatIfArgs) -> Result<(), Failure> {
     let inputs = read_inputs(&programme_args)?;
     for warning in inputs.reading.warnings.warnings() {
         eprintln!("{warning}");
+    }
+    let participants = inputs.reading.programme.mentees.len() + inputs.reading.programme.mentors.len();
+    if let Err(SolveError::NotFlowExpressible(why)) = flow_can_solve(&inputs.model, participants) {
+        eprintln!(
+            "note: scenarios are solved as integer programs ({}), since {why}; this is slower",
+            options.ilp_backend
+        );
     }
     let results = with_progress(|on_progress| {
         whatif::run(

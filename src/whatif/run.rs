@@ -12,12 +12,14 @@ use crate::eligibility::Eligibility;
 use crate::matching::Matching;
 use crate::model::Model;
 use crate::registration::{History, Programme};
-use crate::solve::{SolveOptions, WarmStart};
+use crate::solve::ilp::{solve_ilp, Backend};
+use crate::solve::{flow_can_solve, SolveError, SolveOptions, WarmStart};
 
 /// The runs of a sweep ready to solve, and whether any is still being solved
 /// (it may make more ready).
 struct Queue {
-    /// By run number, so runs are taken in order, lowest first.
+    /// By run number, so runs are taken in order, lowest first; each with the
+    /// network it starts from, if it has one.
     ready: BTreeMap<usize, Option<WarmStart>>,
     running: usize,
     stopped: bool,
@@ -32,6 +34,8 @@ pub struct RunOptions {
     pub seed: u64,
     /// Scenarios solved at once; each is solved on one thread.
     pub threads: usize,
+    /// The integer program's backend, for a model with side constraints.
+    pub ilp_backend: Backend,
 }
 
 impl Default for RunOptions {
@@ -40,6 +44,7 @@ impl Default for RunOptions {
             repeat: 5,
             seed: 1,
             threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            ilp_backend: Backend::default(),
         }
     }
 }
@@ -277,14 +282,22 @@ pub fn run(
         threads: (options.threads / total.max(1)).max(1),
         ..SolveOptions::default()
     };
-    let solve_job = |j: usize, from: Option<WarmStart>| -> Result<(Measures, WarmStart), WhatIfError> {
+    let solve_job = |j: usize, from: Option<WarmStart>| -> Result<(Measures, Option<WarmStart>), WhatIfError> {
         let (i, seed) = jobs[j];
         let scenario = &scenarios[i];
         let (changed, changed_model) = apply(programme, model, scenario, seed)?;
         let eligibility = Eligibility::new(&changed, &changed_model, history);
-        let solved = match from {
-            Some(warm) => warm.resolve(&eligibility, solve_options),
-            None => WarmStart::solve(&eligibility, solve_options),
+        let participants = changed.mentees.len() + changed.mentors.len();
+        let solved = match flow_can_solve(&changed_model, participants) {
+            // Side constraints: the integer program, from scratch every time.
+            Err(SolveError::NotFlowExpressible(_)) => {
+                solve_ilp(&eligibility, options.ilp_backend).map(|solution| (solution, None))
+            }
+            _ => match from {
+                Some(warm) => warm.resolve(&eligibility, solve_options),
+                None => WarmStart::solve(&eligibility, solve_options),
+            }
+            .map(|(solution, warm)| (solution, Some(warm))),
         };
         let (solution, warm) = solved.map_err(|error| WhatIfError::Solve {
             scenario: scenario.label(),
@@ -333,9 +346,9 @@ pub fn run(
                 // Each run that starts from this one gets its own copy of the network.
                 if let Some((&last, rest)) = children[j].split_last() {
                     for &child in rest {
-                        q.ready.insert(child, Some(warm.clone()));
+                        q.ready.insert(child, warm.clone());
                     }
-                    q.ready.insert(last, Some(warm));
+                    q.ready.insert(last, warm);
                 }
                 Ok(measures)
             }

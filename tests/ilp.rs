@@ -258,6 +258,32 @@ proptest! {
         prop_assert_eq!(ilp.matching.objective_values(&p, &model.objective), ilp.objective_values);
     }
 
+    /// A cap on each mentor's mentees from one organisation, held by the
+    /// flow's network, reaches exactly what the integer program alone reaches,
+    /// and the cap holds.
+    #[test]
+    fn the_flow_holds_a_cap_on_mentees_from_one_organisation(
+        mentors in people(10),
+        mentees in people(10),
+        cap in 1u32..3,
+        which in 0..6usize,
+    ) {
+        let models = flow_models();
+        let base = &models[which % models.len()];
+        let cap_rule = Constraint::MaxMenteesFromOneOrganisation { mentees: cap };
+        let model = model_with(base.objective.clone(), vec![cap_rule.clone()]);
+        let p = build(&model, mentors, mentees);
+        let history = History::default();
+        let eligibility = Eligibility::new(&p, &model, &history);
+        let mut relaxed = model.clone();
+        relaxed.constraints.clear();
+        let flow = solve::solve_capped(&p, &relaxed, &eligibility.pairs(), Some(cap)).unwrap();
+        assert_valid(&p, &model, &history, &flow.matching);
+        prop_assert!(holds(&p, &flow.matching, &cap_rule));
+        let ilp = solve_ilp_with(&eligibility, alone()).unwrap();
+        prop_assert_eq!(&flow.objective_values, &ilp.objective_values, "model {}", base.name);
+    }
+
     /// Objectives the flow refuses: the integer program reaches brute force's best.
     #[test]
     fn integer_program_equals_brute_force_where_the_flow_cannot(

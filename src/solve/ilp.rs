@@ -36,7 +36,7 @@ use good_lp::{
     SolutionStatus, SolverModel, Variable, WithInitialSolution, WithMipGap,
 };
 
-use super::{flow_can_solve, solve, Solution, SolveError, SolveStats};
+use super::{flow_can_solve, solve_capped, Solution, SolveError, SolveStats};
 use crate::eligibility::{Eligibility, Pair};
 use crate::matching::Matching;
 use crate::model::{Constraint, Group, Model, Term};
@@ -288,14 +288,25 @@ pub fn solve_ilp_with(eligibility: &Eligibility, options: IlpOptions) -> Result<
     })
 }
 
-/// The flow's optimum of the model without its side constraints, when the flow
-/// can express the objective.
+/// The flow's optimum of the model without its side constraints (but for a cap
+/// on mentees from one organisation, which a flow holds), when the flow can
+/// express the objective.
 fn flow_without_constraints(programme: &Programme, model: &Model, pairs: &[Pair]) -> Option<Solution> {
     let mut relaxed = model.clone();
     relaxed.constraints.clear();
     let participants = programme.mentees.len() + programme.mentors.len();
     flow_can_solve(&relaxed, participants).ok()?;
-    solve(programme, &relaxed, pairs).ok()
+    // A cap on each mentor's mentees from one organisation is a network of its
+    // own: held by the flow, it makes a tighter relaxation, and often the answer.
+    let organisation_cap = model
+        .constraints
+        .iter()
+        .filter_map(|c| match *c {
+            Constraint::MaxMenteesFromOneOrganisation { mentees } => Some(mentees),
+            _ => None,
+        })
+        .min();
+    solve_capped(programme, &relaxed, pairs, organisation_cap).ok()
 }
 
 /// Whether a matching meets one side constraint, in exact whole numbers.

@@ -68,6 +68,11 @@ pub enum Node {
     Mentor(u32),
     /// A mentee's request layer: the pairs that meet what they asked for.
     Request(u32),
+    /// A mentor's mentees from one organisation, when the model caps them.
+    MentorOrganisation {
+        mentor: u32,
+        organisation: u32,
+    },
 }
 
 /// The best matching and how it was found.
@@ -130,6 +135,19 @@ struct MenteeNodes {
 /// source -> mentee (one arc per run of equally rewarded capacity units) ->
 /// [request layer] -> mentor (one arc per pair, capacity 1) -> sink (per unit).
 pub fn network(programme: &Programme, costs: &ArcCosts, pairs: &[Pair]) -> Network {
+    network_capped(programme, costs, pairs, None)
+}
+
+/// [`network`], and when `organisation_cap` is set, each mentor takes at most
+/// that many mentees from one organisation: pair arcs end at a node per mentor
+/// and organisation, joined to the mentor by an arc of that capacity. That is
+/// the side constraint `max-mentees-from-one-organisation`, held by the flow.
+pub fn network_capped(
+    programme: &Programme,
+    costs: &ArcCosts,
+    pairs: &[Pair],
+    organisation_cap: Option<u32>,
+) -> Network {
     let nodes = 2 + 2 * programme.mentees.len() + programme.mentors.len();
     let mut graph = DiGraph::with_capacity(nodes, pairs.len() + 4 * nodes);
     let source = graph.add_node(Node::Source);
@@ -150,6 +168,23 @@ pub fn network(programme: &Programme, costs: &ArcCosts, pairs: &[Pair]) -> Netwo
         }
     }
 
+    // Nodes of each mentor's mentees from one organisation, made as pairs need them.
+    let mut groups: std::collections::HashMap<(u32, u32), NodeIndex<u32>> = std::collections::HashMap::new();
+    if organisation_cap.is_some() {
+        let mut keys: Vec<(u32, u32)> = pairs
+            .iter()
+            .map(|p| (p.mentor, programme.mentees[p.mentee as usize].person.organisation.0))
+            .collect();
+        keys.sort_unstable();
+        keys.dedup();
+        for (mentor, organisation) in keys {
+            groups.insert(
+                (mentor, organisation),
+                graph.add_node(Node::MentorOrganisation { mentor, organisation }),
+            );
+        }
+    }
+
     let first_pair_arc = graph.edge_count();
     let mut pair_tails = Vec::with_capacity(pairs.len());
     for pair in pairs {
@@ -161,9 +196,14 @@ pub fn network(programme: &Programme, costs: &ArcCosts, pairs: &[Pair]) -> Netwo
             _ => nodes.own,
         };
         pair_tails.push(tail);
+        let organisation = programme.mentees[pair.mentee as usize].person.organisation.0;
+        let head = match groups.get(&(pair.mentor, organisation)) {
+            Some(&group) => group,
+            None => mentor_nodes[pair.mentor as usize],
+        };
         graph.add_edge(
             tail,
-            mentor_nodes[pair.mentor as usize],
+            head,
             FlowArc {
                 capacity: 1,
                 cost: costs.pair(pair.score),
@@ -201,6 +241,12 @@ pub fn network(programme: &Programme, costs: &ArcCosts, pairs: &[Pair]) -> Netwo
         for (capacity, cost) in unit_arcs(&costs.mentor_unit, mentor.person.capacity) {
             graph.add_edge(node, sink, FlowArc { capacity, cost });
         }
+    }
+    let mut groups: Vec<((u32, u32), NodeIndex<u32>)> = groups.into_iter().collect();
+    groups.sort_unstable(); // a fixed arc order, for repeatable solves
+    for ((mentor, _), group) in groups {
+        let capacity = organisation_cap.unwrap_or(0);
+        graph.add_edge(group, mentor_nodes[mentor as usize], FlowArc { capacity, cost: 0 });
     }
     Network {
         graph,
@@ -247,9 +293,28 @@ pub fn flow_can_solve(model: &Model, participants: usize) -> Result<ArcCosts, So
 /// Ties between equally good matchings are broken by the order of `pairs`,
 /// which [`crate::eligibility::eligible_pairs`] fixes by email, never by file rows.
 pub fn solve(programme: &Programme, model: &Model, pairs: &[Pair]) -> Result<Solution, SolveError> {
+    solve_capped(programme, model, pairs, None)
+}
+
+/// [`solve`], with each mentor taking at most `organisation_cap` mentees from
+/// one organisation (see [`network_capped`]).
+pub fn solve_capped(
+    programme: &Programme,
+    model: &Model,
+    pairs: &[Pair],
+    organisation_cap: Option<u32>,
+) -> Result<Solution, SolveError> {
     let start = Instant::now();
-    let costs = flow_can_solve(model, programme.mentees.len() + programme.mentors.len())?;
-    let network = network(programme, &costs, pairs);
+    let (mentees, mentors) = (programme.mentees.len(), programme.mentors.len());
+    // The weights bound how many pair arcs one cycle can add. Without the cap
+    // each enters its own mentor; with it, each leaves its own mentee or
+    // request node, of which there are at most two per mentee.
+    let people = match organisation_cap {
+        None => mentees + mentors,
+        Some(_) => 2 * mentees + mentors,
+    };
+    let costs = flow_can_solve(model, people)?;
+    let network = network_capped(programme, &costs, pairs, organisation_cap);
     let flow = min_cost_flow_simplex(&network.graph, network.source, network.sink)?;
     let chosen = pairs
         .iter()

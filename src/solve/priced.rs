@@ -144,6 +144,7 @@ impl WarmStart {
             slot_runs: vec![Vec::new(); programme.mentors.len()],
             pairs: Vec::with_capacity(candidates.len()),
             known: candidates.iter().map(|p| (p.mentee, p.mentor)).collect(),
+            // Replaced by the network below, once its arcs are recorded.
             simplex: NetworkSimplex::new(2, 0, 1)?,
         };
         for (i, mentor) in programme.mentors.iter().enumerate() {
@@ -191,7 +192,7 @@ impl WarmStart {
         }
         // The first tree: each mentor under the sink, each mentee under their
         // best-scoring candidate mentor. Its prices already say roughly what
-        // each person is worth, which saves most of the pivots an artificial
+        // each person is worth, which saves many of the pivots an artificial
         // start would spend finding that out.
         let mut hang = Vec::new();
         for (slot, runs) in state.slot_runs.iter().enumerate() {

@@ -51,7 +51,7 @@ pub struct ModelFile {
     pub capacity: Capacity,
     pub weights: WeightsFile,
     pub objective: Vec<Term>,
-    /// Side constraints only the integer program can hold; none by default.
+    /// Side constraints, which make the model an integer program; none by default.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub constraints: Vec<Constraint>,
 }

@@ -25,7 +25,7 @@ use crate::model::Model;
 use crate::registration::Programme;
 use mincost::{FlowArc, FlowError};
 use objective::ArcCosts;
-use simplex::min_cost_flow_simplex;
+use simplex::min_cost_flow_simplex_from;
 
 pub use priced::{solve_eligible, WarmStart};
 
@@ -257,6 +257,45 @@ pub fn network_capped(
     }
 }
 
+impl Network {
+    /// A first tree for the simplex, of real arcs with no flow, as `(node, edge)`:
+    /// each mentor under the sink, each mentor-organisation node under its
+    /// mentor, each mentee's node under their best-scoring pair (a mentee's own
+    /// node with no pairs of its own under their request layer). Its prices
+    /// already say roughly what each person is worth, which saves many of the
+    /// pivots a start from nothing would spend finding that out.
+    pub fn first_tree(&self) -> Vec<(usize, usize)> {
+        let graph = &self.graph;
+        let mut up: Vec<Option<(i64, usize)>> = vec![None; graph.node_count()];
+        let mut to_request: Vec<Option<usize>> = vec![None; graph.node_count()];
+        for (i, edge) in graph.raw_edges().iter().enumerate() {
+            let tail = edge.source().index();
+            if edge.weight.capacity == 0 {
+                // No room to send flow up it: the tree would not be strongly feasible.
+                continue;
+            }
+            // Lower is better: the first arc to the sink, the best-scoring pair.
+            let rank = match (graph[edge.source()], graph[edge.target()]) {
+                (Node::Mentor(_), Node::Sink) | (Node::MentorOrganisation { .. }, Node::Mentor(_)) => i64::MIN,
+                (Node::Mentee(_) | Node::Request(_), Node::Mentor(_) | Node::MentorOrganisation { .. }) => {
+                    edge.weight.cost
+                }
+                (Node::Mentee(_), Node::Request(_)) => {
+                    to_request[tail].get_or_insert(i);
+                    continue;
+                }
+                _ => continue,
+            };
+            if up[tail].is_none_or(|(best, _)| rank < best) {
+                up[tail] = Some((rank, i));
+            }
+        }
+        (0..graph.node_count())
+            .filter_map(|v| up[v].map(|(_, i)| i).or(to_request[v]).map(|i| (v, i)))
+            .collect()
+    }
+}
+
 /// Whether a mentee gets a request layer node: they can take a match, and asked
 /// for what the objective counts.
 pub(crate) fn has_request_layer(mentee: &crate::registration::Mentee, costs: &ArcCosts) -> bool {
@@ -315,7 +354,7 @@ pub fn solve_capped(
     };
     let costs = flow_can_solve(model, people)?;
     let network = network_capped(programme, &costs, pairs, organisation_cap);
-    let flow = min_cost_flow_simplex(&network.graph, network.source, network.sink)?;
+    let flow = min_cost_flow_simplex_from(&network.graph, network.source, network.sink, &network.first_tree())?;
     let chosen = pairs
         .iter()
         .enumerate()

@@ -157,8 +157,6 @@ impl WarmStart {
             let first = runs.last().map_or(0, |r: &Run| r.first + r.units);
             runs.push(Run { first, units, arc });
         };
-        let mut best_from_own: Vec<Option<(i64, usize)>> = vec![None; mentees];
-        let mut best_from_request: Vec<Option<(i64, usize)>> = vec![None; mentees];
         for (i, edge) in graph.raw_edges().iter().enumerate() {
             let (tail, head) = (edge.source(), edge.target());
             let arc = simplex.add_arc(tail.index(), head.index(), edge.weight.capacity, edge.weight.cost);
@@ -171,16 +169,8 @@ impl WarmStart {
                     record(&mut state.request_runs[e as usize], edge.weight.capacity, arc)
                 }
                 (Node::Mentor(m), Node::Sink) => record(&mut state.slot_runs[m as usize], edge.weight.capacity, arc),
-                (tail_node, Node::Mentor(_)) => {
+                (_, Node::Mentor(_)) => {
                     let pair = candidates[i - network.first_pair_arc];
-                    // The best-scoring pair from each of the mentee's nodes.
-                    let best = match tail_node {
-                        Node::Request(_) => &mut best_from_request[pair.mentee as usize],
-                        _ => &mut best_from_own[pair.mentee as usize],
-                    };
-                    if best.is_none_or(|(cost, _)| edge.weight.cost < cost) {
-                        *best = Some((edge.weight.cost, arc));
-                    }
                     state.pairs.push(PairArc {
                         mentee: pair.mentee,
                         slot: pair.mentor,
@@ -190,27 +180,7 @@ impl WarmStart {
                 _ => unreachable!("the network has no other kind of arc"),
             }
         }
-        // The first tree: each mentor under the sink, each mentee under their
-        // best-scoring candidate mentor. Its prices already say roughly what
-        // each person is worth, which saves many of the pivots an artificial
-        // start would spend finding that out.
-        let mut hang = Vec::new();
-        for (slot, runs) in state.slot_runs.iter().enumerate() {
-            if let Some(run) = runs.first() {
-                hang.push((state.slot_node[slot], run.arc));
-            }
-        }
-        for e in 0..mentees {
-            if let (Some(request), Some((_, arc))) = (state.request[e], best_from_request[e]) {
-                hang.push((request, arc));
-            }
-            match (best_from_own[e], state.request_runs[e].first()) {
-                (Some((_, arc)), _) => hang.push((mentee_node(e as u32), arc)),
-                (None, Some(run)) => hang.push((mentee_node(e as u32), run.arc)),
-                (None, None) => {}
-            }
-        }
-        simplex.start_from(&hang);
+        simplex.start_from(&network.first_tree());
         state.simplex = simplex;
         Ok(state)
     }

@@ -528,6 +528,17 @@ pub fn min_cost_flow_simplex<N>(
     source: petgraph::graph::NodeIndex<u32>,
     sink: petgraph::graph::NodeIndex<u32>,
 ) -> Result<super::mincost::FlowSolution, FlowError> {
+    min_cost_flow_simplex_from(graph, source, sink, &[])
+}
+
+/// [`min_cost_flow_simplex`] from a first tree of real arcs (see
+/// [`NetworkSimplex::start_from`]; arcs by edge index).
+pub fn min_cost_flow_simplex_from<N>(
+    graph: &petgraph::graph::DiGraph<N, super::mincost::FlowArc, u32>,
+    source: petgraph::graph::NodeIndex<u32>,
+    sink: petgraph::graph::NodeIndex<u32>,
+    first_tree: &[(usize, usize)],
+) -> Result<super::mincost::FlowSolution, FlowError> {
     let mut simplex = NetworkSimplex::new(graph.node_count(), source.index(), sink.index())?;
     for edge in graph.raw_edges() {
         simplex.add_arc(
@@ -536,6 +547,9 @@ pub fn min_cost_flow_simplex<N>(
             edge.weight.capacity,
             edge.weight.cost,
         );
+    }
+    if !first_tree.is_empty() {
+        simplex.start_from(first_tree);
     }
     simplex.solve()?;
     Ok(simplex.solution(graph.raw_edges().iter().map(|e| e.weight.cost)))

@@ -18,7 +18,7 @@ use crate::matching::Matching;
 use crate::model::Model;
 use crate::registration::Programme;
 use crate::solve::mincost::FlowSolution;
-use crate::solve::simplex::min_cost_flow_simplex;
+use crate::solve::simplex::min_cost_flow_simplex_from;
 use crate::solve::{flow_can_solve, network, Network, SolveError};
 
 /// The solver's matching and whether its dual prices prove it optimal.
@@ -34,7 +34,7 @@ pub struct PricedMatching {
 pub fn solve_priced(programme: &Programme, model: &Model, pairs: &[Pair]) -> Result<PricedMatching, SolveError> {
     let costs = flow_can_solve(model, programme.mentees.len() + programme.mentors.len())?;
     let network = network(programme, &costs, pairs);
-    let flow = min_cost_flow_simplex(&network.graph, network.source, network.sink)?;
+    let flow = min_cost_flow_simplex_from(&network.graph, network.source, network.sink, &network.first_tree())?;
     let chosen = pairs
         .iter()
         .enumerate()

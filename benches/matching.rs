@@ -1,6 +1,6 @@
 //! The whole `match` pipeline in memory (read, eligibility, solve, check, reports)
 //! on generated programmes of 500 + 500, 2,000 + 2,000 and 10,000 + 10,000, and
-//! four models on 2,000 + 2,000 (`compare`).
+//! four models on 2,000 + 2,000 (`compare`); the fair-organisations model.
 //! Run: `cargo bench --bench matching`.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
@@ -88,5 +88,37 @@ fn compare_four_models(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, whole_match, compare_four_models);
+/// The shipped fair-organisations model (side constraints, so the integer
+/// program's path) on 500 + 500 and 1,000 + 1,000: the flow holding the
+/// organisation cap usually answers it.
+fn fair_organisations(c: &mut Criterion) {
+    let model = Model::built_in("fair-organisations").unwrap();
+    let mut group = c.benchmark_group("fair-organisations");
+    group.sample_size(10);
+    for size in [500, 1_000] {
+        let data = generate(&GenerateSpec {
+            mentees: size,
+            mentors: size,
+            seed: 1,
+        });
+        let reading = read_programme(
+            Source {
+                name: "mentors.csv",
+                bytes: data.mentors_csv.as_bytes(),
+            },
+            Source {
+                name: "mentees.csv",
+                bytes: data.mentees_csv.as_bytes(),
+            },
+            &model,
+        )
+        .unwrap();
+        group.bench_function(size.to_string(), |b| {
+            b.iter(|| mentorflow::match_programme(&reading.programme, &model, &History::default()).unwrap())
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, whole_match, compare_four_models, fair_organisations);
 criterion_main!(benches);

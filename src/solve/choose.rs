@@ -89,8 +89,12 @@ pub fn choose(model: &Model, participants: usize, choice: SolverChoice) -> Resul
         None => match flow_can_solve(model, participants) {
             Ok(_) => Ok(flow),
             Err(SolveError::NotFlowExpressible(why)) => ilp(Some(format!(
-                "note: solving as an integer program ({}), since {why}",
-                choice.backend
+                "note: solving as an integer program ({}), since {why}; {}",
+                choice.backend,
+                match choice.backend {
+                    Backend::Microlp => "when the flow's answer breaks a constraint this can take minutes for a few hundred participants; HiGHS is much faster (--ilp-backend highs, see the README)",
+                    Backend::Highs => "when the flow's answer breaks a constraint this can take minutes for a thousand participants",
+                }
             ))),
             Err(e) => Err(e),
         },

@@ -224,6 +224,9 @@ pub struct Explanation {
     /// Grades of the ladder in this person's grade window.
     pub window_grades: Vec<String>,
     pub lowest_mentor_grade: String,
+    /// This person's organisation may match within itself (the model allows it,
+    /// or the organisation is large enough).
+    pub own_organisation_allowed: bool,
     pub funnel: Funnel,
     pub matches: Vec<MatchScore>,
     pub shortfall: Option<Shortfall>,
@@ -446,6 +449,7 @@ impl<'a> Explainer<'a> {
                 .map(|g| model.ladder.name(crate::model::Grade(g as u8)).to_string())
                 .collect(),
             lowest_mentor_grade: model.ladder.name(model.lowest_mentor_grade).to_string(),
+            own_organisation_allowed: self.rules.own_organisation_allowed(person.organisation),
             funnel,
             matches,
             shortfall,

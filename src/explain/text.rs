@@ -108,6 +108,11 @@ impl Explanation {
                 gap_words(e.gap_min, e.gap_max),
                 e.person.grade
             ),
+            (role, HardRule::SameOrganisation) if e.own_organisation_allowed => format!(
+                "in this {}'s organisation ({}), which may match within itself",
+                noun(role),
+                e.person.organisation
+            ),
             (role, HardRule::SameOrganisation) => {
                 format!("in this {}'s organisation ({})", noun(role), e.person.organisation)
             }

@@ -702,6 +702,9 @@ proptest! {
     ) {
         let model = Model::civil_service();
         let registered = generated(size, seed, &model);
+        // Extra mentors are copies of registered SEO mentors: a small programme may have none.
+        let seo = model.ladder.grade("SEO").unwrap();
+        prop_assume!(registered.mentors.iter().any(|m| m.person.grade == seo));
         let history = History::default();
         let options = SolveOptions { whole_network_up_to: 0, candidates_per_mentee: 3, threads: 1 + size % 3 };
         let mut kept: Option<WarmStart> = None;

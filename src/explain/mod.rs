@@ -15,7 +15,7 @@
 //!
 //! Programme-wide pictures work from counts, never from the list of eligible
 //! pairs: [`certificate`] (the most mentees any matching could give a match) and
-//! [`bottlenecks`] (where demand exceeds the places eligible mentors offer).
+//! [`bottlenecks()`] (where demand exceeds the places eligible mentors offer).
 //! [`Explainer::under_matched`] gives every under-matched mentee's case without
 //! the proof, at O(mentors in their grade window) each.
 //!

@@ -167,7 +167,7 @@ pub fn identity_terms(programme: &Programme) -> Vec<String> {
 }
 
 /// A biography with every identity term (whole words, any case) replaced by
-/// "[removed]": participants sometimes name their identity in their biography,
+/// `"[removed]"`: participants sometimes name their identity in their biography,
 /// and a mailing list must never tell a match someone's identity.
 pub fn without_identities(text: &str, terms: &[String]) -> String {
     let lower = text.to_ascii_lowercase();

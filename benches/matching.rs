@@ -5,46 +5,56 @@
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use mentorflow::check::check_matching;
-use mentorflow::generate::{generate, GenerateSpec};
+use mentorflow::generate::{generate, GenerateSpec, GeneratedRegistrations};
 use mentorflow::model::Model;
-use mentorflow::registration::{read_programme, History, Source};
+use mentorflow::registration::{read_programme, History, Programme, Source};
 use mentorflow::report::{output_files, Summary, Timing};
+
+/// Generated registrations (`generate --seed 1`), read under `model`.
+fn read(data: &GeneratedRegistrations, model: &Model) -> Programme {
+    read_programme(
+        Source {
+            name: "mentors.csv",
+            bytes: data.mentors_csv.as_bytes(),
+        },
+        Source {
+            name: "mentees.csv",
+            bytes: data.mentees_csv.as_bytes(),
+        },
+        model,
+    )
+    .unwrap()
+    .programme
+}
+
+fn generated(mentees: usize, mentors: usize) -> GeneratedRegistrations {
+    generate(&GenerateSpec {
+        mentees,
+        mentors,
+        seed: 1,
+    })
+}
 
 fn whole_match(c: &mut Criterion) {
     let model = Model::civil_service();
     let mut group = c.benchmark_group("match");
     group.sample_size(10);
     for size in [500usize, 2_000, 10_000] {
-        let data = generate(&GenerateSpec {
-            mentees: size,
-            mentors: size,
-            seed: 1,
-        });
+        let data = generated(size, size);
         group.bench_with_input(BenchmarkId::from_parameter(size), &data, |b, data| {
             b.iter(|| {
-                let reading = read_programme(
-                    Source {
-                        name: "mentors.csv",
-                        bytes: data.mentors_csv.as_bytes(),
-                    },
-                    Source {
-                        name: "mentees.csv",
-                        bytes: data.mentees_csv.as_bytes(),
-                    },
-                    &model,
-                )
-                .unwrap();
+                let programme = read(data, &model);
                 let history = History::default();
-                let outcome = mentorflow::match_programme(&reading.programme, &model, &history).unwrap();
-                assert!(check_matching(&reading.programme, &model, &history, &outcome.solution.matching).is_empty());
+                let outcome = mentorflow::match_programme(&programme, &model, &history).unwrap();
+                assert!(check_matching(&programme, &model, &history, &outcome.solution.matching).is_empty());
                 let summary = Summary::new(
-                    &reading.programme,
+                    &programme,
                     &model,
                     outcome.eligible_pairs,
                     &outcome.solution.matching,
                     Timing::default(),
                 );
-                output_files(&reading.programme, &model, &outcome.solution.matching, &summary)
+                output_files(&programme, &model, &outcome.solution.matching, &summary)
             })
         });
     }
@@ -54,34 +64,18 @@ fn whole_match(c: &mut Criterion) {
 /// Four shipped models solved on the same 2,000 + 2,000 programme, as `compare`
 /// does (eligibility and solve per model; reading is shared here).
 fn compare_four_models(c: &mut Criterion) {
-    let data = generate(&GenerateSpec {
-        mentees: 2_000,
-        mentors: 2_000,
-        seed: 1,
-    });
     let models: Vec<Model> = ["coverage", "quality", "identity-first", "profession-first"]
         .iter()
         .map(|name| Model::built_in(name).unwrap())
         .collect();
-    let reading = read_programme(
-        Source {
-            name: "mentors.csv",
-            bytes: data.mentors_csv.as_bytes(),
-        },
-        Source {
-            name: "mentees.csv",
-            bytes: data.mentees_csv.as_bytes(),
-        },
-        &models[0],
-    )
-    .unwrap();
+    let programme = read(&generated(2_000, 2_000), &models[0]);
     let mut group = c.benchmark_group("compare");
     group.sample_size(10);
     group.bench_function("four models, 2000", |b| {
         b.iter(|| {
             for model in &models {
                 let history = History::default();
-                mentorflow::match_programme(&reading.programme, model, &history).unwrap();
+                mentorflow::match_programme(&programme, model, &history).unwrap();
             }
         })
     });
@@ -96,25 +90,9 @@ fn fair_organisations(c: &mut Criterion) {
     let mut group = c.benchmark_group("fair-organisations");
     group.sample_size(10);
     for size in [500, 1_000] {
-        let data = generate(&GenerateSpec {
-            mentees: size,
-            mentors: size,
-            seed: 1,
-        });
-        let reading = read_programme(
-            Source {
-                name: "mentors.csv",
-                bytes: data.mentors_csv.as_bytes(),
-            },
-            Source {
-                name: "mentees.csv",
-                bytes: data.mentees_csv.as_bytes(),
-            },
-            &model,
-        )
-        .unwrap();
+        let programme = read(&generated(size, size), &model);
         group.bench_function(size.to_string(), |b| {
-            b.iter(|| mentorflow::match_programme(&reading.programme, &model, &History::default()).unwrap())
+            b.iter(|| mentorflow::match_programme(&programme, &model, &History::default()).unwrap())
         });
     }
     group.finish();

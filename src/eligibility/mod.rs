@@ -106,11 +106,7 @@ impl<'a> Eligibility<'a> {
             mentee_profession,
             mentor_profession,
             mentor_organisation: programme.mentors.iter().map(|m| m.person.organisation.0).collect(),
-            own_organisation_allowed: programme
-                .organisation_sizes()
-                .into_iter()
-                .map(|size| model.allows_same_organisation(size))
-                .collect(),
+            own_organisation_allowed: programme.own_organisation_allowed(model),
             identities: IdentitySets::new(programme),
             excluded,
         }

@@ -129,11 +129,7 @@ impl<'a> Rules<'a> {
             }
         }
         Rules {
-            own_organisation_allowed: programme
-                .organisation_sizes()
-                .into_iter()
-                .map(|size| model.allows_same_organisation(size))
-                .collect(),
+            own_organisation_allowed: programme.own_organisation_allowed(model),
             programme,
             model,
             matched_before,

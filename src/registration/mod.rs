@@ -125,6 +125,15 @@ impl Programme {
         sizes
     }
 
+    /// Whether each organisation, by id, may match its mentees with its own
+    /// mentors under `model`: always, never, or when it is large enough.
+    pub fn own_organisation_allowed(&self, model: &crate::model::Model) -> Vec<bool> {
+        self.organisation_sizes()
+            .into_iter()
+            .map(|size| model.allows_same_organisation(size))
+            .collect()
+    }
+
     pub fn mentee_by_email(&self, email: &str) -> Option<usize> {
         let key = crate::model::text::email_key(email);
         self.mentees

@@ -578,11 +578,7 @@ impl MentorCounts {
         MentorCounts {
             by_grade,
             by_grade_and_organisation,
-            own_organisation_allowed: programme
-                .organisation_sizes()
-                .into_iter()
-                .map(|size| model.allows_same_organisation(size))
-                .collect(),
+            own_organisation_allowed: programme.own_organisation_allowed(model),
         }
     }
 

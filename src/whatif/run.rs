@@ -93,9 +93,10 @@ impl Measures {
             objective: matching.objective_values(programme, &model.objective),
             eligible_pairs: eligible_pairs as i64,
             organisations_matching_within: programme
-                .organisation_sizes()
+                .own_organisation_allowed(model)
                 .into_iter()
-                .filter(|&size| size > 0 && model.allows_same_organisation(size))
+                .zip(programme.organisation_sizes())
+                .filter(|&(allowed, size)| allowed && size > 0)
                 .count() as i64,
         }
     }

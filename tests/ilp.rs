@@ -284,6 +284,42 @@ proptest! {
         prop_assert_eq!(&flow.objective_values, &ilp.objective_values, "model {}", base.name);
     }
 
+    /// A coverage floor (with or without a cap on mentees from one
+    /// organisation), which flows hold total by total, reaches exactly what
+    /// the integer program alone reaches, or both find no matching.
+    #[test]
+    fn a_coverage_floor_held_by_flows_equals_the_program(
+        mentors in people(9),
+        mentees in people(9),
+        percent in 50u32..=100,
+        by_grade in any::<bool>(),
+        cap in proptest::option::of(1u32..3),
+    ) {
+        let by = if by_grade { Group::Grade } else { Group::Organisation };
+        let mut constraints = vec![Constraint::CoverageFloor { by, percent }];
+        constraints.extend(cap.map(|mentees| Constraint::MaxMenteesFromOneOrganisation { mentees }));
+        let model = model_with(Model::civil_service().objective, constraints.clone());
+        let p = build(&model, mentors, mentees);
+        let history = History::default();
+        let eligibility = Eligibility::new(&p, &model, &history);
+        match (solve_ilp(&eligibility, Backend::Microlp), solve_ilp_with(&eligibility, alone())) {
+            (Ok(helped), Ok(program)) => {
+                assert_valid(&p, &model, &history, &helped.matching);
+                for c in &constraints {
+                    prop_assert!(holds(&p, &helped.matching, c), "{} broken", c.label());
+                }
+                prop_assert_eq!(helped.objective_values, program.objective_values);
+            }
+            (Err(SolveError::Infeasible { .. }), Err(SolveError::Infeasible { .. })) => {}
+            (helped, program) => prop_assert!(
+                false,
+                "helped {:?}, program {:?}",
+                helped.map(|s| s.objective_values),
+                program.map(|s| s.objective_values)
+            ),
+        }
+    }
+
     /// Objectives the flow refuses: the integer program reaches brute force's best.
     #[test]
     fn integer_program_equals_brute_force_where_the_flow_cannot(
@@ -544,6 +580,33 @@ mod highs {
                 (Err(a), Err(b)) => prop_assert_eq!(a, b),
                 (a, b) => prop_assert!(false, "highs {:?}, microlp {:?}", a.map(|s| s.objective_values), b.map(|s| s.objective_values)),
             }
+        }
+    }
+
+    /// Generated programmes with scarce mentors, where the coverage floor of
+    /// fair-organisations binds and flows decide it: the same optimum as HiGHS
+    /// solving the whole integer program alone.
+    #[test]
+    fn scarce_mentors_under_a_coverage_floor_match_the_program() {
+        let model = Model::built_in("fair-organisations").unwrap();
+        for seed in 1..=3 {
+            let p = common::generated(200, 50, seed, &model);
+            let history = History::default();
+            let eligibility = Eligibility::new(&p, &model, &history);
+            let flows = solve_ilp(&eligibility, Backend::Microlp).unwrap();
+            let program = solve_ilp_with(
+                &eligibility,
+                IlpOptions {
+                    backend: Backend::Highs,
+                    use_flow: false,
+                },
+            )
+            .unwrap();
+            assert_valid(&p, &model, &history, &flows.matching);
+            for c in &model.constraints {
+                assert!(holds(&p, &flows.matching, c), "{} broken", c.label());
+            }
+            assert_eq!(flows.objective_values, program.objective_values, "seed {seed}");
         }
     }
 }

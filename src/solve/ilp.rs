@@ -36,7 +36,7 @@ use good_lp::{
     SolutionStatus, SolverModel, Variable, WithInitialSolution, WithMipGap,
 };
 
-use super::{flow_can_solve, solve_capped, Solution, SolveError, SolveStats};
+use super::{flow_can_solve, solve_capped, solve_covered, CoverageGadget, Covered, Solution, SolveError, SolveStats};
 use crate::eligibility::{Eligibility, Pair};
 use crate::matching::Matching;
 use crate::model::{Constraint, Group, Model, Term};
@@ -196,6 +196,16 @@ pub fn solve_ilp_with(eligibility: &Eligibility, options: IlpOptions) -> Result<
         }
     }
 
+    // A coverage floor (with at most a cap besides) can be held by flows, one
+    // total coverage at a time (see `flow_with_coverage_floor`).
+    if let Some(flow) = &flow {
+        if let Some(mut covered) = flow_with_coverage_floor(programme, model, &pairs, flow.objective_values[0]) {
+            covered.stats.time = start.elapsed();
+            covered.stats.eligible_pairs = pairs.len();
+            return Ok(covered);
+        }
+    }
+
     let program = Program::new(programme, model, &pairs);
     let mut held: Vec<Row> = Vec::new(); // earlier levels at their optima
     let mut optima: Vec<i64> = Vec::new();
@@ -307,6 +317,92 @@ fn flow_without_constraints(programme: &Programme, model: &Model, pairs: &[Pair]
         })
         .min();
     solve_capped(programme, &relaxed, pairs, organisation_cap).ok()
+}
+
+/// Most totals [`flow_with_coverage_floor`] tries before leaving the model to
+/// the program.
+const MAX_COVERAGE_TOTALS: usize = 500;
+
+/// The optimum of a model whose objective puts mentees with at least one match
+/// first and whose constraints are one coverage floor and any caps on mentees
+/// from one organisation, by flows alone; none when flows cannot tell.
+///
+/// For a total T, the floor says how many covered mentees each group needs at
+/// least (`ceil(percent x group size x T / (100 x all))`), and a flow holds
+/// that while covering as many mentees as it can ([`solve_covered`]). Every
+/// matching that meets the floor and covers T or more is such a flow, so:
+/// - if no flow holds the bounds for T, no matching that meets the floor covers
+///   T or more;
+/// - if the best such flow covers fewer than T, again none does;
+/// - if it covers T or more and its matching meets the floor, it is the best
+///   coverage, and best on every later level among matchings that cover as many.
+///
+/// Going down from `upper` (the coverage without the floor), the first total
+/// that gives the third case is the optimum. A flow that covers T or more but
+/// breaks the floor leaves the question open, and the program answers it.
+fn flow_with_coverage_floor(programme: &Programme, model: &Model, pairs: &[Pair], upper: i64) -> Option<Solution> {
+    if !matches!(
+        model.objective.first(),
+        Some(Term::MenteesWithAtLeast { matches: 1, .. })
+    ) {
+        return None;
+    }
+    let mut floor = None;
+    let mut organisation_cap: Option<u32> = None;
+    for constraint in &model.constraints {
+        match *constraint {
+            Constraint::CoverageFloor { by, percent } if floor.is_none() => floor = Some((by, percent)),
+            Constraint::MaxMenteesFromOneOrganisation { mentees } => {
+                organisation_cap = Some(organisation_cap.map_or(mentees, |c| c.min(mentees)))
+            }
+            _ => return None,
+        }
+    }
+    let (by, percent) = floor?;
+    // Groups as the constraint counts them: mentees who can take a match.
+    let mut ids: HashMap<u32, u32> = HashMap::new();
+    let group_of: Vec<u32> = programme
+        .mentees
+        .iter()
+        .enumerate()
+        .map(|(e, mentee)| {
+            if mentee.person.capacity == 0 {
+                return u32::MAX;
+            }
+            let next = ids.len() as u32;
+            *ids.entry(group_of(programme, e, by)).or_insert(next)
+        })
+        .collect();
+    let mut sizes = vec![0u64; ids.len()];
+    for &g in group_of.iter().filter(|&&g| g != u32::MAX) {
+        sizes[g as usize] += 1;
+    }
+    let all: u64 = sizes.iter().sum();
+    let mut relaxed = model.clone();
+    relaxed.constraints.clear();
+    for total in (0..=upper.max(0) as u64).rev().take(MAX_COVERAGE_TOTALS) {
+        let gadget = CoverageGadget {
+            group_of: group_of.clone(),
+            lower: sizes
+                .iter()
+                .map(|&n| (u64::from(percent) * n * total).div_ceil(100 * all.max(1)) as u32)
+                .collect(),
+        };
+        let solution = match solve_covered(programme, &relaxed, pairs, organisation_cap, &gadget).ok()? {
+            Covered::Infeasible => continue,
+            Covered::Unsure => return None,
+            Covered::Solved(solution) => solution,
+        };
+        if solution.objective_values[0] < total as i64 {
+            continue;
+        }
+        let met = model
+            .constraints
+            .iter()
+            .all(|c| constraint_met(programme, &solution.matching, c));
+        return met.then_some(solution);
+    }
+    None
 }
 
 /// Whether a matching meets one side constraint, in exact whole numbers.

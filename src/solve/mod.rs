@@ -73,6 +73,8 @@ pub enum Node {
         mentor: u32,
         organisation: u32,
     },
+    /// One group's first units, when a coverage floor is held (see [`CoverageGadget`]).
+    CoverageGroup(u32),
 }
 
 /// The best matching and how it was found.
@@ -135,18 +137,36 @@ struct MenteeNodes {
 /// source -> mentee (one arc per run of equally rewarded capacity units) ->
 /// [request layer] -> mentor (one arc per pair, capacity 1) -> sink (per unit).
 pub fn network(programme: &Programme, costs: &ArcCosts, pairs: &[Pair]) -> Network {
-    network_capped(programme, costs, pairs, None)
+    network_capped(programme, costs, pairs, None, None)
 }
 
-/// [`network`], and when `organisation_cap` is set, each mentor takes at most
-/// that many mentees from one organisation: pair arcs end at a node per mentor
-/// and organisation, joined to the mentor by an arc of that capacity. That is
-/// the side constraint `max-mentees-from-one-organisation`, held by the flow.
+/// Lower bounds on how many mentees each group has covered, held by the flow:
+/// each mentee's first unit comes from the source through their group's node,
+/// and the first `lower[g]` units through group `g` earn more than the whole
+/// objective can change along a cycle, so a flow covers that many whenever it
+/// can. [`solve_covered`] says whether it did.
+#[derive(Clone, Debug)]
+pub struct CoverageGadget {
+    /// Each mentee's group (`u32::MAX`: in none).
+    pub group_of: Vec<u32>,
+    /// Mentees each group must have covered.
+    pub lower: Vec<u32>,
+}
+
+/// Build the flow network for `pairs` under the model's objective, with
+/// optional side constraints a flow can hold.
+///
+/// With `organisation_cap`, each mentor takes at most that many mentees from
+/// one organisation: pair arcs end at a node per mentor and organisation,
+/// joined to the mentor by an arc of that capacity (the constraint
+/// `max-mentees-from-one-organisation`). With `coverage`, groups' lower bounds
+/// on mentees covered (see [`CoverageGadget`]).
 pub fn network_capped(
     programme: &Programme,
     costs: &ArcCosts,
     pairs: &[Pair],
     organisation_cap: Option<u32>,
+    coverage: Option<&CoverageGadget>,
 ) -> Network {
     let nodes = 2 + 2 * programme.mentees.len() + programme.mentors.len();
     let mut graph = DiGraph::with_capacity(nodes, pairs.len() + 4 * nodes);
@@ -211,9 +231,59 @@ pub fn network_capped(
         );
     }
     let request_cost = costs.identity_met + costs.profession_met; // at most one is set
-    for (mentee, nodes) in programme.mentees.iter().zip(&mentee_nodes) {
-        for (capacity, cost) in unit_arcs(&costs.mentee_unit, mentee.person.capacity) {
-            graph.add_edge(source, nodes.own, FlowArc { capacity, cost });
+                                                                  // With a coverage gadget, first units come through their group's node.
+    let group_nodes: Vec<NodeIndex<u32>> = match coverage {
+        None => Vec::new(),
+        Some(gadget) => {
+            let forcing = costs.cycle_change.saturating_add(1);
+            let forced = |capacity: u32| FlowArc {
+                capacity,
+                cost: -forcing,
+            };
+            let mut members = vec![0u32; gadget.lower.len()];
+            for &g in gadget.group_of.iter().filter(|&&g| g != u32::MAX) {
+                members[g as usize] += 1;
+            }
+            (0..gadget.lower.len())
+                .map(|g| {
+                    let node = graph.add_node(Node::CoverageGroup(g as u32));
+                    graph.add_edge(source, node, forced(gadget.lower[g]));
+                    let rest = members[g].saturating_sub(gadget.lower[g]);
+                    if rest > 0 {
+                        graph.add_edge(
+                            source,
+                            node,
+                            FlowArc {
+                                capacity: rest,
+                                cost: 0,
+                            },
+                        );
+                    }
+                    node
+                })
+                .collect()
+        }
+    };
+    for (e, (mentee, nodes)) in programme.mentees.iter().zip(&mentee_nodes).enumerate() {
+        let group = coverage
+            .map(|gadget| gadget.group_of[e])
+            .filter(|&g| g != u32::MAX && mentee.person.capacity > 0);
+        match group {
+            None => {
+                for (capacity, cost) in unit_arcs(&costs.mentee_unit, mentee.person.capacity) {
+                    graph.add_edge(source, nodes.own, FlowArc { capacity, cost });
+                }
+            }
+            Some(g) => {
+                let first = FlowArc {
+                    capacity: 1,
+                    cost: costs.mentee_unit[0],
+                };
+                graph.add_edge(group_nodes[g as usize], nodes.own, first);
+                for (capacity, cost) in unit_arcs(&costs.mentee_unit[1..], mentee.person.capacity - 1) {
+                    graph.add_edge(source, nodes.own, FlowArc { capacity, cost });
+                }
+            }
         }
         if let Some(request) = nodes.request {
             let capacity = mentee.person.capacity;
@@ -343,6 +413,58 @@ pub fn solve_capped(
     pairs: &[Pair],
     organisation_cap: Option<u32>,
 ) -> Result<Solution, SolveError> {
+    solve_network(programme, model, pairs, organisation_cap, None).map(|(_, _, solution)| solution)
+}
+
+/// What [`solve_covered`] found.
+#[derive(Clone, Debug)]
+pub enum Covered {
+    /// No flow covers as many mentees in every group as asked.
+    Infeasible,
+    /// The best matching that does, under the model's objective.
+    Solved(Solution),
+    /// The flow gave some mentee later units without a first one, so its
+    /// values are not the matching's: no answer either way.
+    Unsure,
+}
+
+/// The best matching, under the model's objective, among those that cover at
+/// least `gadget.lower[g]` mentees in each group (and keep the organisation
+/// cap, if any), held by the flow (see [`CoverageGadget`]).
+pub fn solve_covered(
+    programme: &Programme,
+    model: &Model,
+    pairs: &[Pair],
+    organisation_cap: Option<u32>,
+    gadget: &CoverageGadget,
+) -> Result<Covered, SolveError> {
+    let (network, flow, solution) = solve_network(programme, model, pairs, organisation_cap, Some(gadget))?;
+    let graph = &network.graph;
+    let mut first_unit = vec![false; programme.mentees.len()];
+    for (edge, &units) in graph.raw_edges().iter().zip(&flow.flow) {
+        match (graph[edge.source()], graph[edge.target()]) {
+            (Node::Source, Node::CoverageGroup(_)) if edge.weight.cost < 0 && units < edge.weight.capacity => {
+                return Ok(Covered::Infeasible);
+            }
+            (Node::CoverageGroup(_), Node::Mentee(e)) => first_unit[e as usize] = units > 0,
+            _ => {}
+        }
+    }
+    let counts = solution.matching.mentee_counts(programme);
+    if counts.iter().zip(&first_unit).any(|(&c, &first)| c > 0 && !first) {
+        return Ok(Covered::Unsure);
+    }
+    Ok(Covered::Solved(solution))
+}
+
+/// Build and solve one whole network: the network, its flow, and the matching.
+fn solve_network(
+    programme: &Programme,
+    model: &Model,
+    pairs: &[Pair],
+    organisation_cap: Option<u32>,
+    coverage: Option<&CoverageGadget>,
+) -> Result<(Network, mincost::FlowSolution, Solution), SolveError> {
     let start = Instant::now();
     let (mentees, mentors) = (programme.mentees.len(), programme.mentors.len());
     // The weights bound how many pair arcs one cycle can add. Without the cap
@@ -353,7 +475,7 @@ pub fn solve_capped(
         Some(_) => 2 * mentees + mentors,
     };
     let costs = flow_can_solve(model, people)?;
-    let network = network_capped(programme, &costs, pairs, organisation_cap);
+    let network = network_capped(programme, &costs, pairs, organisation_cap, coverage);
     let flow = min_cost_flow_simplex_from(&network.graph, network.source, network.sink, &network.first_tree())?;
     let chosen = pairs
         .iter()
@@ -361,7 +483,7 @@ pub fn solve_capped(
         .filter(|(i, _)| flow.flow[network.first_pair_arc + i] > 0)
         .map(|(_, pair)| *pair)
         .collect();
-    Ok(Solution::new(
+    let solution = Solution::new(
         programme,
         model,
         chosen,
@@ -374,7 +496,8 @@ pub fn solve_capped(
             time: start.elapsed(),
             warm: false,
         },
-    ))
+    );
+    Ok((network, flow, solution))
 }
 
 /// How [`solve_eligible`] works on a programme.

@@ -34,6 +34,9 @@ pub struct ArcCosts {
     pub profession_met: i64,
     /// The weight of each objective level, in objective order.
     pub weights: Vec<i64>,
+    /// The most all levels together can change along one simple cycle, in
+    /// cost: a reward above it outweighs the whole objective.
+    pub cycle_change: i64,
 }
 
 impl ArcCosts {
@@ -81,6 +84,7 @@ impl ArcCosts {
             identity_met: 0,
             profession_met: 0,
             weights: weights.clone(),
+            cycle_change: later,
         };
         for (term, &level_weight) in terms.iter().zip(&weights) {
             for (part, weight) in term.parts() {

@@ -172,7 +172,7 @@ pub fn run(args: WhatIfArgs) -> Result<(), Failure> {
     let participants = inputs.reading.programme.mentees.len() + inputs.reading.programme.mentors.len();
     if let Err(SolveError::NotFlowExpressible(why)) = flow_can_solve(&inputs.model, participants) {
         eprintln!(
-            "note: scenarios are solved as integer programs ({}), since {why}; this is slower",
+            "note: scenarios go through the integer program's path ({}), since {why}; flows decide most, and the rest can take minutes",
             options.ilp_backend
         );
     }

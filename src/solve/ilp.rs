@@ -319,9 +319,10 @@ fn flow_without_constraints(programme: &Programme, model: &Model, pairs: &[Pair]
     solve_capped(programme, &relaxed, pairs, organisation_cap).ok()
 }
 
-/// Most totals [`flow_with_coverage_floor`] tries before leaving the model to
-/// the program.
-const MAX_COVERAGE_TOTALS: usize = 500;
+/// Most totals [`flow_with_coverage_floor`] tries, each a whole-network solve,
+/// before leaving the model to the program: where the floor costs coverage, it
+/// costs a few mentees, not hundreds.
+const MAX_COVERAGE_TOTALS: usize = 64;
 
 /// The optimum of a model whose objective puts mentees with at least one match
 /// first and whose constraints are one coverage floor and any caps on mentees

@@ -18,8 +18,7 @@ use crate::matching::Matching;
 use crate::model::Model;
 use crate::registration::Programme;
 use crate::solve::mincost::FlowSolution;
-use crate::solve::simplex::min_cost_flow_simplex_from;
-use crate::solve::{flow_can_solve, network, Network, SolveError};
+use crate::solve::{solve_network, Network, SolveError};
 
 /// The solver's matching and whether its dual prices prove it optimal.
 #[derive(Clone, Debug)]
@@ -32,17 +31,9 @@ pub struct PricedMatching {
 /// The best matching of `pairs`, as [`crate::solve::solve`] finds it, with its
 /// optimality checked from the solver's dual prices.
 pub fn solve_priced(programme: &Programme, model: &Model, pairs: &[Pair]) -> Result<PricedMatching, SolveError> {
-    let costs = flow_can_solve(model, programme.mentees.len() + programme.mentors.len())?;
-    let network = network(programme, &costs, pairs);
-    let flow = min_cost_flow_simplex_from(&network.graph, network.source, network.sink, &network.first_tree())?;
-    let chosen = pairs
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| flow.flow[network.first_pair_arc + i] > 0)
-        .map(|(_, pair)| *pair)
-        .collect();
+    let (network, flow, solution) = solve_network(programme, model, pairs, None, None)?;
     Ok(PricedMatching {
-        matching: Matching::new(chosen),
+        matching: solution.matching,
         proven_optimal: prices_prove_optimal(&network, &flow),
     })
 }

@@ -458,7 +458,7 @@ pub fn solve_covered(
 }
 
 /// Build and solve one whole network: the network, its flow, and the matching.
-fn solve_network(
+pub(crate) fn solve_network(
     programme: &Programme,
     model: &Model,
     pairs: &[Pair],

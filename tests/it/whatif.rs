@@ -1,11 +1,10 @@
 //! What-if analysis: coverage never falls when capacity rises or a rule is
 //! relaxed, the base scenario is exactly `match`, and no output names anyone.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::path::Path;
-use std::process::{Command, Output};
 
 use common::{programme, read, Person};
 use mentorflow::eligibility::Eligibility;
@@ -446,13 +445,7 @@ fn identity_counts_below_five_are_shown_as_less_than_five() {
     }
 }
 
-fn mentorflow(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_mentorflow"))
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
+use crate::common::mentorflow;
 
 #[test]
 fn cli_runs_every_shipped_scenario_file_on_the_sample() {

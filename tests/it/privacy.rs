@@ -1,7 +1,7 @@
 //! Identity is special-category data: distinctive identity values written into the
 //! registrations must appear in no file the tool writes.
 
-mod common;
+use crate::common;
 
 use std::process::Command;
 

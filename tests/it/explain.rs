@@ -2,11 +2,10 @@
 //! add up, identities never show, and every proof's claims hold when checked
 //! against every possible matching of small programmes.
 
-mod common;
+use crate::common;
 
 use std::collections::HashSet;
 use std::path::Path;
-use std::process::Command;
 
 use common::{assert_valid, brute_force_best, programme, Person};
 use mentorflow::eligibility::{eligible_pairs, Pair};
@@ -713,12 +712,7 @@ fn tampered_prices_prove_nothing() {
     assert!(!prices_prove_optimal(&network, &flow));
 }
 
-fn mentorflow(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_mentorflow"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
+use crate::common::mentorflow;
 
 #[test]
 fn the_explain_command_on_the_sample() {

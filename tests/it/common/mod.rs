@@ -157,3 +157,22 @@ pub fn brute_force_best(programme: &Programme, model: &Model, pairs: &[Pair]) ->
     search.go(0);
     search.best.expect("the empty matching is always possible")
 }
+
+/// Runs the built `mentorflow` binary from the crate's root, as an organiser would
+/// from a checkout.
+pub fn mentorflow<S: AsRef<std::ffi::OsStr>>(args: impl IntoIterator<Item = S>) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_mentorflow"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+/// A file of the bundled sample, by absolute path.
+pub fn example(file: &str) -> String {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("examples/peer-small")
+        .join(file)
+        .display()
+        .to_string()
+}

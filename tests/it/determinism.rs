@@ -1,7 +1,7 @@
 //! Same inputs give byte-identical outputs, and the order of rows in the
 //! registration files changes nothing.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::Command;

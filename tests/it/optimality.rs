@@ -1,7 +1,7 @@
 //! The solver's matchings are valid and optimal: known answers on hand-built
 //! programmes, and brute force on many random tiny ones.
 
-mod common;
+use crate::common;
 
 use common::{assert_valid, brute_force_best, programme, Person};
 use mentorflow::eligibility::{eligible_pairs, Eligibility};

@@ -1,15 +1,6 @@
 //! `compare` as an organiser runs it: the shipped models side by side on the sample.
 
-use std::path::Path;
-use std::process::Command;
-
-fn example(file: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("examples/peer-small")
-        .join(file)
-        .display()
-        .to_string()
-}
+use crate::common::{example, mentorflow};
 
 fn compare(format: &str, models: &[&str]) -> String {
     let mut args = vec![
@@ -25,10 +16,7 @@ fn compare(format: &str, models: &[&str]) -> String {
         args.push("--model".into());
         args.push(model.to_string());
     }
-    let output = Command::new(env!("CARGO_BIN_EXE_mentorflow"))
-        .args(&args)
-        .output()
-        .unwrap();
+    let output = mentorflow(&args);
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     String::from_utf8(output.stdout).unwrap()
 }
@@ -100,18 +88,15 @@ fn table_and_csv_show_every_measure_and_no_personal_data() {
 
 #[test]
 fn an_unknown_model_is_refused() {
-    let output = Command::new(env!("CARGO_BIN_EXE_mentorflow"))
-        .args([
-            "compare",
-            "--mentors",
-            &example("mentors.csv"),
-            "--mentees",
-            &example("mentees.csv"),
-            "--model",
-            "no-such-model",
-        ])
-        .output()
-        .unwrap();
+    let output = mentorflow([
+        "compare",
+        "--mentors",
+        &example("mentors.csv"),
+        "--mentees",
+        &example("mentees.csv"),
+        "--model",
+        "no-such-model",
+    ]);
     assert_eq!(output.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&output.stderr).contains("no-such-model"));
 }
@@ -119,24 +104,21 @@ fn an_unknown_model_is_refused() {
 #[test]
 fn the_integer_program_reaches_the_flows_values() {
     let flow: serde_json::Value = serde_json::from_str(&compare("json", &["coverage", "quality"])).unwrap();
-    let output = Command::new(env!("CARGO_BIN_EXE_mentorflow"))
-        .args([
-            "compare",
-            "--mentors",
-            &example("mentors.csv"),
-            "--mentees",
-            &example("mentees.csv"),
-            "--format",
-            "json",
-            "--solver",
-            "ilp",
-            "--model",
-            "coverage",
-            "--model",
-            "quality",
-        ])
-        .output()
-        .unwrap();
+    let output = mentorflow([
+        "compare",
+        "--mentors",
+        &example("mentors.csv"),
+        "--mentees",
+        &example("mentees.csv"),
+        "--format",
+        "json",
+        "--solver",
+        "ilp",
+        "--model",
+        "coverage",
+        "--model",
+        "quality",
+    ]);
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     let ilp: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     for i in 0..2 {

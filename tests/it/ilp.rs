@@ -2,7 +2,7 @@
 //! the model, brute force's where only it can, and holds every side constraint;
 //! a constraint no matching can meet is named.
 
-mod common;
+use crate::common;
 
 use std::collections::HashMap;
 

@@ -2,22 +2,9 @@
 //! matches, mailing lists and a summary out; bad input refused with every problem.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
-fn mentorflow(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_mentorflow"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
-
-fn example(file: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("examples/peer-small")
-        .join(file)
-        .display()
-        .to_string()
-}
+use crate::common::{example, mentorflow};
 
 fn read_csv(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
     let mut reader = csv::Reader::from_path(path).unwrap();

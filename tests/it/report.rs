@@ -1,7 +1,7 @@
 //! `report.html`: self-contained, escaped, free of identity data and small
 //! counts by organisation, the same every run, and rendered by a real browser.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::Command;

@@ -3,6 +3,7 @@
 //! the fuzzer (random and mutated bytes) so the checks run without a nightly
 //! toolchain. The README's "Fuzzing" section says how to run the real fuzzer.
 
+#[path = "../fuzz_checks/mod.rs"]
 mod fuzz_checks;
 
 use std::path::Path;

@@ -1,0 +1,18 @@
+//! The integration tests, in one binary so a change rebuilds one test program
+//! instead of twelve. Shared builders, the CLI runner and the oracles are in
+//! `common`.
+
+mod common;
+
+mod cli;
+mod compare;
+mod determinism;
+mod explain;
+mod fuzz_regressions;
+mod ilp;
+mod mincost;
+mod optimality;
+mod privacy;
+mod report;
+mod validate;
+mod whatif;

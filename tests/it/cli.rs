@@ -20,7 +20,7 @@ fn read_csv(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
 fn matches_the_sample_and_the_checker_agrees() {
     let dir = tempfile::tempdir().unwrap();
     let out: PathBuf = dir.path().join("out");
-    let output = mentorflow(&[
+    let output = mentorflow([
         "match",
         "--mentors",
         &example("mentors.csv"),
@@ -83,7 +83,7 @@ fn matches_the_sample_and_the_checker_agrees() {
     let (_, without) = read_csv(&out.join("mentees-without-matches.csv"));
     assert_eq!(rows.len() + without.len(), 50);
 
-    let check = mentorflow(&[
+    let check = mentorflow([
         "check",
         "--mentors",
         &example("mentors.csv"),
@@ -95,7 +95,7 @@ fn matches_the_sample_and_the_checker_agrees() {
     assert!(check.status.success(), "{}", String::from_utf8_lossy(&check.stderr));
 
     // The same run again refuses to overwrite, and --force replaces.
-    let again = mentorflow(&[
+    let again = mentorflow([
         "match",
         "--mentors",
         &example("mentors.csv"),
@@ -118,7 +118,7 @@ fn check_finds_a_broken_rule() {
         "mentee_email,mentor_email\nmentee.00@gov.uk,mentor.08@gov.uk\n",
     )
     .unwrap();
-    let output = mentorflow(&[
+    let output = mentorflow([
         "check",
         "--mentors",
         &example("mentors.csv"),
@@ -148,7 +148,7 @@ fn bad_input_reports_every_problem_and_writes_nothing() {
     let text = text.replacen("mentee.02@gov.uk", "not-an-email", 1);
     std::fs::write(&mentees, text).unwrap();
     let out = dir.path().join("out");
-    let output = mentorflow(&[
+    let output = mentorflow([
         "match",
         "--mentors",
         &example("mentors.csv"),
@@ -174,7 +174,7 @@ fn bad_input_reports_every_problem_and_writes_nothing() {
 fn generated_registrations_match() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    let generate = mentorflow(&[
+    let generate = mentorflow([
         "generate",
         "--mentees",
         "300",
@@ -193,7 +193,7 @@ fn generated_registrations_match() {
     let out = dir.path().join("out");
     let mentors = data.join("mentors.csv");
     let mentees = data.join("mentees.csv");
-    let run = mentorflow(&[
+    let run = mentorflow([
         "match",
         "--mentors",
         mentors.to_str().unwrap(),
@@ -203,7 +203,7 @@ fn generated_registrations_match() {
         out.to_str().unwrap(),
     ]);
     assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
-    let check = mentorflow(&[
+    let check = mentorflow([
         "check",
         "--mentors",
         mentors.to_str().unwrap(),
@@ -250,7 +250,7 @@ fn the_integer_program_matches_the_sample_as_well_as_the_flow() {
     let run = match_sample(&ilp, &["--solver", "ilp", "--ilp-backend", "microlp"]);
     assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
     assert_eq!(objective_values(&ilp), objective_values(&flow));
-    let check = mentorflow(&[
+    let check = mentorflow([
         "check",
         "--mentors",
         &example("mentors.csv"),

@@ -721,7 +721,7 @@ fn the_explain_command_on_the_sample() {
         dir.join("mentors.csv").display().to_string(),
         dir.join("mentees.csv").display().to_string(),
     );
-    let output = mentorflow(&[
+    let output = mentorflow([
         "explain",
         "--mentors",
         &mentors,
@@ -745,7 +745,7 @@ fn the_explain_command_on_the_sample() {
     // Their identity, from the sample's mentees.csv, never shows.
     assert!(!stdout.to_lowercase().contains("bisexual"), "{stdout}");
 
-    let output = mentorflow(&[
+    let output = mentorflow([
         "explain",
         "--mentors",
         &mentors,
@@ -757,6 +757,6 @@ fn the_explain_command_on_the_sample() {
     assert_eq!(output.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&output.stderr).contains("nobody@gov.uk is not a registered mentor"));
 
-    let output = mentorflow(&["explain", "--mentors", &mentors, "--mentees", &mentees]);
+    let output = mentorflow(["explain", "--mentors", &mentors, "--mentees", &mentees]);
     assert_eq!(output.status.code(), Some(2), "--mentee or --mentor is required");
 }

@@ -459,7 +459,7 @@ fn cli_runs_every_shipped_scenario_file_on_the_sample() {
     assert!(files.len() >= 2, "scenarios/ holds examples");
     for file in files {
         for format in ["table", "json", "csv"] {
-            let output = mentorflow(&["whatif", "--scenario", file.to_str().unwrap(), "--format", format]);
+            let output = mentorflow(["whatif", "--scenario", file.to_str().unwrap(), "--format", format]);
             let stdout = String::from_utf8_lossy(&output.stdout);
             let stderr = String::from_utf8_lossy(&output.stderr);
             assert!(output.status.success(), "{}: {stderr}", file.display());
@@ -476,7 +476,7 @@ fn cli_runs_every_shipped_scenario_file_on_the_sample() {
 fn cli_sweeps_a_grid_and_writes_a_private_chart() {
     let out = tempfile::tempdir().unwrap();
     let chart = out.path().join("coverage.svg");
-    let output = mentorflow(&[
+    let output = mentorflow([
         "whatif",
         "--mentors",
         "examples/peer-small/mentors.csv",
@@ -534,7 +534,7 @@ fn cli_refuses_a_bad_sweep_with_a_clear_message() {
         assert!(stderr.contains(expected), "{vary}: {stderr}");
         assert!(output.stdout.is_empty());
     }
-    let output = mentorflow(&["whatif", "--vary", "mentor-capacity=1..3"]);
+    let output = mentorflow(["whatif", "--vary", "mentor-capacity=1..3"]);
     assert_eq!(output.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&output.stderr).contains("--mentors"));
 }

@@ -11,21 +11,51 @@ use crate::matching::Matching;
 use crate::model::text::email_key;
 use crate::model::Model;
 use crate::registration::{EmailPair, History, OrganisationId, Programme};
+use crate::rules::Rule as HardRule;
 
-/// Which rule a pair or person breaks.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "kebab-case")]
+/// Which rule a pair or person breaks: a hard rule, by the code and name every
+/// output uses ([`crate::rules::Rule`]), or one of a matching's own (people
+/// registered, pairs once, places).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Rule {
+    Hard(crate::rules::Rule),
     UnknownMentee,
     UnknownMentor,
-    SamePerson,
-    MentorBelowLowestGrade,
-    OutsideGradeWindow,
-    SameOrganisation,
-    MatchedBefore,
     PairRepeated,
     MenteeOverCapacity,
     MentorOverCapacity,
+}
+
+impl Rule {
+    /// The stable code (see docs/errors.md).
+    pub fn code(self) -> &'static str {
+        match self {
+            Rule::Hard(rule) => rule.code(),
+            Rule::UnknownMentee => "C001",
+            Rule::UnknownMentor => "C002",
+            Rule::PairRepeated => "C003",
+            Rule::MenteeOverCapacity => "C004",
+            Rule::MentorOverCapacity => "C005",
+        }
+    }
+
+    /// The rule's name in files.
+    pub fn name(self) -> &'static str {
+        match self {
+            Rule::Hard(rule) => rule.name(),
+            Rule::UnknownMentee => "unknown-mentee",
+            Rule::UnknownMentor => "unknown-mentor",
+            Rule::PairRepeated => "pair-repeated",
+            Rule::MenteeOverCapacity => "mentee-over-capacity",
+            Rule::MentorOverCapacity => "mentor-over-capacity",
+        }
+    }
+}
+
+impl serde::Serialize for Rule {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.name())
+    }
 }
 
 /// One broken rule.
@@ -42,7 +72,7 @@ impl fmt::Display for Violation {
         if let Some(line) = self.line {
             write!(f, "line {line}: ")?;
         }
-        write!(f, "{:?}: {}", self.rule, self.detail)
+        write!(f, "error[{}] {}: {}", self.rule.code(), self.rule.name(), self.detail)
     }
 }
 
@@ -100,11 +130,14 @@ pub fn check_pairs(programme: &Programme, model: &Model, history: &History, pair
         mentee_counts[e] += 1;
         mentor_counts[m] += 1;
         if email_key(&pair.mentee_email) == email_key(&pair.mentor_email) {
-            broken(Rule::SamePerson, format!("{who}: a person cannot mentor themselves"));
+            broken(
+                Rule::Hard(HardRule::SamePerson),
+                format!("{who}: a person cannot mentor themselves"),
+            );
         }
         if mentor_person.grade < model.lowest_mentor_grade {
             broken(
-                Rule::MentorBelowLowestGrade,
+                Rule::Hard(HardRule::MentorBelowLowestGrade),
                 format!(
                     "{who}: the mentor is below {}",
                     model.ladder.name(model.lowest_mentor_grade)
@@ -114,7 +147,7 @@ pub fn check_pairs(programme: &Programme, model: &Model, history: &History, pair
         let gap = mentor_person.grade.0 as i32 - mentee_person.grade.0 as i32;
         if gap < model.gap.min as i32 || gap > model.gap.max as i32 {
             broken(
-                Rule::OutsideGradeWindow,
+                Rule::Hard(HardRule::GradeWindow),
                 format!(
                     "{who}: the mentor is {gap} grade(s) above the mentee; the model allows {} to {}",
                     model.gap.min, model.gap.max
@@ -125,7 +158,7 @@ pub fn check_pairs(programme: &Programme, model: &Model, history: &History, pair
             && !model.allows_same_organisation(organisation_size(mentee_person.organisation))
         {
             broken(
-                Rule::SameOrganisation,
+                Rule::Hard(HardRule::SameOrganisation),
                 format!(
                     "{who}: both are in {}",
                     programme.organisation_name(mentor_person.organisation)
@@ -133,7 +166,10 @@ pub fn check_pairs(programme: &Programme, model: &Model, history: &History, pair
             );
         }
         if history.contains(&mentee_person.email_key, &mentor_person.email_key) {
-            broken(Rule::MatchedBefore, format!("{who}: matched in an earlier year"));
+            broken(
+                Rule::Hard(HardRule::MatchedBefore),
+                format!("{who}: matched in an earlier year"),
+            );
         }
     }
     for (e, &count) in mentee_counts.iter().enumerate() {

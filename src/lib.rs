@@ -17,6 +17,7 @@ pub mod model;
 pub mod problem;
 pub mod registration;
 pub mod report;
+pub mod rules;
 pub mod solve;
 pub mod whatif;
 

@@ -1,15 +1,15 @@
 //! Eligible pairs: every mentee-mentor pair the model's hard rules allow, with the
 //! score it would earn and why.
 //!
-//! Hard rules: the mentor may mentor (grade at least the model's lowest mentor
-//! grade); the mentor is `gap.min..=gap.max` grades above the mentee; they are in
-//! different organisations (unless the model allows the same); they were not
-//! matched before (history); they are not the same person.
+//! The hard rules themselves are in [`crate::rules`]; this module walks them
+//! fast, a grade window at a time, and every walk is checked against the plain
+//! rule ([`Rules::broken`]) in debug builds.
 
 use std::collections::HashMap;
 
 use crate::model::Model;
 use crate::registration::{History, Programme};
+use crate::rules::Rules;
 
 /// One eligible pair and what its score is made of.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -40,10 +40,9 @@ pub fn eligible_pairs(programme: &Programme, model: &Model, history: &History) -
 /// mentors may this mentee have, and what would each pair score?" quickly and
 /// without listing every pair.
 pub struct Eligibility<'a> {
+    rules: Rules<'a>,
     programme: &'a Programme,
     model: &'a Model,
-    /// Mentors who may mentor (grade high enough, capacity above 0), by grade.
-    mentors_by_grade: Vec<Vec<u32>>,
     /// Per grade, mentors of that grade by organisation (for counting).
     organisation_counts: Vec<HashMap<u32, usize>>,
     /// Profession keys as small numbers, so comparing them is one instruction.
@@ -52,11 +51,7 @@ pub struct Eligibility<'a> {
     /// Each mentor's organisation, packed apart from the rest of their record
     /// because every walk over mentors reads it.
     mentor_organisation: Vec<u32>,
-    /// Whether each organisation allows matches within itself.
-    own_organisation_allowed: Vec<bool>,
     identities: IdentitySets,
-    /// Mentors each mentee may not have (themselves, earlier matches), sorted.
-    excluded: HashMap<u32, Vec<u32>>,
 }
 
 /// Profession number of "no profession named": never equal to a mentor's.
@@ -64,14 +59,12 @@ const NO_PROFESSION: u32 = u32::MAX;
 
 impl<'a> Eligibility<'a> {
     pub fn new(programme: &'a Programme, model: &'a Model, history: &History) -> Self {
-        let mut mentors_by_grade: Vec<Vec<u32>> = vec![Vec::new(); model.ladder.len()];
+        let rules = Rules::new(programme, model, history);
         let mut organisation_counts: Vec<HashMap<u32, usize>> = vec![HashMap::new(); model.ladder.len()];
-        for (i, mentor) in programme.mentors.iter().enumerate() {
-            if mentor.person.grade >= model.lowest_mentor_grade && mentor.person.capacity > 0 {
-                let grade = mentor.person.grade.0 as usize;
-                mentors_by_grade[grade].push(i as u32);
+        for (grade, mentors) in rules.mentors_by_grade().iter().enumerate() {
+            for &m in mentors {
                 *organisation_counts[grade]
-                    .entry(mentor.person.organisation.0)
+                    .entry(programme.mentors[m as usize].person.organisation.0)
                     .or_default() += 1;
             }
         }
@@ -93,65 +86,39 @@ impl<'a> Eligibility<'a> {
             .iter()
             .map(|m| number(&m.person.profession_key))
             .collect();
-        let mut excluded = excluded_mentors(programme, history);
-        for list in excluded.values_mut() {
-            list.sort_unstable();
-            list.dedup();
-        }
         Eligibility {
+            rules,
             programme,
             model,
-            mentors_by_grade,
             organisation_counts,
             mentee_profession,
             mentor_profession,
             mentor_organisation: programme.mentors.iter().map(|m| m.person.organisation.0).collect(),
-            own_organisation_allowed: programme.own_organisation_allowed(model),
             identities: IdentitySets::new(programme),
-            excluded,
         }
     }
 
     /// The grades a mentee's mentors may have, with the gap of each.
     fn window(&self, mentee: u32) -> impl Iterator<Item = (usize, u8)> + '_ {
-        let grade = self.programme.mentees[mentee as usize].person.grade.0 as usize;
-        let lowest = grade + self.model.gap.min as usize;
-        let highest = (grade + self.model.gap.max as usize).min(self.model.ladder.len().saturating_sub(1));
-        (lowest..=highest).map(move |g| (g, (g - grade) as u8))
+        let grade = self.programme.mentees[mentee as usize].person.grade;
+        self.rules
+            .mentor_grades_for(grade)
+            .map(move |g| (g, (g - grade.0 as usize) as u8))
     }
 
     /// The pair of this mentee and mentor, if every hard rule allows it.
     pub fn pair(&self, mentee: u32, mentor: u32) -> Option<Pair> {
-        let e = &self.programme.mentees[mentee as usize].person;
-        let m = &self.programme.mentors[mentor as usize].person;
-        if e.capacity == 0 || m.capacity == 0 || m.grade < self.model.lowest_mentor_grade || m.grade < e.grade {
+        if !self.rules.broken(mentee, mentor).is_empty() {
             return None;
         }
-        let gap = m.grade.0 - e.grade.0;
-        if gap < self.model.gap.min || gap > self.model.gap.max {
-            return None;
-        }
-        if e.organisation == m.organisation && !self.own_organisation_allowed(e.organisation.0) {
-            return None;
-        }
-        if self.is_excluded(mentee, mentor) {
-            return None;
-        }
+        let gap = self.programme.mentors[mentor as usize].person.grade.0
+            - self.programme.mentees[mentee as usize].person.grade.0;
         Some(self.scored(mentee, mentor, gap))
     }
 
-    /// Whether a mentee in this organisation may have a mentor from it too.
-    fn own_organisation_allowed(&self, organisation: u32) -> bool {
-        self.own_organisation_allowed
-            .get(organisation as usize)
-            .copied()
-            .unwrap_or(self.model.same_organisation_allowed)
-    }
-
-    fn is_excluded(&self, mentee: u32, mentor: u32) -> bool {
-        self.excluded
-            .get(&mentee)
-            .is_some_and(|list| list.binary_search(&mentor).is_ok())
+    /// The hard rules of this programme, pair by pair.
+    pub fn rules(&self) -> &Rules<'a> {
+        &self.rules
     }
 
     fn scored(&self, mentee: u32, mentor: u32, grade_gap: u8) -> Pair {
@@ -175,7 +142,7 @@ impl<'a> Eligibility<'a> {
     /// Calls `visit` with every eligible pair of one mentee, by mentor grade then
     /// mentor order.
     pub fn for_mentee(&self, mentee: u32, mut visit: impl FnMut(Pair)) {
-        self.for_mentee_in(mentee, &self.mentors_by_grade, |pair| {
+        self.for_mentee_in(mentee, self.rules.mentors_by_grade(), |pair| {
             visit(pair);
             true
         });
@@ -184,7 +151,7 @@ impl<'a> Eligibility<'a> {
     /// Mentors who may mentor at all, by grade: the lists [`Eligibility::for_mentee_in`]
     /// takes, in any order the caller likes.
     pub fn mentors_by_grade(&self) -> &[Vec<u32>] {
-        &self.mentors_by_grade
+        self.rules.mentors_by_grade()
     }
 
     /// Like [`Eligibility::for_mentee`], but walks each grade's mentors in the
@@ -196,8 +163,8 @@ impl<'a> Eligibility<'a> {
             return;
         }
         let organisation = person.person.organisation.0;
-        let excluded = self.excluded.get(&mentee).map(Vec::as_slice).unwrap_or(&[]);
-        let same_allowed = self.own_organisation_allowed(organisation);
+        let excluded = self.rules.excluded_mentors(mentee);
+        let same_allowed = self.rules.own_organisation_allowed(person.person.organisation);
         // What does not depend on the mentor is worked out once: this walk is
         // the inner loop of pricing.
         let asks = person.asks_for_identity();
@@ -224,7 +191,7 @@ impl<'a> Eligibility<'a> {
                     profession_matched,
                     identity_matched,
                 };
-                debug_assert_eq!(pair, self.scored(mentee, m, gap));
+                debug_assert_eq!(Some(pair), self.pair(mentee, m));
                 if !visit(pair) {
                     break;
                 }
@@ -234,34 +201,42 @@ impl<'a> Eligibility<'a> {
 
     /// How many mentors this mentee may have, counted without visiting them.
     pub fn count_for_mentee(&self, mentee: u32) -> usize {
+        let counts = self.window_counts(mentee);
+        debug_assert_eq!(counts.eligible, self.rules.mentors_of(mentee).count());
+        counts.eligible
+    }
+
+    /// What one mentee's grade window holds, counted by grade and organisation
+    /// without visiting mentors. O(grades in the window + their exclusions).
+    pub fn window_counts(&self, mentee: u32) -> WindowCounts {
         let person = &self.programme.mentees[mentee as usize].person;
+        let mut counts = WindowCounts::default();
         if person.capacity == 0 {
-            return 0;
+            return counts;
         }
         let organisation = person.organisation.0;
-        let same_allowed = self.own_organisation_allowed(organisation);
-        let mut count = 0;
         for (grade, _) in self.window(mentee) {
-            count += self.mentors_by_grade[grade].len();
-            if !same_allowed {
-                count -= self.organisation_counts[grade].get(&organisation).copied().unwrap_or(0);
-            }
+            counts.in_window += self.rules.mentors_by_grade()[grade].len();
+            counts.same_organisation += self.organisation_counts[grade].get(&organisation).copied().unwrap_or(0);
         }
-        let excluded = self.excluded.get(&mentee).map(Vec::as_slice).unwrap_or(&[]);
+        counts.eligible = if self.rules.own_organisation_allowed(person.organisation) {
+            counts.in_window
+        } else {
+            counts.in_window - counts.same_organisation
+        };
         // Exclusions only lower the count for mentors the rules above let through.
-        count
-            - excluded
-                .iter()
-                .filter(|&&m| {
-                    let mentor = &self.programme.mentors[m as usize].person;
-                    let gap = mentor.grade.0 as i32 - person.grade.0 as i32;
-                    mentor.capacity > 0
-                        && mentor.grade >= self.model.lowest_mentor_grade
-                        && gap >= self.model.gap.min as i32
-                        && gap <= self.model.gap.max as i32
-                        && (same_allowed || mentor.organisation.0 != organisation)
-                })
-                .count()
+        counts.eligible -= self
+            .rules
+            .excluded_mentors(mentee)
+            .iter()
+            .filter(|&&m| {
+                self.rules
+                    .broken(mentee, m)
+                    .iter()
+                    .all(|rule| rule.scope() == crate::rules::Scope::NamedPairs)
+            })
+            .count();
+        counts
     }
 
     /// The number of eligible pairs in the programme.
@@ -289,35 +264,13 @@ impl<'a> Eligibility<'a> {
     }
 }
 
-/// Mentors each mentee may not have: themselves (registered as both) and earlier
-/// matches. Only mentees with any are stored.
-fn excluded_mentors(programme: &Programme, history: &History) -> HashMap<u32, Vec<u32>> {
-    let mut excluded: HashMap<u32, Vec<u32>> = HashMap::new();
-    let mentor_index: HashMap<&str, u32> = programme
-        .mentors
-        .iter()
-        .enumerate()
-        .map(|(i, m)| (m.person.email_key.as_str(), i as u32))
-        .collect();
-    for (e, mentee) in programme.mentees.iter().enumerate() {
-        if let Some(&m) = mentor_index.get(mentee.person.email_key.as_str()) {
-            excluded.entry(e as u32).or_default().push(m);
-        }
-    }
-    if !history.is_empty() {
-        let mentee_index: HashMap<&str, u32> = programme
-            .mentees
-            .iter()
-            .enumerate()
-            .map(|(i, m)| (m.person.email_key.as_str(), i as u32))
-            .collect();
-        for (mentee, mentor) in history.pairs() {
-            if let (Some(&e), Some(&m)) = (mentee_index.get(mentee), mentor_index.get(mentor)) {
-                excluded.entry(e).or_default().push(m);
-            }
-        }
-    }
-    excluded
+/// What one mentee's grade window holds: mentors who may mentor there, those of
+/// them in the mentee's own organisation, and those the hard rules allow.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct WindowCounts {
+    pub in_window: usize,
+    pub same_organisation: usize,
+    pub eligible: usize,
 }
 
 /// Identities as bit sets, so a shared identity is a few AND operations.

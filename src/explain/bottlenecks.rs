@@ -16,7 +16,7 @@ use crate::matching::Matching;
 use crate::model::{Grade, Model};
 use crate::registration::Programme;
 
-use super::rules::mentor_grades;
+use crate::rules::mentor_grades;
 
 /// Mentees of one grade (and wanted profession) wanting more matches than the
 /// mentors they could have offer.

@@ -24,7 +24,7 @@ use crate::model::{Grade, Model};
 use crate::registration::{History, OrganisationId, Programme};
 use crate::solve::mincost::{min_cost_flow, FlowArc};
 
-use super::rules::{HardRule, Rules};
+use crate::rules::{may_mentor, Broken, Rules, Scope};
 
 /// The coverage reached beside the most any matching could reach.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -77,13 +77,7 @@ pub fn most_mentees_with_a_match(programme: &Programme, model: &Model, history: 
     let exclusions: HashSet<(u32, u32)> = rules
         .excluded_pairs()
         .into_iter()
-        .filter(|&(e, m)| {
-            let broken = rules.broken(e, m);
-            HardRule::ALL
-                .iter()
-                .filter(|r| !matches!(r, HardRule::MatchedBefore | HardRule::SamePerson))
-                .all(|&r| !broken.contains(r))
-        })
+        .filter(|&(e, m)| broken_by_named_pairs_only(rules.broken(e, m)))
         .collect();
     let alone_mentees: HashSet<u32> = exclusions.iter().map(|&(e, _)| e).collect();
     let alone_mentors: HashSet<u32> = exclusions.iter().map(|&(_, m)| m).collect();
@@ -105,7 +99,7 @@ pub fn most_mentees_with_a_match(programme: &Programme, model: &Model, history: 
     let mut mentor_classes: BTreeMap<ClassKey, u64> = BTreeMap::new();
     for (m, mentor) in programme.mentors.iter().enumerate() {
         let p = &mentor.person;
-        if p.capacity > 0 && p.grade >= model.lowest_mentor_grade {
+        if may_mentor(p, model) {
             let alone = alone_mentors.contains(&(m as u32)).then_some(m as u32);
             *mentor_classes
                 .entry(ClassKey {
@@ -162,4 +156,17 @@ pub fn most_mentees_with_a_match(programme: &Programme, model: &Model, history: 
     }
     let flow = min_cost_flow(&graph, source, sink).expect("a network with costs 0 and -1 on a DAG always solves");
     (flow.value as usize, mentee_classes.len() + mentor_classes.len())
+}
+
+/// Whether every rule a pair breaks is a named-pairs rule. The class network
+/// holds each scope of rule its own way: a person's own record decides whether
+/// they join a class, grade and organisation decide the arcs between classes,
+/// and named pairs take their people out into classes of their own. The match
+/// has no catch-all on purpose: a rule of a new scope does not compile here
+/// until the certificate can bound it.
+fn broken_by_named_pairs_only(broken: Broken) -> bool {
+    broken.iter().all(|rule| match rule.scope() {
+        Scope::NamedPairs => true,
+        Scope::Person | Scope::GradeAndOrganisation => false,
+    })
 }

@@ -24,14 +24,13 @@
 pub mod bottlenecks;
 pub mod certificate;
 pub mod prices;
-pub mod rules;
 
 mod text;
 
+pub use crate::rules::{Rule, Rules};
 pub use bottlenecks::{bottlenecks, Bottleneck};
 pub use certificate::{coverage_certificate, CoverageCertificate};
 pub use prices::{solve_priced, PricedMatching};
-pub use rules::{HardRule, Rules};
 
 use std::collections::HashSet;
 
@@ -73,7 +72,7 @@ pub struct Facts {
 /// those the earlier rules left.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct FunnelStep {
-    pub rule: HardRule,
+    pub rule: Rule,
     pub removed: usize,
     pub left: usize,
 }
@@ -91,7 +90,7 @@ pub struct Funnel {
 impl Funnel {
     /// The rule after which nobody was left, if the funnel ends empty and anyone
     /// was registered.
-    pub fn left_nobody(&self) -> Option<HardRule> {
+    pub fn left_nobody(&self) -> Option<Rule> {
         self.steps.iter().find(|s| s.left == 0 && s.removed > 0).map(|s| s.rule)
     }
 }
@@ -190,7 +189,7 @@ pub enum Shortfall {
     /// No partner passes every hard rule.
     NoneEligible {
         /// The rule after which nobody was left; none when nobody registered.
-        left_nobody: Option<HardRule>,
+        left_nobody: Option<Rule>,
         changes: Vec<Change>,
     },
     /// Matched with every eligible partner already.
@@ -237,7 +236,7 @@ pub struct Explanation {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "case", rename_all = "kebab-case")]
 pub enum Reason {
-    NoneEligible { left_nobody: Option<HardRule> },
+    NoneEligible { left_nobody: Option<Rule> },
     AllEligibleMatched { eligible: usize },
     AllFull { full_partners: usize },
     RoomNotRewarded { free_partners: usize },
@@ -337,7 +336,7 @@ impl<'a> Explainer<'a> {
     }
 
     /// The rules a pair breaks, with `index` on side `role` and `partner` on the other.
-    fn broken(&self, role: Role, index: u32, partner: u32) -> rules::Broken {
+    fn broken(&self, role: Role, index: u32, partner: u32) -> crate::rules::Broken {
         match role {
             Role::Mentee => self.rules.broken(index, partner),
             Role::Mentor => self.rules.broken(partner, index),
@@ -366,14 +365,14 @@ impl<'a> Explainer<'a> {
     /// break. O(partners registered).
     pub fn funnel(&self, role: Role, index: u32) -> Funnel {
         let registered = self.count(role.partner());
-        let mut removed = [0usize; HardRule::ALL.len()];
+        let mut removed = [0usize; Rule::ALL.len()];
         for partner in 0..registered as u32 {
             if let Some(rule) = self.broken(role, index, partner).first() {
                 removed[rule as usize] += 1;
             }
         }
         let mut left = registered;
-        let steps = HardRule::ALL
+        let steps = Rule::ALL
             .iter()
             .map(|&rule| {
                 left -= removed[rule as usize];
@@ -562,11 +561,11 @@ impl<'a> Explainer<'a> {
                 Role::Mentee => (person.grade, other.grade),
                 Role::Mentor => (other.grade, person.grade),
             };
-            if broken.only(HardRule::GradeWindow) && mentor_grade >= mentee_grade {
+            if broken.only(Rule::GradeWindow) && mentor_grade >= mentee_grade {
                 gaps.push(mentor_grade.0 - mentee_grade.0);
-            } else if broken.only(HardRule::SameOrganisation) {
+            } else if broken.only(Rule::SameOrganisation) {
                 same_organisation += 1;
-            } else if broken.only(HardRule::MentorBelowLowestGrade) {
+            } else if broken.only(Rule::MentorBelowLowestGrade) {
                 below_lowest.push(mentor_grade);
             }
         }

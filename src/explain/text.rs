@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use super::{Change, Explanation, HardRule, Proof, Reason, Role, ScoreTerm, Shortfall, Verdict};
+use super::{Change, Explanation, Proof, Reason, Role, Rule, ScoreTerm, Shortfall, Verdict};
 
 fn noun(role: Role) -> &'static str {
     match role {
@@ -64,22 +64,9 @@ fn gap_words(min: u8, max: u8) -> String {
     }
 }
 
-/// A rule's short name, for "... left nobody".
-pub fn rule_name(rule: HardRule) -> &'static str {
-    match rule {
-        HardRule::MentorBelowLowestGrade => "the lowest mentor grade",
-        HardRule::MentorOffersNoPlaces => "mentors offering no places",
-        HardRule::MenteeAsksNoMatches => "asking for no matches",
-        HardRule::GradeWindow => "the grade window",
-        HardRule::SameOrganisation => "the rule against matching within one organisation",
-        HardRule::MatchedBefore => "earlier years' matches",
-        HardRule::SamePerson => "not matching anyone with themselves",
-    }
-}
-
 impl Explanation {
     /// What one funnel step removes, in words, for this person.
-    pub fn rule_words(&self, rule: HardRule) -> String {
+    pub fn rule_words(&self, rule: Rule) -> String {
         let e = self;
         let window = if e.window_grades.is_empty() {
             " (no grade of the ladder)".to_string()
@@ -87,37 +74,37 @@ impl Explanation {
             format!(" ({})", e.window_grades.join(", "))
         };
         match (e.role, rule) {
-            (Role::Mentee, HardRule::MentorBelowLowestGrade) => {
+            (Role::Mentee, Rule::MentorBelowLowestGrade) => {
                 format!("below the lowest mentor grade ({})", e.lowest_mentor_grade)
             }
-            (Role::Mentee, HardRule::MentorOffersNoPlaces) => "offering no places".into(),
-            (Role::Mentee, HardRule::MenteeAsksNoMatches) => "all: this mentee asked for no matches".into(),
-            (Role::Mentee, HardRule::GradeWindow) => format!(
+            (Role::Mentee, Rule::MentorOffersNoPlaces) => "offering no places".into(),
+            (Role::Mentee, Rule::MenteeAsksNoMatches) => "all: this mentee asked for no matches".into(),
+            (Role::Mentee, Rule::GradeWindow) => format!(
                 "not {} above {}{window}",
                 gap_words(e.gap_min, e.gap_max),
                 e.person.grade
             ),
-            (Role::Mentor, HardRule::MentorBelowLowestGrade) => format!(
+            (Role::Mentor, Rule::MentorBelowLowestGrade) => format!(
                 "all: this mentor is below the lowest mentor grade ({})",
                 e.lowest_mentor_grade
             ),
-            (Role::Mentor, HardRule::MentorOffersNoPlaces) => "all: this mentor offers no places".into(),
-            (Role::Mentor, HardRule::MenteeAsksNoMatches) => "asking for no matches".into(),
-            (Role::Mentor, HardRule::GradeWindow) => format!(
+            (Role::Mentor, Rule::MentorOffersNoPlaces) => "all: this mentor offers no places".into(),
+            (Role::Mentor, Rule::MenteeAsksNoMatches) => "asking for no matches".into(),
+            (Role::Mentor, Rule::GradeWindow) => format!(
                 "not {} below {}{window}",
                 gap_words(e.gap_min, e.gap_max),
                 e.person.grade
             ),
-            (role, HardRule::SameOrganisation) if e.own_organisation_allowed => format!(
+            (role, Rule::SameOrganisation) if e.own_organisation_allowed => format!(
                 "in this {}'s organisation ({}), which may match within itself",
                 noun(role),
                 e.person.organisation
             ),
-            (role, HardRule::SameOrganisation) => {
+            (role, Rule::SameOrganisation) => {
                 format!("in this {}'s organisation ({})", noun(role), e.person.organisation)
             }
-            (role, HardRule::MatchedBefore) => format!("matched with this {} before", noun(role)),
-            (role, HardRule::SamePerson) => format!(
+            (role, Rule::MatchedBefore) => format!("matched with this {} before", noun(role)),
+            (role, Rule::SamePerson) => format!(
                 "this {} themselves, registered as a {} too",
                 noun(role),
                 noun(role.partner())
@@ -184,7 +171,7 @@ impl Explanation {
                 lines.push(match left_nobody {
                     Some(rule) => format!(
                         "No eligible {partner}: no {partner} passes every rule, and {} left nobody.",
-                        rule_name(*rule)
+                        rule.title()
                     ),
                     None => format!("No eligible {partner}: no {partner}s are registered."),
                 });
@@ -336,11 +323,8 @@ impl fmt::Display for Explanation {
             // Rules about this person alone remove everyone or no one: show them only when they apply.
             let about_self = matches!(
                 (self.role, step.rule),
-                (Role::Mentee, HardRule::MenteeAsksNoMatches)
-                    | (
-                        Role::Mentor,
-                        HardRule::MentorBelowLowestGrade | HardRule::MentorOffersNoPlaces
-                    )
+                (Role::Mentee, Rule::MenteeAsksNoMatches)
+                    | (Role::Mentor, Rule::MentorBelowLowestGrade | Rule::MentorOffersNoPlaces)
             );
             if about_self && step.removed == 0 {
                 continue;
@@ -406,7 +390,7 @@ impl fmt::Display for Reason {
             Reason::NoneEligible {
                 left_nobody: Some(rule),
             } => {
-                write!(f, "no eligible mentor: {} left nobody", rule_name(rule))
+                write!(f, "no eligible mentor: {} left nobody", rule.title())
             }
             Reason::NoneEligible { left_nobody: None } => write!(f, "no eligible mentor: no mentors registered"),
             Reason::AllEligibleMatched { eligible } => write!(

@@ -9,11 +9,13 @@ use std::collections::hash_map::DefaultHasher;
 use std::collections::{HashMap, HashSet};
 use std::hash::{Hash, Hasher};
 
+use crate::eligibility::Eligibility;
 use crate::model::text::organisation_key;
-use crate::model::{Grade, Model};
+use crate::model::Model;
 use crate::problem::Problem;
+use crate::rules::grade_window;
 
-use super::{History, Mentee, Mentor, OrganisationId, Programme};
+use super::{History, Programme};
 
 /// Most warnings of one kind listed; the rest are counted in one more warning.
 pub const MAX_LISTED: usize = 1_000;
@@ -428,74 +430,33 @@ impl UnionFind {
 // ---- Mentees no mentor is eligible for ----
 
 /// For each mentee (in [`Programme::mentees`] order), how many mentors the hard
-/// rules allow: a mentor with a place (capacity above 0) at or above the lowest
-/// grade that may mentor, `gap.min..=gap.max` grades above the mentee, in another
-/// organisation unless the model allows the same, not the mentee themselves and
-/// not an earlier pair in `history`.
-///
-/// Counted by grade and organisation, never pair by pair: O(mentors + mentees x
-/// grade window + history), however many eligible pairs there are.
+/// rules allow ([`crate::rules`]), counted by grade and organisation, never pair
+/// by pair: O(mentors + mentees x grade window + history), however many eligible
+/// pairs there are.
 pub fn eligible_mentor_counts(programme: &Programme, model: &Model, history: &History) -> Vec<u32> {
-    let counts = MentorCounts::new(programme, model);
-    let mut eligible: Vec<u32> = programme
-        .mentees
-        .iter()
-        .map(|mentee| counts.for_mentee(mentee, model).eligible)
-        .collect();
-
-    let mentor_index: HashMap<&str, usize> = programme
-        .mentors
-        .iter()
-        .enumerate()
-        .map(|(i, m)| (m.person.email_key.as_str(), i))
-        .collect();
-    let mut remove = |e: usize, m: usize| {
-        if counts.allowed(&programme.mentees[e], &programme.mentors[m], model) {
-            eligible[e] = eligible[e].saturating_sub(1);
-        }
-    };
-    for (e, mentee) in programme.mentees.iter().enumerate() {
-        if let Some(&m) = mentor_index.get(mentee.person.email_key.as_str()) {
-            remove(e, m);
-        }
-    }
-    if !history.is_empty() {
-        let mentee_index: HashMap<&str, usize> = programme
-            .mentees
-            .iter()
-            .enumerate()
-            .map(|(i, m)| (m.person.email_key.as_str(), i))
-            .collect();
-        for (mentee, mentor) in history.pairs() {
-            if mentee == mentor {
-                continue; // Already removed as the same person.
-            }
-            if let (Some(&e), Some(&m)) = (mentee_index.get(mentee), mentor_index.get(mentor)) {
-                remove(e, m);
-            }
-        }
-    }
-    eligible
+    let eligibility = Eligibility::new(programme, model, history);
+    (0..programme.mentees.len() as u32)
+        .map(|e| eligibility.count_for_mentee(e) as u32)
+        .collect()
 }
 
 /// A warning for each mentee who wants matches but has no eligible mentor at all,
 /// saying why, in the order of the mentees file.
 pub fn mentees_without_mentors(programme: &Programme, model: &Model, history: &History, files: Files) -> Vec<Problem> {
-    let eligible = eligible_mentor_counts(programme, model, history);
+    let eligibility = Eligibility::new(programme, model, history);
     let mut alone: Vec<usize> = (0..programme.mentees.len())
-        .filter(|&e| eligible[e] == 0 && programme.mentees[e].person.capacity > 0)
+        .filter(|&e| programme.mentees[e].person.capacity > 0 && eligibility.count_for_mentee(e as u32) == 0)
         .collect();
     alone.sort_by_key(|&e| (programme.mentees[e].person.line, e));
-    let counts = MentorCounts::new(programme, model);
     let mut warnings: Vec<Problem> = alone
         .iter()
         .take(MAX_LISTED)
         .map(|&e| {
             let mentee = &programme.mentees[e];
-            let found = counts.for_mentee(mentee, model);
+            let found = eligibility.window_counts(e as u32);
             let grade = model.ladder.name(mentee.person.grade);
             let window = format!("{} to {} grades above {grade}", model.gap.min, model.gap.max);
-            let reason = match found.grades {
+            let reason = match grade_window(model, mentee.person.grade) {
                 None => format!("no grade of the model's ladder is {window}"),
                 Some((lo, hi)) => {
                     let range = if lo == hi {
@@ -542,108 +503,6 @@ pub fn mentees_without_mentors(programme: &Programme, model: &Model, history: &H
         );
     }
     warnings
-}
-
-/// Mentors who may mentor, counted by grade and by grade and organisation.
-struct MentorCounts {
-    by_grade: Vec<u32>,
-    by_grade_and_organisation: HashMap<(Grade, OrganisationId), u32>,
-    /// Whether each organisation allows matches within itself.
-    own_organisation_allowed: Vec<bool>,
-}
-
-/// What one mentee's grade window holds.
-struct Window {
-    /// The grades of the window on the ladder, if any.
-    grades: Option<(Grade, Grade)>,
-    in_window: u32,
-    same_organisation: u32,
-    /// Eligible by grade and organisation (before the person and history).
-    eligible: u32,
-}
-
-impl MentorCounts {
-    fn new(programme: &Programme, model: &Model) -> Self {
-        let mut by_grade = vec![0u32; model.ladder.len()];
-        let mut by_grade_and_organisation: HashMap<(Grade, OrganisationId), u32> = HashMap::new();
-        for mentor in programme.mentors.iter().filter(|m| can_mentor(m, model)) {
-            let grade = mentor.person.grade;
-            if let Some(n) = by_grade.get_mut(grade.0 as usize) {
-                *n += 1;
-                *by_grade_and_organisation
-                    .entry((grade, mentor.person.organisation))
-                    .or_default() += 1;
-            }
-        }
-        MentorCounts {
-            by_grade,
-            by_grade_and_organisation,
-            own_organisation_allowed: programme.own_organisation_allowed(model),
-        }
-    }
-
-    fn for_mentee(&self, mentee: &Mentee, model: &Model) -> Window {
-        let Some((lo, hi)) = grade_window(mentee.person.grade, model) else {
-            return Window {
-                grades: None,
-                in_window: 0,
-                same_organisation: 0,
-                eligible: 0,
-            };
-        };
-        let mut in_window = 0;
-        let mut same_organisation = 0;
-        for grade in lo.0..=hi.0 {
-            in_window += self.by_grade[grade as usize];
-            same_organisation += self
-                .by_grade_and_organisation
-                .get(&(Grade(grade), mentee.person.organisation))
-                .copied()
-                .unwrap_or(0);
-        }
-        let eligible = if self.own_allowed(mentee.person.organisation) {
-            in_window
-        } else {
-            in_window - same_organisation
-        };
-        Window {
-            grades: Some((lo, hi)),
-            in_window,
-            same_organisation,
-            eligible,
-        }
-    }
-}
-
-/// The grades a mentee's mentors may have, if the ladder has any.
-fn grade_window(grade: Grade, model: &Model) -> Option<(Grade, Grade)> {
-    let top = model.ladder.len().checked_sub(1)?;
-    let lo = grade.0 as usize + model.gap.min as usize;
-    let hi = (grade.0 as usize + model.gap.max as usize).min(top);
-    (lo <= hi).then_some((Grade(lo as u8), Grade(hi as u8)))
-}
-
-fn can_mentor(mentor: &Mentor, model: &Model) -> bool {
-    mentor.person.grade >= model.lowest_mentor_grade && mentor.person.capacity > 0
-}
-
-impl MentorCounts {
-    fn own_allowed(&self, organisation: OrganisationId) -> bool {
-        self.own_organisation_allowed
-            .get(organisation.0 as usize)
-            .copied()
-            .unwrap_or(false)
-    }
-
-    /// The hard rules for one pair, as counted above.
-    fn allowed(&self, mentee: &Mentee, mentor: &Mentor, model: &Model) -> bool {
-        let in_window =
-            grade_window(mentee.person.grade, model).is_some_and(|(lo, hi)| (lo..=hi).contains(&mentor.person.grade));
-        can_mentor(mentor, model)
-            && in_window
-            && (mentor.person.organisation != mentee.person.organisation
-                || self.own_allowed(mentee.person.organisation))
-    }
 }
 
 #[cfg(test)]

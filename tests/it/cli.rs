@@ -130,7 +130,7 @@ fn check_finds_a_broken_rule() {
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
-        stderr.contains("OutsideGradeWindow") && stderr.contains("SameOrganisation"),
+        stderr.contains("error[E004] grade-window") && stderr.contains("error[E005] same-organisation"),
         "{stderr}"
     );
 }

@@ -10,12 +10,12 @@ use std::path::Path;
 use common::{assert_valid, brute_force_best, programme, Person};
 use mentorflow::eligibility::{eligible_pairs, Pair};
 use mentorflow::explain::{
-    bottlenecks, coverage_certificate, solve_priced, Change, Explainer, HardRule, Reason, Role, ScoreTerm, Shortfall,
-    Verdict,
+    bottlenecks, coverage_certificate, solve_priced, Change, Explainer, Reason, Role, ScoreTerm, Shortfall, Verdict,
 };
 use mentorflow::matching::Matching;
 use mentorflow::model::{Model, Term};
 use mentorflow::registration::{read_programme, History, Programme, Source};
+use mentorflow::rules::Rule;
 use mentorflow::solve;
 use proptest::prelude::*;
 
@@ -371,17 +371,17 @@ fn each_rule_removes_its_mentors_in_turn() {
     let matching = solve::solve(&p, &model, &pairs).unwrap().matching;
     let explainer = Explainer::new(&p, &model, &history, &matching, false);
     let funnel = explainer.funnel(Role::Mentee, 0);
-    let removed: Vec<(HardRule, usize)> = funnel.steps.iter().map(|s| (s.rule, s.removed)).collect();
+    let removed: Vec<(Rule, usize)> = funnel.steps.iter().map(|s| (s.rule, s.removed)).collect();
     assert_eq!(
         removed,
         [
-            (HardRule::MentorBelowLowestGrade, 0),
-            (HardRule::MentorOffersNoPlaces, 1),
-            (HardRule::MenteeAsksNoMatches, 0),
-            (HardRule::GradeWindow, 2),
-            (HardRule::SameOrganisation, 1),
-            (HardRule::MatchedBefore, 1),
-            (HardRule::SamePerson, 0),
+            (Rule::MentorBelowLowestGrade, 0),
+            (Rule::MentorOffersNoPlaces, 1),
+            (Rule::MenteeAsksNoMatches, 0),
+            (Rule::GradeWindow, 2),
+            (Rule::SameOrganisation, 1),
+            (Rule::MatchedBefore, 1),
+            (Rule::SamePerson, 0),
         ]
     );
     assert_eq!(funnel.eligible, 1);
@@ -417,7 +417,7 @@ fn no_eligible_mentor_names_the_rule_and_what_would_change_it() {
     let Some(Shortfall::NoneEligible { left_nobody, changes }) = &explanation.shortfall else {
         panic!("{explanation}");
     };
-    assert_eq!(*left_nobody, Some(HardRule::SameOrganisation));
+    assert_eq!(*left_nobody, Some(Rule::SameOrganisation));
     assert_eq!(
         changes,
         &[
@@ -459,7 +459,7 @@ fn a_mentor_below_the_lowest_grade_is_told_so() {
     let Some(Shortfall::NoneEligible { left_nobody, changes }) = &explanation.shortfall else {
         panic!("{explanation}");
     };
-    assert_eq!(*left_nobody, Some(HardRule::MentorBelowLowestGrade));
+    assert_eq!(*left_nobody, Some(Rule::MentorBelowLowestGrade));
     assert!(changes.contains(&Change::NoGradeInWindow), "{changes:?}");
     let text = explanation.to_string();
     assert!(

@@ -1,14 +1,14 @@
-//! The whole `match` pipeline in memory (read, eligibility, solve, check, reports)
+//! The whole `match` pipeline in memory (read, validate, eligibility, solve, check,
+//! certificate, summary, every output file: [`mentorflow::pipeline::run_match`])
 //! on generated programmes of 500 + 500, 2,000 + 2,000 and 10,000 + 10,000, and
 //! four models on 2,000 + 2,000 (`compare`); the fair-organisations model.
 //! Run: `cargo bench --bench matching`.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use mentorflow::check::check_matching;
 use mentorflow::generate::{generate, GenerateSpec, GeneratedRegistrations};
 use mentorflow::model::Model;
+use mentorflow::pipeline::{read_inputs, run_match, MatchOptions, Registrations};
 use mentorflow::registration::{read_programme, History, Programme, Source};
-use mentorflow::report::{output_files, Summary, Timing};
 
 /// Generated registrations (`generate --seed 1`), read under `model`.
 fn read(data: &GeneratedRegistrations, model: &Model) -> Programme {
@@ -36,25 +36,26 @@ fn generated(mentees: usize, mentors: usize) -> GeneratedRegistrations {
 }
 
 fn whole_match(c: &mut Criterion) {
-    let model = Model::civil_service();
     let mut group = c.benchmark_group("match");
     group.sample_size(10);
     for size in [500usize, 2_000, 10_000] {
         let data = generated(size, size);
         group.bench_with_input(BenchmarkId::from_parameter(size), &data, |b, data| {
             b.iter(|| {
-                let programme = read(data, &model);
-                let history = History::default();
-                let outcome = mentorflow::match_programme(&programme, &model, &history).unwrap();
-                assert!(check_matching(&programme, &model, &history, &outcome.solution.matching).is_empty());
-                let summary = Summary::new(
-                    &programme,
-                    &model,
-                    outcome.eligible_pairs,
-                    &outcome.solution.matching,
-                    Timing::default(),
-                );
-                output_files(&programme, &model, &outcome.solution.matching, &summary)
+                // Exactly what `match` runs, from the files' bytes to every output's bytes.
+                let registrations = Registrations {
+                    mentors: Source {
+                        name: "mentors.csv",
+                        bytes: data.mentors_csv.as_bytes(),
+                    },
+                    mentees: Source {
+                        name: "mentees.csv",
+                        bytes: data.mentees_csv.as_bytes(),
+                    },
+                    history: None,
+                };
+                let (inputs, _) = read_inputs(Ok(Model::civil_service()), registrations);
+                run_match(&inputs.unwrap(), MatchOptions::default(), &mut |_| {}).unwrap()
             })
         });
     }

@@ -365,3 +365,30 @@ impl<'a> Rules<'a> {
             .filter(move |&e| self.broken(e, mentor).is_empty())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// docs/errors.md lists every rule with its code, name and words, from this
+    /// one definition.
+    #[test]
+    fn the_error_table_lists_every_rule() {
+        let docs = include_str!("../docs/errors.md");
+        for rule in Rule::ALL {
+            let row = format!("| {} | {} | {} |", rule.code(), rule.name(), rule.title());
+            assert!(docs.contains(&row), "docs/errors.md lacks: {row}");
+        }
+        let codes: Vec<&str> = Rule::ALL.iter().map(|r| r.code()).collect();
+        let mut unique = codes.clone();
+        unique.dedup();
+        assert_eq!(codes, unique);
+    }
+
+    #[test]
+    fn names_are_the_serialised_names() {
+        for rule in Rule::ALL {
+            assert_eq!(serde_json::to_value(rule).unwrap(), rule.name());
+        }
+    }
+}

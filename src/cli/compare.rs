@@ -1,14 +1,11 @@
 //! `mentorflow compare`: several models on the same registrations, side by side.
 
 use std::path::PathBuf;
-use std::time::Instant;
 
 use clap::{Args, ValueEnum};
 
-use mentorflow::eligibility::Eligibility;
-use mentorflow::report::compare::{pair_keys, Comparison};
-use mentorflow::report::{Summary, Timing};
-use mentorflow::solve::choose::{choose, solve_with, SolverChoice, SolverKind};
+use mentorflow::pipeline::{compare_run, comparison, MatchOptions, RunError};
+use mentorflow::solve::choose::{SolverChoice, SolverKind};
 use mentorflow::solve::ilp::Backend;
 
 use super::inputs::read_inputs;
@@ -48,6 +45,12 @@ pub struct CompareArgs {
 }
 
 pub fn run(args: CompareArgs) -> Result<(), Failure> {
+    let options = MatchOptions {
+        solver: SolverChoice {
+            solver: args.solver,
+            backend: args.ilp_backend,
+        },
+    };
     let mut runs = Vec::new();
     for model in &args.models {
         // Each model reads the registrations itself: models may spell grades and
@@ -58,37 +61,14 @@ pub fn run(args: CompareArgs) -> Result<(), Failure> {
             model: Some(model.clone()),
             history: args.history.clone(),
         })?;
-        let (model, programme, history) = (&inputs.model, &inputs.reading.programme, &inputs.history);
-        let start = Instant::now();
-        let eligibility = Eligibility::new(programme, model, history);
-        let choice = SolverChoice {
-            solver: args.solver,
-            backend: args.ilp_backend,
-        };
-        let participants = programme.mentees.len() + programme.mentors.len();
-        let chosen =
-            choose(model, participants, choice).map_err(|e| Failure::Input(format!("model {}: {e}", model.name)))?;
-        let solution =
-            solve_with(&eligibility, choice).map_err(|e| Failure::Input(format!("model {}: {e}", model.name)))?;
-        let solve_ms = start.elapsed().as_secs_f64() * 1000.0;
-        let summary = Summary::new(
-            programme,
-            model,
-            solution.stats.eligible_pairs,
-            &solution.matching,
-            Timing::default(),
-        );
-        runs.push((
-            summary,
-            pair_keys(programme, &solution.matching),
-            match chosen.solver {
-                SolverKind::Flow => "flow".to_string(),
-                SolverKind::Ilp => format!("ilp ({})", chosen.backend),
-            },
-            solve_ms,
-        ));
+        let run = compare_run(&inputs, options).map_err(|e| match e {
+            RunError::Solve(e) => Failure::Input(format!("model {}: {e}", inputs.model.name)),
+            e @ RunError::BrokenRule(_) => Failure::System(e.to_string()),
+        })?;
+        runs.push((inputs, run));
     }
-    let comparison = Comparison::new(runs);
+    let runs: Vec<_> = runs.iter().map(|(inputs, run)| (inputs, run.clone())).collect();
+    let comparison = comparison(&runs);
     print!(
         "{}",
         match args.format {

@@ -2,10 +2,7 @@
 
 use clap::{ArgGroup, Args};
 
-use mentorflow::check::check_matching;
-use mentorflow::eligibility::Eligibility;
-use mentorflow::explain::{solve_priced, Explainer};
-use mentorflow::solve::{self, SolveOptions};
+use mentorflow::pipeline::{explain, explained_matching, Person, RunError};
 
 use super::inputs::read_inputs;
 use super::{Failure, ProgrammeArgs};
@@ -25,18 +22,18 @@ pub struct ExplainArgs {
 
 pub fn run(args: ExplainArgs) -> Result<(), Failure> {
     let inputs = read_inputs(&args.programme)?;
-    let (model, programme, history) = (&inputs.model, &inputs.reading.programme, &inputs.history);
+    let programme = &inputs.reading.programme;
     for warning in inputs.reading.warnings.warnings() {
         eprintln!("{warning}");
     }
     // Find the person first, so a typo fails before the solve.
     let who = match (&args.mentee, &args.mentor) {
-        (Some(email), _) => Who::Mentee(
+        (Some(email), _) => Person::Mentee(
             programme
                 .mentee_by_email(email)
                 .ok_or_else(|| not_registered(email, "mentee", &args.programme.mentees))?,
         ),
-        (None, Some(email)) => Who::Mentor(
+        (None, Some(email)) => Person::Mentor(
             programme
                 .mentor_by_email(email)
                 .ok_or_else(|| not_registered(email, "mentor", &args.programme.mentors))?,
@@ -44,37 +41,13 @@ pub fn run(args: ExplainArgs) -> Result<(), Failure> {
         (None, None) => unreachable!("clap requires --mentee or --mentor"),
     };
 
-    let eligibility = Eligibility::new(programme, model, history);
-    let options = SolveOptions::default();
-    let (matching, proven_optimal) = if eligibility.count() <= options.whole_network_up_to {
-        // Small enough to check the solver's prices independently.
-        let priced = solve_priced(programme, model, &eligibility.pairs()).map_err(|e| Failure::Input(e.to_string()))?;
-        (priced.matching, priced.proven_optimal)
-    } else {
-        // Pricing ends only when the prices certify every eligible pair.
-        let solution = solve::solve_eligible(&eligibility, options).map_err(|e| Failure::Input(e.to_string()))?;
-        (solution.matching, true)
-    };
-    let violations = check_matching(programme, model, history, &matching);
-    if !violations.is_empty() {
-        let list: Vec<String> = violations.iter().map(ToString::to_string).collect();
-        return Err(Failure::System(format!(
-            "internal error: the matching breaks a rule, please report this:\n{}",
-            list.join("\n")
-        )));
-    }
-    let explainer = Explainer::new(programme, model, history, &matching, proven_optimal);
-    let explanation = match who {
-        Who::Mentee(i) => explainer.mentee(i),
-        Who::Mentor(i) => explainer.mentor(i),
-    };
+    let (matching, proven_optimal) = explained_matching(&inputs).map_err(|e| match e {
+        RunError::Solve(e) => Failure::Input(e.to_string()),
+        e @ RunError::BrokenRule(_) => Failure::System(e.to_string()),
+    })?;
+    let explanation = explain(&inputs, &matching, proven_optimal, who);
     print!("{explanation}");
     Ok(())
-}
-
-enum Who {
-    Mentee(usize),
-    Mentor(usize),
 }
 
 fn not_registered(email: &str, role: &str, file: &std::path::Path) -> Failure {

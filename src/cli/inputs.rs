@@ -3,10 +3,9 @@
 use std::path::Path;
 
 use mentorflow::model::Model;
+use mentorflow::pipeline::{self, Inputs, Registrations};
 use mentorflow::problem::{Problem, Problems};
-use mentorflow::registration::{
-    read_history, read_programme, validate, Files, History, Reading, Source, MAX_FILE_BYTES,
-};
+use mentorflow::registration::{read_history, Source, MAX_FILE_BYTES};
 
 use super::{Failure, ProgrammeArgs};
 
@@ -45,15 +44,6 @@ pub fn read_model(path: Option<&Path>) -> Result<Model, Problems> {
     Model::from_json_bytes(&path.display().to_string(), &bytes)
 }
 
-/// Everything a programme command reads: the model, the registrations and the
-/// history, with every problem in all of them reported together.
-pub struct Inputs {
-    pub model: Model,
-    /// The programme, and every warning about it: reading and validation.
-    pub reading: Reading,
-    pub history: History,
-}
-
 /// The inputs, or the errors (with every warning) that stop them being used.
 pub fn read_inputs(args: &ProgrammeArgs) -> Result<Inputs, Failure> {
     match gather(args) {
@@ -63,56 +53,58 @@ pub fn read_inputs(args: &ProgrammeArgs) -> Result<Inputs, Failure> {
 }
 
 /// Read and check every input, as `validate` and the start of every command do:
-/// the inputs when there is no error, and every problem found either way.
+/// the inputs when there is no error, and every problem found either way. The
+/// files are read here; everything after is the library's [`pipeline::read_inputs`].
 pub fn gather(args: &ProgrammeArgs) -> (Option<Inputs>, Problems) {
-    let mut problems = Problems::default();
-    let model = read_model(args.model.as_deref()).map_err(|p| problems.extend(p)).ok();
-    let mentors = read_file(&args.mentors).map_err(|p| problems.extend(p)).ok();
-    let mentees = read_file(&args.mentees).map_err(|p| problems.extend(p)).ok();
-    let history = args.history.as_deref().and_then(|path| {
-        let name = path.display().to_string();
-        let bytes = read_file(path).map_err(|p| problems.extend(p)).ok()?;
-        read_history(Source {
-            name: &name,
-            bytes: &bytes,
-        })
-        .map_err(|p| problems.extend(p))
-        .ok()
-    });
+    let model = read_model(args.model.as_deref());
+    let mentors = read_file(&args.mentors);
+    let mentees = read_file(&args.mentees);
+    let history = args
+        .history
+        .as_deref()
+        .map(|path| (path.display().to_string(), read_file(path)));
     let (mentor_name, mentee_name) = (args.mentors.display().to_string(), args.mentees.display().to_string());
-    let reading = match (&model, &mentors, &mentees) {
-        (Some(model), Some(mentors), Some(mentees)) => read_programme(
-            Source {
-                name: &mentor_name,
-                bytes: mentors,
-            },
-            Source {
-                name: &mentee_name,
-                bytes: mentees,
-            },
-            model,
-        )
-        .map_err(|p| problems.extend(p))
-        .ok(),
+    let history_source = match &history {
+        Some((name, Ok(bytes))) => Some(Source { name, bytes }),
         _ => None,
     };
-    match (model, reading) {
-        (Some(model), Some(mut reading)) if !problems.has_errors() => {
-            let history = history.unwrap_or_default();
-            let files = Files {
-                mentors: &mentor_name,
-                mentees: &mentee_name,
-            };
-            let found = validate(&reading.programme, &model, &history, files);
-            reading.warnings.0.extend(found);
-            problems.extend(reading.warnings.clone());
-            let inputs = Inputs {
-                model,
-                reading,
-                history,
-            };
-            (Some(inputs), problems)
+    let (inputs, mut problems) = match (&mentors, &mentees) {
+        (Ok(mentors), Ok(mentees)) => pipeline::read_inputs(
+            model,
+            Registrations {
+                mentors: Source {
+                    name: &mentor_name,
+                    bytes: mentors,
+                },
+                mentees: Source {
+                    name: &mentee_name,
+                    bytes: mentees,
+                },
+                history: history_source,
+            },
+        ),
+        _ => {
+            // A registration file cannot be opened: report it with what the other files say.
+            let mut problems = Problems::default();
+            if let Err(p) = model {
+                problems.extend(p);
+            }
+            for result in [&mentors, &mentees] {
+                if let Err(p) = result {
+                    problems.extend(p.clone());
+                }
+            }
+            if let Some(source) = history_source {
+                if let Err(p) = read_history(source) {
+                    problems.extend(p);
+                }
+            }
+            (None, problems)
         }
-        _ => (None, problems),
+    };
+    if let Some((_, Err(p))) = history {
+        problems.extend(p);
+        return (None, problems);
     }
+    (inputs, problems)
 }

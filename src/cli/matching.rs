@@ -1,15 +1,11 @@
 //! `mentorflow match`: registrations in, the best matching and mailing lists out.
 
 use std::path::PathBuf;
-use std::time::Instant;
 
 use clap::Args;
 
-use mentorflow::check::check_matching;
-use mentorflow::eligibility::Eligibility;
-use mentorflow::explain::coverage_certificate;
-use mentorflow::report::{output_files, report_file, Summary, Timing};
-use mentorflow::solve::choose::{choose, solve_with, SolverChoice, SolverKind};
+use mentorflow::pipeline::{run_match, MatchOptions, Progress, RunError};
+use mentorflow::solve::choose::{SolverChoice, SolverKind};
 use mentorflow::solve::ilp::Backend;
 use mentorflow::solve::SolveError;
 
@@ -39,67 +35,35 @@ pub struct MatchArgs {
 }
 
 pub fn run(args: MatchArgs) -> Result<(), Failure> {
-    let start = Instant::now();
     let inputs = read_inputs(&args.programme)?;
-    let (model, programme, history) = (&inputs.model, &inputs.reading.programme, &inputs.history);
     for warning in inputs.reading.warnings.warnings() {
         eprintln!("{warning}");
     }
-    let read = start.elapsed();
-
-    let choice = SolverChoice {
-        solver: args.solver,
-        backend: args.ilp_backend,
+    let options = MatchOptions {
+        solver: SolverChoice {
+            solver: args.solver,
+            backend: args.ilp_backend,
+        },
     };
-    let nothing_written = |e: SolveError| {
-        let hint = match (&e, args.solver) {
-            (SolveError::NotFlowExpressible(_), Some(SolverKind::Flow)) => {
-                "\nuse --solver ilp, or leave --solver out to let the model choose"
-            }
-            _ => "",
-        };
-        Failure::Input(format!("{e}{hint}\nnothing was written"))
+    let mut progress = |stage: Progress| {
+        if let Progress::Chosen { note: Some(note), .. } = stage {
+            eprintln!("{note}");
+        }
     };
-    let participants = programme.mentees.len() + programme.mentors.len();
-    if let Some(note) = choose(model, participants, choice).map_err(nothing_written)?.note {
-        eprintln!("{note}");
-    }
-    let eligibility = Eligibility::new(programme, model, history);
-    let eligible = start.elapsed();
-    let solution = solve_with(&eligibility, choice).map_err(nothing_written)?;
-    let solved = start.elapsed();
-
-    // The solver is trusted only as far as the independent check confirms.
-    let violations = check_matching(programme, model, history, &solution.matching);
-    if !violations.is_empty() {
-        let list: Vec<String> = violations.iter().map(ToString::to_string).collect();
-        return Err(Failure::System(format!(
-            "internal error: the matching breaks a rule, please report this:\n{}\nnothing was written",
-            list.join("\n")
-        )));
-    }
-
-    let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
-    let timing = Timing {
-        read_ms: ms(read),
-        eligibility_ms: ms(eligible - read),
-        solve_ms: ms(solved - eligible),
-        total_ms: ms(start.elapsed()),
-    };
-    // The certificate comes from its own max flow, apart from the solve.
-    let certificate = coverage_certificate(programme, model, history, &solution.matching);
-    let summary = Summary::new(
-        programme,
-        model,
-        solution.stats.eligible_pairs,
-        &solution.matching,
-        timing,
-    )
-    .with_certificate(certificate);
-    let mut files = output_files(programme, model, &solution.matching, &summary);
-    files.push(report_file(programme, model, history, &solution.matching, &summary));
-    write_all(&args.out, &files, args.force).map_err(|e| Failure::System(format!("{e}\nnothing was written")))?;
-    println!("{summary}");
-    println!("wrote {} files to {}", files.len(), args.out.display());
+    let run = run_match(&inputs, options, &mut progress).map_err(|e| match e {
+        RunError::Solve(e) => {
+            let hint = match (&e, args.solver) {
+                (SolveError::NotFlowExpressible(_), Some(SolverKind::Flow)) => {
+                    "\nuse --solver ilp, or leave --solver out to let the model choose"
+                }
+                _ => "",
+            };
+            Failure::Input(format!("{e}{hint}\nnothing was written"))
+        }
+        e @ RunError::BrokenRule(_) => Failure::System(format!("{e}\nnothing was written")),
+    })?;
+    write_all(&args.out, &run.files, args.force).map_err(|e| Failure::System(format!("{e}\nnothing was written")))?;
+    println!("{}", run.summary);
+    println!("wrote {} files to {}", run.files.len(), args.out.display());
     Ok(())
 }

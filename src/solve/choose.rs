@@ -1,12 +1,12 @@
 //! Which solver takes a model: the flow when asked for or when it can, the integer
-//! program when asked for or when the model needs it. `match` and `compare` both
-//! choose here, so they choose alike.
+//! program when asked for or when the model needs it. `match`, `compare`,
+//! `whatif` and the web app all choose here, so they choose alike.
 
 use std::fmt;
 use std::str::FromStr;
 
 use super::ilp::{solve_ilp, Backend, HIGHS_NOT_BUILT};
-use super::{flow_can_solve, solve_eligible, Solution, SolveError, SolveOptions};
+use super::{flow_can_solve, solve_eligible, Solution, SolveError, SolveOptions, WarmStart};
 use crate::eligibility::Eligibility;
 use crate::model::Model;
 
@@ -109,5 +109,28 @@ pub fn solve_with(eligibility: &Eligibility, choice: SolverChoice) -> Result<Sol
     match chosen.solver {
         SolverKind::Flow => solve_eligible(eligibility, SolveOptions::default()),
         SolverKind::Ilp => solve_ilp(eligibility, chosen.backend),
+    }
+}
+
+/// Solve with the chosen solver, the flow going on from `from` when given (see
+/// [`WarmStart::resolve`]); returns the network later runs can start from, when
+/// the flow ran. What-if sweeps solve here, so they choose as `match` does.
+pub fn solve_warm(
+    eligibility: &Eligibility,
+    choice: SolverChoice,
+    options: SolveOptions,
+    from: Option<WarmStart>,
+) -> Result<(Solution, Option<WarmStart>), SolveError> {
+    let programme = eligibility.programme();
+    let participants = programme.mentees.len() + programme.mentors.len();
+    let chosen = choose(eligibility.model(), participants, choice)?;
+    match chosen.solver {
+        SolverKind::Flow => match from {
+            Some(warm) => warm.resolve(eligibility, options),
+            None => WarmStart::solve(eligibility, options),
+        }
+        .map(|(solution, warm)| (solution, Some(warm))),
+        // Side constraints: the integer program, from scratch every time.
+        SolverKind::Ilp => solve_ilp(eligibility, chosen.backend).map(|solution| (solution, None)),
     }
 }

@@ -12,8 +12,9 @@ use crate::eligibility::Eligibility;
 use crate::matching::Matching;
 use crate::model::Model;
 use crate::registration::{History, Programme};
-use crate::solve::ilp::{solve_ilp, Backend};
-use crate::solve::{flow_can_solve, SolveError, SolveOptions, WarmStart};
+use crate::solve::choose::{solve_warm, SolverChoice};
+use crate::solve::ilp::Backend;
+use crate::solve::{SolveOptions, WarmStart};
 
 /// The runs of a sweep ready to solve, and whether any is still being solved
 /// (it may make more ready).
@@ -288,18 +289,11 @@ pub fn run(
         let scenario = &scenarios[i];
         let (changed, changed_model) = apply(programme, model, scenario, seed)?;
         let eligibility = Eligibility::new(&changed, &changed_model, history);
-        let participants = changed.mentees.len() + changed.mentors.len();
-        let solved = match flow_can_solve(&changed_model, participants) {
-            // Side constraints: the integer program, from scratch every time.
-            Err(SolveError::NotFlowExpressible(_)) => {
-                solve_ilp(&eligibility, options.ilp_backend).map(|solution| (solution, None))
-            }
-            _ => match from {
-                Some(warm) => warm.resolve(&eligibility, solve_options),
-                None => WarmStart::solve(&eligibility, solve_options),
-            }
-            .map(|(solution, warm)| (solution, Some(warm))),
+        let choice = SolverChoice {
+            solver: None,
+            backend: options.ilp_backend,
         };
+        let solved = solve_warm(&eligibility, choice, solve_options, from);
         let (solution, warm) = solved.map_err(|error| WhatIfError::Solve {
             scenario: scenario.label(),
             error,

@@ -1,0 +1,289 @@
+//! The whole pipeline, registrations to every output, as plain data.
+//!
+//! Registrations are read and validated into a programme ([`read_inputs`]); the
+//! hard rules give the eligible pairs; the model's solver gives the matching;
+//! the independent checker confirms it; the certificate, the summary and the
+//! output files read it ([`run_match`]). `match`, `compare`, `explain`, the
+//! benchmarks and the web app all run these functions, so they run the same
+//! stages; the command line only reads files, calls them and writes the result.
+
+use std::time::{Duration, Instant};
+
+use crate::check::{check_matching, Violation};
+use crate::eligibility::Eligibility;
+use crate::explain::{coverage_certificate, solve_priced, Explainer, Explanation};
+use crate::matching::Matching;
+use crate::model::Model;
+use crate::problem::Problems;
+use crate::registration::{read_history, read_programme, validate, Files, History, Reading, Source};
+use crate::report::compare::{pair_keys, Comparison};
+use crate::report::{output_files, report_file, OutputFile, Summary, Timing};
+use crate::solve::choose::{choose, solve_with, SolverChoice, SolverKind};
+use crate::solve::{self, Solution, SolveError, SolveOptions};
+
+/// The registration files of a programme, as bytes with the names to report
+/// them by: what the command line reads from disk and the web app from uploads.
+#[derive(Clone, Copy, Debug)]
+pub struct Registrations<'a> {
+    pub mentors: Source<'a>,
+    pub mentees: Source<'a>,
+    /// Earlier years' pairs, none of which is made again.
+    pub history: Option<Source<'a>>,
+}
+
+/// A programme read and validated under one model, ready to match.
+#[derive(Debug)]
+pub struct Inputs {
+    pub model: Model,
+    /// The programme, and every warning about it: reading and validation.
+    pub reading: Reading,
+    pub history: History,
+    /// How long reading and validating took.
+    pub read_time: Duration,
+}
+
+/// Read and check the registrations under a model (or the problems that stopped
+/// the model being read), as `validate` and the start of every command do: the
+/// inputs when there is no error, and every problem found in any file either way.
+pub fn read_inputs(model: Result<Model, Problems>, registrations: Registrations) -> (Option<Inputs>, Problems) {
+    let start = Instant::now();
+    let mut problems = Problems::default();
+    let model = model.map_err(|p| problems.extend(p)).ok();
+    let history = registrations
+        .history
+        .and_then(|source| read_history(source).map_err(|p| problems.extend(p)).ok());
+    let reading = model.as_ref().and_then(|model| {
+        read_programme(registrations.mentors, registrations.mentees, model)
+            .map_err(|p| problems.extend(p))
+            .ok()
+    });
+    match (model, reading) {
+        (Some(model), Some(mut reading)) if !problems.has_errors() => {
+            let history = history.unwrap_or_default();
+            let files = Files {
+                mentors: registrations.mentors.name,
+                mentees: registrations.mentees.name,
+            };
+            let found = validate(&reading.programme, &model, &history, files);
+            reading.warnings.0.extend(found);
+            problems.extend(reading.warnings.clone());
+            let inputs = Inputs {
+                model,
+                reading,
+                history,
+                read_time: start.elapsed(),
+            };
+            (Some(inputs), problems)
+        }
+        _ => (None, problems),
+    }
+}
+
+/// How to run a programme: which solver (the model chooses when none is given).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct MatchOptions {
+    pub solver: SolverChoice,
+}
+
+/// A stage of [`run_match`], reported to its progress hook as it starts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Progress {
+    /// The solver is chosen; the note says why when the model chose the
+    /// integer program.
+    Chosen {
+        solver: SolverKind,
+        note: Option<String>,
+    },
+    Eligibility,
+    Solve,
+    Check,
+    Certificate,
+    Outputs,
+}
+
+/// Why a run produced no outputs.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// The model cannot be solved as asked (see [`SolveError`]).
+    #[error("{0}")]
+    Solve(#[from] SolveError),
+    /// The independent checker refused the solver's matching: a bug, never bad input.
+    #[error("internal error: the matching breaks a rule, please report this:\n{}", list(.0))]
+    BrokenRule(Vec<Violation>),
+}
+
+fn list(violations: &[Violation]) -> String {
+    violations
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Everything a run of `match` produces.
+#[derive(Clone, Debug)]
+pub struct MatchRun {
+    pub solution: Solution,
+    pub summary: Summary,
+    /// Every output file, in the order `match` writes them.
+    pub files: Vec<OutputFile>,
+}
+
+/// Match a programme and produce every output: the matching, checked by the
+/// independent checker, the coverage certificate, the summary, `matches.csv`,
+/// the mailing lists, `summary.json` and `report.html`.
+pub fn run_match(
+    inputs: &Inputs,
+    options: MatchOptions,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<MatchRun, RunError> {
+    let start = Instant::now();
+    let (model, programme, history) = (&inputs.model, &inputs.reading.programme, &inputs.history);
+    let participants = programme.mentees.len() + programme.mentors.len();
+    let chosen = choose(model, participants, options.solver)?;
+    progress(Progress::Chosen {
+        solver: chosen.solver,
+        note: chosen.note,
+    });
+    progress(Progress::Eligibility);
+    let eligibility = Eligibility::new(programme, model, history);
+    let eligible = start.elapsed();
+    progress(Progress::Solve);
+    let solution = solve_with(&eligibility, options.solver)?;
+    let solved = start.elapsed();
+
+    // The solver is trusted only as far as the independent check confirms.
+    progress(Progress::Check);
+    let violations = check_matching(programme, model, history, &solution.matching);
+    if !violations.is_empty() {
+        return Err(RunError::BrokenRule(violations));
+    }
+
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    let timing = Timing {
+        read_ms: ms(inputs.read_time),
+        eligibility_ms: ms(eligible),
+        solve_ms: ms(solved - eligible),
+        total_ms: ms(inputs.read_time + start.elapsed()),
+    };
+    // The certificate comes from its own max flow, apart from the solve.
+    progress(Progress::Certificate);
+    let certificate = coverage_certificate(programme, model, history, &solution.matching);
+    let summary = Summary::new(
+        programme,
+        model,
+        solution.stats.eligible_pairs,
+        &solution.matching,
+        timing,
+    )
+    .with_certificate(certificate);
+    progress(Progress::Outputs);
+    let mut files = output_files(programme, model, &solution.matching, &summary);
+    files.push(report_file(programme, model, history, &solution.matching, &summary));
+    Ok(MatchRun {
+        solution,
+        summary,
+        files,
+    })
+}
+
+/// One model's column of a comparison.
+#[derive(Clone, Debug)]
+pub struct CompareRun {
+    pub summary: Summary,
+    pub solution: Solution,
+    /// The solver that ran, as the comparison shows it ("flow", "ilp (microlp)").
+    pub solver: String,
+    pub solve_ms: f64,
+}
+
+/// Solve one programme for a comparison: the same choice of solver as
+/// [`run_match`], with the summary the comparison reads.
+pub fn compare_run(inputs: &Inputs, options: MatchOptions) -> Result<CompareRun, RunError> {
+    let (model, programme, history) = (&inputs.model, &inputs.reading.programme, &inputs.history);
+    let start = Instant::now();
+    let eligibility = Eligibility::new(programme, model, history);
+    let participants = programme.mentees.len() + programme.mentors.len();
+    let chosen = choose(model, participants, options.solver)?;
+    let solution = solve_with(&eligibility, options.solver)?;
+    let solve_ms = start.elapsed().as_secs_f64() * 1000.0;
+    let summary = Summary::new(
+        programme,
+        model,
+        solution.stats.eligible_pairs,
+        &solution.matching,
+        Timing::default(),
+    );
+    Ok(CompareRun {
+        summary,
+        solution,
+        solver: match chosen.solver {
+            SolverKind::Flow => "flow".to_string(),
+            SolverKind::Ilp => format!("ilp ({})", chosen.backend),
+        },
+        solve_ms,
+    })
+}
+
+/// Several models' runs side by side, each compared with the first.
+pub fn comparison(runs: &[(&Inputs, CompareRun)]) -> Comparison {
+    Comparison::new(
+        runs.iter()
+            .map(|(inputs, run)| {
+                (
+                    run.summary.clone(),
+                    pair_keys(&inputs.reading.programme, &run.solution.matching),
+                    run.solver.clone(),
+                    run.solve_ms,
+                )
+            })
+            .collect(),
+    )
+}
+
+/// One person to explain.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Person {
+    /// By index into the programme's mentees.
+    Mentee(usize),
+    /// By index into the programme's mentors.
+    Mentor(usize),
+}
+
+/// The matching `explain` explains, with whether the solver's prices were
+/// checked to prove it optimal: small programmes are solved with prices checked
+/// independently; large ones by pricing, which ends only when the prices
+/// certify every eligible pair.
+pub fn explained_matching(inputs: &Inputs) -> Result<(Matching, bool), RunError> {
+    let (model, programme, history) = (&inputs.model, &inputs.reading.programme, &inputs.history);
+    let eligibility = Eligibility::new(programme, model, history);
+    let options = SolveOptions::default();
+    let (matching, proven_optimal) = if eligibility.count() <= options.whole_network_up_to {
+        let priced = solve_priced(programme, model, &eligibility.pairs())?;
+        (priced.matching, priced.proven_optimal)
+    } else {
+        let solution = solve::solve_eligible(&eligibility, options)?;
+        (solution.matching, true)
+    };
+    let violations = check_matching(programme, model, history, &matching);
+    if !violations.is_empty() {
+        return Err(RunError::BrokenRule(violations));
+    }
+    Ok((matching, proven_optimal))
+}
+
+/// Explain one person's matches in a matching of the programme (see
+/// [`explained_matching`]).
+pub fn explain(inputs: &Inputs, matching: &Matching, proven_optimal: bool, person: Person) -> Explanation {
+    let explainer = Explainer::new(
+        &inputs.reading.programme,
+        &inputs.model,
+        &inputs.history,
+        matching,
+        proven_optimal,
+    );
+    match person {
+        Person::Mentee(i) => explainer.mentee(i),
+        Person::Mentor(i) => explainer.mentor(i),
+    }
+}

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use mentorflow::model::Model;
+use mentorflow::model::{Model, MAX_MODEL_BYTES};
 use mentorflow::problem::{Problem, Problems};
 use mentorflow::registration::{
     read_history, read_programme, validate, Files, History, Reading, Source, MAX_FILE_BYTES,
@@ -10,19 +10,47 @@ use mentorflow::registration::{
 
 use super::{Failure, ProgrammeArgs};
 
-/// A file's bytes, or a problem naming it.
+/// A file's bytes, or a problem naming it: at most [`MAX_FILE_BYTES`], read
+/// through a cap rather than trusting the size the file system reports, so
+/// `/dev/zero`, a FIFO or `<(...)` stops at the limit (R012).
 pub fn read_file(path: &Path) -> Result<Vec<u8>, Problems> {
-    let name = path.display().to_string();
-    let metadata = std::fs::metadata(path).map_err(|e| cannot_read(&name, e))?;
-    if metadata.len() > MAX_FILE_BYTES as u64 {
-        return Err(Problems(vec![Problem::error(
-            "R012",
-            &name,
-            format!("the file is larger than {} MB", MAX_FILE_BYTES / (1024 * 1024)),
-        )
-        .fix("check this is the right file")]));
+    read_file_within(
+        path,
+        MAX_FILE_BYTES,
+        "check this is the registration export (not a device or an endless stream); split very large programmes",
+    )
+}
+
+/// A file's bytes if it holds at most `limit`, or R012 with `fix`.
+pub fn read_file_within(path: &Path, limit: usize, fix: &str) -> Result<Vec<u8>, Problems> {
+    let bytes = read_capped(path, limit)?;
+    if bytes.len() <= limit {
+        return Ok(bytes);
     }
-    std::fs::read(path).map_err(|e| cannot_read(&name, e))
+    let size = if limit >= 1024 * 1024 {
+        format!("{} MB", limit / (1024 * 1024))
+    } else {
+        format!("{limit} bytes")
+    };
+    Err(Problems(vec![Problem::error(
+        "R012",
+        &path.display().to_string(),
+        format!("the file is larger than {size}: reading stopped there"),
+    )
+    .fix(fix)]))
+}
+
+/// A file's first `limit + 1` bytes: more than `limit` means the file is too
+/// large. Never reads more, whatever the file is.
+pub fn read_capped(path: &Path, limit: usize) -> Result<Vec<u8>, Problems> {
+    use std::io::Read;
+    let name = path.display().to_string();
+    let file = std::fs::File::open(path).map_err(|e| cannot_read(&name, e))?;
+    let mut bytes = Vec::new();
+    file.take(limit as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| cannot_read(&name, e))?;
+    Ok(bytes)
 }
 
 fn cannot_read(name: &str, e: std::io::Error) -> Problems {
@@ -41,7 +69,8 @@ pub fn read_model(path: Option<&Path>) -> Result<Model, Problems> {
             return Ok(model);
         }
     }
-    let bytes = read_file(path)?;
+    // One byte past the limit is enough for the model's own size check (M001).
+    let bytes = read_capped(path, MAX_MODEL_BYTES)?;
     Model::from_json_bytes(&path.display().to_string(), &bytes)
 }
 
@@ -67,6 +96,27 @@ pub fn read_inputs(args: &ProgrammeArgs) -> Result<Inputs, Failure> {
 pub fn gather(args: &ProgrammeArgs) -> (Option<Inputs>, Problems) {
     let mut problems = Problems::default();
     let model = read_model(args.model.as_deref()).map_err(|p| problems.extend(p)).ok();
+    // A bad model must not hide the registrations' errors: they are read with
+    // the default model's ladder, columns and capacities instead, and the
+    // output says so.
+    let fallback = match (&model, &args.model) {
+        (None, Some(path)) => {
+            let fallback = Model::civil_service();
+            problems.push(
+                Problem::warning(
+                    "M003",
+                    &path.display().to_string(),
+                    format!(
+                        "the model has errors, so the registrations below were checked with the default model ({}) instead",
+                        fallback.name
+                    ),
+                )
+                .fix("fix the model's errors and run again to check the registrations against it; grades that only this model names may show as R005 until then"),
+            );
+            Some(fallback)
+        }
+        _ => None,
+    };
     let mentors = read_file(&args.mentors).map_err(|p| problems.extend(p)).ok();
     let mentees = read_file(&args.mentees).map_err(|p| problems.extend(p)).ok();
     let history = args.history.as_deref().and_then(|path| {
@@ -80,7 +130,7 @@ pub fn gather(args: &ProgrammeArgs) -> (Option<Inputs>, Problems) {
         .ok()
     });
     let (mentor_name, mentee_name) = (args.mentors.display().to_string(), args.mentees.display().to_string());
-    let reading = match (&model, &mentors, &mentees) {
+    let reading = match (model.as_ref().or(fallback.as_ref()), &mentors, &mentees) {
         (Some(model), Some(mentors), Some(mentees)) => read_programme(
             Source {
                 name: &mentor_name,
@@ -96,6 +146,13 @@ pub fn gather(args: &ProgrammeArgs) -> (Option<Inputs>, Problems) {
         .ok(),
         _ => None,
     };
+    if fallback.is_some() {
+        // What the registrations were read into is of no use: report only.
+        if let Some(reading) = reading {
+            problems.extend(reading.warnings);
+        }
+        return (None, problems);
+    }
     match (model, reading) {
         (Some(model), Some(mut reading)) if !problems.has_errors() => {
             let history = history.unwrap_or_default();

@@ -334,9 +334,10 @@ fn remove_stale_beside(path: &Path) {
             continue;
         };
         let entry_path = entry.path();
-        if kind.is_dir() && entry_name.starts_with(&new) && abandoned(&entry_path) {
-            let _ = fs::remove_dir_all(&entry_path);
-        } else if kind.is_dir() && entry_name.starts_with(&old) && path.is_dir() {
+        let stale_folder = kind.is_dir()
+            && ((entry_name.starts_with(&new) && abandoned(&entry_path))
+                || (entry_name.starts_with(&old) && path.is_dir()));
+        if stale_folder {
             let _ = fs::remove_dir_all(&entry_path);
         } else if kind.is_file() && entry_name.starts_with(&new) {
             // A chart's temporary file: its writer holds it locked.

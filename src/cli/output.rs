@@ -233,7 +233,6 @@ impl Staging {
     /// Write every file, synced, then the manifest naming them.
     fn write(&self, files: &[OutputFile]) -> Result<(), String> {
         let fail = |e: std::io::Error| format!("cannot write output in {}: {e}", self.path.display());
-        let mut manifest = String::from("# The files mentorflow wrote in this folder: --force replaces only these.\n");
         for file in files {
             if !valid_name(&file.name) {
                 return Err(format!("internal error: {:?} is not a file name", file.name));
@@ -241,9 +240,8 @@ impl Staging {
             let mut handle = private_file(&self.path.join(&file.name)).map_err(fail)?;
             handle.write_all(&file.bytes).map_err(fail)?;
             handle.sync_all().map_err(fail)?;
-            manifest.push_str(&file.name);
-            manifest.push('\n');
         }
+        let manifest = manifest_text(files.iter().map(|f| f.name.as_str()));
         let mut handle = private_file(&self.path.join(MANIFEST)).map_err(fail)?;
         handle.write_all(manifest.as_bytes()).map_err(fail)?;
         handle.sync_all().map_err(fail)?;
@@ -256,6 +254,16 @@ impl Staging {
         drop(self.lock);
         let _ = fs::remove_file(self.path.join(LOCK));
     }
+}
+
+/// A manifest listing `names`.
+fn manifest_text<'a>(names: impl Iterator<Item = &'a str>) -> String {
+    let mut text = String::from("# The files mentorflow wrote in this folder: --force replaces only these.\n");
+    for name in names {
+        text.push_str(name);
+        text.push('\n');
+    }
+    text
 }
 
 /// A new file readable and writable only by its owner.
@@ -309,6 +317,10 @@ fn finish_or_remove_stale(dir: &Path) {
             continue;
         }
         if path.join(MANIFEST).is_file() {
+            // The folder's manifest keeps listing every file this tool wrote.
+            let mut names = read_manifest(&path);
+            names.extend(read_manifest(dir));
+            let _ = fs::write(path.join(MANIFEST), manifest_text(names.iter().map(String::as_str)));
             let _ = move_into(&path, dir);
         }
         let _ = fs::remove_dir_all(&path);

@@ -165,6 +165,39 @@ fn stale_staging_folders_are_removed() {
     assert!(!inside.exists(), "the stale folder inside --out is removed");
     assert_ne!(fs::read_to_string(out.join("matches.csv")).unwrap(), "personal data");
     assert_eq!(names(dir.path()), ["out"]);
+
+    // One killed once its files were complete (its manifest written) is
+    // finished: its files are the tool's, so the next --force replaces them.
+    let complete = out.join(".mentorflow-staging-3-4");
+    fs::create_dir(&complete).unwrap();
+    fs::write(complete.join("old-list.csv"), "personal data").unwrap();
+    fs::write(complete.join(MANIFEST), "# a killed run's\nold-list.csv\n").unwrap();
+    fs::write(out.join("notes.txt"), "keep").unwrap();
+    let forced = match_sample(&out, true);
+    assert!(forced.status.success(), "{}", stderr(&forced));
+    assert!(!complete.exists());
+    assert!(!out.join("old-list.csv").exists(), "an earlier output no longer written is removed");
+    assert_eq!(fs::read_to_string(out.join("notes.txt")).unwrap(), "keep");
+    let manifest = fs::read_to_string(out.join(MANIFEST)).unwrap();
+    assert!(!manifest.contains("old-list.csv") && manifest.contains("report.html"), "{manifest}");
+}
+
+#[test]
+fn a_running_runs_staging_folder_is_left_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    assert!(match_sample(&out, false).status.success());
+    // Another run, still writing, holds its staging folder's lock.
+    let live = out.join(".mentorflow-staging-5-6");
+    fs::create_dir(&live).unwrap();
+    let lock = fs::File::create(live.join(".lock")).unwrap();
+    lock.lock().unwrap();
+    let forced = match_sample(&out, true);
+    assert!(forced.status.success(), "{}", stderr(&forced));
+    assert!(live.is_dir(), "a live run's folder is not taken for a stale one");
+    drop(lock);
+    assert!(match_sample(&out, true).status.success());
+    assert!(!live.exists(), "once its run is over it is removed");
 }
 
 #[cfg(unix)]

@@ -176,10 +176,16 @@ fn stale_staging_folders_are_removed() {
     let forced = match_sample(&out, true);
     assert!(forced.status.success(), "{}", stderr(&forced));
     assert!(!complete.exists());
-    assert!(!out.join("old-list.csv").exists(), "an earlier output no longer written is removed");
+    assert!(
+        !out.join("old-list.csv").exists(),
+        "an earlier output no longer written is removed"
+    );
     assert_eq!(fs::read_to_string(out.join("notes.txt")).unwrap(), "keep");
     let manifest = fs::read_to_string(out.join(MANIFEST)).unwrap();
-    assert!(!manifest.contains("old-list.csv") && manifest.contains("report.html"), "{manifest}");
+    assert!(
+        !manifest.contains("old-list.csv") && manifest.contains("report.html"),
+        "{manifest}"
+    );
 }
 
 #[test]

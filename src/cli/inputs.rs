@@ -46,7 +46,9 @@ pub fn read_capped(path: &Path, limit: usize) -> Result<Vec<u8>, Problems> {
     use std::io::Read;
     let name = path.display().to_string();
     let file = std::fs::File::open(path).map_err(|e| cannot_read(&name, e))?;
-    let mut bytes = Vec::new();
+    // The size the system reports only reserves memory; the cap is what stops reading.
+    let hint = file.metadata().map_or(0, |m| m.len()).min(limit as u64 + 1);
+    let mut bytes = Vec::with_capacity(hint as usize);
     file.take(limit as u64 + 1)
         .read_to_end(&mut bytes)
         .map_err(|e| cannot_read(&name, e))?;

@@ -15,7 +15,7 @@ use mentorflow::solve::ilp::Backend;
 use mentorflow::solve::{flow_can_solve, SolveError};
 use mentorflow::whatif::{self, RunOptions, Vary};
 
-use super::inputs::{read_file, read_inputs};
+use super::inputs::{read_file_within, read_inputs};
 use super::output::write_file;
 use super::{Failure, ProgrammeArgs};
 
@@ -70,9 +70,13 @@ pub struct WhatIfArgs {
     seed: Option<u64>,
     #[arg(long, value_enum, default_value = "table")]
     format: Format,
-    /// Also draw coverage against the first varied parameter, as SVG.
+    /// Also draw coverage against the first varied parameter, as SVG. An
+    /// existing file is replaced only with --force.
     #[arg(long, value_name = "FILE.svg")]
     chart: Option<PathBuf>,
+    /// Replace an existing --chart file (never one of the inputs).
+    #[arg(long)]
+    force: bool,
     /// Scenarios solved at once [default: the number of processors].
     #[arg(long, value_name = "N")]
     threads: Option<usize>,
@@ -102,9 +106,17 @@ struct ScenarioFile {
     seed: Option<u64>,
 }
 
+/// Largest scenario file read.
+const MAX_SCENARIO_BYTES: usize = 1024 * 1024;
+
 fn read_scenario_file(path: &Path) -> Result<ScenarioFile, Failure> {
     let name = path.display().to_string();
-    let bytes = read_file(path).map_err(|p| Failure::Input(p.to_string()))?;
+    let bytes = read_file_within(
+        path,
+        MAX_SCENARIO_BYTES,
+        "check this is the scenario file (JSON), not a device or an endless stream",
+    )
+    .map_err(|p| Failure::Input(p.to_string()))?;
     let mut file: ScenarioFile = serde_json::from_slice(&bytes)
         .map_err(|e| Failure::Input(format!("{name}: not a valid scenario file: {e}")))?;
     let folder = path.parent().unwrap_or(Path::new(""));
@@ -161,6 +173,17 @@ pub fn run(args: WhatIfArgs) -> Result<(), Failure> {
         return Err(Failure::Input(
             "--chart needs at least one --vary to draw against".into(),
         ));
+    }
+    if let Some(chart) = &args.chart {
+        let mut inputs = vec![&programme_args.mentors, &programme_args.mentees];
+        inputs.extend(
+            programme_args
+                .model
+                .iter()
+                .chain(&programme_args.history)
+                .chain(&args.scenario),
+        );
+        check_chart(chart, &inputs, args.force)?;
     }
     let scenarios = whatif::scenarios(&vary);
 
@@ -219,6 +242,36 @@ pub fn run(args: WhatIfArgs) -> Result<(), Failure> {
         eprintln!("chart written to {}", path.display());
     }
     Ok(())
+}
+
+/// Refuse a chart path that is one of the inputs, or an existing file without
+/// `force`, before any work is done.
+fn check_chart(chart: &Path, inputs: &[&PathBuf], force: bool) -> Result<(), Failure> {
+    let shown = chart.display();
+    if let Some(input) = inputs.iter().find(|input| same_file(chart, input)) {
+        return Err(Failure::Input(format!(
+            "--chart {shown} is the input file {}: it would be overwritten; name a new file for the chart, such as coverage.svg",
+            input.display()
+        )));
+    }
+    match std::fs::metadata(chart) {
+        Ok(m) if m.is_dir() => Err(Failure::Input(format!(
+            "--chart {shown} is a folder; name a file for the chart, such as {}",
+            chart.join("coverage.svg").display()
+        ))),
+        Ok(_) if !force => Err(Failure::Input(format!(
+            "--chart {shown} already exists; name a new file for the chart, or pass --force to replace it"
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// Whether two paths name the same existing file.
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
 }
 
 /// Run `work` with a progress bar on the terminal that appears only once the

@@ -41,6 +41,7 @@ fn matches_the_sample_and_the_checker_agrees() {
     assert_eq!(
         names,
         [
+            ".mentorflow-manifest",
             "matches.csv",
             "mentees-with-matches.csv",
             "mentees-without-matches.csv",

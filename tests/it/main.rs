@@ -14,5 +14,6 @@ mod mincost;
 mod optimality;
 mod privacy;
 mod report;
+mod safety;
 mod validate;
 mod whatif;

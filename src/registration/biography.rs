@@ -165,8 +165,12 @@ impl std::fmt::Display for Found {
 pub struct IdentityTerms {
     /// First word -> the terms starting with it: their other words, and whether
     /// the term is built in (else from the registrations).
-    by_first: HashMap<String, Vec<(Vec<String>, Option<&'static str>)>>,
+    by_first: HashMap<String, Vec<Phrase>>,
 }
+
+/// A term's words after the first, and its built-in spelling (none when it
+/// comes from the registrations).
+type Phrase = (Vec<String>, Option<&'static str>);
 
 impl IdentityTerms {
     /// The built-in terms and every identity written in `programme`.
@@ -220,7 +224,7 @@ impl IdentityTerms {
                 continue;
             };
             // Longest first, so "two spirit" is named rather than a shorter term.
-            let mut best: Option<&(Vec<String>, Option<&'static str>)> = None;
+            let mut best: Option<&Phrase> = None;
             for candidate in candidates {
                 let (rest, _) = candidate;
                 let fits = words.len() > i + rest.len()
@@ -405,7 +409,7 @@ impl Biographies {
         for (mentee, found) in programme.mentees.iter().zip(&self.mentees) {
             add("mentee", &mentee.person, found);
         }
-        list.sort_by(|a, b| (a.role != "mentor", a.line).cmp(&(b.role != "mentor", b.line)));
+        list.sort_by_key(|w| (w.role != "mentor", w.line));
         list
     }
 

@@ -389,7 +389,8 @@ impl Biographies {
         }
     }
 
-    /// Every withheld biography, mentors first, each in the order of its file.
+    /// Every withheld biography, mentors first, each by email (so the order of
+    /// rows in the files never changes it).
     pub fn withheld(&self, programme: &Programme) -> Vec<Withheld> {
         let mut list = Vec::new();
         let mut add = |role: &'static str, person: &Person, found: &Option<Found>| {
@@ -409,7 +410,7 @@ impl Biographies {
         for (mentee, found) in programme.mentees.iter().zip(&self.mentees) {
             add("mentee", &mentee.person, found);
         }
-        list.sort_by_key(|w| (w.role != "mentor", w.line));
+        list.sort_by_cached_key(|w| (w.role != "mentor", w.email.to_lowercase()));
         list
     }
 

@@ -40,7 +40,8 @@ pub fn validate(programme: &Programme, model: &Model, history: &History, files: 
 /// mentions an identity (model key `biographies.policy`), naming the person and
 /// the term found, so an organiser can read it and release it.
 pub fn withheld_biographies(programme: &Programme, model: &Model, files: Files) -> Vec<Problem> {
-    let withheld = super::Biographies::new(programme, model).withheld(programme);
+    let mut withheld = super::Biographies::new(programme, model).withheld(programme);
+    withheld.sort_by_key(|w| (w.role != "mentor", w.line));
     let mut warnings: Vec<Problem> = withheld
         .iter()
         .take(MAX_LISTED)

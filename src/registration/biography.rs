@@ -237,7 +237,7 @@ impl IdentityTerms {
             if let Some((_, built_in)) = best {
                 return Some(match built_in {
                     Some(term) => Found::Term(term.to_string()),
-                    None => Found::RegisteredIdentity { word: i + 1 },
+                    None => Found::RegisteredIdentity { word: word.position },
                 });
             }
         }
@@ -273,6 +273,9 @@ struct Word {
     text: String,
     /// Joined to the next word by a hyphen.
     hyphen_after: bool,
+    /// Which word of the text it is in, counting words between spaces from 1
+    /// (as a reader counts: "I'm" is one word).
+    position: usize,
 }
 
 /// Characters dropped before comparing: zero-width spaces and joiners, the
@@ -294,13 +297,24 @@ fn narrow(c: char) -> char {
 fn words(text: &str) -> Vec<Word> {
     let mut found = Vec::new();
     let mut current = String::new();
+    let (mut position, mut start, mut in_spoken_word) = (0, 0, false);
     for c in text.chars().filter(|&c| !is_invisible(c)).map(narrow) {
+        if c.is_whitespace() {
+            in_spoken_word = false;
+        } else if !in_spoken_word {
+            in_spoken_word = true;
+            position += 1;
+        }
         if c.is_alphanumeric() {
+            if current.is_empty() {
+                start = position;
+            }
             current.extend(c.to_lowercase());
         } else if !current.is_empty() {
             found.push(Word {
                 text: std::mem::take(&mut current),
                 hyphen_after: matches!(c, '-' | '\u{2010}' | '\u{2011}'),
+                position: start,
             });
         }
     }
@@ -308,6 +322,7 @@ fn words(text: &str) -> Vec<Word> {
         found.push(Word {
             text: current,
             hyphen_after: false,
+            position: start,
         });
     }
     found

@@ -189,8 +189,18 @@ pub fn run(args: WhatIfArgs) -> Result<(), Failure> {
 
     let start = Instant::now();
     let inputs = read_inputs(&programme_args)?;
+    // What-if writes no mailing lists and names no one: withheld biographies
+    // (V003) are counted, not listed.
+    let mut withheld = 0;
     for warning in inputs.reading.warnings.warnings() {
-        eprintln!("{warning}");
+        if warning.code == "V003" {
+            withheld += 1;
+        } else {
+            eprintln!("{warning}");
+        }
+    }
+    if withheld > 0 {
+        eprintln!("note: {withheld} biographies mention an identity and would be withheld from the mailing lists (`mentorflow validate` lists them)");
     }
     let participants = inputs.reading.programme.mentees.len() + inputs.reading.programme.mentors.len();
     if let Err(SolveError::NotFlowExpressible(why)) = flow_can_solve(&inputs.model, participants) {

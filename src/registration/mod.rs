@@ -3,12 +3,14 @@
 //! The library never opens files: callers hand over each file's bytes with the
 //! name to use in messages (a [`Source`]).
 
+pub mod biography;
 mod encoding;
 mod history;
 mod read;
 mod table;
 pub mod validate;
 
+pub use biography::{Biographies, Withheld};
 pub use history::{read_history, read_pairs, EmailPair, History};
 pub use read::{read_programme, Reading};
 pub use table::{MAX_COLUMNS, MAX_FIELD_CHARS, MAX_FILE_BYTES, MAX_PROBLEMS, MAX_ROWS};

@@ -11,6 +11,7 @@ mod explain;
 mod fuzz_regressions;
 mod ilp;
 mod mincost;
+mod notify;
 mod optimality;
 mod privacy;
 mod report;

@@ -94,6 +94,14 @@ pub fn gather(args: &ProgrammeArgs) -> (Option<Inputs>, Problems) {
         .history
         .as_deref()
         .map(|path| (path.display().to_string(), read_file(path)));
+    let adjust = args
+        .adjust
+        .as_deref()
+        .map(|path| (path.display().to_string(), read_file(path)));
+    let adjust_source = match &adjust {
+        Some((name, Ok(bytes))) => Some(Source { name, bytes }),
+        _ => None,
+    };
     let (mentor_name, mentee_name) = (args.mentors.display().to_string(), args.mentees.display().to_string());
     let history_source = match &history {
         Some((name, Ok(bytes))) => Some(Source { name, bytes }),
@@ -111,6 +119,7 @@ pub fn gather(args: &ProgrammeArgs) -> (Option<Inputs>, Problems) {
                     bytes: mentees,
                 },
                 history: history_source,
+                adjust: adjust_source,
             };
             match (model, &args.model) {
                 // A bad model must not hide the registrations' errors: they are
@@ -154,9 +163,11 @@ pub fn gather(args: &ProgrammeArgs) -> (Option<Inputs>, Problems) {
             (None, problems)
         }
     };
-    if let Some((_, Err(p))) = history {
-        problems.extend(p);
-        return (None, problems);
+    for file in [history, adjust].into_iter().flatten() {
+        if let (_, Err(p)) = file {
+            problems.extend(p);
+            return (None, problems);
+        }
     }
     (inputs, problems)
 }

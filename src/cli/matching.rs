@@ -38,7 +38,13 @@ pub struct MatchArgs {
 pub fn run(args: MatchArgs) -> Result<(), Failure> {
     let p = &args.programme;
     let mut input_paths = vec![p.mentors.as_path(), p.mentees.as_path()];
-    input_paths.extend(p.model.as_deref().into_iter().chain(p.history.as_deref()));
+    input_paths.extend(
+        p.model
+            .as_deref()
+            .into_iter()
+            .chain(p.history.as_deref())
+            .chain(p.adjust.as_deref()),
+    );
     refuse_inputs(&args.out, &input_paths).map_err(|e| Failure::Input(format!("{e}\nnothing was written")))?;
     let inputs = read_inputs(&args.programme)?;
     for warning in inputs.reading.warnings.warnings() {

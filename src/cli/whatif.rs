@@ -53,6 +53,9 @@ pub struct WhatIfArgs {
     /// Earlier pairs (CSV with mentee_email, mentor_email), none of which is made again.
     #[arg(long, value_name = "FILE")]
     history: Option<PathBuf>,
+    /// The organisers' pins and bans (CSV: action, mentee email, mentor email, note).
+    #[arg(long, value_name = "FILE")]
+    adjust: Option<PathBuf>,
     /// A saved analysis (JSON) with the same settings as these options; options
     /// given here replace the file's.
     #[arg(long, value_name = "FILE.json")]
@@ -99,6 +102,7 @@ struct ScenarioFile {
     mentees: Option<PathBuf>,
     model: Option<PathBuf>,
     history: Option<PathBuf>,
+    adjust: Option<PathBuf>,
     #[serde(default)]
     vary: Vec<String>,
     extra_grade: Option<String>,
@@ -124,6 +128,7 @@ fn read_scenario_file(path: &Path) -> Result<ScenarioFile, Failure> {
     file.mentors = file.mentors.map(near);
     file.mentees = file.mentees.map(near);
     file.history = file.history.map(near);
+    file.adjust = file.adjust.map(near);
     // A shipped model's name stays a name unless a file of that name is there.
     file.model = file.model.map(|m| {
         let beside = near(m.clone());
@@ -151,6 +156,7 @@ pub fn run(args: WhatIfArgs) -> Result<(), Failure> {
         mentees: args.mentees.or(file.mentees).ok_or_else(|| missing("mentees"))?,
         model: args.model.or(file.model),
         history: args.history.or(file.history),
+        adjust: args.adjust.or(file.adjust),
     };
     let vary_texts = if args.vary.is_empty() { file.vary } else { args.vary };
     let extra_grade = args.extra_grade.or(file.extra_grade);
@@ -181,6 +187,7 @@ pub fn run(args: WhatIfArgs) -> Result<(), Failure> {
                 .model
                 .iter()
                 .chain(&programme_args.history)
+                .chain(&programme_args.adjust)
                 .chain(&args.scenario),
         );
         check_chart(chart, &inputs, args.force)?;

@@ -3,6 +3,7 @@
 //! The library never opens files: callers hand over each file's bytes with the
 //! name to use in messages (a [`Source`]).
 
+mod adjust;
 pub mod biography;
 mod encoding;
 mod history;
@@ -10,6 +11,7 @@ mod read;
 mod table;
 pub mod validate;
 
+pub use adjust::{pin_warnings, read_adjustments, Action, Adjustment, Adjustments};
 pub use biography::{Biographies, Withheld};
 pub use history::{read_history, read_pairs, EmailPair, History};
 pub use read::{read_programme, Reading};
@@ -100,6 +102,9 @@ pub struct Programme {
     pub mentors: Vec<Mentor>,
     /// Display name of each organisation, by [`OrganisationId`].
     pub organisations: Vec<String>,
+    /// The organisers' pins and bans. They travel with the programme so every
+    /// stage, the independent checker included, sees the same ones.
+    pub adjustments: Adjustments,
 }
 
 impl Programme {

@@ -215,6 +215,7 @@ pub fn read_programme(mentors: Source, mentees: Source, model: &Model) -> Result
         mentees,
         mentors,
         organisations: organisations.names(),
+        adjustments: Default::default(),
     };
     programme
         .mentees

@@ -37,6 +37,10 @@ pub struct ArcCosts {
     /// The most all levels together can change along one simple cycle, in
     /// cost: a reward above it outweighs the whole objective.
     pub cycle_change: i64,
+    /// What a pinned pair earns besides its score: more than the whole
+    /// objective can change along a cycle, so every optimum makes every pin
+    /// (they fit together: the adjustments reader checks each person's places).
+    pub pin_reward: i64,
 }
 
 impl ArcCosts {
@@ -85,6 +89,7 @@ impl ArcCosts {
             profession_met: 0,
             weights: weights.clone(),
             cycle_change: later,
+            pin_reward: later.checked_add(1).ok_or_else(overflow)?,
         };
         for (term, &level_weight) in terms.iter().zip(&weights) {
             for (part, weight) in term.parts() {
@@ -132,6 +137,11 @@ impl ArcCosts {
         self.pair_base + self.pair_per_score * score as i64
     }
 
+    /// Cost of this pair's arc: its score's, less the reward of a pin.
+    pub fn pair_cost(&self, pair: &crate::eligibility::Pair) -> i64 {
+        self.pair(pair.score) - if pair.pinned { self.pin_reward } else { 0 }
+    }
+
     fn largest_arc_cost(&self, max_score: i64) -> Option<i64> {
         let unit = self
             .mentee_unit
@@ -146,7 +156,7 @@ impl ArcCosts {
             .checked_mul(max_score)?
             .checked_add(self.pair_base)?
             .checked_abs()?;
-        Some(unit.max(pair))
+        Some(unit.max(pair).max(self.pin_reward))
     }
 }
 

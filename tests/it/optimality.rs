@@ -146,6 +146,7 @@ fn the_checker_refuses_a_pair_within_a_small_organisation() {
         grade_gap: 1,
         profession_matched: false,
         identity_matched: false,
+        pinned: false,
     };
     let violations = mentorflow::check::check_matching(
         &p,

@@ -14,6 +14,7 @@ use crate::eligibility::Eligibility;
 use crate::explain::{coverage_certificate, solve_priced, Explainer, Explanation};
 use crate::matching::Matching;
 use crate::model::Model;
+use crate::overrides::override_prices;
 use crate::problem::Problems;
 use crate::registration::{
     pin_warnings, read_adjustments, read_history, read_programme, validate, Files, History, Reading, Source,
@@ -116,6 +117,8 @@ pub enum Progress {
     Eligibility,
     Solve,
     Check,
+    /// The price of each pin and ban (only with adjustments).
+    Prices,
     Certificate,
     Outputs,
 }
@@ -185,10 +188,16 @@ pub fn run_match(
         solve_ms: ms(solved - eligible),
         total_ms: ms(inputs.read_time + start.elapsed()),
     };
+    let overrides = if programme.adjustments.is_empty() {
+        Vec::new()
+    } else {
+        progress(Progress::Prices);
+        override_prices(programme, model, history, options.solver, &solution.matching)?
+    };
     // The certificate comes from its own max flow, apart from the solve.
     progress(Progress::Certificate);
     let certificate = coverage_certificate(programme, model, history, &solution.matching);
-    let summary = Summary::new(
+    let mut summary = Summary::new(
         programme,
         model,
         solution.stats.eligible_pairs,
@@ -196,6 +205,7 @@ pub fn run_match(
         timing,
     )
     .with_certificate(certificate);
+    summary.overrides = overrides;
     progress(Progress::Outputs);
     let mut files = output_files(programme, model, &solution.matching, &summary);
     files.push(report_file(programme, model, history, &solution.matching, &summary));

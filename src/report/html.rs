@@ -96,6 +96,7 @@ pub fn report_html(
     charts_section(&mut page, programme, model, matching);
     bottlenecks_section(&mut page, bottlenecks);
     under_matched_section(&mut page, programme, model, under_matched);
+    overrides_section(&mut page, summary);
     biographies_section(&mut page, summary);
     page.push_str("</main>\n</body>\n</html>\n");
     page
@@ -540,6 +541,32 @@ fn under_matched_section(page: &mut String, programme: &Programme, model: &Model
         page.push_str("</table>\n");
     }
     page.push_str("</section>\n");
+}
+
+/// The organisers' pins and bans with what each costs; nothing without them.
+fn overrides_section(page: &mut String, summary: &Summary) {
+    if summary.overrides.is_empty() {
+        return;
+    }
+    page.push_str("<section id=\"overrides\">\n<h2>Pins and bans</h2>\n");
+    page.push_str("<p>Each of the organisers' pins and bans, and what it costs: how the objective would change without it, from solving the programme again without that row.</p>\n");
+    page.push_str(
+        "<table>\n<tr><th>Line</th><th>Action</th><th>Mentee</th><th>Mentor</th><th>Note</th><th>Price</th></tr>\n",
+    );
+    for price in &summary.overrides {
+        let a = &price.adjustment;
+        let _ = writeln!(
+            page,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            a.line,
+            a.action,
+            escape(&a.mentee_email),
+            escape(&a.mentor_email),
+            escape(&a.note),
+            escape(&price.words())
+        );
+    }
+    page.push_str("</table>\n</section>\n");
 }
 
 fn biographies_section(page: &mut String, summary: &Summary) {

@@ -105,6 +105,9 @@ pub struct Summary {
     pub certificate: Option<CoverageCertificate>,
     /// The model's biography policy, and each biography it withheld.
     pub biographies: BiographySummary,
+    /// What each of the organisers' pins and bans costs (none without `--adjust`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub overrides: Vec<crate::overrides::OverridePrice>,
     /// Shown on the terminal only: wall-clock times would make two runs on the
     /// same input differ, and summary.json is byte-identical between them.
     #[serde(skip)]
@@ -150,15 +153,13 @@ impl Summary {
             certificate: None,
             biographies: BiographySummary::new(programme, model),
             timing,
+            overrides: Vec::new(),
         }
     }
 
     /// The summary with the coverage certificate (see [`crate::explain::certificate`]).
-    pub fn with_certificate(self, certificate: CoverageCertificate) -> Summary {
-        Summary {
-            certificate: Some(certificate),
-            ..self
-        }
+    pub fn with_certificate(self, certificate: Option<CoverageCertificate>) -> Summary {
+        Summary { certificate, ..self }
     }
 
     pub fn to_json(&self) -> String {
@@ -207,6 +208,9 @@ impl fmt::Display for Summary {
                 "bound    {} mentees have a match; no matching could give more than {}",
                 c.mentees_with_a_match, c.most_mentees_with_a_match
             )?;
+        }
+        for price in &self.overrides {
+            writeln!(f, "override {}", price.words())?;
         }
         let withheld = &self.biographies.withheld;
         if !withheld.is_empty() {

@@ -4,6 +4,7 @@
 
 mod common;
 
+mod adjust;
 mod cli;
 mod compare;
 mod determinism;

@@ -234,7 +234,7 @@ const ORGS: [&str; 3] = ["Org A", "Org B", "Org C"];
 const PROFESSIONS: [&str; 2] = ["Policy", "Finance"];
 const IDENTITIES: [&str; 3] = ["", "Gay", "Lesbian, Transgender"];
 
-fn person(
+pub fn person(
     i: usize,
     role: &str,
     (grade, org, profession, identity, capacity): (usize, usize, usize, usize, u32),
@@ -250,7 +250,7 @@ fn person(
     }
 }
 
-fn people(max: usize) -> impl Strategy<Value = Vec<(usize, usize, usize, usize, u32)>> {
+pub fn people(max: usize) -> impl Strategy<Value = Vec<(usize, usize, usize, usize, u32)>> {
     prop::collection::vec(
         (
             0..GRADES.len(),

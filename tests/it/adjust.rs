@@ -291,7 +291,7 @@ fn the_same_person_in_one_row_is_refused() {
         grade: "SEO".into(),
         ..Person::default()
     };
-    let p = programme(&[both.clone()], &[both], &model);
+    let p = programme(std::slice::from_ref(&both), std::slice::from_ref(&both), &model);
     let csv = "action,mentee email,mentor email\npin,both@x.uk,BOTH@x.uk\n";
     let found = mentorflow::registration::read_adjustments(
         mentorflow::registration::Source {

@@ -96,7 +96,8 @@ pub fn check_pairs(programme: &Programme, model: &Model, history: &History, pair
             .map(|a| ((email_key(&a.mentee_email), email_key(&a.mentor_email)), a))
             .collect()
     };
-    let (pins, bans) = (by_keys(Action::Pin), by_keys(Action::Ban));
+    let (mut pins, bans) = (by_keys(Action::Pin), by_keys(Action::Ban));
+    pins.extend(by_keys(Action::Keep));
     let mut pins_made: HashSet<(String, String)> = HashSet::new();
     // Organisation sizes (people registered, each once) for the rule that
     // lets large organisations match within themselves; counted here, apart

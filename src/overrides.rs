@@ -73,7 +73,7 @@ pub fn override_prices(
     choice: SolverChoice,
     with_all: &Matching,
 ) -> Result<Vec<OverridePrice>, SolveError> {
-    let rows = &programme.adjustments.rows;
+    let rows: Vec<(usize, &Adjustment)> = programme.adjustments.overrides().collect();
     if rows.is_empty() {
         return Ok(Vec::new());
     }
@@ -89,7 +89,7 @@ pub fn override_prices(
     };
     let with = with_all.objective_values(programme, &model.objective);
     let mut prices = Vec::with_capacity(rows.len());
-    for (i, adjustment) in rows.iter().enumerate() {
+    for &(i, adjustment) in &rows {
         let mut without_programme = programme.clone();
         without_programme.adjustments = programme.adjustments.without(i);
         let eligibility = Eligibility::new(&without_programme, model, history);

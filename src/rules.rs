@@ -203,6 +203,9 @@ pub struct Rules<'a> {
     /// The mentors pinned to each mentee by the organisers, sorted; only
     /// mentees with any are stored.
     pinned: HashMap<u32, Vec<u32>>,
+    /// The mentors of each mentee in the previous matching (`rematch
+    /// --allow-moves`), sorted.
+    previous: HashMap<u32, Vec<u32>>,
     /// Every mentor each mentee may not have by a [`Scope::NamedPairs`] rule,
     /// sorted; only mentees with any are stored.
     excluded: HashMap<u32, Vec<u32>>,
@@ -255,7 +258,11 @@ impl<'a> Rules<'a> {
         for (e, m) in adjusted(&mut programme.adjustments.pins()) {
             pinned.entry(e).or_default().push(m);
         }
-        for list in pinned.values_mut() {
+        let mut previous: HashMap<u32, Vec<u32>> = HashMap::new();
+        for (e, m) in adjusted(&mut programme.adjustments.previous()) {
+            previous.entry(e).or_default().push(m);
+        }
+        for list in pinned.values_mut().chain(previous.values_mut()) {
             list.sort_unstable();
             list.dedup();
         }
@@ -292,6 +299,7 @@ impl<'a> Rules<'a> {
             mentor_self,
             banned,
             pinned,
+            previous,
             excluded,
             mentors_by_grade,
             mentees_by_grade,
@@ -328,6 +336,16 @@ impl<'a> Rules<'a> {
     /// override: the pair is made even when it breaks a rule above.
     pub fn pinned_mentors(&self, mentee: u32) -> &[u32] {
         self.pinned.get(&mentee).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    /// The mentors this mentee had in the previous matching, sorted.
+    pub fn previous_mentors(&self, mentee: u32) -> &[u32] {
+        self.previous.get(&mentee).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    /// Whether the pair is in the previous matching.
+    pub fn is_previous(&self, mentee: u32, mentor: u32) -> bool {
+        self.previous_mentors(mentee).binary_search(&mentor).is_ok()
     }
 
     /// Whether the organisers pinned this pair.

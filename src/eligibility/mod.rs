@@ -28,6 +28,9 @@ pub struct Pair {
     /// The organisers pinned the pair: every matching makes it, even when it
     /// breaks a hard rule (their override).
     pub pinned: bool,
+    /// The pair is in the previous matching (`rematch`), which the objective
+    /// may prefer to keep.
+    pub previous: bool,
 }
 
 /// Every eligible pair, grouped by mentee in mentee order, then by the mentor's
@@ -163,6 +166,7 @@ impl<'a> Eligibility<'a> {
             profession_matched,
             identity_matched,
             pinned: self.rules.is_pinned(mentee, mentor),
+            previous: self.rules.is_previous(mentee, mentor),
         }
     }
 
@@ -194,6 +198,7 @@ impl<'a> Eligibility<'a> {
         let organisation = person.person.organisation.0;
         let excluded = self.rules.excluded_mentors(mentee);
         let pins = self.rules.pinned_mentors(mentee);
+        let previous = self.rules.previous_mentors(mentee);
         let same_allowed = self.rules.own_organisation_allowed(person.person.organisation);
         // What does not depend on the mentor is worked out once: this walk is
         // the inner loop of pricing.
@@ -221,6 +226,7 @@ impl<'a> Eligibility<'a> {
                     profession_matched,
                     identity_matched,
                     pinned: !pins.is_empty() && pins.binary_search(&m).is_ok(),
+                    previous: !previous.is_empty() && previous.binary_search(&m).is_ok(),
                 };
                 debug_assert_eq!(Some(pair), self.pair(mentee, m));
                 if !visit(pair) {

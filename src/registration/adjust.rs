@@ -24,6 +24,11 @@ pub enum Action {
     Pin,
     /// The pair must not be made.
     Ban,
+    /// A pair of the previous matching kept by `rematch`: made, as a pin is.
+    Keep,
+    /// A pair of the previous matching `rematch --allow-moves` may drop: made
+    /// again when the objective is no worse for it.
+    Previous,
 }
 
 impl fmt::Display for Action {
@@ -31,6 +36,8 @@ impl fmt::Display for Action {
         f.write_str(match self {
             Action::Pin => "pin",
             Action::Ban => "ban",
+            Action::Keep => "kept previous pair",
+            Action::Previous => "previous pair",
         })
     }
 }
@@ -75,9 +82,24 @@ impl Adjustments {
         self.rows.is_empty()
     }
 
-    /// The pins, in file order.
+    /// The pins, and the previous pairs `rematch` keeps, in file order.
     pub fn pins(&self) -> impl Iterator<Item = &Adjustment> {
-        self.rows.iter().filter(|a| a.action == Action::Pin)
+        self.rows
+            .iter()
+            .filter(|a| matches!(a.action, Action::Pin | Action::Keep))
+    }
+
+    /// The previous pairs the objective may prefer to keep.
+    pub fn previous(&self) -> impl Iterator<Item = &Adjustment> {
+        self.rows.iter().filter(|a| a.action == Action::Previous)
+    }
+
+    /// The organisers' own pins and bans: the rows whose price is reported.
+    pub fn overrides(&self) -> impl Iterator<Item = (usize, &Adjustment)> {
+        self.rows
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| matches!(a.action, Action::Pin | Action::Ban))
     }
 
     /// The bans, in file order.

@@ -686,6 +686,13 @@ impl<'a> Program<'a> {
                     }
                 }
                 Term::Pairs { .. } => expression.add_mul(weight, sum(self.pair.iter().copied())),
+                Term::PreviousPairsKept { .. } => {
+                    for (p, &x) in self.pairs.iter().zip(&self.pair) {
+                        if p.previous {
+                            expression.add_mul(weight, x);
+                        }
+                    }
+                }
                 Term::WeightedSum { .. } => {} // refused by the model's checks
             }
         }

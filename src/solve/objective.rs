@@ -41,6 +41,9 @@ pub struct ArcCosts {
     /// objective can change along a cycle, so every optimum makes every pin
     /// (they fit together: the adjustments reader checks each person's places).
     pub pin_reward: i64,
+    /// Cost of a pair of the previous matching (0 unless the objective counts
+    /// previous pairs kept).
+    pub previous_kept: i64,
 }
 
 impl ArcCosts {
@@ -58,9 +61,10 @@ impl ArcCosts {
             match term {
                 Term::MenteesWithAtLeast { .. } | Term::MentorsWithAtLeast { .. } => Some(2),
                 Term::TotalScore { .. } => cycle_pairs.checked_mul(max_score),
-                Term::IdentityRequestsMet { .. } | Term::ProfessionRequestsMet { .. } | Term::Pairs { .. } => {
-                    Some(cycle_pairs)
-                }
+                Term::IdentityRequestsMet { .. }
+                | Term::ProfessionRequestsMet { .. }
+                | Term::Pairs { .. }
+                | Term::PreviousPairsKept { .. } => Some(cycle_pairs),
                 Term::WeightedSum { .. } => None,
             }
         };
@@ -90,6 +94,7 @@ impl ArcCosts {
             weights: weights.clone(),
             cycle_change: later,
             pin_reward: later.checked_add(1).ok_or_else(overflow)?,
+            previous_kept: 0,
         };
         for (term, &level_weight) in terms.iter().zip(&weights) {
             for (part, weight) in term.parts() {
@@ -101,6 +106,7 @@ impl ArcCosts {
                     Term::ProfessionRequestsMet { .. } => &mut costs.profession_met,
                     Term::TotalScore { .. } => &mut costs.pair_per_score,
                     Term::Pairs { .. } => &mut costs.pair_base,
+                    Term::PreviousPairsKept { .. } => &mut costs.previous_kept,
                     Term::WeightedSum { .. } => continue,
                 };
                 *cost = cost.checked_sub(w).ok_or_else(overflow)?;
@@ -140,6 +146,7 @@ impl ArcCosts {
     /// Cost of this pair's arc: its score's, less the reward of a pin.
     pub fn pair_cost(&self, pair: &crate::eligibility::Pair) -> i64 {
         self.pair(pair.score) - if pair.pinned { self.pin_reward } else { 0 }
+            + if pair.previous { self.previous_kept } else { 0 }
     }
 
     fn largest_arc_cost(&self, max_score: i64) -> Option<i64> {
@@ -147,7 +154,7 @@ impl ArcCosts {
             .mentee_unit
             .iter()
             .chain(&self.mentor_unit)
-            .chain([&self.identity_met, &self.profession_met])
+            .chain([&self.identity_met, &self.profession_met, &self.previous_kept])
             .map(|c| c.abs())
             .max()
             .unwrap_or(0);

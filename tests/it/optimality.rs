@@ -147,6 +147,7 @@ fn the_checker_refuses_a_pair_within_a_small_organisation() {
         profession_matched: false,
         identity_matched: false,
         pinned: false,
+        previous: false,
     };
     let violations = mentorflow::check::check_matching(
         &p,

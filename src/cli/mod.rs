@@ -8,6 +8,7 @@ mod generate;
 mod inputs;
 mod matching;
 mod output;
+mod rematch;
 mod validate;
 mod whatif;
 
@@ -28,6 +29,9 @@ struct Cli {
 enum Command {
     /// Match a programme: registrations in, the best matching and mailing lists out.
     Match(matching::MatchArgs),
+    /// After the matches were sent: re-match the current registrations, keeping
+    /// every previous pair still allowed, and write what changed.
+    Rematch(rematch::RematchArgs),
     /// Check the inputs: every error and warning in one pass, nothing written.
     Validate(validate::ValidateArgs),
     /// Re-verify a matching against every hard rule and capacity.
@@ -79,6 +83,7 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Match(args) => matching::run(args),
+        Command::Rematch(args) => rematch::run(args),
         Command::Validate(args) => validate::run(args),
         Command::Check(args) => check::run(args),
         Command::Compare(args) => compare::run(args),

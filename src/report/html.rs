@@ -96,6 +96,7 @@ pub fn report_html(
     charts_section(&mut page, programme, model, matching);
     bottlenecks_section(&mut page, bottlenecks);
     under_matched_section(&mut page, programme, model, under_matched);
+    changes_section(&mut page, summary);
     overrides_section(&mut page, summary);
     biographies_section(&mut page, summary);
     page.push_str("</main>\n</body>\n</html>\n");
@@ -541,6 +542,30 @@ fn under_matched_section(page: &mut String, programme: &Programme, model: &Model
         page.push_str("</table>\n");
     }
     page.push_str("</section>\n");
+}
+
+/// What a re-match changed, and why; nothing for a first match.
+fn changes_section(page: &mut String, summary: &Summary) {
+    let Some(changes) = &summary.changes else {
+        return;
+    };
+    page.push_str("<section id=\"changes\">\n<h2>Changes since the previous matching</h2>\n");
+    let _ = writeln!(page, "<p>{}.</p>", escape(&changes.words()));
+    if !changes.removed_by_why.is_empty() {
+        page.push_str("<table>\n<tr><th>Pairs removed because</th><th>Pairs</th></tr>\n");
+        for (why, n) in &changes.removed_by_why {
+            let _ = writeln!(page, "<tr><td>{}</td><td>{n}</td></tr>", escape(why));
+        }
+        page.push_str("</table>\n");
+    }
+    if !changes.not_registered.is_empty() {
+        let _ = writeln!(
+            page,
+            "<p>Named in the previous matches but not registered now (treated as withdrawn): {}.</p>",
+            escape(&changes.not_registered.join(", "))
+        );
+    }
+    page.push_str("<p>Every pair added or removed, with why, is in <code>changes.csv</code>; the mailing lists name only the people whose matches changed.</p>\n</section>\n");
 }
 
 /// The organisers' pins and bans with what each costs; nothing without them.

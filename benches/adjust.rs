@@ -108,7 +108,10 @@ fn prices_of_twenty_overrides(c: &mut Criterion) {
         let other = &pairs[(pairs.len() / 2 + i * 7) % pairs.len()];
         let (mentee, _) = email(p);
         let (_, mentor) = email(other);
-        if rows.iter().any(|r: &Adjustment| r.mentee_email == mentee && r.mentor_email == mentor) {
+        if rows
+            .iter()
+            .any(|r: &Adjustment| r.mentee_email == mentee && r.mentor_email == mentor)
+        {
             continue;
         }
         rows.push(Adjustment {

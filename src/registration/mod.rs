@@ -105,6 +105,21 @@ pub struct Programme {
     /// The organisers' pins and bans. They travel with the programme so every
     /// stage, the independent checker included, sees the same ones.
     pub adjustments: Adjustments,
+    /// Mentors registered below the model's lowest mentor grade (R006): left
+    /// out as mentors, listed for the organisers. Sorted by email.
+    pub left_out_mentors: Vec<LeftOut>,
+}
+
+/// A mentor left out of the matching, for the organisers' lists.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct LeftOut {
+    pub email: String,
+    pub name: String,
+    /// The grade as registered.
+    pub grade: String,
+    /// Line of the registration in its file.
+    #[serde(skip)]
+    pub line: u64,
 }
 
 impl Programme {

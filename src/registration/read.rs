@@ -9,7 +9,7 @@ use crate::problem::{Problem, Problems};
 
 use super::table::{too_many_problems, ColumnSpec, Row, Table, MAX_PROBLEMS};
 use super::validate::{organisation_warnings, Files, MAX_LISTED};
-use super::{Mentee, Mentor, OrganisationId, Person, Programme, Source};
+use super::{LeftOut, Mentee, Mentor, OrganisationId, Person, Programme, Source};
 
 /// A programme read from its files, with the warnings an organiser should see.
 #[derive(Debug)]
@@ -120,11 +120,26 @@ pub fn read_programme(mentors: Source, mentees: Source, model: &Model) -> Result
     let mut organisations = Organisations::default();
     let mut mentor_rows = Vec::new();
     let mut mentee_rows = Vec::new();
+    let mut left_out_mentors = Vec::new();
     if let Some(table) = &mentor_table {
-        mentor_rows = read_people(table, model, Role::Mentor, &mut organisations, &mut problems);
+        mentor_rows = read_people(
+            table,
+            model,
+            Role::Mentor,
+            &mut organisations,
+            &mut problems,
+            &mut left_out_mentors,
+        );
     }
     if let Some(table) = &mentee_table {
-        mentee_rows = read_people(table, model, Role::Mentee, &mut organisations, &mut problems);
+        mentee_rows = read_people(
+            table,
+            model,
+            Role::Mentee,
+            &mut organisations,
+            &mut problems,
+            &mut Vec::new(),
+        );
     }
     let mentor_extra = match &mentor_table {
         Some(table) => table.columns(&MENTOR_COLUMNS, &mut problems),
@@ -216,6 +231,7 @@ pub fn read_programme(mentors: Source, mentees: Source, model: &Model) -> Result
         mentors,
         organisations: organisations.names(),
         adjustments: Default::default(),
+        left_out_mentors,
     };
     programme
         .mentees
@@ -223,6 +239,9 @@ pub fn read_programme(mentors: Source, mentees: Source, model: &Model) -> Result
     programme
         .mentors
         .sort_by(|a, b| a.person.email_key.cmp(&b.person.email_key));
+    programme
+        .left_out_mentors
+        .sort_by(|a, b| email_key(&a.email).cmp(&email_key(&b.email)));
     // In the order of the files and their lines, as an organiser fixes them.
     let order = |p: &Problem| (p.file != files.mentors, p.line.unwrap_or(0));
     problems.0.sort_by_key(order);
@@ -251,6 +270,7 @@ fn read_people<'t>(
     role: Role,
     organisations: &mut Organisations,
     problems: &mut Problems,
+    left_out: &mut Vec<LeftOut>,
 ) -> Vec<(Person, &'t Row)> {
     let columns = table.columns(&PERSON_COLUMNS, problems);
     if columns
@@ -260,6 +280,7 @@ fn read_people<'t>(
     {
         return Vec::new();
     }
+    let mut warnings = Problems::default();
     let file = table.file;
     let at = |row: &Row, col: Col| {
         let index = col as usize;
@@ -337,16 +358,30 @@ fn read_people<'t>(
                 ok = false;
             }
             Some(g) if role == Role::Mentor && g < model.lowest_mentor_grade => {
-                report(
-                    Col::Grade,
-                    grade_text,
-                    &format!(
-                        "below {}, the lowest grade that may mentor",
-                        model.ladder.name(model.lowest_mentor_grade)
-                    ),
-                    "register this person as a mentee only, or correct the grade".into(),
-                    "R006",
+                // Not an error: the run goes on without them as a mentor (they
+                // take part as a mentee if they registered as one too).
+                let (line, number, heading) = at(row, Col::Grade);
+                let lowest = model.ladder.name(model.lowest_mentor_grade);
+                warnings.push(
+                    Problem::warning(
+                        "R006",
+                        file,
+                        format!("below {lowest}, the lowest grade that may mentor: this person is left out as a mentor"),
+                    )
+                    .at_line(line)
+                    .in_column(number, heading)
+                    .with_value(grade_text)
+                    .fix("nothing, if the grade is right: tell them they cannot mentor this time (they are still matched as a mentee if they registered as one); otherwise correct the grade and run again"),
                 );
+                left_out.push(LeftOut {
+                    email: email.to_string(),
+                    name: full_name(
+                        row.get(columns[Col::FirstName as usize]),
+                        row.get(columns[Col::LastName as usize]),
+                    ),
+                    grade: grade_text.to_string(),
+                    line: row.line,
+                });
                 ok = false;
             }
             Some(_) => {}
@@ -412,7 +447,33 @@ fn read_people<'t>(
             row,
         ));
     }
+    let below = warnings.len();
+    if below > MAX_LISTED {
+        warnings.0.truncate(MAX_LISTED);
+        warnings.push(
+            Problem::warning(
+                "R006",
+                file,
+                format!(
+                    "{} more mentors are below the lowest grade that may mentor and are left out as mentors (not listed)",
+                    below - MAX_LISTED
+                ),
+            )
+            .fix("check the grade column is the right one"),
+        );
+    }
+    problems.extend(warnings);
     people
+}
+
+/// First and last name as a person is addressed.
+fn full_name(first: &str, last: &str) -> String {
+    [first, last]
+        .iter()
+        .filter(|s| !s.is_empty())
+        .copied()
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Someone in both files is one person: their grade and organisation must agree.

@@ -98,6 +98,7 @@ pub fn report_html(
     under_matched_section(&mut page, programme, model, under_matched);
     changes_section(&mut page, summary);
     overrides_section(&mut page, summary);
+    left_out_section(&mut page, summary);
     biographies_section(&mut page, summary);
     page.push_str("</main>\n</body>\n</html>\n");
     page
@@ -589,6 +590,29 @@ fn overrides_section(page: &mut String, summary: &Summary) {
             escape(&a.mentor_email),
             escape(&a.note),
             escape(&price.words())
+        );
+    }
+    page.push_str("</table>\n</section>\n");
+}
+
+fn left_out_section(page: &mut String, summary: &Summary) {
+    if summary.mentors_left_out.is_empty() {
+        return;
+    }
+    page.push_str("<section id=\"left-out\">\n<h2>Mentors left out: below the lowest grade that may mentor</h2>\n");
+    let _ = writeln!(
+        page,
+        "<p>{} registered as mentors at a grade below the lowest that may mentor, so they were not matched as mentors. If they registered as mentees too, they were matched as mentees. Tell them, or correct the grade and run again.</p>",
+        summary.mentors_left_out.len()
+    );
+    page.push_str("<table>\n<tr><th>Email</th><th>Name</th><th>Grade</th></tr>\n");
+    for m in &summary.mentors_left_out {
+        let _ = writeln!(
+            page,
+            "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+            escape(&m.email),
+            escape(&m.name),
+            escape(&m.grade)
         );
     }
     page.push_str("</table>\n</section>\n");

@@ -14,7 +14,9 @@ pub mod validate;
 pub use adjust::{pin_warnings, read_adjustments, Action, Adjustment, Adjustments};
 pub use biography::{Biographies, Withheld};
 pub use history::{read_history, read_pairs, EmailPair, History};
-pub use read::{read_programme, Reading};
+pub use read::{
+    read_programme, Reading, BOTH_HEADING, COLUMN_HEADINGS, MAX_MATCHES_HEADING, MENTEE_HEADINGS, MENTOR_HEADINGS,
+};
 pub use table::{MAX_COLUMNS, MAX_FIELD_CHARS, MAX_FILE_BYTES, MAX_PROBLEMS, MAX_ROWS};
 pub use validate::{eligible_mentor_counts, validate, Files};
 

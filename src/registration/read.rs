@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use crate::model::text::{email_key, list_keys, organisation_key, profession_key, words_key};
+use crate::model::text::{email_key, heading_key, list_keys, organisation_key, profession_key, words_key};
 use crate::model::{Model, MAX_CAPACITY};
 use crate::problem::{Problem, Problems};
 
@@ -84,6 +84,133 @@ const MENTEE_COLUMNS: [ColumnSpec; 2] = [
     },
 ];
 
+/// Heading of the earlier tool's column saying someone registered on both
+/// sides; the reader does not need it (the two files say it).
+pub const BOTH_HEADING: &str = "both mentor and mentee";
+
+/// Heading of the optional column of places a person offers or wants.
+pub const MAX_MATCHES_HEADING: &str = PERSON_COLUMNS[8].heading;
+
+/// Headings of the mentors file, as the earlier tool (mentor-match) writes them
+/// (an optional `max matches` column may follow).
+pub const MENTOR_HEADINGS: [&str; 10] = [
+    PERSON_COLUMNS[0].heading,
+    PERSON_COLUMNS[1].heading,
+    PERSON_COLUMNS[2].heading,
+    BOTH_HEADING,
+    PERSON_COLUMNS[3].heading,
+    PERSON_COLUMNS[4].heading,
+    PERSON_COLUMNS[5].heading,
+    PERSON_COLUMNS[6].heading,
+    MENTOR_COLUMNS[0].heading,
+    PERSON_COLUMNS[7].heading,
+];
+
+/// Headings of the mentees file, as the earlier tool (mentor-match) writes them
+/// (an optional `max matches` column may follow).
+pub const MENTEE_HEADINGS: [&str; 11] = [
+    PERSON_COLUMNS[0].heading,
+    PERSON_COLUMNS[1].heading,
+    PERSON_COLUMNS[2].heading,
+    BOTH_HEADING,
+    PERSON_COLUMNS[3].heading,
+    PERSON_COLUMNS[4].heading,
+    PERSON_COLUMNS[5].heading,
+    PERSON_COLUMNS[6].heading,
+    MENTEE_COLUMNS[0].heading,
+    MENTEE_COLUMNS[1].heading,
+    PERSON_COLUMNS[7].heading,
+];
+
+/// Every column the reader looks for, by the heading it names it by: the keys
+/// of the model's `columns`.
+pub const COLUMN_HEADINGS: [&str; 12] = [
+    PERSON_COLUMNS[0].heading,
+    PERSON_COLUMNS[1].heading,
+    PERSON_COLUMNS[2].heading,
+    PERSON_COLUMNS[3].heading,
+    PERSON_COLUMNS[4].heading,
+    PERSON_COLUMNS[5].heading,
+    PERSON_COLUMNS[6].heading,
+    PERSON_COLUMNS[7].heading,
+    PERSON_COLUMNS[8].heading,
+    MENTOR_COLUMNS[0].heading,
+    MENTEE_COLUMNS[0].heading,
+    MENTEE_COLUMNS[1].heading,
+];
+
+/// Parts of a heading key that suggest a column about identity.
+const IDENTITY_HINTS: [&str; 6] = ["identit", "characteristic", "lgbt", "sexual", "gender", "orientation"];
+
+/// Warn when a file's identity columns are missing while some heading the
+/// reader does not recognise looks like one: identity matching and the
+/// withholding of biographies would otherwise be off without a word.
+fn identity_column_warning(
+    table: &Table,
+    specs: &[ColumnSpec],
+    found: &[Option<usize>],
+    model: &Model,
+    problems: &mut Problems,
+) {
+    let missing: Vec<&str> = specs
+        .iter()
+        .zip(found)
+        .filter(|(_, f)| f.is_none())
+        .map(|(spec, _)| spec.heading)
+        .collect();
+    if missing.is_empty() {
+        return;
+    }
+    let mapped: Vec<String> = model.columns.values().map(|h| heading_key(h)).collect();
+    let recognised = |key: &str| {
+        PERSON_COLUMNS
+            .iter()
+            .chain(&MENTOR_COLUMNS)
+            .chain(&MENTEE_COLUMNS)
+            .any(|spec| spec.keys.contains(&key))
+            || mapped.iter().any(|m| m == key)
+    };
+    let suspects: Vec<(usize, &str)> = table
+        .headings
+        .iter()
+        .enumerate()
+        .filter(|(_, h)| {
+            let key = heading_key(h);
+            !recognised(&key) && IDENTITY_HINTS.iter().any(|hint| key.contains(hint))
+        })
+        .map(|(i, h)| (i, h.trim()))
+        .collect();
+    let Some(&(first, first_heading)) = suspects.first() else {
+        return;
+    };
+    let listed: Vec<String> = suspects
+        .iter()
+        .map(|(i, h)| format!("column {} \"{}\"", i + 1, crate::problem::printable(h)))
+        .collect();
+    let missing_list: Vec<String> = missing.iter().map(|m| format!("\"{m}\"")).collect();
+    problems.push(
+        Problem::warning(
+            "R020",
+            table.file,
+            format!(
+                "no column {} was found, so identity matching and the withholding of biographies that mention an identity cannot use this file; {} look{} like an identity column but the heading is not one the reader knows. The headings found are {}",
+                missing_list.join(" or "),
+                listed.join(", "),
+                if listed.len() == 1 { "s" } else { "" },
+                table.headings_found()
+            ),
+        )
+        .at_line(1)
+        .in_column(first + 1, first_heading)
+        .fix(format!(
+            "if it is, map it in the model (--model): \"columns\": {{\"{}\": \"{}\"}}, or rename the heading to \"{}\"",
+            missing[0],
+            first_heading.replace('"', "\\\""),
+            missing[0]
+        )),
+    );
+}
+
 enum Col {
     FirstName,
     LastName,
@@ -142,11 +269,19 @@ pub fn read_programme(mentors: Source, mentees: Source, model: &Model) -> Result
         );
     }
     let mentor_extra = match &mentor_table {
-        Some(table) => table.columns(&MENTOR_COLUMNS, &mut problems),
+        Some(table) => {
+            let found = table.columns_mapped(&MENTOR_COLUMNS, &model.columns, &mut problems);
+            identity_column_warning(table, &MENTOR_COLUMNS, &found, model, &mut problems);
+            found
+        }
         None => vec![None; MENTOR_COLUMNS.len()],
     };
     let mentee_extra = match &mentee_table {
-        Some(table) => table.columns(&MENTEE_COLUMNS, &mut problems),
+        Some(table) => {
+            let found = table.columns_mapped(&MENTEE_COLUMNS, &model.columns, &mut problems);
+            identity_column_warning(table, &MENTEE_COLUMNS, &found, model, &mut problems);
+            found
+        }
         None => vec![None; MENTEE_COLUMNS.len()],
     };
 
@@ -272,7 +407,7 @@ fn read_people<'t>(
     problems: &mut Problems,
     left_out: &mut Vec<LeftOut>,
 ) -> Vec<(Person, &'t Row)> {
-    let columns = table.columns(&PERSON_COLUMNS, problems);
+    let columns = table.columns_mapped(&PERSON_COLUMNS, &model.columns, problems);
     if columns
         .iter()
         .zip(&PERSON_COLUMNS)
@@ -630,6 +765,18 @@ mod tests {
         assert!(!is_email("@gov.uk"));
         assert!(!is_email("a b@gov.uk"));
         assert!(!is_email(""));
+    }
+
+    #[test]
+    fn the_earlier_tools_format() {
+        assert_eq!(
+            MENTOR_HEADINGS.join(","),
+            "first name,last name,email address,both mentor and mentee,job title,grade,organisation,profession,characteristics,biography"
+        );
+        assert_eq!(
+            MENTEE_HEADINGS.join(","),
+            "first name,last name,email address,both mentor and mentee,job title,grade,organisation,profession,match with similar identity,identity to match,biography"
+        );
     }
 
     #[test]

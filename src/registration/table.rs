@@ -106,19 +106,75 @@ impl<'a> Table<'a> {
     /// Where each wanted column is, reporting required ones that are missing and
     /// warning when several columns could be the same one.
     pub fn columns(&self, specs: &[ColumnSpec], problems: &mut Problems) -> Vec<Option<usize>> {
+        self.columns_mapped(specs, &std::collections::BTreeMap::new(), problems)
+    }
+
+    /// The headings found, quoted and numbered, for messages (at most 40).
+    pub fn headings_found(&self) -> String {
+        let mut found: Vec<String> = self
+            .headings
+            .iter()
+            .take(40)
+            .enumerate()
+            .map(|(i, h)| format!("{} \"{}\"", i + 1, crate::problem::printable(h.trim())))
+            .collect();
+        if self.headings.len() > 40 {
+            found.push(format!("and {} more", self.headings.len() - 40));
+        }
+        found.join(", ")
+    }
+
+    /// [`Table::columns`], where `mapped` gives, by a column's heading (as in
+    /// [`ColumnSpec::heading`]), the heading it has in this file (the model's
+    /// `columns` key).
+    pub fn columns_mapped(
+        &self,
+        specs: &[ColumnSpec],
+        mapped: &std::collections::BTreeMap<String, String>,
+        problems: &mut Problems,
+    ) -> Vec<Option<usize>> {
         let keys: Vec<String> = self.headings.iter().map(|h| heading_key(h)).collect();
         specs
             .iter()
             .map(|spec| {
+                if let Some(heading) = mapped.get(spec.heading) {
+                    let wanted = heading_key(heading);
+                    let found = keys.iter().position(|k| *k == wanted);
+                    if found.is_none() {
+                        problems.push(
+                            Problem::error(
+                                "R001",
+                                self.file,
+                                format!(
+                                    "the model's \"columns\" says the column \"{}\" is headed \"{}\", but no column has that heading; the headings found are {}",
+                                    spec.heading,
+                                    heading,
+                                    self.headings_found()
+                                ),
+                            )
+                            .at_line(1)
+                            .fix("correct the heading in the model's \"columns\" to one of the headings found"),
+                        );
+                    }
+                    return found;
+                }
                 let found = spec.keys.iter().find_map(|key| keys.iter().position(|k| k == key));
                 if found.is_none() && spec.required {
                     problems.push(
-                        Problem::error("R001", self.file, format!("the column \"{}\" is missing", spec.heading))
-                            .at_line(1)
-                            .fix(format!(
-                                "add a column headed \"{}\" (headings match ignoring case, spaces, _ and -)",
-                                spec.heading
-                            )),
+                        Problem::error(
+                            "R001",
+                            self.file,
+                            format!(
+                                "the column \"{}\" is missing; the headings found are {}",
+                                spec.heading,
+                                self.headings_found()
+                            ),
+                        )
+                        .at_line(1)
+                        .fix(format!(
+                            "add a column headed \"{}\" (headings match ignoring case, spaces, _ and -), or if one of the headings found is this column, map it in the model: \"columns\": {{\"{}\": \"its heading\"}}",
+                            spec.heading, spec.heading
+                        )),
                     );
                 }
                 if let Some(used) = found {

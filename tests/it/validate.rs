@@ -4,11 +4,23 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::sync::LazyLock;
+
+use mentorflow::registration;
 
 use tempfile::TempDir;
 
-const MENTOR_HEADINGS: &str = "first name,last name,email address,both mentor and mentee,job title,grade,organisation,profession,characteristics,biography,max matches";
-const MENTEE_HEADINGS: &str = "first name,last name,email address,both mentor and mentee,job title,grade,organisation,profession,match with similar identity,identity to match,biography,max matches";
+/// The reader's own headings, with the optional `max matches` column.
+static MENTOR_HEADINGS: LazyLock<String> = LazyLock::new(|| {
+    let mut headings = registration::MENTOR_HEADINGS.to_vec();
+    headings.push(registration::MAX_MATCHES_HEADING);
+    headings.join(",")
+});
+static MENTEE_HEADINGS: LazyLock<String> = LazyLock::new(|| {
+    let mut headings = registration::MENTEE_HEADINGS.to_vec();
+    headings.push(registration::MAX_MATCHES_HEADING);
+    headings.join(",")
+});
 
 /// Three mentors (lines 2 to 4) and three mentees (lines 2 to 4), each mentee
 /// with at least one eligible mentor.
@@ -33,11 +45,11 @@ fn csv(headings: &str, rows: &[&str]) -> Vec<u8> {
 }
 
 fn mentors_with(rows: &[&str]) -> Vec<u8> {
-    csv(MENTOR_HEADINGS, rows)
+    csv(&MENTOR_HEADINGS, rows)
 }
 
 fn mentees_with(rows: &[&str]) -> Vec<u8> {
-    csv(MENTEE_HEADINGS, rows)
+    csv(&MENTEE_HEADINGS, rows)
 }
 
 /// A folder holding the input files of one case.
@@ -298,7 +310,7 @@ fn r011_field_too_long() {
 
 #[test]
 fn r012_too_many_columns() {
-    let headings = format!("{MENTOR_HEADINGS}{}", ",extra".repeat(500));
+    let headings = format!("{}{}", *MENTOR_HEADINGS, ",extra".repeat(500));
     Case::new(&csv(&headings, &[]), &mentees_with(&MENTEES))
         .refused(&[("error[R012]", "mentors.csv, line 1: more than 500 columns")]);
 }

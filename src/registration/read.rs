@@ -243,6 +243,10 @@ pub fn read_programme(mentors: Source, mentees: Source, model: &Model) -> Result
         }
     };
     let (mentor_table, mentee_table) = (table(mentors), table(mentees));
+    if let Some(swapped) = swapped_files(mentor_table.as_ref(), mentee_table.as_ref(), files) {
+        problems.push(swapped);
+        return Err(problems);
+    }
 
     let mut organisations = Organisations::default();
     let mut mentor_rows = Vec::new();
@@ -300,6 +304,7 @@ pub fn read_programme(mentors: Source, mentees: Source, model: &Model) -> Result
             problems.push(
                 Problem::error("R009", files.mentees, "expected yes or no")
                     .at_line(row.line)
+                    .at_row(row.row)
                     .in_column(mentee_extra[0].unwrap_or(0) + 1, "match with similar identity")
                     .with_value(wants)
                     .fix("write yes or no"),
@@ -334,6 +339,7 @@ pub fn read_programme(mentors: Source, mentees: Source, model: &Model) -> Result
                     "this mentee asked to be matched on a shared identity but gave no identity to match, so the request cannot be met",
                 )
                 .at_line(row.line)
+                .at_row(row.row)
                 .in_column(column + 1, heading)
                 .fix("ask the mentee which identity to match and add it to \"identity to match\", or leave it: they are matched without it"),
             );
@@ -359,12 +365,21 @@ pub fn read_programme(mentors: Source, mentees: Source, model: &Model) -> Result
         );
     }
 
-    check_people_in_both(&mentors, &mentees, files.mentors, files.mentees, model, &mut problems);
+    let organisation_names = organisations.names();
+    check_people_in_both(
+        &mentors,
+        &mentees,
+        files.mentors,
+        files.mentees,
+        model,
+        &organisation_names,
+        &mut problems,
+    );
 
     let mut programme = Programme {
         mentees,
         mentors,
-        organisations: organisations.names(),
+        organisations: organisation_names,
         adjustments: Default::default(),
         left_out_mentors,
     };
@@ -444,6 +459,7 @@ fn read_people<'t>(
             problems.push(
                 Problem::error(code, file, message)
                     .at_line(line)
+                    .at_row(row.row)
                     .in_column(number, heading)
                     .with_value(value)
                     .fix(fix),
@@ -459,6 +475,24 @@ fn read_people<'t>(
                 &problem,
                 "write the address exactly as the person's mailbox has it: an address cannot start with =, +, - or @ (or their full-width forms) or hold invisible characters; if it really does, ask the person for another address".into(),
                 "R019",
+            );
+            ok = false;
+        } else if key.is_empty() {
+            let name = full_name(
+                row.get(columns[Col::FirstName as usize]),
+                row.get(columns[Col::LastName as usize]),
+            );
+            let message = if name.is_empty() {
+                "the email address is empty (and so is the name)".to_string()
+            } else {
+                format!("the email address of {name} is empty")
+            };
+            report(
+                Col::Email,
+                email,
+                &message,
+                "write the person's email address, like name@example.gov.uk".into(),
+                "R003",
             );
             ok = false;
         } else if !is_email(&key) {
@@ -504,6 +538,7 @@ fn read_people<'t>(
                         format!("below {lowest}, the lowest grade that may mentor: this person is left out as a mentor"),
                     )
                     .at_line(line)
+                    .at_row(row.row)
                     .in_column(number, heading)
                     .with_value(grade_text)
                     .fix("nothing, if the grade is right: tell them they cannot mentor this time (they are still matched as a mentee if they registered as one); otherwise correct the grade and run again"),
@@ -611,6 +646,51 @@ fn full_name(first: &str, last: &str) -> String {
         .join(" ")
 }
 
+/// Which format a file's headings are in: `Some(Role::Mentee)` when only the
+/// mentees' identity columns are there, `Some(Role::Mentor)` when only the
+/// mentors' `characteristics` is.
+fn format_of(table: &Table) -> Option<Role> {
+    let keys: Vec<String> = table.headings.iter().map(|h| heading_key(h)).collect();
+    let has = |specs: &[ColumnSpec]| specs.iter().any(|s| s.keys.iter().any(|k| keys.iter().any(|h| h == k)));
+    match (has(&MENTOR_COLUMNS), has(&MENTEE_COLUMNS)) {
+        (true, false) => Some(Role::Mentor),
+        (false, true) => Some(Role::Mentee),
+        _ => None,
+    }
+}
+
+/// The error for files given the wrong way round (or the same kind twice),
+/// told by their headings.
+fn swapped_files(mentors: Option<&Table>, mentees: Option<&Table>, files: Files) -> Option<Problem> {
+    let as_mentors = mentors.and_then(format_of);
+    let as_mentees = mentees.and_then(format_of);
+    let problem = match (as_mentors, as_mentees) {
+        (Some(Role::Mentee), Some(Role::Mentor)) => Problem::error(
+            "R021",
+            files.mentors,
+            format!(
+                "the two files are the wrong way round: {} has the mentees' headings (\"identity to match\", \"match with similar identity\") and {} the mentors' (\"characteristics\")",
+                files.mentors, files.mentees
+            ),
+        )
+        .fix(format!("swap them: --mentors {} --mentees {}", files.mentees, files.mentors)),
+        (Some(Role::Mentee), _) => Problem::error(
+            "R021",
+            files.mentors,
+            "this file, given as the mentors, has the mentees' headings (\"identity to match\", \"match with similar identity\")",
+        )
+        .fix("give the mentors file after --mentors and the mentees file after --mentees"),
+        (_, Some(Role::Mentor)) => Problem::error(
+            "R021",
+            files.mentees,
+            "this file, given as the mentees, has the mentors' heading \"characteristics\"",
+        )
+        .fix("give the mentors file after --mentors and the mentees file after --mentees"),
+        _ => return None,
+    };
+    Some(problem.at_line(1))
+}
+
 /// Someone in both files is one person: their grade and organisation must agree.
 fn check_people_in_both(
     mentors: &[Mentor],
@@ -618,6 +698,7 @@ fn check_people_in_both(
     mentor_file: &str,
     mentee_file: &str,
     model: &Model,
+    organisation_names: &[String],
     problems: &mut Problems,
 ) {
     let by_email: HashMap<&str, &Person> = mentors
@@ -635,7 +716,12 @@ fn check_people_in_both(
                 model.ladder.name(mentee.person.grade).to_string(),
             ))
         } else if mentor.organisation != mentee.person.organisation {
-            Some(("organisation", String::new(), String::new()))
+            let name = |id: OrganisationId| organisation_names.get(id.0 as usize).cloned().unwrap_or_default();
+            Some((
+                "organisation",
+                name(mentor.organisation),
+                name(mentee.person.organisation),
+            ))
         } else {
             None
         };
@@ -643,7 +729,7 @@ fn check_people_in_both(
             let detail = if as_mentor.is_empty() {
                 String::new()
             } else {
-                format!(" ({as_mentor} in {mentor_file}, {as_mentee} here)")
+                format!(" (\"{as_mentor}\" in {mentor_file}, \"{as_mentee}\" here)")
             };
             problems.push(
                 Problem::error(

@@ -33,6 +33,9 @@ const MAX_FIELD_BYTES: usize = 4 * MAX_FIELD_CHARS + 4;
 #[derive(Debug)]
 pub struct Row {
     pub line: u64,
+    /// The record's row as a spreadsheet shows it: 1 is the headings, 2 the
+    /// first record. It differs from `line` once a field holds a line break.
+    pub row: u64,
     /// The fields, each followed by a NUL: no field holds one, as files with
     /// NULs are refused. One allocation a row, a byte a field.
     text: Box<str>,
@@ -281,6 +284,7 @@ impl<'b> Records<'b> {
             let mut never_closed_at = None;
             let mut blank = true;
             let mut end_of_input = false;
+            let mut control: Option<(usize, char)> = None;
             loop {
                 // One field.
                 let field_start = self.offset;
@@ -316,6 +320,11 @@ impl<'b> Records<'b> {
                 if self.offset == self.bytes.len() && never_closed(&self.bytes[field_start..]) {
                     never_closed_at = Some((field_start, fields));
                 }
+                if control.is_none() && !overflow {
+                    if let Some(c) = value.chars().find(|&c| is_control_in_field(c)) {
+                        control = Some((fields, c));
+                    }
+                }
                 if fields < keep {
                     let value = if overflow { "" } else { value.as_ref() };
                     blank &= value.trim().is_empty();
@@ -344,7 +353,26 @@ impl<'b> Records<'b> {
                 continue;
             }
             let line = self.lines.line_at(record_start);
+            let record = rows.len() as u64 + if headings.is_some() { 2 } else { 1 };
             let errors_before = self.problems.len();
+            if let Some((i, c)) = control {
+                let value = split(&text).nth(i).unwrap_or("");
+                self.problems.push(
+                    Problem::error(
+                        "R002",
+                        self.file,
+                        format!(
+                            "the field holds a control character (U+{:04X}), which is not text and could change what a terminal shows; the row is left out",
+                            c as u32
+                        ),
+                    )
+                    .at_line(line)
+                    .at_row(record)
+                    .in_column(i + 1, heading_of(&headings, i))
+                    .with_value(value)
+                    .fix("remove the control character (often pasted from another program) and save the file again"),
+                );
+            }
             if let Some((offset, i)) = never_closed_at {
                 let line = self.lines.line_at(offset);
                 self.problems.push(
@@ -366,6 +394,7 @@ impl<'b> Records<'b> {
                         format!("a field is longer than {MAX_FIELD_CHARS} characters"),
                     )
                     .at_line(line)
+                    .at_row(record)
                     .in_column(i + 1, heading_of(&headings, i))
                     .fix("shorten it; a stray quote can also make a field swallow the lines after it"),
                 );
@@ -381,6 +410,10 @@ impl<'b> Records<'b> {
                         stopped = true;
                         break;
                     }
+                    if control.is_some() {
+                        stopped = true;
+                        break;
+                    }
                     headings = Some(split(&text).map(str::to_string).collect());
                 }
                 Some(h) => {
@@ -393,6 +426,7 @@ impl<'b> Records<'b> {
                                 format!("this row has {fields} fields but the headings have {}", h.len()),
                             )
                             .at_line(line)
+                            .at_row(record)
                             .fix("check for a missing or extra comma, or a field with a comma that is not in quotes"),
                         );
                     }
@@ -409,6 +443,7 @@ impl<'b> Records<'b> {
                     if self.problems.len() == errors_before {
                         rows.push(Row {
                             line,
+                            row: record,
                             text: text.as_str().into(),
                         });
                     }
@@ -454,6 +489,13 @@ pub fn too_many_problems(file: &str, line: u64) -> Problem {
 
 fn heading_of(headings: &Option<Vec<String>>, i: usize) -> &str {
     headings.as_ref().and_then(|h| h.get(i)).map_or("", |h| h.trim())
+}
+
+/// A control character a field may not hold: any but tab and line breaks
+/// (which quoted fields may hold), as an escape sequence would reach the
+/// organiser's terminal and the mailing lists.
+fn is_control_in_field(c: char) -> bool {
+    c.is_control() && !matches!(c, '\t' | '\n' | '\r')
 }
 
 /// The fields of a row's text.

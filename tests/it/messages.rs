@@ -181,3 +181,142 @@ fn a_missing_column_lists_the_headings_found() {
     assert!(error.contains("the column \"grade\" is missing"), "{error}");
     assert!(error.contains("6 \"level\""), "{error}");
 }
+
+fn mentors_file() -> String {
+    mentors_headed(&heading_row(&MENTOR_HEADINGS))
+}
+
+fn mentees_file() -> String {
+    mentees_headed(&heading_row(&MENTEE_HEADINGS))
+}
+
+#[test]
+fn control_characters_are_refused_in_every_field_and_never_printed() {
+    let run = Run::new();
+    let escape = "\u{1b}[31m";
+    // A name, a biography, an organisation and a column the reader does not use.
+    for (column, row) in [
+        (
+            1,
+            format!("A{escape},Mentor,m1@x.gov.uk,no,Lead,Grade 7,Cabinet Office,Policy,Gay,Bio,"),
+        ),
+        (
+            10,
+            format!("A,Mentor,m1@x.gov.uk,no,Lead,Grade 7,Cabinet Office,Policy,Gay,\"Bio\n{escape}red\","),
+        ),
+        (
+            7,
+            format!("A,Mentor,m1@x.gov.uk,no,Lead,Grade 7,Cabinet{escape} Office,Policy,Gay,Bio,"),
+        ),
+        (
+            4,
+            format!("A,Mentor,m1@x.gov.uk,no\u{7},Lead,Grade 7,Cabinet Office,Policy,Gay,Bio,"),
+        ),
+    ] {
+        let mentors = file(&heading_row(&MENTOR_HEADINGS), &[MENTORS[0], &row]);
+        let (code, text) = run.run("validate", &mentors, &mentees_file(), &[]);
+        assert_eq!(code, Some(1), "{text}");
+        let error = text
+            .lines()
+            .find(|l| l.contains("error[R002]"))
+            .unwrap_or_else(|| panic!("{text}"));
+        assert!(
+            error.contains(&format!("mentors.csv, line 3, column {column}")),
+            "{error}"
+        );
+        assert!(error.contains("control character"), "{error}");
+        assert!(
+            !text.contains('\u{1b}') && !text.contains('\u{7}'),
+            "raw control character printed: {text:?}"
+        );
+        let (code, text) = run.run(
+            "match",
+            &mentors,
+            &mentees_file(),
+            &["--out", run.path("out").to_str().unwrap()],
+        );
+        assert_eq!(code, Some(1), "{text}");
+        assert!(!text.contains('\u{1b}'), "{text:?}");
+    }
+    // In a heading too.
+    let mentors = file(
+        &heading_row(&MENTOR_HEADINGS).replace("job title", "job\u{1b}[2J title"),
+        &MENTORS,
+    );
+    let (code, text) = run.run("validate", &mentors, &mentees_file(), &[]);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(text.contains("error[R002] ") && !text.contains('\u{1b}'), "{text:?}");
+}
+
+#[test]
+fn positions_give_the_spreadsheet_row_when_a_field_spans_lines() {
+    let run = Run::new();
+    let long = "A,Mentor,m9@x.gov.uk,no,Lead,Grade 7,Home Office,Policy,,\"line one\nline two\nline three\",";
+    let bad = "C,Mentor,m3@x.gov.uk,no,Lead,HE0,Home Office,Policy,,Bio,";
+    let mentors = file(&heading_row(&MENTOR_HEADINGS), &[MENTORS[0], long, MENTORS[1], bad]);
+    let (code, text) = run.run("validate", &mentors, &mentees_file(), &[]);
+    assert_eq!(code, Some(1), "{text}");
+    // Headings row 1, then records at rows 2, 3, 4, 5; the long one takes 3 lines.
+    assert!(
+        text.contains("mentors.csv, line 7 (spreadsheet row 5), column 6 (grade)"),
+        "{text}"
+    );
+}
+
+#[test]
+fn an_empty_email_names_the_person() {
+    let run = Run::new();
+    let mentors = file(
+        &heading_row(&MENTOR_HEADINGS),
+        &[MENTORS[0], "Sam,Jones,,no,Lead,Grade 7,Home Office,Policy,,Bio,"],
+    );
+    let (code, text) = run.run("validate", &mentors, &mentees_file(), &[]);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(text.contains("the email address of Sam Jones is empty"), "{text}");
+}
+
+#[test]
+fn files_given_the_wrong_way_round_are_named_as_swapped() {
+    let run = Run::new();
+    let (code, text) = run.run("validate", &mentees_file(), &mentors_file(), &[]);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(
+        text.contains("error[R021]") && text.contains("wrong way round"),
+        "{text}"
+    );
+    assert!(text.contains("Fix: swap them: --mentors "), "{text}");
+    assert!(
+        text.contains("1 error(s)"),
+        "only the one error, not every row's: {text}"
+    );
+
+    let (code, text) = run.run("validate", &mentees_file(), &mentees_file(), &[]);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(
+        text.contains("error[R021]") && text.contains("given as the mentors"),
+        "{text}"
+    );
+}
+
+#[test]
+fn r014_shows_both_organisations() {
+    let run = Run::new();
+    let mentors = file(
+        &heading_row(&MENTOR_HEADINGS),
+        &[
+            MENTORS[0],
+            MENTORS[1],
+            "E,Both,e2@x.gov.uk,yes,Lead,HEO,Home Office,Policy,,Bio,",
+        ],
+    );
+    let (code, text) = run.run("validate", &mentors, &mentees_file(), &[]);
+    assert_eq!(code, Some(1), "{text}");
+    let error = text
+        .lines()
+        .find(|l| l.contains("error[R014]"))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(
+        error.contains("\"Home Office\" in") && error.contains("\"Department for Education\" here"),
+        "{error}"
+    );
+}

@@ -389,9 +389,7 @@ pub fn read_programme(mentors: Source, mentees: Source, model: &Model) -> Result
     programme
         .mentors
         .sort_by(|a, b| a.person.email_key.cmp(&b.person.email_key));
-    programme
-        .left_out_mentors
-        .sort_by(|a, b| email_key(&a.email).cmp(&email_key(&b.email)));
+    programme.left_out_mentors.sort_by_key(|a| email_key(&a.email));
     // In the order of the files and their lines, as an organiser fixes them.
     let order = |p: &Problem| (p.file != files.mentors, p.line.unwrap_or(0));
     problems.0.sort_by_key(order);

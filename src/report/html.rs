@@ -84,13 +84,14 @@ pub fn report_html(
 <body>
 <header>
 <h1>{}</h1>
-<p>For organisers only: this page names mentees who got fewer matches than they asked for, and the people whose biography was withheld from the mailing lists with the term it mentions. It never shows an identity from the registrations' identity columns, and counts by organisation under {SMALL_COUNT} show as &lt;{SMALL_COUNT}.</p>
+<p>For organisers only: this page names mentees who got fewer matches than the model's {}, mentors left out, and the people whose biography was withheld from the mailing lists with the term it mentions. It never shows an identity from the registrations' identity columns, and counts by organisation under {SMALL_COUNT} show as &lt;{SMALL_COUNT}.</p>
 <nav><a href="#summary">Summary</a> <a href="#charts">Charts</a> <a href="#bottlenecks">Bottlenecks</a> <a href="#under-matched">Under-matched mentees</a> <a href="#biographies">Withheld biographies</a></nav>
 </header>
 <main>
 "##,
         escape(&title),
-        escape(&title)
+        escape(&title),
+        model.capacity.mentee
     );
     summary_section(&mut page, model, summary);
     charts_section(&mut page, programme, model, matching);
@@ -180,7 +181,7 @@ fn summary_section(page: &mut String, model: &Model, summary: &Summary) {
         };
         let _ = writeln!(
             page,
-            "<p class=\"certificate\" id=\"certificate\"><strong>Certificate.</strong> No matching could give more than {} mentees at least one match (a maximum flow over classes of mentees and mentors, computed apart from the solver); {}</p>",
+            "<p class=\"certificate\" id=\"certificate\"><strong>Certificate.</strong> No matching could give more than {} mentees at least one match (worked out from everyone's grades, organisations and places, separately from the matching itself); {}</p>",
             c.most_mentees_with_a_match,
             escape(&verdict)
         );
@@ -519,8 +520,9 @@ fn under_matched_section(page: &mut String, programme: &Programme, model: &Model
     page.push_str("<section id=\"under-matched\">\n<h2>Under-matched mentees</h2>\n");
     let _ = writeln!(
         page,
-        "<p>{} mentees got fewer matches than they asked for. <code>mentorflow explain --mentee EMAIL</code> shows the full reasoning and proof for any of them.</p>",
-        under_matched.len()
+        "<p>{} mentees got fewer matches than the model's {} (or the number they gave in their own <code>max matches</code>). <code>mentorflow explain --mentee EMAIL</code> shows the full reasoning for any of them.</p>",
+        under_matched.len(),
+        model.capacity.mentee
     );
     if !under_matched.is_empty() {
         page.push_str("<table>\n<tr><th>Email</th><th>Grade</th><th>Organisation</th><th>Wants</th><th class=\"n\">Matches</th><th>Reason</th></tr>\n");

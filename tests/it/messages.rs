@@ -210,7 +210,7 @@ fn control_characters_are_refused_in_every_field_and_never_printed() {
         ),
         (
             4,
-            format!("A,Mentor,m1@x.gov.uk,no\u{7},Lead,Grade 7,Cabinet Office,Policy,Gay,Bio,"),
+            "A,Mentor,m1@x.gov.uk,no\u{7},Lead,Grade 7,Cabinet Office,Policy,Gay,Bio,".to_string(),
         ),
     ] {
         let mentors = file(&heading_row(&MENTOR_HEADINGS), &[MENTORS[0], &row]);

@@ -15,7 +15,7 @@ mod whatif;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 
 /// Match mentees with mentors for a mentoring programme, optimally.
 #[derive(Parser)]
@@ -80,7 +80,12 @@ pub enum Failure {
 }
 
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // `--vary`'s help lists the parameters from their one table.
+    let command = Cli::command().mut_subcommand("whatif", |c| c.mut_arg("vary", |a| a.long_help(whatif::vary_help())));
+    let cli = match Cli::from_arg_matches(&command.get_matches()) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
     let result = match cli.command {
         Command::Match(args) => matching::run(args),
         Command::Rematch(args) => rematch::run(args),

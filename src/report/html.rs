@@ -21,8 +21,7 @@ use crate::registration::Programme;
 
 use super::Summary;
 
-/// Counts by organisation below this show as "<5".
-pub const SMALL_COUNT: usize = 5;
+use super::SMALL_COUNT;
 
 /// Escape text for HTML content and attribute values.
 pub fn escape(text: &str) -> String {
@@ -42,11 +41,7 @@ pub fn escape(text: &str) -> String {
 
 /// A count by organisation, "<5" when small.
 pub fn small(count: usize) -> String {
-    if count < SMALL_COUNT {
-        format!("<{SMALL_COUNT}")
-    } else {
-        count.to_string()
-    }
+    super::shown(count as u64)
 }
 
 const BLUE: RGBColor = RGBColor(0x1d, 0x70, 0xb8);
@@ -267,12 +262,12 @@ fn charts_section(page: &mut String, programme: &Programme, model: &Model, match
     organisations.sort_by(|a, b| a.0.cmp(b.0));
     let mut bars: Vec<(String, f64)> = organisations
         .iter()
-        .filter(|(_, registered, _)| *registered >= SMALL_COUNT)
+        .filter(|(_, registered, _)| *registered >= SMALL_COUNT as usize)
         .map(|&(name, registered, matched)| (name.to_string(), 100.0 * matched as f64 / registered as f64))
         .collect();
     let few: Vec<_> = organisations
         .iter()
-        .filter(|(_, registered, _)| *registered < SMALL_COUNT)
+        .filter(|(_, registered, _)| *registered < SMALL_COUNT as usize)
         .collect();
     if !few.is_empty() {
         let (registered, matched) = few.iter().fold((0, 0), |(r, m), (_, r2, m2)| (r + r2, m + m2));

@@ -7,7 +7,7 @@ use std::fmt;
 use serde::Serialize;
 
 use crate::explain::CoverageCertificate;
-use crate::matching::Matching;
+use crate::matching::{Matching, Request, Requests};
 use crate::model::{Model, Term};
 use crate::registration::{Biographies, Programme, Withheld};
 
@@ -47,14 +47,6 @@ impl Counts {
             at_least_3: at_least(3),
         }
     }
-}
-
-/// Requests of one kind: how many mentees asked, and how many got at least one
-/// match that meets it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-pub struct Requests {
-    pub asked: usize,
-    pub met: usize,
 }
 
 /// One objective term and the matching's value for it.
@@ -129,18 +121,8 @@ impl Summary {
         matching: &Matching,
         timing: Timing,
     ) -> Summary {
-        let identity_requests = Requests {
-            asked: programme.mentees.iter().filter(|m| m.asks_for_identity()).count(),
-            met: matching.mentees_with(programme, |p| p.identity_matched),
-        };
-        let profession_requests = Requests {
-            asked: programme
-                .mentees
-                .iter()
-                .filter(|m| !m.person.profession_key.is_empty())
-                .count(),
-            met: matching.mentees_with(programme, |p| p.profession_matched),
-        };
+        let identity_requests = matching.requests(programme, Request::Identity);
+        let profession_requests = matching.requests(programme, Request::Profession);
         Summary {
             model: model.name.clone(),
             mentees: Counts::new(&matching.mentee_counts(programme)),

@@ -97,6 +97,10 @@ pub struct Summary {
     pub certificate: Option<CoverageCertificate>,
     /// The model's biography policy, and each biography it withheld.
     pub biographies: BiographySummary,
+    /// Mentors registered below the model's lowest mentor grade, left out as
+    /// mentors (R006).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub mentors_left_out: Vec<crate::registration::LeftOut>,
     /// What each of the organisers' pins and bans costs (none without `--adjust`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub overrides: Vec<crate::overrides::OverridePrice>,
@@ -137,6 +141,7 @@ impl Summary {
                 .collect(),
             certificate: None,
             biographies: BiographySummary::new(programme, model),
+            mentors_left_out: programme.left_out_mentors.clone(),
             timing,
             overrides: Vec::new(),
             changes: None,
@@ -200,6 +205,13 @@ impl fmt::Display for Summary {
         }
         for price in &self.overrides {
             writeln!(f, "override {}", price.words())?;
+        }
+        if !self.mentors_left_out.is_empty() {
+            writeln!(
+                f,
+                "left out {} mentor(s) below the lowest grade that may mentor (listed in summary.json and report.html)",
+                self.mentors_left_out.len()
+            )?;
         }
         let withheld = &self.biographies.withheld;
         if !withheld.is_empty() {

@@ -24,6 +24,7 @@ fn inputs(mentors: &[u8], mentees: &[u8]) -> Inputs {
         },
         history: None,
         adjust: None,
+        organisations: None,
     };
     read_inputs(Ok(Model::civil_service()), registrations).0.unwrap()
 }

@@ -54,6 +54,7 @@ fn whole_match(c: &mut Criterion) {
                     },
                     history: None,
                     adjust: None,
+                    organisations: None,
                 };
                 let (inputs, _) = read_inputs(Ok(Model::civil_service()), registrations);
                 run_match(&inputs.unwrap(), MatchOptions::default(), &mut |_| {}).unwrap()

@@ -26,6 +26,7 @@
 //!     mentees: Source { name: "mentees.csv", bytes: include_bytes!("../examples/peer-small/mentees.csv") },
 //!     history: None,
 //!     adjust: None,
+//!     organisations: None,
 //! };
 //! // Every problem in every file at once; warnings do not stop the run.
 //! let (inputs, problems) = read_inputs(Ok(Model::civil_service()), registrations);

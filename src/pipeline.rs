@@ -17,7 +17,8 @@ use crate::model::Model;
 use crate::overrides::override_prices;
 use crate::problem::Problems;
 use crate::registration::{
-    pin_warnings, read_adjustments, read_history, read_programme, validate, Files, History, Reading, Source,
+    pin_warnings, read_adjustments, read_history, read_organisations, read_programme, validate, Files, History,
+    Reading, Source,
 };
 use crate::rematch::{changes, prepare, sort_previous, ChangeSummary, PairChange, PreviousPair};
 use crate::report::compare::{pair_keys, Comparison};
@@ -36,6 +37,9 @@ pub struct Registrations<'a> {
     pub history: Option<Source<'a>>,
     /// The organisers' pins and bans (see [`crate::registration::read_adjustments`]).
     pub adjust: Option<Source<'a>>,
+    /// Spellings that are one organisation (see
+    /// [`crate::registration::read_organisations`]).
+    pub organisations: Option<Source<'a>>,
 }
 
 /// A programme read and validated under one model, ready to match.
@@ -55,7 +59,19 @@ pub struct Inputs {
 pub fn read_inputs(model: Result<Model, Problems>, registrations: Registrations) -> (Option<Inputs>, Problems) {
     let start = Instant::now();
     let mut problems = Problems::default();
-    let model = model.map_err(|p| problems.extend(p)).ok();
+    let mut model = model.map_err(|p| problems.extend(p)).ok();
+    if let Some(source) = registrations.organisations {
+        match read_organisations(source) {
+            Ok(merges) => {
+                model = model.and_then(|m| {
+                    m.with_organisation_aliases(&merges, source.name)
+                        .map_err(|p| problems.extend(p))
+                        .ok()
+                })
+            }
+            Err(p) => problems.extend(p),
+        }
+    }
     let history = registrations
         .history
         .and_then(|source| read_history(source).map_err(|p| problems.extend(p)).ok());

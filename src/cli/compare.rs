@@ -36,6 +36,9 @@ pub struct CompareArgs {
     /// The organisers' pins and bans (CSV: action, mentee email, mentor email, note).
     #[arg(long, value_name = "FILE")]
     adjust: Option<PathBuf>,
+    /// Spellings that are one organisation (CSV with name, same as).
+    #[arg(long, value_name = "FILE")]
+    organisations: Option<PathBuf>,
     #[arg(long, value_enum, default_value = "table")]
     format: Format,
     /// Solver for every model: flow or ilp. When not given: flow, or ilp for a
@@ -64,6 +67,7 @@ pub fn run(args: CompareArgs) -> Result<(), Failure> {
             model: Some(model.clone()),
             history: args.history.clone(),
             adjust: args.adjust.clone(),
+            organisations: args.organisations.clone(),
         })?;
         let run = compare_run(&inputs, options).map_err(|e| match e {
             RunError::Solve(e) => Failure::Input(format!("model {}: {e}", inputs.model.name)),

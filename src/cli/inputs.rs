@@ -98,6 +98,14 @@ pub fn gather(args: &ProgrammeArgs) -> (Option<Inputs>, Problems) {
         .adjust
         .as_deref()
         .map(|path| (path.display().to_string(), read_file(path)));
+    let organisations = args
+        .organisations
+        .as_deref()
+        .map(|path| (path.display().to_string(), read_file(path)));
+    let organisations_source = match &organisations {
+        Some((name, Ok(bytes))) => Some(Source { name, bytes }),
+        _ => None,
+    };
     let adjust_source = match &adjust {
         Some((name, Ok(bytes))) => Some(Source { name, bytes }),
         _ => None,
@@ -120,6 +128,7 @@ pub fn gather(args: &ProgrammeArgs) -> (Option<Inputs>, Problems) {
                 },
                 history: history_source,
                 adjust: adjust_source,
+                organisations: organisations_source,
             };
             match (model, &args.model) {
                 // A bad model must not hide the registrations' errors: they are
@@ -163,7 +172,7 @@ pub fn gather(args: &ProgrammeArgs) -> (Option<Inputs>, Problems) {
             (None, problems)
         }
     };
-    for file in [history, adjust].into_iter().flatten() {
+    for file in [history, adjust, organisations].into_iter().flatten() {
         if let (_, Err(p)) = file {
             problems.extend(p);
             return (None, problems);

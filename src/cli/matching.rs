@@ -67,7 +67,8 @@ impl MatchArgs {
                 .as_deref()
                 .into_iter()
                 .chain(p.history.as_deref())
-                .chain(p.adjust.as_deref()),
+                .chain(p.adjust.as_deref())
+                .chain(p.organisations.as_deref()),
         );
         paths.extend(extra);
         paths

@@ -68,6 +68,10 @@ pub struct ProgrammeArgs {
     /// mentor email, and an optional note).
     #[arg(long, value_name = "FILE")]
     pub adjust: Option<PathBuf>,
+    /// Spellings that are one organisation (CSV with name, same as), as
+    /// `validate --write-organisations` writes them.
+    #[arg(long, value_name = "FILE")]
+    pub organisations: Option<PathBuf>,
 }
 
 /// What a command reports on failure: bad input (exit 1) or a usage or system

@@ -57,6 +57,9 @@ pub struct WhatIfArgs {
     /// The organisers' pins and bans (CSV: action, mentee email, mentor email, note).
     #[arg(long, value_name = "FILE")]
     adjust: Option<PathBuf>,
+    /// Spellings that are one organisation (CSV with name, same as).
+    #[arg(long, value_name = "FILE")]
+    organisations: Option<PathBuf>,
     /// A saved analysis (JSON) with the same settings as these options; options
     /// given here replace the file's.
     #[arg(long, value_name = "FILE.json")]
@@ -108,6 +111,7 @@ struct ScenarioFile {
     model: Option<PathBuf>,
     history: Option<PathBuf>,
     adjust: Option<PathBuf>,
+    organisations: Option<PathBuf>,
     #[serde(default)]
     vary: Vec<String>,
     extra_grade: Option<String>,
@@ -134,6 +138,7 @@ fn read_scenario_file(path: &Path) -> Result<ScenarioFile, Failure> {
     file.mentees = file.mentees.map(near);
     file.history = file.history.map(near);
     file.adjust = file.adjust.map(near);
+    file.organisations = file.organisations.map(near);
     // A shipped model's name stays a name unless a file of that name is there.
     file.model = file.model.map(|m| {
         let beside = near(m.clone());
@@ -162,6 +167,7 @@ pub fn run(args: WhatIfArgs) -> Result<(), Failure> {
         model: args.model.or(file.model),
         history: args.history.or(file.history),
         adjust: args.adjust.or(file.adjust),
+        organisations: args.organisations.or(file.organisations),
     };
     let vary_texts = if args.vary.is_empty() { file.vary } else { args.vary };
     let extra_grade = args.extra_grade.or(file.extra_grade);
@@ -193,6 +199,7 @@ pub fn run(args: WhatIfArgs) -> Result<(), Failure> {
                 .iter()
                 .chain(&programme_args.history)
                 .chain(&programme_args.adjust)
+                .chain(&programme_args.organisations)
                 .chain(&args.scenario),
         );
         check_chart(chart, &inputs, args.force)?;

@@ -615,6 +615,29 @@ impl Model {
                 .is_some_and(|from| size >= from as usize)
     }
 
+    /// The model with these organisation spellings merged (name, same as), as
+    /// an organisations file gives them; checked like the model's own aliases.
+    pub fn with_organisation_aliases(&self, merges: &[(String, String)], file: &str) -> Result<Model, Problems> {
+        let mut changed = self.file.clone();
+        for (name, same_as) in merges {
+            // Follow the model's own aliases, so a row may name either spelling.
+            let target = self
+                .organisation_aliases
+                .get(&organisation_key(same_as))
+                .and_then(|key| {
+                    changed
+                        .organisations
+                        .aliases
+                        .values()
+                        .find(|v| organisation_key(v) == *key)
+                        .cloned()
+                })
+                .unwrap_or_else(|| same_as.clone());
+            changed.organisations.aliases.insert(name.clone(), target);
+        }
+        Model::from_file(file, changed)
+    }
+
     /// The model as a file, for saving a changed copy.
     pub fn to_file(&self) -> &ModelFile {
         &self.file

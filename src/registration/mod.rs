@@ -7,6 +7,7 @@ mod adjust;
 pub mod biography;
 mod encoding;
 mod history;
+mod organisations;
 mod read;
 pub(crate) mod table;
 pub mod validate;
@@ -14,6 +15,7 @@ pub mod validate;
 pub use adjust::{pin_warnings, read_adjustments, Action, Adjustment, Adjustments};
 pub use biography::{Biographies, Withheld};
 pub use history::{read_history, read_pairs, EmailPair, History};
+pub use organisations::{organisations_csv, read_organisations};
 pub use read::{
     read_programme, Reading, BOTH_HEADING, COLUMN_HEADINGS, MAX_MATCHES_HEADING, MENTEE_HEADINGS, MENTOR_HEADINGS,
 };

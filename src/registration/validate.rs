@@ -110,6 +110,21 @@ const MAX_NAMES_SHOWN: usize = 10;
 /// or one is the other's initials), naming each spelling, how many rows use it,
 /// and the model alias that would merge them. Sorted by the suggested name.
 pub fn organisation_warnings(programme: &Programme, model: &Model, files: Files) -> Vec<Problem> {
+    organisation_check(programme, model, files).0
+}
+
+/// Every spelling the V001 warnings suggest merging, as (name, same as), in
+/// the order of the warnings: what `validate --write-organisations` writes.
+pub fn organisation_suggestions(programme: &Programme, model: &Model) -> Vec<(String, String)> {
+    let files = Files {
+        mentors: "mentors",
+        mentees: "mentees",
+    };
+    organisation_check(programme, model, files).1
+}
+
+fn organisation_check(programme: &Programme, model: &Model, files: Files) -> (Vec<Problem>, Vec<(String, String)>) {
+    let mut suggestions = Vec::new();
     let count = programme.organisations.len();
     let mut rows = vec![0usize; count];
     // First use of each organisation: (in the mentees file, line).
@@ -179,6 +194,7 @@ pub fn organisation_warnings(programme: &Programme, model: &Model, files: Files)
             .take(MAX_NAMES_SHOWN)
             .map(|&id| format!("{}: {}", json(&names[id]), json(&names[target])))
             .collect();
+        suggestions.extend(others.iter().map(|&id| (names[id].clone(), names[target].clone())));
         // Placed at the first row with a spelling other than the one suggested.
         let (place, shown) = others
             .iter()
@@ -196,7 +212,7 @@ pub fn organisation_warnings(programme: &Programme, model: &Model, files: Files)
         )
         .with_value(&programme.organisations[shown])
         .fix(format!(
-            "if they are one organisation, add {} to \"organisations.aliases\" in the model file (--model; start from a copy of models/civil-service.json); if not, ignore this warning",
+            "if they are one organisation, write `validate --write-organisations organisations.csv` and pass it with --organisations organisations.csv (check its rows first), or add {} to \"organisations.aliases\" in the model file; if not, ignore this warning",
             aliases.join(", ")
         ));
         if place.1 > 0 {
@@ -204,7 +220,7 @@ pub fn organisation_warnings(programme: &Programme, model: &Model, files: Files)
         }
         warnings.push(warning);
     }
-    warnings
+    (warnings, suggestions)
 }
 
 /// Groups (of two or more indices into `spellings`) of organisations likely to be

@@ -149,6 +149,7 @@ fn inputs(mentors: &[u8], mentees: &[u8]) -> Inputs {
             },
             history: None,
             adjust: None,
+            organisations: None,
         },
     );
     inputs.unwrap_or_else(|| panic!("{problems}"))

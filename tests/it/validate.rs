@@ -595,7 +595,7 @@ fn docs_list_every_code() {
                 let code = &bytes[i + 1..i + 5];
                 if bytes[i] == b'"'
                     && bytes[i + 5] == b'"'
-                    && b"RHMFVECA".contains(&code[0])
+                    && b"RHMFVECAO".contains(&code[0])
                     && code[1..].iter().all(u8::is_ascii_digit)
                 {
                     codes.push(String::from_utf8(code.to_vec()).unwrap());
@@ -671,4 +671,42 @@ fn v001_keeps_the_name_the_model_knows_and_its_suggestion_is_a_valid_model() {
         "{}",
         String::from_utf8_lossy(&output.stdout)
     );
+}
+
+/// Spellings of one organisation: `validate --write-organisations` writes the
+/// suggestions, and `--organisations` merges them, without editing the model.
+#[test]
+fn an_organisations_file_merges_spellings_without_editing_the_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(crate::common::example("mentors.csv")).unwrap();
+    let mentors = dir.path().join("mentors.csv");
+    std::fs::write(&mentors, text.replace("Department of Joy", "Dept of Joy")).unwrap();
+    let mentees = crate::common::example("mentees.csv");
+    let file = dir.path().join("organisations.csv");
+    let args = |extra: &[&str]| {
+        let mut all = vec![
+            "validate".to_string(),
+            "--mentors".into(),
+            mentors.display().to_string(),
+            "--mentees".into(),
+            mentees.clone(),
+        ];
+        all.extend(extra.iter().map(|s| s.to_string()));
+        crate::common::mentorflow(all)
+    };
+    let before = args(&["--write-organisations", file.to_str().unwrap()]);
+    let stdout = String::from_utf8_lossy(&before.stdout);
+    assert!(
+        stdout.contains("warning[V001]") && stdout.contains("Dept of Joy"),
+        "{stdout}"
+    );
+    let written = std::fs::read_to_string(&file).unwrap();
+    assert_eq!(written, "name,same as\nDept of Joy,Department of Joy\n");
+    // Never overwrites a file the organiser has.
+    let again = args(&["--write-organisations", file.to_str().unwrap()]);
+    assert_eq!(again.status.code(), Some(2));
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), written);
+    let after = args(&["--organisations", file.to_str().unwrap()]);
+    let stdout = String::from_utf8_lossy(&after.stdout);
+    assert!(after.status.success() && !stdout.contains("V001"), "{stdout}");
 }

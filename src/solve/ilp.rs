@@ -206,6 +206,16 @@ pub fn solve_ilp_with(eligibility: &Eligibility, options: IlpOptions) -> Result<
         }
     }
 
+    // An identity floor (with at most a cap besides): the Lagrangian
+    // relaxation on flows, certified (see `lagrange`).
+    if let Some(flow) = &flow {
+        if let Some(mut solution) = flow_with_identity_floor(programme, model, &pairs, flow) {
+            solution.stats.time = start.elapsed();
+            solution.stats.eligible_pairs = pairs.len();
+            return Ok(solution);
+        }
+    }
+
     let program = Program::new(programme, model, &pairs);
     let mut held: Vec<Row> = Vec::new(); // earlier levels at their optima
     let mut optima: Vec<i64> = Vec::new();
@@ -404,6 +414,45 @@ fn flow_with_coverage_floor(programme: &Programme, model: &Model, pairs: &[Pair]
         return met.then_some(solution);
     }
     None
+}
+
+/// The optimum of a model whose constraints are floors on identity requests
+/// met and caps on mentees from one organisation, by flows alone, with its
+/// certificate ([`super::lagrange`]); none when flows cannot decide it.
+fn flow_with_identity_floor(programme: &Programme, model: &Model, pairs: &[Pair], flow: &Solution) -> Option<Solution> {
+    let asked = programme.mentees.iter().filter(|m| m.asks_for_identity()).count() as u64;
+    let mut needed = None;
+    let mut organisation_cap: Option<u32> = None;
+    for constraint in &model.constraints {
+        match *constraint {
+            Constraint::IdentityRequestsMetAtLeast { percent } => {
+                let n = (u64::from(percent) * asked).div_ceil(100);
+                needed = Some(needed.map_or(n, |m: u64| m.max(n)));
+            }
+            Constraint::MaxMenteesFromOneOrganisation { mentees } => {
+                organisation_cap = Some(organisation_cap.map_or(mentees, |c| c.min(mentees)))
+            }
+            Constraint::CoverageFloor { .. } => return None,
+        }
+    }
+    let needed = needed?;
+    // The flow's optimum bounds the relaxation; below the floor it is not the answer.
+    if flow.matching.mentees_with(programme, |p| p.identity_matched) as u64 >= needed {
+        return None;
+    }
+    let certified = super::lagrange::identity_floor(programme, model, pairs, organisation_cap, needed)?;
+    let mut solution = certified.solution;
+    // Checked exactly, as every answer is.
+    if !model
+        .constraints
+        .iter()
+        .all(|c| constraint_met(programme, &solution.matching, c))
+    {
+        return None;
+    }
+    solution.stats.rounds = certified.solves;
+    solution.stats.certificate = Some(certified.multiplier.describe(model));
+    Some(solution)
 }
 
 /// Whether a matching meets one side constraint, in exact whole numbers.

@@ -10,6 +10,7 @@
 
 pub mod choose;
 pub mod ilp;
+pub mod lagrange;
 pub mod mincost;
 pub mod objective;
 mod priced;
@@ -109,6 +110,9 @@ pub struct SolveStats {
     pub time: Duration,
     /// Solved from an earlier, similar programme's network ([`WarmStart`]).
     pub warm: bool,
+    /// How a constrained optimum was proven, when flows proved it (see
+    /// [`lagrange`]): the multiplier whose relaxation it is optimal for.
+    pub certificate: Option<String>,
 }
 
 /// The flow network of a programme: petgraph's graph, and where its pair arcs start.
@@ -495,6 +499,7 @@ pub(crate) fn solve_network(
             eligible_pairs: pairs.len(),
             time: start.elapsed(),
             warm: false,
+            certificate: None,
         },
     );
     Ok((network, flow, solution))

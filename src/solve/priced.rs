@@ -339,6 +339,7 @@ impl WarmStart {
                 eligible_pairs: eligibility.count(),
                 time: start.elapsed(),
                 warm,
+                certificate: None,
             },
         ))
     }

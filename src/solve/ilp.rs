@@ -36,6 +36,7 @@ use good_lp::{
     SolutionStatus, SolverModel, Variable, WithInitialSolution, WithMipGap,
 };
 
+use super::lagrange::Decided;
 use super::{flow_can_solve, solve_capped, solve_covered, CoverageGadget, Covered, Solution, SolveError, SolveStats};
 use crate::eligibility::{Eligibility, Pair};
 use crate::matching::Matching;
@@ -209,7 +210,8 @@ pub fn solve_ilp_with(eligibility: &Eligibility, options: IlpOptions) -> Result<
     // An identity floor (with at most a cap besides): the Lagrangian
     // relaxation on flows, certified (see `lagrange`).
     if let Some(flow) = &flow {
-        if let Some(mut solution) = flow_with_identity_floor(programme, model, &pairs, flow) {
+        if let Some(decided) = flow_with_identity_floor(programme, model, &pairs, flow) {
+            let mut solution = decided?;
             solution.stats.time = start.elapsed();
             solution.stats.eligible_pairs = pairs.len();
             return Ok(solution);
@@ -419,7 +421,12 @@ fn flow_with_coverage_floor(programme: &Programme, model: &Model, pairs: &[Pair]
 /// The optimum of a model whose constraints are floors on identity requests
 /// met and caps on mentees from one organisation, by flows alone, with its
 /// certificate ([`super::lagrange`]); none when flows cannot decide it.
-fn flow_with_identity_floor(programme: &Programme, model: &Model, pairs: &[Pair], flow: &Solution) -> Option<Solution> {
+fn flow_with_identity_floor(
+    programme: &Programme,
+    model: &Model,
+    pairs: &[Pair],
+    flow: &Solution,
+) -> Option<Result<Solution, SolveError>> {
     let asked = programme.mentees.iter().filter(|m| m.asks_for_identity()).count() as u64;
     let mut needed = None;
     let mut organisation_cap: Option<u32> = None;
@@ -440,7 +447,10 @@ fn flow_with_identity_floor(programme: &Programme, model: &Model, pairs: &[Pair]
     if flow.matching.mentees_with(programme, |p| p.identity_matched) as u64 >= needed {
         return None;
     }
-    let certified = super::lagrange::identity_floor(programme, model, pairs, organisation_cap, needed)?;
+    let certified = match super::lagrange::identity_floor(programme, model, pairs, organisation_cap, needed)? {
+        Decided::Optimal(certified) => certified,
+        Decided::Infeasible(e) => return Some(Err(e)),
+    };
     let mut solution = certified.solution;
     // Checked exactly, as every answer is.
     if !model
@@ -452,7 +462,7 @@ fn flow_with_identity_floor(programme: &Programme, model: &Model, pairs: &[Pair]
     }
     solution.stats.rounds = certified.solves;
     solution.stats.certificate = Some(certified.multiplier.describe(model));
-    Some(solution)
+    Some(Ok(solution))
 }
 
 /// Whether a matching meets one side constraint, in exact whole numbers.

@@ -37,9 +37,10 @@
 
 use std::collections::VecDeque;
 
+use super::SolveError;
 use super::{solve_network, Node, Solution};
 use crate::eligibility::Pair;
-use crate::model::{Model, Term};
+use crate::model::{Constraint, Model, Term};
 use crate::registration::Programme;
 
 /// Where identity requests enter the relaxed objective.
@@ -62,6 +63,9 @@ impl Multiplier {
                 .map_or_else(|| "the last level".to_string(), |t| format!("\"{}\"", t.label()))
         };
         match *self {
+            Multiplier::Before(l) if l >= model.objective.len() => {
+                "identity requests met as a last level of its own".to_string()
+            }
             Multiplier::Before(l) => format!("identity requests met as a level of its own before {}", label(l)),
             Multiplier::Mixed { level, num, den } => format!(
                 "level {} as {den} x {} + {num} x identity requests met",
@@ -141,24 +145,87 @@ impl Search<'_> {
     }
 
     fn solve(&mut self, m: Multiplier) -> Option<Point> {
+        self.solve_capped(m, self.organisation_cap)
+    }
+
+    fn solve_capped(&mut self, m: Multiplier, organisation_cap: Option<u32>) -> Option<Point> {
         let relaxed = relaxed_model(self.model, m)?;
         self.solves += 1;
-        let (_, _, solution) = solve_network(self.programme, &relaxed, self.pairs, self.organisation_cap, None).ok()?;
+        let (_, _, solution) = solve_network(self.programme, &relaxed, self.pairs, organisation_cap, None).ok()?;
         Some(self.point(solution))
+    }
+
+    /// The first constraint that cannot be met with those before it, in the
+    /// model's order (alone when it cannot be met on its own), as
+    /// [`SolveError::Infeasible`]: a set of floors and caps can be met when the
+    /// most requests a flow can meet under its tightest cap reach its highest floor.
+    fn which_fails(&mut self) -> Option<SolveError> {
+        let constraints = &self.model.constraints;
+        let asked = self.programme.mentees.iter().filter(|m| m.asks_for_identity()).count() as u64;
+        let mut most: Vec<(Option<u32>, u64)> = Vec::new();
+        let mut feasible = |search: &mut Self, which: &[usize]| -> Option<bool> {
+            let mut needed = 0;
+            let mut cap: Option<u32> = None;
+            for &i in which {
+                match constraints[i] {
+                    Constraint::IdentityRequestsMetAtLeast { percent } => {
+                        needed = needed.max((u64::from(percent) * asked).div_ceil(100))
+                    }
+                    Constraint::MaxMenteesFromOneOrganisation { mentees } => {
+                        cap = Some(cap.map_or(mentees, |c| c.min(mentees)))
+                    }
+                    Constraint::CoverageFloor { .. } => return None,
+                }
+            }
+            if needed == 0 {
+                return Some(true);
+            }
+            let met = match most.iter().find(|(c, _)| *c == cap) {
+                Some(&(_, met)) => met,
+                None => {
+                    let met = search.solve_capped(Multiplier::Before(0), cap)?.met;
+                    most.push((cap, met));
+                    met
+                }
+            };
+            Some(met >= needed)
+        };
+        for i in 0..constraints.len() {
+            if !feasible(self, &(0..=i).collect::<Vec<_>>())? {
+                let together_with = if i == 0 || !feasible(self, &[i])? {
+                    Vec::new()
+                } else {
+                    constraints[..i].iter().map(Constraint::label).collect()
+                };
+                return Some(SolveError::Infeasible {
+                    constraint: constraints[i].label(),
+                    together_with,
+                });
+            }
+        }
+        None
     }
 }
 
+/// What [`identity_floor`] found.
+pub enum Decided {
+    /// The optimum, with its certificate.
+    Optimal(Certified),
+    /// No matching meets the constraints; the error names which.
+    Infeasible(SolveError),
+}
+
 /// The best matching with at least `needed` identity requests met (and the
-/// organisation cap, if any), with its certificate; none when this method
-/// cannot decide (the caller then asks the integer program), including when no
-/// matching meets the floor.
+/// organisation cap, if any), with its certificate, or which constraint no
+/// matching meets; none when this method cannot decide (the caller then asks
+/// the integer program).
 pub fn identity_floor(
     programme: &Programme,
     model: &Model,
     pairs: &[Pair],
     organisation_cap: Option<u32>,
     needed: u64,
-) -> Option<Certified> {
+) -> Option<Decided> {
     let levels = model.objective.len();
     let mut search = Search {
         programme,
@@ -168,11 +235,13 @@ pub fn identity_floor(
         solves: 0,
     };
     let done = |search: &Search, point: Point, multiplier: Multiplier| {
-        Some(Certified {
-            solution: point.solution,
+        let mut solution = point.solution;
+        solution.objective_values = point.values; // the model's levels, not the relaxation's
+        Some(Decided::Optimal(Certified {
+            solution,
             multiplier,
             solves: search.solves,
-        })
+        }))
     };
     // The level: the last p at which requests as a level before L_p reach the floor.
     let mut above: Option<(usize, Point)> = None;
@@ -189,7 +258,10 @@ pub fn identity_floor(
         }
         below = Some(point);
     }
-    let (level, mut high) = above?; // none: no matching meets the floor
+    let Some((level, mut high)) = above else {
+        // Not even with requests first: no matching meets the floor.
+        return search.which_fails().map(Decided::Infeasible);
+    };
     let mut low = below?;
     // The ratio at `level`, between `low` (below the floor) and `high`.
     for _ in 0..MAX_STEPS {

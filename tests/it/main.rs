@@ -10,6 +10,7 @@ mod determinism;
 mod explain;
 mod fuzz_regressions;
 mod ilp;
+mod lagrange;
 mod mincost;
 mod optimality;
 mod privacy;

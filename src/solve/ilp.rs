@@ -29,15 +29,17 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::str::FromStr;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use good_lp::{
     variable, Constraint as Row, Expression, IntoAffineExpression, ProblemVariables, ResolutionError, Solution as _,
-    SolutionStatus, SolverModel, Variable, WithInitialSolution, WithMipGap,
+    SolutionStatus, SolverModel, Variable, WithInitialSolution, WithMipGap, WithTimeLimit,
 };
 
-use super::lagrange::Decided;
-use super::{flow_can_solve, solve_capped, solve_covered, CoverageGadget, Covered, Solution, SolveError, SolveStats};
+use super::lagrange::{Decided, Undecided};
+use super::{
+    flow_can_solve, solve_capped, solve_covered, CoverageGadget, Covered, Optimality, Solution, SolveError, SolveStats,
+};
 use crate::eligibility::{Eligibility, Pair};
 use crate::matching::Matching;
 use crate::model::{Constraint, Group, Model, Term};
@@ -110,6 +112,9 @@ pub struct IlpOptions {
     /// where the flow can express the objective. Off, the program stands alone
     /// (tests compare the two that way).
     pub use_flow: bool,
+    /// Stop after this long with the best matching found and its gap (see
+    /// [`super::Optimality`]) instead of running on.
+    pub time_limit: Option<Duration>,
 }
 
 impl IlpOptions {
@@ -117,6 +122,7 @@ impl IlpOptions {
         IlpOptions {
             backend,
             use_flow: true,
+            time_limit: None,
         }
     }
 }
@@ -209,19 +215,28 @@ pub fn solve_ilp_with(eligibility: &Eligibility, options: IlpOptions) -> Result<
 
     // An identity floor (with at most a cap besides): the Lagrangian
     // relaxation on flows, certified (see `lagrange`).
+    // What flows leave undecided: a matching that meets the constraints and
+    // reaches the optimum on the levels before `level`, and a bound there.
+    let mut lagrangian: Option<Undecided> = None;
     if let Some(flow) = &flow {
-        if let Some(decided) = flow_with_identity_floor(programme, model, &pairs, flow) {
-            let mut solution = decided?;
-            solution.stats.time = start.elapsed();
-            solution.stats.eligible_pairs = pairs.len();
-            return Ok(solution);
+        match flow_with_identity_floor(programme, model, &pairs, flow) {
+            Some(Ok(mut solution)) => {
+                solution.stats.time = start.elapsed();
+                solution.stats.eligible_pairs = pairs.len();
+                return Ok(solution);
+            }
+            Some(Err(Left::Error(e))) => return Err(e),
+            Some(Err(Left::Undecided(undecided))) => lagrangian = Some(undecided),
+            None => {}
         }
     }
+    let deadline = options.time_limit.map(|limit| start + limit);
 
     let program = Program::new(programme, model, &pairs);
     let mut held: Vec<Row> = Vec::new(); // earlier levels at their optima
     let mut optima: Vec<i64> = Vec::new();
-    let mut best: Option<Matching> = None;
+    let mut best: Option<Matching> = lagrangian.as_ref().map(|u| u.best.clone());
+    let mut optimality = Optimality::Proven;
     // The flow bounds the next level only while every earlier optimum equals its value.
     let mut flow_bounds = flow.is_some();
     for (level, expression) in program.levels.iter().enumerate() {
@@ -241,26 +256,70 @@ pub fn solve_ilp_with(eligibility: &Eligibility, options: IlpOptions) -> Result<
         if let Some(bound) = bound {
             rows.push(expression.clone().leq(bound as f64));
         }
+        // The Lagrangian bound, where flows left the gap.
+        let lagrangian_bound = lagrangian.as_ref().filter(|u| u.level == level).map(|u| u.bound);
+        if let Some(bound) = lagrangian_bound {
+            rows.push(expression.clone().leq(bound as f64));
+        }
+        let bound = match (bound, lagrangian_bound) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
         // The previous level's matching reaches every optimum so far: a feasible
         // start, and the optimum itself if it reaches the bound already.
         let reached = best
             .as_ref()
             .filter(|m| Some(m.objective_values(programme, &model.objective[level..=level])[0]) == bound);
-        let (matching, solver_value) = match reached {
-            Some(matching) => (matching.clone(), bound.unwrap_or_default() as f64),
+        let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
+        let (matching, solver_value, stopped) = match reached {
+            Some(matching) => (matching.clone(), bound.unwrap_or_default() as f64, false),
+            None if left == Some(Duration::ZERO) => (Matching::default(), 0.0, true),
             None => match program.run(
                 options.backend,
                 expression,
                 &rows,
                 best.as_ref().map(|m| program.values_of(m)),
+                left,
             ) {
                 Ok(found) => found,
                 Err(ResolutionError::Infeasible) if level == 0 => {
                     return Err(which_constraint_fails(&program, options.backend))
                 }
+                Err(_) if deadline.is_some_and(|d| Instant::now() >= d) => (Matching::default(), 0.0, true),
                 Err(e) => return Err(SolveError::IntegerProgram(e.to_string())),
             },
         };
+        if stopped && deadline.is_none() {
+            return Err(SolveError::IntegerProgram(
+                "the solver stopped before proving the optimum".into(),
+            ));
+        }
+        if stopped {
+            // The better of the solver's incumbent and the last level's matching,
+            // among those that keep every constraint and every level held.
+            let keeps = |m: &Matching| {
+                model.constraints.iter().all(|c| constraint_met(programme, m, c))
+                    && m.objective_values(programme, &model.objective[..level]) == optima
+            };
+            let value_of = |m: &Matching| m.objective_values(programme, &model.objective[level..=level])[0];
+            let found = [Some(matching), best.take()]
+                .into_iter()
+                .flatten()
+                .filter(|m| keeps(m))
+                .max_by_key(|m| value_of(m));
+            let Some(found) = found else {
+                return Err(SolveError::IntegerProgram(
+                    "the time limit passed before any matching that meets the constraints was found".into(),
+                ));
+            };
+            optimality = Optimality::Stopped {
+                level,
+                value: value_of(&found),
+                bound,
+            };
+            best = Some(found);
+            break;
+        }
         let value = matching.objective_values(programme, &model.objective[level..=level])[0];
         // The indicators are exact at an optimum: a gap here is a bug in the program.
         if (solver_value - value as f64).abs() > 0.5 {
@@ -282,7 +341,7 @@ pub fn solve_ilp_with(eligibility: &Eligibility, options: IlpOptions) -> Result<
 
     let matching = best.unwrap_or_default();
     let objective_values = matching.objective_values(programme, &model.objective);
-    if objective_values != optima {
+    if optimality == Optimality::Proven && objective_values != optima {
         return Err(SolveError::IntegerProgram(format!(
             "the matching's objective values {objective_values:?} differ from the optima found {optima:?}"
         )));
@@ -305,6 +364,7 @@ pub fn solve_ilp_with(eligibility: &Eligibility, options: IlpOptions) -> Result<
             rounds: model.objective.len(),
             eligible_pairs: pairs.len(),
             time: start.elapsed(),
+            optimality,
             ..SolveStats::default()
         },
     })
@@ -418,6 +478,12 @@ fn flow_with_coverage_floor(programme: &Programme, model: &Model, pairs: &[Pair]
     None
 }
 
+/// What flows could not finish: an error, or a gap for the program to close.
+enum Left {
+    Error(SolveError),
+    Undecided(Undecided),
+}
+
 /// The optimum of a model whose constraints are floors on identity requests
 /// met and caps on mentees from one organisation, by flows alone, with its
 /// certificate ([`super::lagrange`]); none when flows cannot decide it.
@@ -426,7 +492,7 @@ fn flow_with_identity_floor(
     model: &Model,
     pairs: &[Pair],
     flow: &Solution,
-) -> Option<Result<Solution, SolveError>> {
+) -> Option<Result<Solution, Left>> {
     let asked = programme.mentees.iter().filter(|m| m.asks_for_identity()).count() as u64;
     let mut needed = None;
     let mut organisation_cap: Option<u32> = None;
@@ -449,7 +515,8 @@ fn flow_with_identity_floor(
     }
     let certified = match super::lagrange::identity_floor(programme, model, pairs, organisation_cap, needed)? {
         Decided::Optimal(certified) => certified,
-        Decided::Infeasible(e) => return Some(Err(e)),
+        Decided::Infeasible(e) => return Some(Err(Left::Error(e))),
+        Decided::Undecided(undecided) => return Some(Err(Left::Undecided(undecided))),
     };
     let mut solution = certified.solution;
     // Checked exactly, as every answer is.
@@ -520,7 +587,7 @@ fn which_constraint_fails(program: &Program, backend: Backend) -> SolveError {
     let feasible = |which: &[usize]| {
         let rows: Vec<Row> = which.iter().flat_map(|&c| program.side[c].iter().cloned()).collect();
         !matches!(
-            program.run(backend, &nothing, &rows, None),
+            program.run(backend, &nothing, &rows, None, None),
             Err(ResolutionError::Infeasible)
         )
     };
@@ -846,30 +913,37 @@ impl<'a> Program<'a> {
         objective: &Expression,
         extra: &[Row],
         start: Option<Vec<(Variable, f64)>>,
-    ) -> Result<(Matching, f64), ResolutionError> {
+        time_limit: Option<Duration>,
+    ) -> Result<(Matching, f64, bool), ResolutionError> {
         let problem = self.variables.clone().maximise(objective.clone());
         let rows = self.rows.iter().cloned().chain(extra.iter().cloned());
-        let (chosen, value) = match backend {
+        let (chosen, value, stopped) = match backend {
             Backend::Microlp => {
                 // microlp does not know the objective takes whole values; a relative
                 // gap below 1 / (largest value) stops it once no better whole value
                 // is left.
                 let largest: f64 = objective.linear_coefficients().map(|(_, c)| c.max(0.0)).sum();
                 let gap = (0.99 / largest.max(1.0)) as f32;
-                let model = problem
+                let mut model = problem
                     .using(good_lp::microlp)
                     .with_mip_gap(gap)
                     .map_err(|e| ResolutionError::Str(e.to_string()))?;
+                if let Some(limit) = time_limit {
+                    model = model.with_time_limit(limit.as_secs_f64());
+                }
                 solve_model(model, rows, start, &self.pair, objective)?
             }
             #[cfg(feature = "highs")]
             Backend::Highs => {
                 let model = problem.using(good_lp::highs); // quiet: good_lp leaves its log off
                                                            // Exact: objective values are whole numbers, so a gap below 1 proves optimality.
-                let model = model
+                let mut model = model
                     .set_mip_rel_gap(0.0)
                     .and_then(|m| m.set_mip_abs_gap(0.99))
                     .map_err(|e| ResolutionError::Str(e.to_string()))?;
+                if let Some(limit) = time_limit {
+                    model = model.with_time_limit(limit.as_secs_f64());
+                }
                 solve_model(model, rows, start, &self.pair, objective)?
             }
             #[cfg(not(feature = "highs"))]
@@ -882,7 +956,7 @@ impl<'a> Program<'a> {
             .filter(|(_, made)| *made)
             .map(|(p, _)| *p)
             .collect();
-        Ok((Matching::new(made), value))
+        Ok((Matching::new(made), value, stopped))
     }
 }
 
@@ -893,7 +967,7 @@ fn solve_model<M>(
     start: Option<Vec<(Variable, f64)>>,
     pair: &[Variable],
     objective: &Expression,
-) -> Result<(Vec<bool>, f64), ResolutionError>
+) -> Result<(Vec<bool>, f64, bool), ResolutionError>
 where
     M: SolverModel<Error = ResolutionError> + WithInitialSolution,
 {
@@ -904,14 +978,11 @@ where
         model = model.with_initial_solution(start);
     }
     let solution = model.solve()?;
-    match solution.status() {
-        SolutionStatus::Optimal | SolutionStatus::GapLimit => {}
-        SolutionStatus::TimeLimit => {
-            return Err(ResolutionError::Str(
-                "the solver stopped before proving the optimum".into(),
-            ))
-        }
-    }
+    // Stopped by the time limit: its incumbent, which the caller checks.
+    let stopped = match solution.status() {
+        SolutionStatus::Optimal | SolutionStatus::GapLimit => false,
+        SolutionStatus::TimeLimit => true,
+    };
     let chosen = pair.iter().map(|&x| solution.value(x) > 0.5).collect();
-    Ok((chosen, objective.eval_with(&solution)))
+    Ok((chosen, objective.eval_with(&solution), stopped))
 }

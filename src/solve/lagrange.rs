@@ -213,6 +213,20 @@ pub enum Decided {
     Optimal(Certified),
     /// No matching meets the constraints; the error names which.
     Infeasible(SolveError),
+    /// The gap is left open (see [`Undecided`]).
+    Undecided(Undecided),
+}
+
+/// What the relaxation proves when it cannot close the gap.
+pub struct Undecided {
+    /// A matching that meets the floor (and cap) and reaches the optimum on
+    /// every level before `level`.
+    pub best: crate::matching::Matching,
+    /// The level (0-based) left open.
+    pub level: usize,
+    /// No matching that meets the floor and reaches the optimum on the levels
+    /// before `level` has more than this there.
+    pub bound: i64,
 }
 
 /// The best matching with at least `needed` identity requests met (and the
@@ -263,25 +277,38 @@ pub fn identity_floor(
         return search.which_fails().map(Decided::Infeasible);
     };
     let mut low = below?;
+    // Every matching that meets the floor and reaches the optimum on the levels
+    // before `level` has at most `low`'s value there (requests come after it).
+    let mut bound = low.values[level];
     // The ratio at `level`, between `low` (below the floor) and `high`.
     for _ in 0..MAX_STEPS {
         let gain = low.values[level] - high.values[level];
-        let cost = high.met.checked_sub(low.met)?;
+        let Some(cost) = high.met.checked_sub(low.met) else {
+            break;
+        };
         if gain <= 0 || cost == 0 {
-            return None; // not the shape the search expects
+            break; // not the shape the search expects
         }
         let (num, den) = reduced(gain as u64, cost);
         let multiplier = Multiplier::Mixed { level, num, den };
         let worth =
             |p: &Point| i128::from(den as i64) * i128::from(p.values[level]) + i128::from(num) * i128::from(p.met);
         let tie = worth(&low);
-        let relaxed = relaxed_model(model, multiplier)?;
+        let Some(relaxed) = relaxed_model(model, multiplier) else {
+            break;
+        };
         search.solves += 1;
-        let (network, flow, solution) = solve_network(programme, &relaxed, pairs, organisation_cap, None).ok()?;
+        let Ok((network, flow, solution)) = solve_network(programme, &relaxed, pairs, organisation_cap, None) else {
+            break;
+        };
         let point = search.point(solution);
         if point.met == needed {
             return done(&search, point, multiplier);
         }
+        // The relaxation's bound: den x L + num x N <= worth(point) for every
+        // matching that meets the floor and ties on the earlier levels.
+        let relaxed_bound = (worth(&point) - i128::from(num) * i128::from(needed)).div_euclid(i128::from(den));
+        bound = bound.min(i64::try_from(relaxed_bound).unwrap_or(i64::MAX));
         if worth(&point) > tie {
             if point.met > needed {
                 high = point;
@@ -291,14 +318,19 @@ pub fn identity_floor(
             continue;
         }
         // The breakpoint: walk on the optimal face to exactly the floor.
-        let chosen = walk_to(programme, pairs, &network, &flow, needed)?;
-        let walked = search.point(Solution::new(programme, model, chosen, point.solution.stats.clone()));
-        if walked.met != needed || worth(&walked) != tie || walked.values[..level] != point.values[..level] {
-            return None;
+        if let Some(chosen) = walk_to(programme, pairs, &network, &flow, needed) {
+            let walked = search.point(Solution::new(programme, model, chosen, point.solution.stats.clone()));
+            if walked.met == needed && worth(&walked) == tie && walked.values[..level] == point.values[..level] {
+                return done(&search, walked, multiplier);
+            }
         }
-        return done(&search, walked, multiplier);
+        break;
     }
-    None
+    Some(Decided::Undecided(Undecided {
+        best: high.solution.matching,
+        level,
+        bound,
+    }))
 }
 
 fn reduced(a: u64, b: u64) -> (u64, u64) {

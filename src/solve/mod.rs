@@ -113,6 +113,25 @@ pub struct SolveStats {
     /// How a constrained optimum was proven, when flows proved it (see
     /// [`lagrange`]): the multiplier whose relaxation it is optimal for.
     pub certificate: Option<String>,
+    /// Proven optimal, or stopped at a time limit with a gap.
+    pub optimality: Optimality,
+}
+
+/// Whether an answer is proven optimal.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case", tag = "status")]
+pub enum Optimality {
+    /// The objective's every level is at its optimum.
+    #[default]
+    Proven,
+    /// Stopped at the time limit: every level before `level` (0-based) is at
+    /// its optimum; at `level` the matching has `value`, and no matching that
+    /// keeps the earlier levels has more than `bound` (when one is known).
+    Stopped {
+        level: usize,
+        value: i64,
+        bound: Option<i64>,
+    },
 }
 
 /// The flow network of a programme: petgraph's graph, and where its pair arcs start.
@@ -500,6 +519,7 @@ pub(crate) fn solve_network(
             time: start.elapsed(),
             warm: false,
             certificate: None,
+            optimality: Optimality::Proven,
         },
     );
     Ok((network, flow, solution))

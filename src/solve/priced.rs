@@ -340,6 +340,7 @@ impl WarmStart {
                 time: start.elapsed(),
                 warm,
                 certificate: None,
+                optimality: Default::default(),
             },
         ))
     }

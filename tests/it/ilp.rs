@@ -75,6 +75,7 @@ pub(crate) fn alone() -> IlpOptions {
     IlpOptions {
         backend: Backend::Microlp,
         use_flow: false,
+        time_limit: None,
     }
 }
 
@@ -599,6 +600,7 @@ mod highs {
                 IlpOptions {
                     backend: Backend::Highs,
                     use_flow: false,
+                    time_limit: None,
                 },
             )
             .unwrap();

@@ -391,11 +391,6 @@ fn flow_without_constraints(programme: &Programme, model: &Model, pairs: &[Pair]
     solve_capped(programme, &relaxed, pairs, organisation_cap).ok()
 }
 
-/// Most totals [`flow_with_coverage_floor`] tries, each a whole-network solve,
-/// before leaving the model to the program: where the floor costs coverage, it
-/// costs a few mentees, not hundreds.
-const MAX_COVERAGE_TOTALS: usize = 64;
-
 /// The optimum of a model whose objective puts mentees with at least one match
 /// first and whose constraints are one coverage floor and any caps on mentees
 /// from one organisation, by flows alone; none when flows cannot tell.
@@ -410,9 +405,12 @@ const MAX_COVERAGE_TOTALS: usize = 64;
 /// - if it covers T or more and its matching meets the floor, it is the best
 ///   coverage, and best on every later level among matchings that cover as many.
 ///
-/// Going down from `upper` (the coverage without the floor), the first total
-/// that gives the third case is the optimum. A flow that covers T or more but
-/// breaks the floor leaves the question open, and the program answers it.
+/// Whether the best flow covers T or more falls as T rises (the bounds only
+/// tighten), so halving finds the largest such T1, after trying `upper` (the
+/// coverage without the floor) first; no matching that meets the floor covers
+/// more than T1. If that flow meets the floor it is the optimum; with T1 = 0,
+/// the empty matching is. A flow that covers more than T1 but breaks the floor
+/// leaves the question open, and the program answers it.
 fn flow_with_coverage_floor(programme: &Programme, model: &Model, pairs: &[Pair], upper: i64) -> Option<Solution> {
     if !matches!(
         model.objective.first(),
@@ -453,7 +451,15 @@ fn flow_with_coverage_floor(programme: &Programme, model: &Model, pairs: &[Pair]
     let all: u64 = sizes.iter().sum();
     let mut relaxed = model.clone();
     relaxed.constraints.clear();
-    for total in (0..=upper.max(0) as u64).rev().take(MAX_COVERAGE_TOTALS) {
+    let met = |solution: &Solution| {
+        model
+            .constraints
+            .iter()
+            .all(|c| constraint_met(programme, &solution.matching, c))
+    };
+    // The best flow holding the bounds for `total`, when it covers `total` or
+    // more; Err when flows cannot tell.
+    let covered = |total: u64| -> Result<Option<Solution>, ()> {
         let gadget = CoverageGadget {
             group_of: group_of.clone(),
             lower: sizes
@@ -461,21 +467,38 @@ fn flow_with_coverage_floor(programme: &Programme, model: &Model, pairs: &[Pair]
                 .map(|&n| (u64::from(percent) * n * total).div_ceil(100 * all.max(1)) as u32)
                 .collect(),
         };
-        let solution = match solve_covered(programme, &relaxed, pairs, organisation_cap, &gadget).ok()? {
-            Covered::Infeasible => continue,
-            Covered::Unsure => return None,
-            Covered::Solved(solution) => solution,
-        };
-        if solution.objective_values[0] < total as i64 {
-            continue;
+        match solve_covered(programme, &relaxed, pairs, organisation_cap, &gadget).map_err(|_| ())? {
+            Covered::Infeasible => Ok(None),
+            Covered::Unsure => Err(()),
+            Covered::Solved(solution) => Ok((solution.objective_values[0] >= total as i64).then_some(solution)),
         }
-        let met = model
-            .constraints
-            .iter()
-            .all(|c| constraint_met(programme, &solution.matching, c));
-        return met.then_some(solution);
+    };
+    // The best flow for T covers T or more for every T up to some T1 and for
+    // none above it (the bounds only tighten as T grows): find T1 by halving.
+    // No matching that meets the floor covers more than T1.
+    // Most often the floor costs nothing, or a few mentees: try the top first.
+    let upper = upper.max(0) as u64;
+    let (mut reach, mut beyond, mut at_reach) = match covered(upper).ok()? {
+        Some(solution) => (upper, upper + 1, Some(solution)),
+        None => (0, upper, None),
+    };
+    while beyond - reach > 1 {
+        let mid = reach + (beyond - reach) / 2;
+        match covered(mid).ok()? {
+            Some(solution) => (reach, at_reach) = (mid, Some(solution)),
+            None => beyond = mid,
+        }
     }
-    None
+    match at_reach {
+        // The flow covers T1 or more; it is the optimum when it meets the floor.
+        Some(solution) => met(&solution).then_some(solution),
+        // No matching that meets the floor covers anyone (a group nobody in it
+        // can be matched with, say): the empty matching is the optimum.
+        None => {
+            let empty = Solution::new(programme, model, Vec::new(), SolveStats::default());
+            met(&empty).then_some(empty)
+        }
+    }
 }
 
 /// What flows could not finish: an error, or a gap for the program to close.

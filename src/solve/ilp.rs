@@ -176,6 +176,24 @@ pub fn solve_ilp_with(eligibility: &Eligibility, options: IlpOptions) -> Result<
             },
         });
     }
+    // What flows leave undecided: a matching that meets the constraints and
+    // reaches the optimum on the levels before `level`, and a bound there.
+    let mut lagrangian: Option<Undecided> = None;
+    // Identity floors (with at most a cap besides): the Lagrangian relaxation
+    // on flows, certified (see `lagrange`). Its first relaxation is the
+    // optimum without the floors, so it goes first.
+    if options.use_flow {
+        match flow_with_identity_floor(programme, model, &pairs) {
+            Some(Ok(mut solution)) => {
+                solution.stats.time = start.elapsed();
+                solution.stats.eligible_pairs = pairs.len();
+                return Ok(solution);
+            }
+            Some(Err(Left::Error(e))) => return Err(e),
+            Some(Err(Left::Undecided(undecided))) => lagrangian = Some(undecided),
+            None => {}
+        }
+    }
     let flow = if options.use_flow {
         flow_without_constraints(programme, model, &pairs)
     } else {
@@ -206,30 +224,17 @@ pub fn solve_ilp_with(eligibility: &Eligibility, options: IlpOptions) -> Result<
     // A coverage floor (with at most a cap besides) can be held by flows, one
     // total coverage at a time (see `flow_with_coverage_floor`).
     if let Some(flow) = &flow {
-        if let Some(mut covered) = flow_with_coverage_floor(programme, model, &pairs, flow.objective_values[0]) {
-            covered.stats.time = start.elapsed();
-            covered.stats.eligible_pairs = pairs.len();
-            return Ok(covered);
-        }
-    }
-
-    // An identity floor (with at most a cap besides): the Lagrangian
-    // relaxation on flows, certified (see `lagrange`).
-    // What flows leave undecided: a matching that meets the constraints and
-    // reaches the optimum on the levels before `level`, and a bound there.
-    let mut lagrangian: Option<Undecided> = None;
-    if let Some(flow) = &flow {
-        match flow_with_identity_floor(programme, model, &pairs, flow) {
-            Some(Ok(mut solution)) => {
-                solution.stats.time = start.elapsed();
-                solution.stats.eligible_pairs = pairs.len();
-                return Ok(solution);
+        match flow_with_coverage_floor(programme, model, &pairs, flow.objective_values[0]) {
+            Some(Ok(mut covered)) => {
+                covered.stats.time = start.elapsed();
+                covered.stats.eligible_pairs = pairs.len();
+                return Ok(covered);
             }
-            Some(Err(Left::Error(e))) => return Err(e),
-            Some(Err(Left::Undecided(undecided))) => lagrangian = Some(undecided),
+            Some(Err(undecided)) => lagrangian = Some(undecided),
             None => {}
         }
     }
+
     let deadline = options.time_limit.map(|limit| start + limit);
 
     let program = Program::new(programme, model, &pairs);
@@ -411,7 +416,12 @@ fn flow_without_constraints(programme: &Programme, model: &Model, pairs: &[Pair]
 /// more than T1. If that flow meets the floor it is the optimum; with T1 = 0,
 /// the empty matching is. A flow that covers more than T1 but breaks the floor
 /// leaves the question open, and the program answers it.
-fn flow_with_coverage_floor(programme: &Programme, model: &Model, pairs: &[Pair], upper: i64) -> Option<Solution> {
+fn flow_with_coverage_floor(
+    programme: &Programme,
+    model: &Model,
+    pairs: &[Pair],
+    upper: i64,
+) -> Option<Result<Solution, Undecided>> {
     if !matches!(
         model.objective.first(),
         Some(Term::MenteesWithAtLeast { matches: 1, .. })
@@ -491,14 +501,73 @@ fn flow_with_coverage_floor(programme: &Programme, model: &Model, pairs: &[Pair]
     }
     match at_reach {
         // The flow covers T1 or more; it is the optimum when it meets the floor.
-        Some(solution) => met(&solution).then_some(solution),
+        Some(solution) if met(&solution) => Some(Ok(solution)),
+        // Else T1 bounds the coverage, and dropping the most covered groups'
+        // mentees until the floor holds gives the program a start.
+        Some(solution) => Some(Err(Undecided {
+            best: repair_coverage_floor(programme, model, solution.matching, by)?,
+            level: 0,
+            bound: reach as i64,
+        })),
         // No matching that meets the floor covers anyone (a group nobody in it
         // can be matched with, say): the empty matching is the optimum.
         None => {
             let empty = Solution::new(programme, model, Vec::new(), SolveStats::default());
-            met(&empty).then_some(empty)
+            met(&empty).then_some(Ok(empty))
         }
     }
+}
+
+/// A matching that meets the model's constraints, made from `matching` (which
+/// keeps its caps) by dropping, one at a time, every match of a mentee in the
+/// group with the largest share covered; none if that does not get there.
+fn repair_coverage_floor(programme: &Programme, model: &Model, matching: Matching, by: Group) -> Option<Matching> {
+    let mut pairs = matching.pairs;
+    for _ in 0..=programme.mentees.len() {
+        let matching = Matching::new(pairs.clone());
+        if model
+            .constraints
+            .iter()
+            .all(|c| constraint_met(programme, &matching, c))
+        {
+            return Some(matching);
+        }
+        let counts = matching.mentee_counts(programme);
+        let mut groups: HashMap<u32, (u64, u64)> = HashMap::new(); // group -> (mentees, covered)
+        for (e, mentee) in programme.mentees.iter().enumerate() {
+            if mentee.person.capacity > 0 {
+                let entry = groups.entry(group_of(programme, e, by)).or_default();
+                entry.0 += 1;
+                entry.1 += u64::from(counts[e] > 0);
+            }
+        }
+        // Among groups that still meet the floor with one mentee fewer covered,
+        // the largest covered / mentees (as whole numbers; ties to the smaller id).
+        let all: u64 = groups.values().map(|&(n, _)| n).sum();
+        let total: u64 = groups.values().map(|&(_, c)| c).sum();
+        let percent = model
+            .constraints
+            .iter()
+            .find_map(|c| match *c {
+                Constraint::CoverageFloor { percent, .. } => Some(u64::from(percent)),
+                _ => None,
+            })
+            .unwrap_or(0);
+        let (&most, _) = groups
+            .iter()
+            .filter(|(_, &(n, c))| c > 0 && 100 * all * (c - 1) >= percent * n * (total - 1))
+            .max_by(|(a, &(n, c)), (b, &(m, d))| (c * m).cmp(&(d * n)).then(b.cmp(a)))?;
+        // Its covered mentee with the fewest points of score to lose, the last by id on ties.
+        let mut score = vec![0u64; programme.mentees.len()];
+        for p in &pairs {
+            score[p.mentee as usize] += u64::from(p.score);
+        }
+        let drop = (0..programme.mentees.len())
+            .filter(|&e| counts[e] > 0 && group_of(programme, e, by) == most)
+            .min_by_key(|&e| (score[e], std::cmp::Reverse(e)))? as u32;
+        pairs.retain(|p| p.mentee != drop);
+    }
+    None
 }
 
 /// What flows could not finish: an error, or a gap for the program to close.
@@ -510,12 +579,7 @@ enum Left {
 /// The optimum of a model whose constraints are floors on identity requests
 /// met and caps on mentees from one organisation, by flows alone, with its
 /// certificate ([`super::lagrange`]); none when flows cannot decide it.
-fn flow_with_identity_floor(
-    programme: &Programme,
-    model: &Model,
-    pairs: &[Pair],
-    flow: &Solution,
-) -> Option<Result<Solution, Left>> {
+fn flow_with_identity_floor(programme: &Programme, model: &Model, pairs: &[Pair]) -> Option<Result<Solution, Left>> {
     let asked = programme.mentees.iter().filter(|m| m.asks_for_identity()).count() as u64;
     let mut needed = None;
     let mut organisation_cap: Option<u32> = None;
@@ -532,10 +596,6 @@ fn flow_with_identity_floor(
         }
     }
     let needed = needed?;
-    // The flow's optimum bounds the relaxation; below the floor it is not the answer.
-    if flow.matching.mentees_with(programme, |p| p.identity_matched) as u64 >= needed {
-        return None;
-    }
     let certified = match super::lagrange::identity_floor(programme, model, pairs, organisation_cap, needed)? {
         Decided::Optimal(certified) => certified,
         Decided::Infeasible(e) => return Some(Err(Left::Error(e))),

@@ -38,7 +38,11 @@
 use std::collections::VecDeque;
 
 use super::SolveError;
-use super::{solve_network, Node, Solution};
+use std::time::Instant;
+
+use super::mincost::FlowSolution;
+use super::simplex::NetworkSimplex;
+use super::{flow_can_solve, network_capped, solve_network, Network, Node, Solution, SolveStats};
 use crate::eligibility::Pair;
 use crate::model::{Constraint, Model, Term};
 use crate::registration::Programme;
@@ -133,6 +137,9 @@ struct Search<'a> {
     pairs: &'a [Pair],
     organisation_cap: Option<u32>,
     solves: usize,
+    /// The network simplex of the last relaxation, which the next one goes on
+    /// from: every relaxation has the same network, only its costs change.
+    warm: Option<NetworkSimplex>,
 }
 
 impl Search<'_> {
@@ -145,7 +152,62 @@ impl Search<'_> {
     }
 
     fn solve(&mut self, m: Multiplier) -> Option<Point> {
-        self.solve_capped(m, self.organisation_cap)
+        self.solve_warm(m).map(|(point, _, _)| point)
+    }
+
+    /// One relaxation, from the last one's tree: its optimum, network and flow.
+    fn solve_warm(&mut self, m: Multiplier) -> Option<(Point, Network, FlowSolution)> {
+        let start = Instant::now();
+        let relaxed = relaxed_model(self.model, m)?;
+        let (programme, pairs, cap) = (self.programme, self.pairs, self.organisation_cap);
+        // As `solve_network` counts the people a cycle can pass.
+        let people = match cap {
+            None => programme.mentees.len() + programme.mentors.len(),
+            Some(_) => 2 * programme.mentees.len() + programme.mentors.len(),
+        };
+        let costs = flow_can_solve(&relaxed, people).ok()?;
+        let network = network_capped(programme, &costs, pairs, cap, None);
+        let edges = network.graph.raw_edges();
+        let simplex = match &mut self.warm {
+            Some(simplex) if simplex.arc_count() == edges.len() => {
+                for (i, e) in edges.iter().enumerate() {
+                    simplex.set_cost(i, e.weight.cost);
+                }
+                simplex
+            }
+            slot => {
+                let mut simplex =
+                    NetworkSimplex::new(network.graph.node_count(), network.source.index(), network.sink.index())
+                        .ok()?;
+                for e in edges {
+                    simplex.add_arc(e.source().index(), e.target().index(), e.weight.capacity, e.weight.cost);
+                }
+                simplex.start_from(&network.first_tree());
+                slot.insert(simplex)
+            }
+        };
+        let pivots = simplex.pivots();
+        simplex.solve().ok()?;
+        let flow = simplex.solution(edges.iter().map(|e| e.weight.cost));
+        self.solves += 1;
+        let chosen = pairs
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| flow.flow[network.first_pair_arc + i] > 0)
+            .map(|(_, p)| *p)
+            .collect();
+        let stats = SolveStats {
+            network_nodes: network.graph.node_count(),
+            network_arcs: edges.len(),
+            phases: (simplex.pivots() - pivots) as usize,
+            rounds: 1,
+            eligible_pairs: pairs.len(),
+            time: start.elapsed(),
+            warm: true,
+            ..SolveStats::default()
+        };
+        let point = self.point(Solution::new(programme, &relaxed, chosen, stats));
+        Some((point, network, flow))
     }
 
     fn solve_capped(&mut self, m: Multiplier, organisation_cap: Option<u32>) -> Option<Point> {
@@ -247,6 +309,7 @@ pub fn identity_floor(
         pairs,
         organisation_cap,
         solves: 0,
+        warm: None,
     };
     let done = |search: &Search, point: Point, multiplier: Multiplier| {
         let mut solution = point.solution;
@@ -294,14 +357,9 @@ pub fn identity_floor(
         let worth =
             |p: &Point| i128::from(den as i64) * i128::from(p.values[level]) + i128::from(num) * i128::from(p.met);
         let tie = worth(&low);
-        let Some(relaxed) = relaxed_model(model, multiplier) else {
+        let Some((point, network, flow)) = search.solve_warm(multiplier) else {
             break;
         };
-        search.solves += 1;
-        let Ok((network, flow, solution)) = solve_network(programme, &relaxed, pairs, organisation_cap, None) else {
-            break;
-        };
-        let point = search.point(solution);
         if point.met == needed {
             return done(&search, point, multiplier);
         }

@@ -193,3 +193,58 @@ fn generated_identity_floors_are_certified_and_equal_the_program() {
     }
     assert!(certified > 0, "flows never decided a binding floor");
 }
+
+#[cfg(feature = "highs")]
+mod highs {
+    use super::*;
+    use mentorflow::solve::ilp::IlpOptions;
+
+    /// HiGHS alone on the same program: the same optimum as flows on binding
+    /// identity floors and on the shipped constrained model, scarce mentors.
+    #[test]
+    fn flows_equal_highs_alone_on_generated_programmes() {
+        let highs = IlpOptions {
+            backend: Backend::Highs,
+            use_flow: false,
+            time_limit: None,
+        };
+        for seed in 1..=3 {
+            for model in [
+                model_with(
+                    Model::built_in("coverage").unwrap().objective,
+                    vec![Constraint::IdentityRequestsMetAtLeast { percent: 60 }],
+                ),
+                model_with(
+                    Model::built_in("quality").unwrap().objective,
+                    vec![
+                        Constraint::IdentityRequestsMetAtLeast { percent: 50 },
+                        Constraint::MaxMenteesFromOneOrganisation { mentees: 1 },
+                    ],
+                ),
+                Model::built_in("fair-organisations").unwrap(),
+            ] {
+                let p = common::generated(160, 40, seed, &model);
+                let eligibility = Eligibility::new(&p, &model, &History::default());
+                match (
+                    solve_ilp(&eligibility, Backend::Microlp),
+                    solve_ilp_with(&eligibility, highs),
+                ) {
+                    (Ok(flows), Ok(program)) => {
+                        checked(&p, &model, &flows);
+                        assert_eq!(
+                            flows.objective_values, program.objective_values,
+                            "seed {seed}, {}",
+                            model.name
+                        );
+                    }
+                    (Err(a), Err(b)) => assert_eq!(a, b),
+                    (a, b) => panic!(
+                        "flows {:?}, highs {:?}",
+                        a.map(|s| s.objective_values),
+                        b.map(|s| s.objective_values)
+                    ),
+                }
+            }
+        }
+    }
+}

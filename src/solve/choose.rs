@@ -97,8 +97,8 @@ pub fn choose(model: &Model, participants: usize, choice: SolverChoice) -> Resul
                 "note: solving as an integer program ({}), since {why}; {}",
                 choice.backend,
                 match choice.backend {
-                    Backend::Microlp => "when the flow's answer breaks a constraint this can take minutes for a few hundred participants; HiGHS is much faster (--ilp-backend highs, see the README)",
-                    Backend::Highs => "when the flow's answer breaks a constraint this can take minutes for a thousand participants",
+                    Backend::Microlp => "flows decide identity floors, organisation caps and most coverage floors in seconds; where they cannot, the program can take minutes for a few hundred participants (--time-limit bounds it; HiGHS is much faster: --ilp-backend highs, see the README)",
+                    Backend::Highs => "flows decide identity floors, organisation caps and most coverage floors in seconds; where they cannot, the program can take minutes for a thousand participants (--time-limit bounds it)",
                 }
             ))),
             Err(e) => Err(e),

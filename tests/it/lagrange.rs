@@ -248,3 +248,37 @@ mod highs {
         }
     }
 }
+
+/// A time limit too short to prove anything: the answer keeps every rule and
+/// constraint and says where it stopped, with a bound no lower than its value;
+/// or, when nothing was found in time, an error saying so. Never a false "proven".
+#[test]
+fn a_time_limit_stops_with_a_checked_matching_and_its_gap() {
+    use mentorflow::model::Group;
+    use mentorflow::solve::ilp::IlpOptions;
+    use mentorflow::solve::Optimality;
+    let model = model_with(
+        Model::built_in("quality").unwrap().objective,
+        vec![Constraint::CoverageFloor {
+            by: Group::Grade,
+            percent: 90,
+        }],
+    );
+    let p = common::generated(120, 100, 1, &model);
+    let eligibility = Eligibility::new(&p, &model, &History::default());
+    let options = IlpOptions {
+        time_limit: Some(std::time::Duration::from_millis(1)),
+        ..IlpOptions::new(Backend::Microlp)
+    };
+    match solve_ilp_with(&eligibility, options) {
+        Ok(solution) => {
+            checked(&p, &model, &solution);
+            if let Optimality::Stopped { level, value, bound } = solution.stats.optimality {
+                assert_eq!(solution.objective_values[level], value);
+                assert!(bound.is_none_or(|b| b >= value));
+            }
+        }
+        Err(SolveError::IntegerProgram(message)) => assert!(message.contains("time limit"), "{message}"),
+        Err(e) => panic!("{e}"),
+    }
+}

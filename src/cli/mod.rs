@@ -8,13 +8,14 @@ mod generate;
 mod inputs;
 mod matching;
 mod output;
+mod rematch;
 mod validate;
 mod whatif;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 
 /// Match mentees with mentors for a mentoring programme, optimally.
 #[derive(Parser)]
@@ -28,6 +29,9 @@ struct Cli {
 enum Command {
     /// Match a programme: registrations in, the best matching and mailing lists out.
     Match(matching::MatchArgs),
+    /// After the matches were sent: re-match the current registrations, keeping
+    /// every previous pair still allowed, and write what changed.
+    Rematch(rematch::RematchArgs),
     /// Check the inputs: every error and warning in one pass, nothing written.
     Validate(validate::ValidateArgs),
     /// Re-verify a matching against every hard rule and capacity.
@@ -60,6 +64,10 @@ pub struct ProgrammeArgs {
     /// Earlier pairs (CSV with mentee_email, mentor_email), none of which is made again.
     #[arg(long, value_name = "FILE")]
     pub history: Option<PathBuf>,
+    /// The organisers' pins and bans (CSV with action (pin or ban), mentee email,
+    /// mentor email, and an optional note).
+    #[arg(long, value_name = "FILE")]
+    pub adjust: Option<PathBuf>,
 }
 
 /// What a command reports on failure: bad input (exit 1) or a usage or system
@@ -72,9 +80,15 @@ pub enum Failure {
 }
 
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // `--vary`'s help lists the parameters from their one table.
+    let command = Cli::command().mut_subcommand("whatif", |c| c.mut_arg("vary", |a| a.long_help(whatif::vary_help())));
+    let cli = match Cli::from_arg_matches(&command.get_matches()) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
     let result = match cli.command {
         Command::Match(args) => matching::run(args),
+        Command::Rematch(args) => rematch::run(args),
         Command::Validate(args) => validate::run(args),
         Command::Check(args) => check::run(args),
         Command::Compare(args) => compare::run(args),

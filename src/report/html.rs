@@ -21,8 +21,7 @@ use crate::registration::Programme;
 
 use super::Summary;
 
-/// Counts by organisation below this show as "<5".
-pub const SMALL_COUNT: usize = 5;
+use super::SMALL_COUNT;
 
 /// Escape text for HTML content and attribute values.
 pub fn escape(text: &str) -> String {
@@ -42,11 +41,7 @@ pub fn escape(text: &str) -> String {
 
 /// A count by organisation, "<5" when small.
 pub fn small(count: usize) -> String {
-    if count < SMALL_COUNT {
-        format!("<{SMALL_COUNT}")
-    } else {
-        count.to_string()
-    }
+    super::shown(count as u64)
 }
 
 const BLUE: RGBColor = RGBColor(0x1d, 0x70, 0xb8);
@@ -84,8 +79,8 @@ pub fn report_html(
 <body>
 <header>
 <h1>{}</h1>
-<p>For organisers only: this page names mentees who got fewer matches than they asked for. It never shows anyone's identity, and counts by organisation under {SMALL_COUNT} show as &lt;{SMALL_COUNT}.</p>
-<nav><a href="#summary">Summary</a> <a href="#charts">Charts</a> <a href="#bottlenecks">Bottlenecks</a> <a href="#under-matched">Under-matched mentees</a></nav>
+<p>For organisers only: this page names mentees who got fewer matches than they asked for, and the people whose biography was withheld from the mailing lists with the term it mentions. It never shows an identity from the registrations' identity columns, and counts by organisation under {SMALL_COUNT} show as &lt;{SMALL_COUNT}.</p>
+<nav><a href="#summary">Summary</a> <a href="#charts">Charts</a> <a href="#bottlenecks">Bottlenecks</a> <a href="#under-matched">Under-matched mentees</a> <a href="#biographies">Withheld biographies</a></nav>
 </header>
 <main>
 "##,
@@ -96,6 +91,9 @@ pub fn report_html(
     charts_section(&mut page, programme, model, matching);
     bottlenecks_section(&mut page, bottlenecks);
     under_matched_section(&mut page, programme, model, under_matched);
+    changes_section(&mut page, summary);
+    overrides_section(&mut page, summary);
+    biographies_section(&mut page, summary);
     page.push_str("</main>\n</body>\n</html>\n");
     page
 }
@@ -262,12 +260,12 @@ fn charts_section(page: &mut String, programme: &Programme, model: &Model, match
     organisations.sort_by(|a, b| a.0.cmp(b.0));
     let mut bars: Vec<(String, f64)> = organisations
         .iter()
-        .filter(|(_, registered, _)| *registered >= SMALL_COUNT)
+        .filter(|(_, registered, _)| *registered >= SMALL_COUNT as usize)
         .map(|&(name, registered, matched)| (name.to_string(), 100.0 * matched as f64 / registered as f64))
         .collect();
     let few: Vec<_> = organisations
         .iter()
-        .filter(|(_, registered, _)| *registered < SMALL_COUNT)
+        .filter(|(_, registered, _)| *registered < SMALL_COUNT as usize)
         .collect();
     if !few.is_empty() {
         let (registered, matched) = few.iter().fold((0, 0), |(r, m), (_, r2, m2)| (r + r2, m + m2));
@@ -534,6 +532,83 @@ fn under_matched_section(page: &mut String, programme: &Programme, model: &Model
                 u.matched,
                 u.asked,
                 escape(&u.reason.to_string())
+            );
+        }
+        page.push_str("</table>\n");
+    }
+    page.push_str("</section>\n");
+}
+
+/// What a re-match changed, and why; nothing for a first match.
+fn changes_section(page: &mut String, summary: &Summary) {
+    let Some(changes) = &summary.changes else {
+        return;
+    };
+    page.push_str("<section id=\"changes\">\n<h2>Changes since the previous matching</h2>\n");
+    let _ = writeln!(page, "<p>{}.</p>", escape(&changes.words()));
+    if !changes.removed_by_why.is_empty() {
+        page.push_str("<table>\n<tr><th>Pairs removed because</th><th>Pairs</th></tr>\n");
+        for (why, n) in &changes.removed_by_why {
+            let _ = writeln!(page, "<tr><td>{}</td><td>{n}</td></tr>", escape(why));
+        }
+        page.push_str("</table>\n");
+    }
+    if !changes.not_registered.is_empty() {
+        let _ = writeln!(
+            page,
+            "<p>Named in the previous matches but not registered now (treated as withdrawn): {}.</p>",
+            escape(&changes.not_registered.join(", "))
+        );
+    }
+    page.push_str("<p>Every pair added or removed, with why, is in <code>changes.csv</code>; the mailing lists name only the people whose matches changed.</p>\n</section>\n");
+}
+
+/// The organisers' pins and bans with what each costs; nothing without them.
+fn overrides_section(page: &mut String, summary: &Summary) {
+    if summary.overrides.is_empty() {
+        return;
+    }
+    page.push_str("<section id=\"overrides\">\n<h2>Pins and bans</h2>\n");
+    page.push_str("<p>Each of the organisers' pins and bans, and what it costs: how the objective would change without it, from solving the programme again without that row.</p>\n");
+    page.push_str(
+        "<table>\n<tr><th>Line</th><th>Action</th><th>Mentee</th><th>Mentor</th><th>Note</th><th>Price</th></tr>\n",
+    );
+    for price in &summary.overrides {
+        let a = &price.adjustment;
+        let _ = writeln!(
+            page,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            a.line,
+            a.action,
+            escape(&a.mentee_email),
+            escape(&a.mentor_email),
+            escape(&a.note),
+            escape(&price.words())
+        );
+    }
+    page.push_str("</table>\n</section>\n");
+}
+
+fn biographies_section(page: &mut String, summary: &Summary) {
+    let biographies = &summary.biographies;
+    page.push_str("<section id=\"biographies\">\n<h2>Withheld biographies</h2>\n");
+    let _ = writeln!(
+        page,
+        "<p>Biography policy <code>{}</code>: {} biographies mention an identity and were withheld whole from every mailing list; {} were released by the model. To send one as written, add the person's email to <code>biographies.release</code> in the model and run again.</p>",
+        escape(biographies.policy),
+        biographies.withheld.len(),
+        biographies.released.len()
+    );
+    if !biographies.withheld.is_empty() {
+        page.push_str("<table>\n<tr><th>Registered as</th><th>Email</th><th>Name</th><th>Mentions</th></tr>\n");
+        for w in &biographies.withheld {
+            let _ = writeln!(
+                page,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                w.role,
+                escape(&w.email),
+                escape(&w.name),
+                escape(&w.found.to_string())
             );
         }
         page.push_str("</table>\n");

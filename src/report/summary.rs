@@ -1,4 +1,5 @@
-//! The summary of a matching: aggregates only, no personal data.
+//! The summary of a matching: aggregates, and the biographies withheld from the
+//! mailing lists (who, and the term found) for the organisers to review.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -8,7 +9,7 @@ use serde::Serialize;
 use crate::explain::CoverageCertificate;
 use crate::matching::Matching;
 use crate::model::{Model, Term};
-use crate::registration::Programme;
+use crate::registration::{Biographies, Programme, Withheld};
 use crate::solve::{Optimality, SolveStats};
 
 /// How long each stage took, in milliseconds.
@@ -87,6 +88,27 @@ pub struct Gap {
     pub bound: Option<i64>,
 }
 
+/// What the mailing lists did with biographies: the policy, every biography
+/// withheld whole (the person and the term found) and the people whose
+/// biography the model released.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct BiographySummary {
+    pub policy: &'static str,
+    pub withheld: Vec<Withheld>,
+    pub released: Vec<String>,
+}
+
+impl BiographySummary {
+    pub fn new(programme: &Programme, model: &Model) -> BiographySummary {
+        let biographies = Biographies::new(programme, model);
+        BiographySummary {
+            policy: model.biography_policy.name(),
+            withheld: biographies.withheld(programme),
+            released: biographies.released(),
+        }
+    }
+}
+
 /// Everything `summary.json` holds.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Summary {
@@ -109,6 +131,14 @@ pub struct Summary {
     /// optimal, how, or the gap left at the time limit.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub optimality: Option<OptimalityReport>,
+    /// The model's biography policy, and each biography it withheld.
+    pub biographies: BiographySummary,
+    /// What each of the organisers' pins and bans costs (none without `--adjust`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub overrides: Vec<crate::overrides::OverridePrice>,
+    /// What a re-match changed (`rematch` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub changes: Option<crate::rematch::ChangeSummary>,
     /// Shown on the terminal only: wall-clock times would make two runs on the
     /// same input differ, and summary.json is byte-identical between them.
     #[serde(skip)]
@@ -153,7 +183,10 @@ impl Summary {
                 .collect(),
             certificate: None,
             optimality: None,
+            biographies: BiographySummary::new(programme, model),
             timing,
+            overrides: Vec::new(),
+            changes: None,
         }
     }
 
@@ -180,11 +213,8 @@ impl Summary {
     }
 
     /// The summary with the coverage certificate (see [`crate::explain::certificate`]).
-    pub fn with_certificate(self, certificate: CoverageCertificate) -> Summary {
-        Summary {
-            certificate: Some(certificate),
-            ..self
-        }
+    pub fn with_certificate(self, certificate: Option<CoverageCertificate>) -> Summary {
+        Summary { certificate, ..self }
     }
 
     pub fn to_json(&self) -> String {
@@ -253,6 +283,20 @@ impl fmt::Display for Summary {
                     }
                 )?,
             }
+        }
+        if let Some(changes) = &self.changes {
+            writeln!(f, "changes  {}", changes.words())?;
+        }
+        for price in &self.overrides {
+            writeln!(f, "override {}", price.words())?;
+        }
+        let withheld = &self.biographies.withheld;
+        if !withheld.is_empty() {
+            writeln!(
+                f,
+                "bios     {} withheld from the mailing lists: they mention an identity (listed in summary.json; release one with biographies.release in the model)",
+                withheld.len()
+            )?;
         }
         write!(
             f,

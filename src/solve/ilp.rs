@@ -562,8 +562,13 @@ fn repair_coverage_floor(programme: &Programme, model: &Model, matching: Matchin
         for p in &pairs {
             score[p.mentee as usize] += u64::from(p.score);
         }
+        // Pinned pairs are made in every matching: their mentees stay.
+        let mut pinned = vec![false; programme.mentees.len()];
+        for p in pairs.iter().filter(|p| p.pinned) {
+            pinned[p.mentee as usize] = true;
+        }
         let drop = (0..programme.mentees.len())
-            .filter(|&e| counts[e] > 0 && group_of(programme, e, by) == most)
+            .filter(|&e| counts[e] > 0 && !pinned[e] && group_of(programme, e, by) == most)
             .min_by_key(|&e| (score[e], std::cmp::Reverse(e)))? as u32;
         pairs.retain(|p| p.mentee != drop);
     }
@@ -743,7 +748,17 @@ impl<'a> Program<'a> {
     fn new(programme: &'a Programme, model: &'a Model, pairs: &'a [Pair]) -> Self {
         let objective = &model.objective;
         let mut variables = ProblemVariables::new();
-        let pair: Vec<Variable> = pairs.iter().map(|_| variables.add(variable().binary())).collect();
+        // A pinned pair is made: its variable is fixed at 1.
+        let pair: Vec<Variable> = pairs
+            .iter()
+            .map(|p| {
+                variables.add(if p.pinned {
+                    variable().integer().min(1.0).max(1.0)
+                } else {
+                    variable().binary()
+                })
+            })
+            .collect();
         let mut of_mentee: Vec<Vec<usize>> = vec![Vec::new(); programme.mentees.len()];
         let mut of_mentor: Vec<Vec<usize>> = vec![Vec::new(); programme.mentors.len()];
         for (i, p) in pairs.iter().enumerate() {
@@ -885,6 +900,13 @@ impl<'a> Program<'a> {
                     }
                 }
                 Term::Pairs { .. } => expression.add_mul(weight, sum(self.pair.iter().copied())),
+                Term::PreviousPairsKept { .. } => {
+                    for (p, &x) in self.pairs.iter().zip(&self.pair) {
+                        if p.previous {
+                            expression.add_mul(weight, x);
+                        }
+                    }
+                }
                 Term::WeightedSum { .. } => {} // refused by the model's checks
             }
         }

@@ -112,7 +112,8 @@ fn relaxed_model(model: &Model, m: Multiplier) -> Option<Model> {
                     | Term::IdentityRequestsMet { weight }
                     | Term::ProfessionRequestsMet { weight }
                     | Term::TotalScore { weight }
-                    | Term::Pairs { weight } => *weight = scaled,
+                    | Term::Pairs { weight }
+                    | Term::PreviousPairsKept { weight } => *weight = scaled,
                     Term::WeightedSum { .. } => return None,
                 }
                 terms.push(part);

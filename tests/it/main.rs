@@ -4,6 +4,7 @@
 
 mod common;
 
+mod adjust;
 mod cli;
 mod compare;
 mod determinism;
@@ -12,8 +13,11 @@ mod fuzz_regressions;
 mod ilp;
 mod lagrange;
 mod mincost;
+mod notify;
 mod optimality;
 mod privacy;
+mod rematch;
 mod report;
+mod safety;
 mod validate;
 mod whatif;

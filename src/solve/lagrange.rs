@@ -40,7 +40,7 @@ use std::collections::VecDeque;
 use super::SolveError;
 use std::time::Instant;
 
-use super::mincost::FlowSolution;
+use super::flow::FlowSolution;
 use super::simplex::NetworkSimplex;
 use super::{flow_can_solve, network_capped, solve_network, Network, Node, Solution, SolveStats};
 use crate::eligibility::Pair;
@@ -407,7 +407,7 @@ fn walk_to(
     programme: &Programme,
     pairs: &[Pair],
     network: &super::Network,
-    flow: &super::mincost::FlowSolution,
+    flow: &FlowSolution,
     needed: u64,
 ) -> Option<Vec<Pair>> {
     let graph = &network.graph;

@@ -6,9 +6,17 @@
 //! min-cost flow. [`solve_eligible`] prices: it solves on a few candidate pairs
 //! per mentee and adds any eligible pair the simplex's prices say could still
 //! help, until they certify every pair. The primal-dual solver ([`mincost`]) is
-//! kept as an independent check in the tests and for the coverage certificate.
+//! kept as an independent check in the tests and for the coverage certificate;
+//! the flow types all of them share are in [`flow`].
+//!
+//! Side constraints: [`choose`] sends a model with any to [`ilp`], where flows
+//! decide first (an organisation cap held by the network, a coverage floor
+//! total by total, identity floors by the Lagrangian relaxation of
+//! [`lagrange`], each answer with its proof) and the integer program closes
+//! what they leave.
 
 pub mod choose;
+pub mod flow;
 pub mod ilp;
 pub mod lagrange;
 pub mod mincost;
@@ -24,7 +32,7 @@ use crate::eligibility::Pair;
 use crate::matching::Matching;
 use crate::model::Model;
 use crate::registration::Programme;
-use mincost::{FlowArc, FlowError};
+use flow::{FlowArc, FlowError};
 use objective::ArcCosts;
 use simplex::min_cost_flow_simplex_from;
 
@@ -487,7 +495,7 @@ pub(crate) fn solve_network(
     pairs: &[Pair],
     organisation_cap: Option<u32>,
     coverage: Option<&CoverageGadget>,
-) -> Result<(Network, mincost::FlowSolution, Solution), SolveError> {
+) -> Result<(Network, flow::FlowSolution, Solution), SolveError> {
     let start = Instant::now();
     let (mentees, mentors) = (programme.mentees.len(), programme.mentors.len());
     // The weights bound how many pair arcs one cycle can add. Without the cap

@@ -4,6 +4,45 @@ use crate::eligibility::Pair;
 use crate::model::Term;
 use crate::registration::Programme;
 
+/// Requests of one kind: how many mentees asked, and how many got at least one
+/// match that meets it (a count, or a [`crate::whatif::Figure`] over runs).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Requests<Met = usize> {
+    pub asked: usize,
+    pub met: Met,
+}
+
+/// Which kind of request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Request {
+    /// A shared identity (asked for, and an identity given).
+    Identity,
+    /// The profession they want.
+    Profession,
+}
+
+impl Request {
+    /// Mentees of the programme who made this request.
+    pub fn asked(self, programme: &Programme) -> usize {
+        programme
+            .mentees
+            .iter()
+            .filter(|m| match self {
+                Request::Identity => m.asks_for_identity(),
+                Request::Profession => !m.person.profession_key.is_empty(),
+            })
+            .count()
+    }
+
+    /// Whether a pair meets this request.
+    pub fn met_by(self, pair: &Pair) -> bool {
+        match self {
+            Request::Identity => pair.identity_matched,
+            Request::Profession => pair.profession_matched,
+        }
+    }
+}
+
 /// The pairs made, sorted by mentee then mentor.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Matching {
@@ -66,6 +105,14 @@ impl Matching {
                 .sum()
         };
         objective.iter().map(value).collect()
+    }
+
+    /// The requests of one kind: asked, and met by this matching.
+    pub fn requests(&self, programme: &Programme, request: Request) -> Requests {
+        Requests {
+            asked: request.asked(programme),
+            met: self.mentees_with(programme, |p| request.met_by(p)),
+        }
     }
 
     /// Mentees with at least one pair of this kind (a request met).

@@ -23,6 +23,11 @@ pub struct Problem {
     pub file: String,
     /// 1-based line in the file, where there is one.
     pub line: Option<u64>,
+    /// The record's row as a spreadsheet shows it (1 for the headings, 2 for
+    /// the first record), where it differs from counting lines: a field with a
+    /// line break makes a record take several lines.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub row: Option<u64>,
     /// The column: its 1-based number and heading, where there is one.
     pub column: Option<Column>,
     /// The offending value, as read.
@@ -48,6 +53,7 @@ impl Problem {
             severity: Severity::Error,
             file: file.to_string(),
             line: None,
+            row: None,
             column: None,
             value: None,
             message: message.into(),
@@ -65,6 +71,12 @@ impl Problem {
 
     pub fn at_line(mut self, line: u64) -> Self {
         self.line = Some(line);
+        self
+    }
+
+    /// The spreadsheet row of the record (see [`Problem::row`]).
+    pub fn at_row(mut self, row: u64) -> Self {
+        self.row = Some(row);
         self
     }
 
@@ -91,25 +103,54 @@ impl Problem {
     }
 }
 
+/// Whether a character must never reach a terminal as it is: a control
+/// character (C0, DEL, C1), which can start an escape sequence.
+pub fn is_control(c: char) -> bool {
+    c.is_control()
+}
+
+/// `text` with every control character written as `\u{..}`, so that nothing
+/// printed to a terminal carries an escape sequence or a line break from a file.
+pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(is_control) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if is_control(c) {
+            out.push_str(&c.escape_unicode().to_string());
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let kind = match self.severity {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
-        write!(f, "{kind}[{}] {}", self.code, self.file)?;
+        write!(f, "{kind}[{}] {}", self.code, printable(&self.file))?;
         if let Some(line) = self.line {
             write!(f, ", line {line}")?;
+            if let Some(row) = self.row.filter(|&row| row != line) {
+                write!(f, " (spreadsheet row {row})")?;
+            }
+        } else if let Some(row) = self.row {
+            write!(f, ", spreadsheet row {row}")?;
         }
         if let Some(column) = &self.column {
-            write!(f, ", column {} ({})", column.number, column.heading)?;
+            write!(f, ", column {} ({})", column.number, printable(&column.heading))?;
         }
-        write!(f, ": {}", self.message)?;
+        write!(f, ": {}", printable(&self.message))?;
         if let Some(value) = &self.value {
+            // Debug quoting escapes every control character.
             write!(f, " (value: {value:?})")?;
         }
         if !self.fix.is_empty() {
-            write!(f, ". Fix: {}", self.fix)?;
+            write!(f, ". Fix: {}", printable(&self.fix))?;
         }
         Ok(())
     }

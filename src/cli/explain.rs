@@ -2,6 +2,7 @@
 
 use clap::{ArgGroup, Args};
 
+use mentorflow::explain::{ForParticipant, ORGANISERS_ONLY};
 use mentorflow::overrides::override_prices;
 use mentorflow::pipeline::{explain, explained_matching, Person, RunError};
 use mentorflow::solve::choose::SolverChoice;
@@ -20,6 +21,11 @@ pub struct ExplainArgs {
     /// The mentor to explain, by email address.
     #[arg(long, value_name = "EMAIL")]
     mentor: Option<String>,
+    /// A version safe to forward to the person: their matches and why, with
+    /// nothing about anyone's identity or identity request. Without it the
+    /// output is for organisers only.
+    #[arg(long)]
+    participant: bool,
 }
 
 pub fn run(args: ExplainArgs) -> Result<(), Failure> {
@@ -38,7 +44,16 @@ pub fn run(args: ExplainArgs) -> Result<(), Failure> {
         (None, Some(email)) => Person::Mentor(
             programme
                 .mentor_by_email(email)
-                .ok_or_else(|| not_registered(email, "mentor", &args.programme.mentors))?,
+                .ok_or_else(|| {
+                    let key = email.trim().to_lowercase();
+                    match programme.left_out_mentors.iter().find(|m| m.email.trim().to_lowercase() == key) {
+                        Some(m) => Failure::Input(format!(
+                            "{email} registered as a mentor at {}, below the lowest grade that may mentor, so they were left out as a mentor (warning R006); use --mentee if they registered as a mentee too",
+                            m.grade
+                        )),
+                        None => not_registered(email, "mentor", &args.programme.mentors),
+                    }
+                })?,
         ),
         (None, None) => unreachable!("clap requires --mentee or --mentor"),
     };
@@ -48,6 +63,13 @@ pub fn run(args: ExplainArgs) -> Result<(), Failure> {
         e @ RunError::BrokenRule(_) => Failure::System(e.to_string()),
     })?;
     let explanation = explain(&inputs, &matching, proven_optimal, who);
+    if args.participant {
+        // Nothing for organisers only: no identity, no pins or bans.
+        print!("{}", ForParticipant(&explanation));
+        return Ok(());
+    }
+    println!("{ORGANISERS_ONLY}");
+    println!();
     print!("{explanation}");
     // The organisers' pins and bans that name this person, with their prices.
     let email = match who {

@@ -31,6 +31,7 @@ pub use crate::rules::{Rule, Rules};
 pub use bottlenecks::{bottlenecks, Bottleneck};
 pub use certificate::{coverage_certificate, CoverageCertificate};
 pub use prices::{solve_priced, PricedMatching};
+pub use text::{ForParticipant, ORGANISERS_ONLY};
 
 use std::collections::HashSet;
 

@@ -292,6 +292,75 @@ fn prices_words(proven: bool) -> String {
     }
 }
 
+/// The lines at the top of `explain`'s default output: it is for organisers.
+pub const ORGANISERS_ONLY: &str = "For organisers only: do not forward. It says whether each match shares an identity the mentee asked for. For a version safe to send to this person, run explain again with --participant.";
+
+/// An explanation as it may be forwarded to the person it is about: their
+/// matches and why they have that many, with nothing about anyone's identity
+/// or identity request (no shared-identity lines, and no scores, whose points
+/// could reveal one).
+pub struct ForParticipant<'a>(pub &'a Explanation);
+
+impl fmt::Display for ForParticipant<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let e = self.0;
+        let (me, partner) = (noun(e.role), noun(e.role.partner()));
+        let p = &e.person;
+        writeln!(f, "Your matches in the mentoring programme ({})", p.email)?;
+        writeln!(f, "You are registered as a {me}: {}, {}.", p.grade, p.organisation)?;
+        let asked = match e.role {
+            Role::Mentee => "asked for",
+            Role::Mentor => "places offered",
+        };
+        writeln!(f, "{} of {} {asked}.", holdings(e.role, e.matched), e.asked)?;
+        for (i, m) in e.matches.iter().enumerate() {
+            writeln!(f)?;
+            let q = &m.partner;
+            writeln!(
+                f,
+                "Match {}: {} ({}, {}{})",
+                i + 1,
+                q.email,
+                q.grade,
+                q.organisation,
+                if q.profession.is_empty() {
+                    String::new()
+                } else {
+                    format!(", {}", q.profession)
+                }
+            )?;
+            for term in &m.terms {
+                match *term {
+                    ScoreTerm::GradeGap { gap, .. } => writeln!(f, "  grades apart: {gap}")?,
+                    ScoreTerm::Profession { matched, .. } if e.role == Role::Mentee => {
+                        writeln!(f, "  the profession you want: {}", if matched { "yes" } else { "no" })?
+                    }
+                    ScoreTerm::Profession { .. } | ScoreTerm::SharedIdentity { .. } => {}
+                }
+            }
+        }
+        if let Some(shortfall) = &e.shortfall {
+            writeln!(f)?;
+            let why = match shortfall {
+                Shortfall::NoneEligible { .. } => format!(
+                    "No {partner} registered this time could be matched with you under the programme's rules on grades and organisations."
+                ),
+                Shortfall::AllEligibleMatched { .. } => {
+                    format!("You are matched with every {partner} who could be matched with you under the programme's rules.")
+                }
+                Shortfall::AllFull(_) => {
+                    format!("The other {partner}s who could be matched with you had no places left.")
+                }
+                Shortfall::RoomNotRewarded { .. } => format!(
+                    "Another {partner} had a place, but the programme's matching as a whole was better without it."
+                ),
+            };
+            writeln!(f, "Why {} of {}: {why}", e.matched, e.asked)?;
+        }
+        Ok(())
+    }
+}
+
 impl fmt::Display for Explanation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let (me, partner) = (noun(self.role), noun(self.role.partner()));

@@ -58,6 +58,11 @@ pub struct ModelFile {
     /// identity, by default.
     #[serde(default, skip_serializing_if = "BiographiesFile::is_default")]
     pub biographies: BiographiesFile,
+    /// The heading a registration file gives a column, by the column's own
+    /// heading (such as `"identity to match": "Which identity would you like to
+    /// share?"`), for exports whose headings the reader does not recognise.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub columns: std::collections::BTreeMap<String, String>,
 }
 
 /// The `biographies` key: how biographies reach a person's matches.
@@ -239,6 +244,9 @@ pub struct Model {
     pub biography_policy: BiographyPolicy,
     /// Email keys of the people whose withheld biography is released.
     pub biography_release: std::collections::BTreeSet<String>,
+    /// The model's `columns`: by a column's own heading (as the reader names
+    /// it), the heading it has in the registration files.
+    pub columns: std::collections::BTreeMap<String, String>,
     file: ModelFile,
 }
 
@@ -547,6 +555,31 @@ impl Model {
             }
         }
 
+        let mut columns = std::collections::BTreeMap::new();
+        for (field, heading) in &parsed.columns {
+            let key = text::heading_key(field);
+            let known = crate::registration::COLUMN_HEADINGS
+                .iter()
+                .find(|h| text::heading_key(h) == key);
+            match known {
+                Some(known) if !heading.trim().is_empty() => {
+                    columns.insert(known.to_string(), heading.clone());
+                }
+                Some(_) => bad(
+                    &format!("columns.{field}"),
+                    heading.clone(),
+                    "the heading is empty",
+                    "write the heading the registration files give this column",
+                ),
+                None => bad(
+                    &format!("columns.{field}"),
+                    field.clone(),
+                    "not a column the reader knows",
+                    &format!("use one of: {}", crate::registration::COLUMN_HEADINGS.join(", ")),
+                ),
+            }
+        }
+
         if problems.has_errors() {
             return Err(problems);
         }
@@ -568,6 +601,7 @@ impl Model {
             constraints: parsed.constraints.clone(),
             biography_policy: parsed.biographies.policy,
             biography_release,
+            columns,
             file: parsed,
         })
     }

@@ -41,6 +41,20 @@ pub fn email_key(email: &str) -> String {
 /// Headings match ignoring case, spaces, `_` and `-`: "Email Address",
 /// "email_address" and "email-address" agree.
 pub fn heading_key(heading: &str) -> String {
+    // A form's "(optional)" or "*" after the heading, and invisible characters
+    // (a byte-order mark left inside the heading by an export), are not part of it.
+    let visible: String = heading
+        .chars()
+        .filter(|c| !matches!(c, '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{00AD}'))
+        .collect();
+    let mut heading = visible.trim().trim_end_matches('*').trim_end();
+    if heading.ends_with(')') {
+        if let Some(open) = heading.rfind('(') {
+            if open > 0 {
+                heading = &heading[..open];
+            }
+        }
+    }
     heading
         .chars()
         .filter(|c| !c.is_whitespace() && *c != '_' && *c != '-')

@@ -14,7 +14,9 @@ pub mod validate;
 pub use adjust::{pin_warnings, read_adjustments, Action, Adjustment, Adjustments};
 pub use biography::{Biographies, Withheld};
 pub use history::{read_history, read_pairs, EmailPair, History};
-pub use read::{read_programme, Reading};
+pub use read::{
+    read_programme, Reading, BOTH_HEADING, COLUMN_HEADINGS, MAX_MATCHES_HEADING, MENTEE_HEADINGS, MENTOR_HEADINGS,
+};
 pub use table::{MAX_COLUMNS, MAX_FIELD_CHARS, MAX_FILE_BYTES, MAX_PROBLEMS, MAX_ROWS};
 pub use validate::{eligible_mentor_counts, validate, Files};
 
@@ -105,6 +107,21 @@ pub struct Programme {
     /// The organisers' pins and bans. They travel with the programme so every
     /// stage, the independent checker included, sees the same ones.
     pub adjustments: Adjustments,
+    /// Mentors registered below the model's lowest mentor grade (R006): left
+    /// out as mentors, listed for the organisers. Sorted by email.
+    pub left_out_mentors: Vec<LeftOut>,
+}
+
+/// A mentor left out of the matching, for the organisers' lists.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct LeftOut {
+    pub email: String,
+    pub name: String,
+    /// The grade as registered.
+    pub grade: String,
+    /// Line of the registration in its file.
+    #[serde(skip)]
+    pub line: u64,
 }
 
 impl Programme {

@@ -3,13 +3,13 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use crate::model::text::{email_key, list_keys, organisation_key, profession_key, words_key};
+use crate::model::text::{email_key, heading_key, list_keys, organisation_key, profession_key, words_key};
 use crate::model::{Model, MAX_CAPACITY};
 use crate::problem::{Problem, Problems};
 
 use super::table::{too_many_problems, ColumnSpec, Row, Table, MAX_PROBLEMS};
 use super::validate::{organisation_warnings, Files, MAX_LISTED};
-use super::{Mentee, Mentor, OrganisationId, Person, Programme, Source};
+use super::{LeftOut, Mentee, Mentor, OrganisationId, Person, Programme, Source};
 
 /// A programme read from its files, with the warnings an organiser should see.
 #[derive(Debug)]
@@ -84,6 +84,133 @@ const MENTEE_COLUMNS: [ColumnSpec; 2] = [
     },
 ];
 
+/// Heading of the earlier tool's column saying someone registered on both
+/// sides; the reader does not need it (the two files say it).
+pub const BOTH_HEADING: &str = "both mentor and mentee";
+
+/// Heading of the optional column of places a person offers or wants.
+pub const MAX_MATCHES_HEADING: &str = PERSON_COLUMNS[8].heading;
+
+/// Headings of the mentors file, as the earlier tool (mentor-match) writes them
+/// (an optional `max matches` column may follow).
+pub const MENTOR_HEADINGS: [&str; 10] = [
+    PERSON_COLUMNS[0].heading,
+    PERSON_COLUMNS[1].heading,
+    PERSON_COLUMNS[2].heading,
+    BOTH_HEADING,
+    PERSON_COLUMNS[3].heading,
+    PERSON_COLUMNS[4].heading,
+    PERSON_COLUMNS[5].heading,
+    PERSON_COLUMNS[6].heading,
+    MENTOR_COLUMNS[0].heading,
+    PERSON_COLUMNS[7].heading,
+];
+
+/// Headings of the mentees file, as the earlier tool (mentor-match) writes them
+/// (an optional `max matches` column may follow).
+pub const MENTEE_HEADINGS: [&str; 11] = [
+    PERSON_COLUMNS[0].heading,
+    PERSON_COLUMNS[1].heading,
+    PERSON_COLUMNS[2].heading,
+    BOTH_HEADING,
+    PERSON_COLUMNS[3].heading,
+    PERSON_COLUMNS[4].heading,
+    PERSON_COLUMNS[5].heading,
+    PERSON_COLUMNS[6].heading,
+    MENTEE_COLUMNS[0].heading,
+    MENTEE_COLUMNS[1].heading,
+    PERSON_COLUMNS[7].heading,
+];
+
+/// Every column the reader looks for, by the heading it names it by: the keys
+/// of the model's `columns`.
+pub const COLUMN_HEADINGS: [&str; 12] = [
+    PERSON_COLUMNS[0].heading,
+    PERSON_COLUMNS[1].heading,
+    PERSON_COLUMNS[2].heading,
+    PERSON_COLUMNS[3].heading,
+    PERSON_COLUMNS[4].heading,
+    PERSON_COLUMNS[5].heading,
+    PERSON_COLUMNS[6].heading,
+    PERSON_COLUMNS[7].heading,
+    PERSON_COLUMNS[8].heading,
+    MENTOR_COLUMNS[0].heading,
+    MENTEE_COLUMNS[0].heading,
+    MENTEE_COLUMNS[1].heading,
+];
+
+/// Parts of a heading key that suggest a column about identity.
+const IDENTITY_HINTS: [&str; 6] = ["identit", "characteristic", "lgbt", "sexual", "gender", "orientation"];
+
+/// Warn when a file's identity columns are missing while some heading the
+/// reader does not recognise looks like one: identity matching and the
+/// withholding of biographies would otherwise be off without a word.
+fn identity_column_warning(
+    table: &Table,
+    specs: &[ColumnSpec],
+    found: &[Option<usize>],
+    model: &Model,
+    problems: &mut Problems,
+) {
+    let missing: Vec<&str> = specs
+        .iter()
+        .zip(found)
+        .filter(|(_, f)| f.is_none())
+        .map(|(spec, _)| spec.heading)
+        .collect();
+    if missing.is_empty() {
+        return;
+    }
+    let mapped: Vec<String> = model.columns.values().map(|h| heading_key(h)).collect();
+    let recognised = |key: &str| {
+        PERSON_COLUMNS
+            .iter()
+            .chain(&MENTOR_COLUMNS)
+            .chain(&MENTEE_COLUMNS)
+            .any(|spec| spec.keys.contains(&key))
+            || mapped.iter().any(|m| m == key)
+    };
+    let suspects: Vec<(usize, &str)> = table
+        .headings
+        .iter()
+        .enumerate()
+        .filter(|(_, h)| {
+            let key = heading_key(h);
+            !recognised(&key) && IDENTITY_HINTS.iter().any(|hint| key.contains(hint))
+        })
+        .map(|(i, h)| (i, h.trim()))
+        .collect();
+    let Some(&(first, first_heading)) = suspects.first() else {
+        return;
+    };
+    let listed: Vec<String> = suspects
+        .iter()
+        .map(|(i, h)| format!("column {} \"{}\"", i + 1, crate::problem::printable(h)))
+        .collect();
+    let missing_list: Vec<String> = missing.iter().map(|m| format!("\"{m}\"")).collect();
+    problems.push(
+        Problem::warning(
+            "R020",
+            table.file,
+            format!(
+                "no column {} was found, so identity matching and the withholding of biographies that mention an identity cannot use this file; {} look{} like an identity column but the heading is not one the reader knows. The headings found are {}",
+                missing_list.join(" or "),
+                listed.join(", "),
+                if listed.len() == 1 { "s" } else { "" },
+                table.headings_found()
+            ),
+        )
+        .at_line(1)
+        .in_column(first + 1, first_heading)
+        .fix(format!(
+            "if it is, map it in the model (--model): \"columns\": {{\"{}\": \"{}\"}}, or rename the heading to \"{}\"",
+            missing[0],
+            first_heading.replace('"', "\\\""),
+            missing[0]
+        )),
+    );
+}
+
 enum Col {
     FirstName,
     LastName,
@@ -116,22 +243,49 @@ pub fn read_programme(mentors: Source, mentees: Source, model: &Model) -> Result
         }
     };
     let (mentor_table, mentee_table) = (table(mentors), table(mentees));
+    if let Some(swapped) = swapped_files(mentor_table.as_ref(), mentee_table.as_ref(), files) {
+        problems.push(swapped);
+        return Err(problems);
+    }
 
     let mut organisations = Organisations::default();
     let mut mentor_rows = Vec::new();
     let mut mentee_rows = Vec::new();
+    let mut left_out_mentors = Vec::new();
     if let Some(table) = &mentor_table {
-        mentor_rows = read_people(table, model, Role::Mentor, &mut organisations, &mut problems);
+        mentor_rows = read_people(
+            table,
+            model,
+            Role::Mentor,
+            &mut organisations,
+            &mut problems,
+            &mut left_out_mentors,
+        );
     }
     if let Some(table) = &mentee_table {
-        mentee_rows = read_people(table, model, Role::Mentee, &mut organisations, &mut problems);
+        mentee_rows = read_people(
+            table,
+            model,
+            Role::Mentee,
+            &mut organisations,
+            &mut problems,
+            &mut Vec::new(),
+        );
     }
     let mentor_extra = match &mentor_table {
-        Some(table) => table.columns(&MENTOR_COLUMNS, &mut problems),
+        Some(table) => {
+            let found = table.columns_mapped(&MENTOR_COLUMNS, &model.columns, &mut problems);
+            identity_column_warning(table, &MENTOR_COLUMNS, &found, model, &mut problems);
+            found
+        }
         None => vec![None; MENTOR_COLUMNS.len()],
     };
     let mentee_extra = match &mentee_table {
-        Some(table) => table.columns(&MENTEE_COLUMNS, &mut problems),
+        Some(table) => {
+            let found = table.columns_mapped(&MENTEE_COLUMNS, &model.columns, &mut problems);
+            identity_column_warning(table, &MENTEE_COLUMNS, &found, model, &mut problems);
+            found
+        }
         None => vec![None; MENTEE_COLUMNS.len()],
     };
 
@@ -150,6 +304,7 @@ pub fn read_programme(mentors: Source, mentees: Source, model: &Model) -> Result
             problems.push(
                 Problem::error("R009", files.mentees, "expected yes or no")
                     .at_line(row.line)
+                    .at_row(row.row)
                     .in_column(mentee_extra[0].unwrap_or(0) + 1, "match with similar identity")
                     .with_value(wants)
                     .fix("write yes or no"),
@@ -184,6 +339,7 @@ pub fn read_programme(mentors: Source, mentees: Source, model: &Model) -> Result
                     "this mentee asked to be matched on a shared identity but gave no identity to match, so the request cannot be met",
                 )
                 .at_line(row.line)
+                .at_row(row.row)
                 .in_column(column + 1, heading)
                 .fix("ask the mentee which identity to match and add it to \"identity to match\", or leave it: they are matched without it"),
             );
@@ -209,13 +365,23 @@ pub fn read_programme(mentors: Source, mentees: Source, model: &Model) -> Result
         );
     }
 
-    check_people_in_both(&mentors, &mentees, files.mentors, files.mentees, model, &mut problems);
+    let organisation_names = organisations.names();
+    check_people_in_both(
+        &mentors,
+        &mentees,
+        files.mentors,
+        files.mentees,
+        model,
+        &organisation_names,
+        &mut problems,
+    );
 
     let mut programme = Programme {
         mentees,
         mentors,
-        organisations: organisations.names(),
+        organisations: organisation_names,
         adjustments: Default::default(),
+        left_out_mentors,
     };
     programme
         .mentees
@@ -223,6 +389,7 @@ pub fn read_programme(mentors: Source, mentees: Source, model: &Model) -> Result
     programme
         .mentors
         .sort_by(|a, b| a.person.email_key.cmp(&b.person.email_key));
+    programme.left_out_mentors.sort_by_key(|a| email_key(&a.email));
     // In the order of the files and their lines, as an organiser fixes them.
     let order = |p: &Problem| (p.file != files.mentors, p.line.unwrap_or(0));
     problems.0.sort_by_key(order);
@@ -251,8 +418,9 @@ fn read_people<'t>(
     role: Role,
     organisations: &mut Organisations,
     problems: &mut Problems,
+    left_out: &mut Vec<LeftOut>,
 ) -> Vec<(Person, &'t Row)> {
-    let columns = table.columns(&PERSON_COLUMNS, problems);
+    let columns = table.columns_mapped(&PERSON_COLUMNS, &model.columns, problems);
     if columns
         .iter()
         .zip(&PERSON_COLUMNS)
@@ -260,6 +428,7 @@ fn read_people<'t>(
     {
         return Vec::new();
     }
+    let mut warnings = Problems::default();
     let file = table.file;
     let at = |row: &Row, col: Col| {
         let index = col as usize;
@@ -288,6 +457,7 @@ fn read_people<'t>(
             problems.push(
                 Problem::error(code, file, message)
                     .at_line(line)
+                    .at_row(row.row)
                     .in_column(number, heading)
                     .with_value(value)
                     .fix(fix),
@@ -303,6 +473,24 @@ fn read_people<'t>(
                 &problem,
                 "write the address exactly as the person's mailbox has it: an address cannot start with =, +, - or @ (or their full-width forms) or hold invisible characters; if it really does, ask the person for another address".into(),
                 "R019",
+            );
+            ok = false;
+        } else if key.is_empty() {
+            let name = full_name(
+                row.get(columns[Col::FirstName as usize]),
+                row.get(columns[Col::LastName as usize]),
+            );
+            let message = if name.is_empty() {
+                "the email address is empty (and so is the name)".to_string()
+            } else {
+                format!("the email address of {name} is empty")
+            };
+            report(
+                Col::Email,
+                email,
+                &message,
+                "write the person's email address, like name@example.gov.uk".into(),
+                "R003",
             );
             ok = false;
         } else if !is_email(&key) {
@@ -337,16 +525,31 @@ fn read_people<'t>(
                 ok = false;
             }
             Some(g) if role == Role::Mentor && g < model.lowest_mentor_grade => {
-                report(
-                    Col::Grade,
-                    grade_text,
-                    &format!(
-                        "below {}, the lowest grade that may mentor",
-                        model.ladder.name(model.lowest_mentor_grade)
-                    ),
-                    "register this person as a mentee only, or correct the grade".into(),
-                    "R006",
+                // Not an error: the run goes on without them as a mentor (they
+                // take part as a mentee if they registered as one too).
+                let (line, number, heading) = at(row, Col::Grade);
+                let lowest = model.ladder.name(model.lowest_mentor_grade);
+                warnings.push(
+                    Problem::warning(
+                        "R006",
+                        file,
+                        format!("below {lowest}, the lowest grade that may mentor: this person is left out as a mentor"),
+                    )
+                    .at_line(line)
+                    .at_row(row.row)
+                    .in_column(number, heading)
+                    .with_value(grade_text)
+                    .fix("nothing, if the grade is right: tell them they cannot mentor this time (they are still matched as a mentee if they registered as one); otherwise correct the grade and run again"),
                 );
+                left_out.push(LeftOut {
+                    email: email.to_string(),
+                    name: full_name(
+                        row.get(columns[Col::FirstName as usize]),
+                        row.get(columns[Col::LastName as usize]),
+                    ),
+                    grade: grade_text.to_string(),
+                    line: row.line,
+                });
                 ok = false;
             }
             Some(_) => {}
@@ -412,7 +615,78 @@ fn read_people<'t>(
             row,
         ));
     }
+    let below = warnings.len();
+    if below > MAX_LISTED {
+        warnings.0.truncate(MAX_LISTED);
+        warnings.push(
+            Problem::warning(
+                "R006",
+                file,
+                format!(
+                    "{} more mentors are below the lowest grade that may mentor and are left out as mentors (not listed)",
+                    below - MAX_LISTED
+                ),
+            )
+            .fix("check the grade column is the right one"),
+        );
+    }
+    problems.extend(warnings);
     people
+}
+
+/// First and last name as a person is addressed.
+fn full_name(first: &str, last: &str) -> String {
+    [first, last]
+        .iter()
+        .filter(|s| !s.is_empty())
+        .copied()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Which format a file's headings are in: `Some(Role::Mentee)` when only the
+/// mentees' identity columns are there, `Some(Role::Mentor)` when only the
+/// mentors' `characteristics` is.
+fn format_of(table: &Table) -> Option<Role> {
+    let keys: Vec<String> = table.headings.iter().map(|h| heading_key(h)).collect();
+    let has = |specs: &[ColumnSpec]| specs.iter().any(|s| s.keys.iter().any(|k| keys.iter().any(|h| h == k)));
+    match (has(&MENTOR_COLUMNS), has(&MENTEE_COLUMNS)) {
+        (true, false) => Some(Role::Mentor),
+        (false, true) => Some(Role::Mentee),
+        _ => None,
+    }
+}
+
+/// The error for files given the wrong way round (or the same kind twice),
+/// told by their headings.
+fn swapped_files(mentors: Option<&Table>, mentees: Option<&Table>, files: Files) -> Option<Problem> {
+    let as_mentors = mentors.and_then(format_of);
+    let as_mentees = mentees.and_then(format_of);
+    let problem = match (as_mentors, as_mentees) {
+        (Some(Role::Mentee), Some(Role::Mentor)) => Problem::error(
+            "R021",
+            files.mentors,
+            format!(
+                "the two files are the wrong way round: {} has the mentees' headings (\"identity to match\", \"match with similar identity\") and {} the mentors' (\"characteristics\")",
+                files.mentors, files.mentees
+            ),
+        )
+        .fix(format!("swap them: --mentors {} --mentees {}", files.mentees, files.mentors)),
+        (Some(Role::Mentee), _) => Problem::error(
+            "R021",
+            files.mentors,
+            "this file, given as the mentors, has the mentees' headings (\"identity to match\", \"match with similar identity\")",
+        )
+        .fix("give the mentors file after --mentors and the mentees file after --mentees"),
+        (_, Some(Role::Mentor)) => Problem::error(
+            "R021",
+            files.mentees,
+            "this file, given as the mentees, has the mentors' heading \"characteristics\"",
+        )
+        .fix("give the mentors file after --mentors and the mentees file after --mentees"),
+        _ => return None,
+    };
+    Some(problem.at_line(1))
 }
 
 /// Someone in both files is one person: their grade and organisation must agree.
@@ -422,6 +696,7 @@ fn check_people_in_both(
     mentor_file: &str,
     mentee_file: &str,
     model: &Model,
+    organisation_names: &[String],
     problems: &mut Problems,
 ) {
     let by_email: HashMap<&str, &Person> = mentors
@@ -439,7 +714,12 @@ fn check_people_in_both(
                 model.ladder.name(mentee.person.grade).to_string(),
             ))
         } else if mentor.organisation != mentee.person.organisation {
-            Some(("organisation", String::new(), String::new()))
+            let name = |id: OrganisationId| organisation_names.get(id.0 as usize).cloned().unwrap_or_default();
+            Some((
+                "organisation",
+                name(mentor.organisation),
+                name(mentee.person.organisation),
+            ))
         } else {
             None
         };
@@ -447,7 +727,7 @@ fn check_people_in_both(
             let detail = if as_mentor.is_empty() {
                 String::new()
             } else {
-                format!(" ({as_mentor} in {mentor_file}, {as_mentee} here)")
+                format!(" (\"{as_mentor}\" in {mentor_file}, \"{as_mentee}\" here)")
             };
             problems.push(
                 Problem::error(
@@ -569,6 +849,18 @@ mod tests {
         assert!(!is_email("@gov.uk"));
         assert!(!is_email("a b@gov.uk"));
         assert!(!is_email(""));
+    }
+
+    #[test]
+    fn the_earlier_tools_format() {
+        assert_eq!(
+            MENTOR_HEADINGS.join(","),
+            "first name,last name,email address,both mentor and mentee,job title,grade,organisation,profession,characteristics,biography"
+        );
+        assert_eq!(
+            MENTEE_HEADINGS.join(","),
+            "first name,last name,email address,both mentor and mentee,job title,grade,organisation,profession,match with similar identity,identity to match,biography"
+        );
     }
 
     #[test]

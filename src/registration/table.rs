@@ -33,6 +33,9 @@ const MAX_FIELD_BYTES: usize = 4 * MAX_FIELD_CHARS + 4;
 #[derive(Debug)]
 pub struct Row {
     pub line: u64,
+    /// The record's row as a spreadsheet shows it: 1 is the headings, 2 the
+    /// first record. It differs from `line` once a field holds a line break.
+    pub row: u64,
     /// The fields, each followed by a NUL: no field holds one, as files with
     /// NULs are refused. One allocation a row, a byte a field.
     text: Box<str>,
@@ -106,19 +109,75 @@ impl<'a> Table<'a> {
     /// Where each wanted column is, reporting required ones that are missing and
     /// warning when several columns could be the same one.
     pub fn columns(&self, specs: &[ColumnSpec], problems: &mut Problems) -> Vec<Option<usize>> {
+        self.columns_mapped(specs, &std::collections::BTreeMap::new(), problems)
+    }
+
+    /// The headings found, quoted and numbered, for messages (at most 40).
+    pub fn headings_found(&self) -> String {
+        let mut found: Vec<String> = self
+            .headings
+            .iter()
+            .take(40)
+            .enumerate()
+            .map(|(i, h)| format!("{} \"{}\"", i + 1, crate::problem::printable(h.trim())))
+            .collect();
+        if self.headings.len() > 40 {
+            found.push(format!("and {} more", self.headings.len() - 40));
+        }
+        found.join(", ")
+    }
+
+    /// [`Table::columns`], where `mapped` gives, by a column's heading (as in
+    /// [`ColumnSpec::heading`]), the heading it has in this file (the model's
+    /// `columns` key).
+    pub fn columns_mapped(
+        &self,
+        specs: &[ColumnSpec],
+        mapped: &std::collections::BTreeMap<String, String>,
+        problems: &mut Problems,
+    ) -> Vec<Option<usize>> {
         let keys: Vec<String> = self.headings.iter().map(|h| heading_key(h)).collect();
         specs
             .iter()
             .map(|spec| {
+                if let Some(heading) = mapped.get(spec.heading) {
+                    let wanted = heading_key(heading);
+                    let found = keys.iter().position(|k| *k == wanted);
+                    if found.is_none() {
+                        problems.push(
+                            Problem::error(
+                                "R001",
+                                self.file,
+                                format!(
+                                    "the model's \"columns\" says the column \"{}\" is headed \"{}\", but no column has that heading; the headings found are {}",
+                                    spec.heading,
+                                    heading,
+                                    self.headings_found()
+                                ),
+                            )
+                            .at_line(1)
+                            .fix("correct the heading in the model's \"columns\" to one of the headings found"),
+                        );
+                    }
+                    return found;
+                }
                 let found = spec.keys.iter().find_map(|key| keys.iter().position(|k| k == key));
                 if found.is_none() && spec.required {
                     problems.push(
-                        Problem::error("R001", self.file, format!("the column \"{}\" is missing", spec.heading))
-                            .at_line(1)
-                            .fix(format!(
-                                "add a column headed \"{}\" (headings match ignoring case, spaces, _ and -)",
-                                spec.heading
-                            )),
+                        Problem::error(
+                            "R001",
+                            self.file,
+                            format!(
+                                "the column \"{}\" is missing; the headings found are {}",
+                                spec.heading,
+                                self.headings_found()
+                            ),
+                        )
+                        .at_line(1)
+                        .fix(format!(
+                            "add a column headed \"{}\" (headings match ignoring case, spaces, _ and -), or if one of the headings found is this column, map it in the model: \"columns\": {{\"{}\": \"its heading\"}}",
+                            spec.heading, spec.heading
+                        )),
                     );
                 }
                 if let Some(used) = found {
@@ -225,6 +284,7 @@ impl<'b> Records<'b> {
             let mut never_closed_at = None;
             let mut blank = true;
             let mut end_of_input = false;
+            let mut control: Option<(usize, char)> = None;
             loop {
                 // One field.
                 let field_start = self.offset;
@@ -260,6 +320,11 @@ impl<'b> Records<'b> {
                 if self.offset == self.bytes.len() && never_closed(&self.bytes[field_start..]) {
                     never_closed_at = Some((field_start, fields));
                 }
+                if control.is_none() && !overflow {
+                    if let Some(c) = value.chars().find(|&c| is_control_in_field(c)) {
+                        control = Some((fields, c));
+                    }
+                }
                 if fields < keep {
                     let value = if overflow { "" } else { value.as_ref() };
                     blank &= value.trim().is_empty();
@@ -288,7 +353,26 @@ impl<'b> Records<'b> {
                 continue;
             }
             let line = self.lines.line_at(record_start);
+            let record = rows.len() as u64 + if headings.is_some() { 2 } else { 1 };
             let errors_before = self.problems.len();
+            if let Some((i, c)) = control {
+                let value = split(&text).nth(i).unwrap_or("");
+                self.problems.push(
+                    Problem::error(
+                        "R002",
+                        self.file,
+                        format!(
+                            "the field holds a control character (U+{:04X}), which is not text and could change what a terminal shows; the row is left out",
+                            c as u32
+                        ),
+                    )
+                    .at_line(line)
+                    .at_row(record)
+                    .in_column(i + 1, heading_of(&headings, i))
+                    .with_value(value)
+                    .fix("remove the control character (often pasted from another program) and save the file again"),
+                );
+            }
             if let Some((offset, i)) = never_closed_at {
                 let line = self.lines.line_at(offset);
                 self.problems.push(
@@ -310,6 +394,7 @@ impl<'b> Records<'b> {
                         format!("a field is longer than {MAX_FIELD_CHARS} characters"),
                     )
                     .at_line(line)
+                    .at_row(record)
                     .in_column(i + 1, heading_of(&headings, i))
                     .fix("shorten it; a stray quote can also make a field swallow the lines after it"),
                 );
@@ -325,6 +410,10 @@ impl<'b> Records<'b> {
                         stopped = true;
                         break;
                     }
+                    if control.is_some() {
+                        stopped = true;
+                        break;
+                    }
                     headings = Some(split(&text).map(str::to_string).collect());
                 }
                 Some(h) => {
@@ -337,6 +426,7 @@ impl<'b> Records<'b> {
                                 format!("this row has {fields} fields but the headings have {}", h.len()),
                             )
                             .at_line(line)
+                            .at_row(record)
                             .fix("check for a missing or extra comma, or a field with a comma that is not in quotes"),
                         );
                     }
@@ -353,6 +443,7 @@ impl<'b> Records<'b> {
                     if self.problems.len() == errors_before {
                         rows.push(Row {
                             line,
+                            row: record,
                             text: text.as_str().into(),
                         });
                     }
@@ -398,6 +489,13 @@ pub fn too_many_problems(file: &str, line: u64) -> Problem {
 
 fn heading_of(headings: &Option<Vec<String>>, i: usize) -> &str {
     headings.as_ref().and_then(|h| h.get(i)).map_or("", |h| h.trim())
+}
+
+/// A control character a field may not hold: any but tab and line breaks
+/// (which quoted fields may hold), as an escape sequence would reach the
+/// organiser's terminal and the mailing lists.
+fn is_control_in_field(c: char) -> bool {
+    c.is_control() && !matches!(c, '\t' | '\n' | '\r')
 }
 
 /// The fields of a row's text.

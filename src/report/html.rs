@@ -79,13 +79,14 @@ pub fn report_html(
 <body>
 <header>
 <h1>{}</h1>
-<p>For organisers only: this page names mentees who got fewer matches than they asked for, and the people whose biography was withheld from the mailing lists with the term it mentions. It never shows an identity from the registrations' identity columns, and counts by organisation under {SMALL_COUNT} show as &lt;{SMALL_COUNT}.</p>
+<p>For organisers only: this page names mentees who got fewer matches than the model's {}, mentors left out, and the people whose biography was withheld from the mailing lists with the term it mentions. It never shows an identity from the registrations' identity columns, and counts by organisation under {SMALL_COUNT} show as &lt;{SMALL_COUNT}.</p>
 <nav><a href="#summary">Summary</a> <a href="#charts">Charts</a> <a href="#bottlenecks">Bottlenecks</a> <a href="#under-matched">Under-matched mentees</a> <a href="#biographies">Withheld biographies</a></nav>
 </header>
 <main>
 "##,
         escape(&title),
-        escape(&title)
+        escape(&title),
+        model.capacity.mentee
     );
     summary_section(&mut page, model, summary);
     charts_section(&mut page, programme, model, matching);
@@ -93,6 +94,7 @@ pub fn report_html(
     under_matched_section(&mut page, programme, model, under_matched);
     changes_section(&mut page, summary);
     overrides_section(&mut page, summary);
+    left_out_section(&mut page, summary);
     biographies_section(&mut page, summary);
     page.push_str("</main>\n</body>\n</html>\n");
     page
@@ -174,7 +176,7 @@ fn summary_section(page: &mut String, model: &Model, summary: &Summary) {
         };
         let _ = writeln!(
             page,
-            "<p class=\"certificate\" id=\"certificate\"><strong>Certificate.</strong> No matching could give more than {} mentees at least one match (a maximum flow over classes of mentees and mentors, computed apart from the solver); {}</p>",
+            "<p class=\"certificate\" id=\"certificate\"><strong>Certificate.</strong> No matching could give more than {} mentees at least one match (worked out from everyone's grades, organisations and places, separately from the matching itself); {}</p>",
             c.most_mentees_with_a_match,
             escape(&verdict)
         );
@@ -513,8 +515,9 @@ fn under_matched_section(page: &mut String, programme: &Programme, model: &Model
     page.push_str("<section id=\"under-matched\">\n<h2>Under-matched mentees</h2>\n");
     let _ = writeln!(
         page,
-        "<p>{} mentees got fewer matches than they asked for. <code>mentorflow explain --mentee EMAIL</code> shows the full reasoning and proof for any of them.</p>",
-        under_matched.len()
+        "<p>{} mentees got fewer matches than the model's {} (or the number they gave in their own <code>max matches</code>). <code>mentorflow explain --mentee EMAIL</code> shows the full reasoning for any of them.</p>",
+        under_matched.len(),
+        model.capacity.mentee
     );
     if !under_matched.is_empty() {
         page.push_str("<table>\n<tr><th>Email</th><th>Grade</th><th>Organisation</th><th>Wants</th><th class=\"n\">Matches</th><th>Reason</th></tr>\n");
@@ -584,6 +587,29 @@ fn overrides_section(page: &mut String, summary: &Summary) {
             escape(&a.mentor_email),
             escape(&a.note),
             escape(&price.words())
+        );
+    }
+    page.push_str("</table>\n</section>\n");
+}
+
+fn left_out_section(page: &mut String, summary: &Summary) {
+    if summary.mentors_left_out.is_empty() {
+        return;
+    }
+    page.push_str("<section id=\"left-out\">\n<h2>Mentors left out: below the lowest grade that may mentor</h2>\n");
+    let _ = writeln!(
+        page,
+        "<p>{} registered as mentors at a grade below the lowest that may mentor, so they were not matched as mentors. If they registered as mentees too, they were matched as mentees. Tell them, or correct the grade and run again.</p>",
+        summary.mentors_left_out.len()
+    );
+    page.push_str("<table>\n<tr><th>Email</th><th>Name</th><th>Grade</th></tr>\n");
+    for m in &summary.mentors_left_out {
+        let _ = writeln!(
+            page,
+            "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+            escape(&m.email),
+            escape(&m.name),
+            escape(&m.grade)
         );
     }
     page.push_str("</table>\n</section>\n");

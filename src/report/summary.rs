@@ -7,7 +7,7 @@ use std::fmt;
 use serde::Serialize;
 
 use crate::explain::CoverageCertificate;
-use crate::matching::Matching;
+use crate::matching::{Matching, Request, Requests};
 use crate::model::{Model, Term};
 use crate::registration::{Biographies, Programme, Withheld};
 use crate::solve::{Optimality, SolveStats};
@@ -48,14 +48,6 @@ impl Counts {
             at_least_3: at_least(3),
         }
     }
-}
-
-/// Requests of one kind: how many mentees asked, and how many got at least one
-/// match that meets it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-pub struct Requests {
-    pub asked: usize,
-    pub met: usize,
 }
 
 /// One objective term and the matching's value for it.
@@ -133,6 +125,10 @@ pub struct Summary {
     pub optimality: Option<OptimalityReport>,
     /// The model's biography policy, and each biography it withheld.
     pub biographies: BiographySummary,
+    /// Mentors registered below the model's lowest mentor grade, left out as
+    /// mentors (R006).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub mentors_left_out: Vec<crate::registration::LeftOut>,
     /// What each of the organisers' pins and bans costs (none without `--adjust`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub overrides: Vec<crate::overrides::OverridePrice>,
@@ -153,18 +149,8 @@ impl Summary {
         matching: &Matching,
         timing: Timing,
     ) -> Summary {
-        let identity_requests = Requests {
-            asked: programme.mentees.iter().filter(|m| m.asks_for_identity()).count(),
-            met: matching.mentees_with(programme, |p| p.identity_matched),
-        };
-        let profession_requests = Requests {
-            asked: programme
-                .mentees
-                .iter()
-                .filter(|m| !m.person.profession_key.is_empty())
-                .count(),
-            met: matching.mentees_with(programme, |p| p.profession_matched),
-        };
+        let identity_requests = matching.requests(programme, Request::Identity);
+        let profession_requests = matching.requests(programme, Request::Profession);
         Summary {
             model: model.name.clone(),
             mentees: Counts::new(&matching.mentee_counts(programme)),
@@ -184,6 +170,7 @@ impl Summary {
             certificate: None,
             optimality: None,
             biographies: BiographySummary::new(programme, model),
+            mentors_left_out: programme.left_out_mentors.clone(),
             timing,
             overrides: Vec::new(),
             changes: None,
@@ -289,6 +276,13 @@ impl fmt::Display for Summary {
         }
         for price in &self.overrides {
             writeln!(f, "override {}", price.words())?;
+        }
+        if !self.mentors_left_out.is_empty() {
+            writeln!(
+                f,
+                "left out {} mentor(s) below the lowest grade that may mentor (listed in summary.json and report.html)",
+                self.mentors_left_out.len()
+            )?;
         }
         let withheld = &self.biographies.withheld;
         if !withheld.is_empty() {

@@ -9,7 +9,7 @@ use super::apply::check_extra_grade;
 use super::plan::warm_starts;
 use super::{apply, apply_to_model, Scenario, WhatIfError, MAX_REPEAT};
 use crate::eligibility::Eligibility;
-use crate::matching::Matching;
+use crate::matching::{Matching, Request};
 use crate::model::Model;
 use crate::registration::{History, Programme};
 use crate::solve::choose::{solve_warm, SolverChoice};
@@ -88,8 +88,8 @@ impl Measures {
             mentees_by_matches: [exactly(0), exactly(1), exactly(2), at_least(3)],
             mentees_with_at_least: [at_least(1), at_least(2), at_least(3)],
             mentors_used: matching.mentor_counts(programme).iter().filter(|&&c| c > 0).count() as i64,
-            identity_requests_met: matching.mentees_with(programme, |p| p.identity_matched) as i64,
-            profession_requests_met: matching.mentees_with(programme, |p| p.profession_matched) as i64,
+            identity_requests_met: matching.requests(programme, Request::Identity).met as i64,
+            profession_requests_met: matching.requests(programme, Request::Profession).met as i64,
             short_by_grade,
             objective: matching.objective_values(programme, &model.objective),
             eligible_pairs: eligible_pairs as i64,
@@ -141,12 +141,9 @@ impl Figure {
     }
 }
 
-/// Requests of one kind: how many mentees asked, and how many had one met.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Requests {
-    pub asked: usize,
-    pub met: Figure,
-}
+/// Requests of one kind over a scenario's runs: how many mentees asked, and how
+/// many had one met.
+pub type Requests = crate::matching::Requests<Figure>;
 
 /// Everything a what-if output shows about one scenario: aggregates only.
 #[derive(Clone, Debug, PartialEq)]
@@ -191,15 +188,11 @@ impl ScenarioResult {
             mentees_with_at_least: std::array::from_fn(|k| figure(&|m| m.mentees_with_at_least[k])),
             mentors_used: figure(&|m| m.mentors_used),
             identity_requests: Requests {
-                asked: programme.mentees.iter().filter(|m| m.asks_for_identity()).count(),
+                asked: Request::Identity.asked(programme),
                 met: figure(&|m| m.identity_requests_met),
             },
             profession_requests: Requests {
-                asked: programme
-                    .mentees
-                    .iter()
-                    .filter(|m| !m.person.profession_key.is_empty())
-                    .count(),
+                asked: Request::Profession.asked(programme),
                 met: figure(&|m| m.profession_requests_met),
             },
             short_by_grade: model

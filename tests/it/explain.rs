@@ -760,3 +760,65 @@ fn the_explain_command_on_the_sample() {
     let output = mentorflow(["explain", "--mentors", &mentors, "--mentees", &mentees]);
     assert_eq!(output.status.code(), Some(2), "--mentee or --mentor is required");
 }
+
+/// Every identity word written in the sample's identity columns, lower-case.
+fn sample_identity_words() -> Vec<String> {
+    let mut words = Vec::new();
+    for (file, columns) in [
+        ("mentees.csv", &["identity to match"][..]),
+        ("mentors.csv", &["characteristics"][..]),
+    ] {
+        let text = std::fs::read_to_string(crate::common::example(file)).unwrap();
+        let table = crate::common::csv_records(&text);
+        let headings = &table[0];
+        for column in columns {
+            let i = headings.iter().position(|h| h == column).unwrap();
+            for row in &table[1..] {
+                for word in row[i].split(|c: char| !c.is_alphanumeric()) {
+                    if word.len() > 2 && word != "or" && word != "and" {
+                        words.push(word.to_lowercase());
+                    }
+                }
+            }
+        }
+    }
+    words.sort();
+    words.dedup();
+    assert!(words.contains(&"gay".to_string()), "{words:?}");
+    words
+}
+
+#[test]
+fn explain_for_a_participant_says_nothing_about_identity() {
+    let words = sample_identity_words();
+    let (mentors, mentees) = (
+        crate::common::example("mentors.csv"),
+        crate::common::example("mentees.csv"),
+    );
+    let mut people: Vec<(&str, String)> = Vec::new();
+    for (role, file) in [("--mentee", &mentees), ("--mentor", &mentors)] {
+        let text = std::fs::read_to_string(file).unwrap();
+        for row in &crate::common::csv_records(&text)[1..] {
+            people.push((role, row[2].clone()));
+        }
+    }
+    for (role, email) in people.iter().step_by(3) {
+        let base = ["explain", "--mentors", &mentors, "--mentees", &mentees, role, email];
+        let output = mentorflow(base);
+        let organisers = String::from_utf8_lossy(&output.stdout).to_string();
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        assert!(organisers.starts_with("For organisers only"), "{organisers}");
+
+        let output = mentorflow(base.iter().copied().chain(["--participant"]));
+        let stdout = String::from_utf8_lossy(&output.stdout).to_lowercase();
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        assert!(stdout.contains("match 1: ") || stdout.contains("why 0 of"), "{stdout}");
+        for forbidden in ["identity", "identities", "characteristic", "score", "organisers only"] {
+            assert!(!stdout.contains(forbidden), "{forbidden:?} in\n{stdout}");
+        }
+        let words_out: Vec<&str> = stdout.split(|c: char| !c.is_alphanumeric()).collect();
+        for word in &words {
+            assert!(!words_out.contains(&word.as_str()), "{word:?} in\n{stdout}");
+        }
+    }
+}

@@ -12,6 +12,7 @@ mod explain;
 mod fuzz_regressions;
 mod ilp;
 mod lagrange;
+mod messages;
 mod mincost;
 mod notify;
 mod optimality;

@@ -4,11 +4,23 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::sync::LazyLock;
+
+use mentorflow::registration;
 
 use tempfile::TempDir;
 
-const MENTOR_HEADINGS: &str = "first name,last name,email address,both mentor and mentee,job title,grade,organisation,profession,characteristics,biography,max matches";
-const MENTEE_HEADINGS: &str = "first name,last name,email address,both mentor and mentee,job title,grade,organisation,profession,match with similar identity,identity to match,biography,max matches";
+/// The reader's own headings, with the optional `max matches` column.
+static MENTOR_HEADINGS: LazyLock<String> = LazyLock::new(|| {
+    let mut headings = registration::MENTOR_HEADINGS.to_vec();
+    headings.push(registration::MAX_MATCHES_HEADING);
+    headings.join(",")
+});
+static MENTEE_HEADINGS: LazyLock<String> = LazyLock::new(|| {
+    let mut headings = registration::MENTEE_HEADINGS.to_vec();
+    headings.push(registration::MAX_MATCHES_HEADING);
+    headings.join(",")
+});
 
 /// Three mentors (lines 2 to 4) and three mentees (lines 2 to 4), each mentee
 /// with at least one eligible mentor.
@@ -33,11 +45,11 @@ fn csv(headings: &str, rows: &[&str]) -> Vec<u8> {
 }
 
 fn mentors_with(rows: &[&str]) -> Vec<u8> {
-    csv(MENTOR_HEADINGS, rows)
+    csv(&MENTOR_HEADINGS, rows)
 }
 
 fn mentees_with(rows: &[&str]) -> Vec<u8> {
-    csv(MENTEE_HEADINGS, rows)
+    csv(&MENTEE_HEADINGS, rows)
 }
 
 /// A folder holding the input files of one case.
@@ -217,12 +229,32 @@ fn r005_grade_not_on_the_ladder_suggests_the_nearest() {
 }
 
 #[test]
-fn r006_mentor_below_the_lowest_mentor_grade() {
+fn r006_mentor_below_the_lowest_mentor_grade_is_left_out_as_a_mentor() {
     let mut rows = MENTORS.to_vec();
     rows.push("G,Mentor,m4@x.gov.uk,no,Lead,AA,Home Office,Policy,,Bio,");
-    let stdout = Case::new(&mentors_with(&rows), &mentees_with(&MENTEES))
-        .refused(&[("error[R006]", "mentors.csv, line 5, column 6 (grade)")]);
+    rows.push("H,Mentor,m5@x.gov.uk,no,Lead,EO,Cabinet Office,Policy,,Bio,");
+    // Registered as a mentee too: they are still matched as one.
+    let mut mentees = MENTEES.to_vec();
+    mentees.push("G,Mentor,m4@x.gov.uk,no,Lead,AA,Home Office,Policy,no,,Bio,");
+    let case = Case::new(&mentors_with(&rows), &mentees_with(&mentees));
+    let stdout = case.warned(&[("warning[R006]", "mentors.csv, line 5, column 6 (grade)")]);
     assert!(line_with(&stdout, "R006").contains("below AO"), "{stdout}");
+    assert!(line_with(&stdout, "R006").contains("left out as a mentor"), "{stdout}");
+    let summary = std::fs::read_to_string(case.out().join("summary.json")).unwrap();
+    assert!(summary.contains("\"mentors_left_out\""), "{summary}");
+    assert!(summary.contains("m4@x.gov.uk"), "{summary}");
+    let report = std::fs::read_to_string(case.out().join("report.html")).unwrap();
+    assert!(report.contains("Mentors left out"), "listed for the organisers");
+    let matches = std::fs::read_to_string(case.out().join("matches.csv")).unwrap();
+    let as_mentor = matches
+        .lines()
+        .skip(1)
+        .any(|l| l.split(',').nth(3) == Some("m4@x.gov.uk"));
+    assert!(!as_mentor, "never matched as a mentor:\n{matches}");
+    assert!(
+        matches.lines().any(|l| l.starts_with("m4@x.gov.uk,")),
+        "still matched as a mentee:\n{matches}"
+    );
 }
 
 #[test]
@@ -278,7 +310,7 @@ fn r011_field_too_long() {
 
 #[test]
 fn r012_too_many_columns() {
-    let headings = format!("{MENTOR_HEADINGS}{}", ",extra".repeat(500));
+    let headings = format!("{}{}", *MENTOR_HEADINGS, ",extra".repeat(500));
     Case::new(&csv(&headings, &[]), &mentees_with(&MENTEES))
         .refused(&[("error[R012]", "mentors.csv, line 1: more than 500 columns")]);
 }
@@ -520,7 +552,7 @@ fn every_problem_in_one_pass_in_file_order() {
     mentees[0] = "D,Mentee,e1@x,no,Officer,HE0,Ministry of Justice,Policy,perhaps,Gay,Bio,";
     mentees.push("K,Mentee,e9@x.gov.uk,no,Officer,EO,Home Office,\"Digital,no,,Bio,");
     let stdout = Case::new(&mentors_with(&mentors), &mentees_with(&mentees)).refused(&[
-        ("error[R006]", "mentors.csv, line 5, column 6 (grade)"),
+        ("warning[R006]", "mentors.csv, line 5, column 6 (grade)"),
         ("error[R004]", "mentors.csv, line 6, column 3 (email address)"),
         ("error[R007]", "mentors.csv, line 7, column 7 (organisation)"),
         ("error[R013]", "mentors.csv, line 7, column 11 (max matches)"),
@@ -543,9 +575,9 @@ fn every_problem_in_one_pass_in_file_order() {
         .collect();
     assert_eq!(
         codes,
-        ["R006", "R004", "R007", "R013", "R008", "R003", "R005", "R009", "R014", "R008"]
+        ["R004", "R007", "R013", "R008", "R003", "R005", "R009", "R014", "R008"]
     );
-    assert!(stdout.contains("10 error(s), 0 warning(s)"), "{stdout}");
+    assert!(stdout.contains("9 error(s), 1 warning(s)"), "{stdout}");
 }
 
 /// Every code the source uses is in the table of codes, and no other.

@@ -6,7 +6,9 @@ use mentorflow::check::check_matching;
 use mentorflow::eligibility::Pair;
 use mentorflow::matching::Matching;
 use mentorflow::model::Model;
-use mentorflow::registration::{read_programme, History, Programme, Source};
+use mentorflow::registration::{
+    read_programme, History, Programme, Source, MAX_MATCHES_HEADING, MENTEE_HEADINGS, MENTOR_HEADINGS,
+};
 
 /// One registration; build with struct update syntax from `Person::default()`.
 #[derive(Clone, Debug)]
@@ -39,10 +41,13 @@ fn quote(s: &str) -> String {
     format!("\"{}\"", s.replace('"', "\"\""))
 }
 
+/// A heading row: the reader's own headings, and `max matches`.
+pub fn headings(file: &[&str]) -> String {
+    format!("{},{MAX_MATCHES_HEADING}\n", file.join(","))
+}
+
 pub fn mentors_csv(mentors: &[Person]) -> String {
-    let mut out = String::from(
-        "first name,last name,email address,both mentor and mentee,job title,grade,organisation,profession,characteristics,biography,max matches\n",
-    );
+    let mut out = headings(&MENTOR_HEADINGS);
     for (i, p) in mentors.iter().enumerate() {
         out += &format!(
             "Mentor,{i},{},no,Role,{},{},{},{},Bio of mentor {i},{}\n",
@@ -58,9 +63,7 @@ pub fn mentors_csv(mentors: &[Person]) -> String {
 }
 
 pub fn mentees_csv(mentees: &[Person]) -> String {
-    let mut out = String::from(
-        "first name,last name,email address,both mentor and mentee,job title,grade,organisation,profession,match with similar identity,identity to match,biography,max matches\n",
-    );
+    let mut out = headings(&MENTEE_HEADINGS);
     for (i, p) in mentees.iter().enumerate() {
         out += &format!(
             "Mentee,{i},{},no,Role,{},{},{},{},{},Bio of mentee {i},{}\n",
@@ -190,4 +193,35 @@ pub fn example(file: &str) -> String {
         .join(file)
         .display()
         .to_string()
+}
+
+/// The records of a CSV text (quotes, doubled quotes and line breaks inside
+/// quotes), for tests that read an output or example file.
+pub fn csv_records(text: &str) -> Vec<Vec<String>> {
+    let mut records = Vec::new();
+    let (mut record, mut field) = (Vec::new(), String::new());
+    let (mut quoted, mut chars) = (false, text.chars().peekable());
+    while let Some(c) = chars.next() {
+        match (quoted, c) {
+            (true, '"') if chars.peek() == Some(&'"') => {
+                chars.next();
+                field.push('"');
+            }
+            (true, '"') => quoted = false,
+            (true, c) => field.push(c),
+            (false, '"') => quoted = true,
+            (false, ',') => record.push(std::mem::take(&mut field)),
+            (false, '\r') => {}
+            (false, '\n') => {
+                record.push(std::mem::take(&mut field));
+                records.push(std::mem::take(&mut record));
+            }
+            (false, c) => field.push(c),
+        }
+    }
+    if !field.is_empty() || !record.is_empty() {
+        record.push(field);
+        records.push(record);
+    }
+    records
 }

@@ -25,7 +25,7 @@ use crate::report::compare::{pair_keys, Comparison};
 use crate::report::export::{change_lists, changes_csv, matches_csv};
 use crate::report::{output_files, report_file, OutputFile, Summary, Timing};
 use crate::solve::choose::{choose, solve_with, SolverChoice, SolverKind};
-use crate::solve::{self, Solution, SolveError, SolveOptions};
+use crate::solve::{self, Optimality, Solution, SolveError, SolveOptions};
 
 /// The registration files of a programme, as bytes with the names to report
 /// them by: what the command line reads from disk and the web app from uploads.
@@ -224,6 +224,10 @@ pub fn run_match(
     )
     .with_certificate(certificate);
     summary.overrides = overrides;
+    let summary = match chosen.solver {
+        SolverKind::Ilp => summary.with_optimality(model, &solution.stats),
+        SolverKind::Flow => summary,
+    };
     progress(Progress::Outputs);
     let mut files = output_files(programme, model, &solution.matching, &summary);
     files.push(report_file(programme, model, history, &solution.matching, &summary));
@@ -336,13 +340,20 @@ pub fn compare_run(inputs: &Inputs, options: MatchOptions) -> Result<CompareRun,
         &solution.matching,
         Timing::default(),
     );
+    let solver = match (chosen.solver, &solution.stats.optimality) {
+        (SolverKind::Flow, _) => "flow".to_string(),
+        (SolverKind::Ilp, Optimality::Proven) => format!("ilp ({})", chosen.backend),
+        (SolverKind::Ilp, Optimality::Stopped { level, value, bound }) => format!(
+            "ilp ({}), NOT proven optimal: level {} at {value}{}",
+            chosen.backend,
+            level + 1,
+            bound.map_or_else(String::new, |b| format!(", bound {b}"))
+        ),
+    };
     Ok(CompareRun {
         summary,
         solution,
-        solver: match chosen.solver {
-            SolverKind::Flow => "flow".to_string(),
-            SolverKind::Ilp => format!("ilp ({})", chosen.backend),
-        },
+        solver,
         solve_ms,
     })
 }

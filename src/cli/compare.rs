@@ -48,6 +48,11 @@ pub struct CompareArgs {
     /// Integer program backend: microlp (built in) or highs (cargo feature `highs`).
     #[arg(long, value_name = "microlp|highs", default_value_t = Backend::Microlp)]
     ilp_backend: Backend,
+    /// For models with side constraints: stop after this many seconds with the
+    /// best matching found, and say how far from optimal it can be. Without it
+    /// the solve runs until the optimum is proven.
+    #[arg(long, value_name = "SECONDS", value_parser = super::seconds)]
+    time_limit: Option<std::time::Duration>,
 }
 
 pub fn run(args: CompareArgs) -> Result<(), Failure> {
@@ -55,6 +60,7 @@ pub fn run(args: CompareArgs) -> Result<(), Failure> {
         solver: SolverChoice {
             solver: args.solver,
             backend: args.ilp_backend,
+            time_limit: args.time_limit,
         },
     };
     let mut runs = Vec::new();

@@ -34,6 +34,11 @@ pub struct MatchArgs {
     /// feature `highs`).
     #[arg(long, value_name = "microlp|highs", default_value_t = Backend::Microlp)]
     ilp_backend: Backend,
+    /// For models with side constraints: stop after this many seconds with the
+    /// best matching found, and say how far from optimal it can be. Without it
+    /// the solve runs until the optimum is proven.
+    #[arg(long, value_name = "SECONDS", value_parser = super::seconds)]
+    time_limit: Option<std::time::Duration>,
 }
 
 pub fn run(args: MatchArgs) -> Result<(), Failure> {
@@ -79,6 +84,7 @@ impl MatchArgs {
             solver: SolverChoice {
                 solver: self.solver,
                 backend: self.ilp_backend,
+                time_limit: self.time_limit,
             },
         }
     }

@@ -113,3 +113,11 @@ pub fn main() -> ExitCode {
         }
     }
 }
+
+/// A time limit in seconds: a positive number, fractions allowed.
+pub(crate) fn seconds(text: &str) -> Result<std::time::Duration, String> {
+    match text.trim().parse::<f64>() {
+        Ok(s) if s.is_finite() && s > 0.0 && s <= 1e9 => Ok(std::time::Duration::from_secs_f64(s)),
+        _ => Err(format!("\"{text}\" is not a number of seconds above 0")),
+    }
+}

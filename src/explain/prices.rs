@@ -17,7 +17,7 @@ use crate::eligibility::Pair;
 use crate::matching::Matching;
 use crate::model::Model;
 use crate::registration::Programme;
-use crate::solve::mincost::FlowSolution;
+use crate::solve::flow::FlowSolution;
 use crate::solve::{solve_network, Network, SolveError};
 
 /// The solver's matching and whether its dual prices prove it optimal.

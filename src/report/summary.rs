@@ -10,6 +10,7 @@ use crate::explain::CoverageCertificate;
 use crate::matching::{Matching, Request, Requests};
 use crate::model::{Model, Term};
 use crate::registration::{Biographies, Programme, Withheld};
+use crate::solve::{Optimality, SolveStats};
 
 /// How long each stage took, in milliseconds.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
@@ -56,6 +57,29 @@ pub struct ObjectiveValue {
     pub value: i64,
 }
 
+/// Whether a constrained solve proved its answer optimal.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct OptimalityReport {
+    pub proven_optimal: bool,
+    /// How flows proved it, when they did (see [`crate::solve::lagrange`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub certificate: Option<String>,
+    /// The level left open at the time limit.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gap: Option<Gap>,
+}
+
+/// The first objective level not proven optimal: the matching's value and the
+/// most any matching that keeps the earlier levels could have.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Gap {
+    /// 1-based, as the model file lists the levels.
+    pub level: usize,
+    pub term: Term,
+    pub value: i64,
+    pub bound: Option<i64>,
+}
+
 /// What the mailing lists did with biographies: the policy, every biography
 /// withheld whole (the person and the term found) and the people whose
 /// biography the model released.
@@ -95,6 +119,10 @@ pub struct Summary {
     /// the number reached: a max flow computed apart from the solver.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub certificate: Option<CoverageCertificate>,
+    /// For models with side constraints: whether the matching is proven
+    /// optimal, how, or the gap left at the time limit.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub optimality: Option<OptimalityReport>,
     /// The model's biography policy, and each biography it withheld.
     pub biographies: BiographySummary,
     /// Mentors registered below the model's lowest mentor grade, left out as
@@ -140,11 +168,34 @@ impl Summary {
                 .map(|(term, value)| ObjectiveValue { term, value })
                 .collect(),
             certificate: None,
+            optimality: None,
             biographies: BiographySummary::new(programme, model),
             mentors_left_out: programme.left_out_mentors.clone(),
             timing,
             overrides: Vec::new(),
             changes: None,
+        }
+    }
+
+    /// The summary saying whether the solve proved its answer optimal (shown
+    /// for models with side constraints, whose answers may stop at a time limit).
+    pub fn with_optimality(self, model: &Model, stats: &SolveStats) -> Summary {
+        let gap = match stats.optimality {
+            Optimality::Proven => None,
+            Optimality::Stopped { level, value, bound } => Some(Gap {
+                term: model.objective[level].clone(),
+                level: level + 1,
+                value,
+                bound,
+            }),
+        };
+        Summary {
+            optimality: Some(OptimalityReport {
+                proven_optimal: gap.is_none(),
+                certificate: stats.certificate.clone(),
+                gap,
+            }),
+            ..self
         }
     }
 
@@ -199,6 +250,26 @@ impl fmt::Display for Summary {
                 "bound    {} mentees have a match; no matching could give more than {}",
                 c.mentees_with_a_match, c.most_mentees_with_a_match
             )?;
+        }
+        if let Some(o) = &self.optimality {
+            match &o.gap {
+                None => writeln!(f, "optimal  proven{}", match &o.certificate {
+                    Some(how) => format!(" (by flows: {how})"),
+                    None => String::new(),
+                })?,
+                Some(gap) => writeln!(
+                    f,
+                    "optimal  NOT proven: stopped at the time limit; levels before {} are optimal; level {} (\"{}\") is {}, {}",
+                    gap.level,
+                    gap.level,
+                    gap.term.label(),
+                    gap.value,
+                    match gap.bound {
+                        Some(bound) => format!("and no matching reaches more than {bound} (gap {})", bound - gap.value),
+                        None => "with no bound known".to_string(),
+                    }
+                )?,
+            }
         }
         if let Some(changes) = &self.changes {
             writeln!(f, "changes  {}", changes.words())?;

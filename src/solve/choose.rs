@@ -4,8 +4,9 @@
 
 use std::fmt;
 use std::str::FromStr;
+use std::time::Duration;
 
-use super::ilp::{solve_ilp, Backend, HIGHS_NOT_BUILT};
+use super::ilp::{solve_ilp_with, Backend, IlpOptions, HIGHS_NOT_BUILT};
 use super::{flow_can_solve, solve_eligible, Solution, SolveError, SolveOptions, WarmStart};
 use crate::eligibility::Eligibility;
 use crate::model::Model;
@@ -52,6 +53,10 @@ impl FromStr for SolverKind {
 pub struct SolverChoice {
     pub solver: Option<SolverKind>,
     pub backend: Backend,
+    /// For models with side constraints: stop after this long with the best
+    /// matching found and its proven gap ([`super::Optimality`]). The flow
+    /// always finishes, and needs none.
+    pub time_limit: Option<Duration>,
 }
 
 /// The solver that will run, and a one-line note when the model chose it.
@@ -92,12 +97,19 @@ pub fn choose(model: &Model, participants: usize, choice: SolverChoice) -> Resul
                 "note: solving as an integer program ({}), since {why}; {}",
                 choice.backend,
                 match choice.backend {
-                    Backend::Microlp => "when the flow's answer breaks a constraint this can take minutes for a few hundred participants; HiGHS is much faster (--ilp-backend highs, see the README)",
-                    Backend::Highs => "when the flow's answer breaks a constraint this can take minutes for a thousand participants",
+                    Backend::Microlp => "flows decide identity floors, organisation caps and most coverage floors in seconds; where they cannot, the program can take minutes for a few hundred participants (--time-limit bounds it; HiGHS is much faster: --ilp-backend highs, see the README)",
+                    Backend::Highs => "flows decide identity floors, organisation caps and most coverage floors in seconds; where they cannot, the program can take minutes for a thousand participants (--time-limit bounds it)",
                 }
             ))),
             Err(e) => Err(e),
         },
+    }
+}
+
+fn ilp_options(backend: Backend, choice: SolverChoice) -> IlpOptions {
+    IlpOptions {
+        time_limit: choice.time_limit,
+        ..IlpOptions::new(backend)
     }
 }
 
@@ -108,7 +120,7 @@ pub fn solve_with(eligibility: &Eligibility, choice: SolverChoice) -> Result<Sol
     let chosen = choose(eligibility.model(), participants, choice)?;
     match chosen.solver {
         SolverKind::Flow => solve_eligible(eligibility, SolveOptions::default()),
-        SolverKind::Ilp => solve_ilp(eligibility, chosen.backend),
+        SolverKind::Ilp => solve_ilp_with(eligibility, ilp_options(chosen.backend, choice)),
     }
 }
 
@@ -131,6 +143,8 @@ pub fn solve_warm(
         }
         .map(|(solution, warm)| (solution, Some(warm))),
         // Side constraints: the integer program, from scratch every time.
-        SolverKind::Ilp => solve_ilp(eligibility, chosen.backend).map(|solution| (solution, None)),
+        SolverKind::Ilp => {
+            solve_ilp_with(eligibility, ilp_options(chosen.backend, choice)).map(|solution| (solution, None))
+        }
     }
 }

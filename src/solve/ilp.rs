@@ -29,14 +29,17 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::str::FromStr;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use good_lp::{
     variable, Constraint as Row, Expression, IntoAffineExpression, ProblemVariables, ResolutionError, Solution as _,
-    SolutionStatus, SolverModel, Variable, WithInitialSolution, WithMipGap,
+    SolutionStatus, SolverModel, Variable, WithInitialSolution, WithMipGap, WithTimeLimit,
 };
 
-use super::{flow_can_solve, solve_capped, solve_covered, CoverageGadget, Covered, Solution, SolveError, SolveStats};
+use super::lagrange::{Decided, Undecided};
+use super::{
+    flow_can_solve, solve_capped, solve_covered, CoverageGadget, Covered, Optimality, Solution, SolveError, SolveStats,
+};
 use crate::eligibility::{Eligibility, Pair};
 use crate::matching::Matching;
 use crate::model::{Constraint, Group, Model, Term};
@@ -109,6 +112,9 @@ pub struct IlpOptions {
     /// where the flow can express the objective. Off, the program stands alone
     /// (tests compare the two that way).
     pub use_flow: bool,
+    /// Stop after this long with the best matching found and its gap (see
+    /// [`super::Optimality`]) instead of running on.
+    pub time_limit: Option<Duration>,
 }
 
 impl IlpOptions {
@@ -116,6 +122,7 @@ impl IlpOptions {
         IlpOptions {
             backend,
             use_flow: true,
+            time_limit: None,
         }
     }
 }
@@ -169,6 +176,24 @@ pub fn solve_ilp_with(eligibility: &Eligibility, options: IlpOptions) -> Result<
             },
         });
     }
+    // What flows leave undecided: a matching that meets the constraints and
+    // reaches the optimum on the levels before `level`, and a bound there.
+    let mut lagrangian: Option<Undecided> = None;
+    // Identity floors (with at most a cap besides): the Lagrangian relaxation
+    // on flows, certified (see `lagrange`). Its first relaxation is the
+    // optimum without the floors, so it goes first.
+    if options.use_flow {
+        match flow_with_identity_floor(programme, model, &pairs) {
+            Some(Ok(mut solution)) => {
+                solution.stats.time = start.elapsed();
+                solution.stats.eligible_pairs = pairs.len();
+                return Ok(solution);
+            }
+            Some(Err(Left::Error(e))) => return Err(e),
+            Some(Err(Left::Undecided(undecided))) => lagrangian = Some(undecided),
+            None => {}
+        }
+    }
     let flow = if options.use_flow {
         flow_without_constraints(programme, model, &pairs)
     } else {
@@ -199,17 +224,24 @@ pub fn solve_ilp_with(eligibility: &Eligibility, options: IlpOptions) -> Result<
     // A coverage floor (with at most a cap besides) can be held by flows, one
     // total coverage at a time (see `flow_with_coverage_floor`).
     if let Some(flow) = &flow {
-        if let Some(mut covered) = flow_with_coverage_floor(programme, model, &pairs, flow.objective_values[0]) {
-            covered.stats.time = start.elapsed();
-            covered.stats.eligible_pairs = pairs.len();
-            return Ok(covered);
+        match flow_with_coverage_floor(programme, model, &pairs, flow.objective_values[0]) {
+            Some(Ok(mut covered)) => {
+                covered.stats.time = start.elapsed();
+                covered.stats.eligible_pairs = pairs.len();
+                return Ok(covered);
+            }
+            Some(Err(undecided)) => lagrangian = Some(undecided),
+            None => {}
         }
     }
+
+    let deadline = options.time_limit.map(|limit| start + limit);
 
     let program = Program::new(programme, model, &pairs);
     let mut held: Vec<Row> = Vec::new(); // earlier levels at their optima
     let mut optima: Vec<i64> = Vec::new();
-    let mut best: Option<Matching> = None;
+    let mut best: Option<Matching> = lagrangian.as_ref().map(|u| u.best.clone());
+    let mut optimality = Optimality::Proven;
     // The flow bounds the next level only while every earlier optimum equals its value.
     let mut flow_bounds = flow.is_some();
     for (level, expression) in program.levels.iter().enumerate() {
@@ -229,26 +261,70 @@ pub fn solve_ilp_with(eligibility: &Eligibility, options: IlpOptions) -> Result<
         if let Some(bound) = bound {
             rows.push(expression.clone().leq(bound as f64));
         }
+        // The Lagrangian bound, where flows left the gap.
+        let lagrangian_bound = lagrangian.as_ref().filter(|u| u.level == level).map(|u| u.bound);
+        if let Some(bound) = lagrangian_bound {
+            rows.push(expression.clone().leq(bound as f64));
+        }
+        let bound = match (bound, lagrangian_bound) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
         // The previous level's matching reaches every optimum so far: a feasible
         // start, and the optimum itself if it reaches the bound already.
         let reached = best
             .as_ref()
             .filter(|m| Some(m.objective_values(programme, &model.objective[level..=level])[0]) == bound);
-        let (matching, solver_value) = match reached {
-            Some(matching) => (matching.clone(), bound.unwrap_or_default() as f64),
+        let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
+        let (matching, solver_value, stopped) = match reached {
+            Some(matching) => (matching.clone(), bound.unwrap_or_default() as f64, false),
+            None if left == Some(Duration::ZERO) => (Matching::default(), 0.0, true),
             None => match program.run(
                 options.backend,
                 expression,
                 &rows,
                 best.as_ref().map(|m| program.values_of(m)),
+                left,
             ) {
                 Ok(found) => found,
                 Err(ResolutionError::Infeasible) if level == 0 => {
                     return Err(which_constraint_fails(&program, options.backend))
                 }
+                Err(_) if deadline.is_some_and(|d| Instant::now() >= d) => (Matching::default(), 0.0, true),
                 Err(e) => return Err(SolveError::IntegerProgram(e.to_string())),
             },
         };
+        if stopped && deadline.is_none() {
+            return Err(SolveError::IntegerProgram(
+                "the solver stopped before proving the optimum".into(),
+            ));
+        }
+        if stopped {
+            // The better of the solver's incumbent and the last level's matching,
+            // among those that keep every constraint and every level held.
+            let keeps = |m: &Matching| {
+                model.constraints.iter().all(|c| constraint_met(programme, m, c))
+                    && m.objective_values(programme, &model.objective[..level]) == optima
+            };
+            let value_of = |m: &Matching| m.objective_values(programme, &model.objective[level..=level])[0];
+            let found = [Some(matching), best.take()]
+                .into_iter()
+                .flatten()
+                .filter(|m| keeps(m))
+                .max_by_key(|m| value_of(m));
+            let Some(found) = found else {
+                return Err(SolveError::IntegerProgram(
+                    "the time limit passed before any matching that meets the constraints was found".into(),
+                ));
+            };
+            optimality = Optimality::Stopped {
+                level,
+                value: value_of(&found),
+                bound,
+            };
+            best = Some(found);
+            break;
+        }
         let value = matching.objective_values(programme, &model.objective[level..=level])[0];
         // The indicators are exact at an optimum: a gap here is a bug in the program.
         if (solver_value - value as f64).abs() > 0.5 {
@@ -270,7 +346,7 @@ pub fn solve_ilp_with(eligibility: &Eligibility, options: IlpOptions) -> Result<
 
     let matching = best.unwrap_or_default();
     let objective_values = matching.objective_values(programme, &model.objective);
-    if objective_values != optima {
+    if optimality == Optimality::Proven && objective_values != optima {
         return Err(SolveError::IntegerProgram(format!(
             "the matching's objective values {objective_values:?} differ from the optima found {optima:?}"
         )));
@@ -293,6 +369,7 @@ pub fn solve_ilp_with(eligibility: &Eligibility, options: IlpOptions) -> Result<
             rounds: model.objective.len(),
             eligible_pairs: pairs.len(),
             time: start.elapsed(),
+            optimality,
             ..SolveStats::default()
         },
     })
@@ -319,11 +396,6 @@ fn flow_without_constraints(programme: &Programme, model: &Model, pairs: &[Pair]
     solve_capped(programme, &relaxed, pairs, organisation_cap).ok()
 }
 
-/// Most totals [`flow_with_coverage_floor`] tries, each a whole-network solve,
-/// before leaving the model to the program: where the floor costs coverage, it
-/// costs a few mentees, not hundreds.
-const MAX_COVERAGE_TOTALS: usize = 64;
-
 /// The optimum of a model whose objective puts mentees with at least one match
 /// first and whose constraints are one coverage floor and any caps on mentees
 /// from one organisation, by flows alone; none when flows cannot tell.
@@ -338,10 +410,18 @@ const MAX_COVERAGE_TOTALS: usize = 64;
 /// - if it covers T or more and its matching meets the floor, it is the best
 ///   coverage, and best on every later level among matchings that cover as many.
 ///
-/// Going down from `upper` (the coverage without the floor), the first total
-/// that gives the third case is the optimum. A flow that covers T or more but
-/// breaks the floor leaves the question open, and the program answers it.
-fn flow_with_coverage_floor(programme: &Programme, model: &Model, pairs: &[Pair], upper: i64) -> Option<Solution> {
+/// Whether the best flow covers T or more falls as T rises (the bounds only
+/// tighten), so halving finds the largest such T1, after trying `upper` (the
+/// coverage without the floor) first; no matching that meets the floor covers
+/// more than T1. If that flow meets the floor it is the optimum; with T1 = 0,
+/// the empty matching is. A flow that covers more than T1 but breaks the floor
+/// leaves the question open, and the program answers it.
+fn flow_with_coverage_floor(
+    programme: &Programme,
+    model: &Model,
+    pairs: &[Pair],
+    upper: i64,
+) -> Option<Result<Solution, Undecided>> {
     if !matches!(
         model.objective.first(),
         Some(Term::MenteesWithAtLeast { matches: 1, .. })
@@ -381,7 +461,15 @@ fn flow_with_coverage_floor(programme: &Programme, model: &Model, pairs: &[Pair]
     let all: u64 = sizes.iter().sum();
     let mut relaxed = model.clone();
     relaxed.constraints.clear();
-    for total in (0..=upper.max(0) as u64).rev().take(MAX_COVERAGE_TOTALS) {
+    let met = |solution: &Solution| {
+        model
+            .constraints
+            .iter()
+            .all(|c| constraint_met(programme, &solution.matching, c))
+    };
+    // The best flow holding the bounds for `total`, when it covers `total` or
+    // more; Err when flows cannot tell.
+    let covered = |total: u64| -> Result<Option<Solution>, ()> {
         let gadget = CoverageGadget {
             group_of: group_of.clone(),
             lower: sizes
@@ -389,21 +477,147 @@ fn flow_with_coverage_floor(programme: &Programme, model: &Model, pairs: &[Pair]
                 .map(|&n| (u64::from(percent) * n * total).div_ceil(100 * all.max(1)) as u32)
                 .collect(),
         };
-        let solution = match solve_covered(programme, &relaxed, pairs, organisation_cap, &gadget).ok()? {
-            Covered::Infeasible => continue,
-            Covered::Unsure => return None,
-            Covered::Solved(solution) => solution,
-        };
-        if solution.objective_values[0] < total as i64 {
-            continue;
+        match solve_covered(programme, &relaxed, pairs, organisation_cap, &gadget).map_err(|_| ())? {
+            Covered::Infeasible => Ok(None),
+            Covered::Unsure => Err(()),
+            Covered::Solved(solution) => Ok((solution.objective_values[0] >= total as i64).then_some(solution)),
         }
-        let met = model
+    };
+    // The best flow for T covers T or more for every T up to some T1 and for
+    // none above it (the bounds only tighten as T grows): find T1 by halving.
+    // No matching that meets the floor covers more than T1.
+    // Most often the floor costs nothing, or a few mentees: try the top first.
+    let upper = upper.max(0) as u64;
+    let (mut reach, mut beyond, mut at_reach) = match covered(upper).ok()? {
+        Some(solution) => (upper, upper + 1, Some(solution)),
+        None => (0, upper, None),
+    };
+    while beyond - reach > 1 {
+        let mid = reach + (beyond - reach) / 2;
+        match covered(mid).ok()? {
+            Some(solution) => (reach, at_reach) = (mid, Some(solution)),
+            None => beyond = mid,
+        }
+    }
+    match at_reach {
+        // The flow covers T1 or more; it is the optimum when it meets the floor.
+        Some(solution) if met(&solution) => Some(Ok(solution)),
+        // Else T1 bounds the coverage, and dropping the most covered groups'
+        // mentees until the floor holds gives the program a start.
+        Some(solution) => Some(Err(Undecided {
+            best: repair_coverage_floor(programme, model, solution.matching, by)?,
+            level: 0,
+            bound: reach as i64,
+        })),
+        // No matching that meets the floor covers anyone (a group nobody in it
+        // can be matched with, say): the empty matching is the optimum.
+        None => {
+            let empty = Solution::new(programme, model, Vec::new(), SolveStats::default());
+            met(&empty).then_some(Ok(empty))
+        }
+    }
+}
+
+/// A matching that meets the model's constraints, made from `matching` (which
+/// keeps its caps) by dropping, one at a time, every match of a mentee in the
+/// group with the largest share covered; none if that does not get there.
+fn repair_coverage_floor(programme: &Programme, model: &Model, matching: Matching, by: Group) -> Option<Matching> {
+    let mut pairs = matching.pairs;
+    for _ in 0..=programme.mentees.len() {
+        let matching = Matching::new(pairs.clone());
+        if model
             .constraints
             .iter()
-            .all(|c| constraint_met(programme, &solution.matching, c));
-        return met.then_some(solution);
+            .all(|c| constraint_met(programme, &matching, c))
+        {
+            return Some(matching);
+        }
+        let counts = matching.mentee_counts(programme);
+        let mut groups: HashMap<u32, (u64, u64)> = HashMap::new(); // group -> (mentees, covered)
+        for (e, mentee) in programme.mentees.iter().enumerate() {
+            if mentee.person.capacity > 0 {
+                let entry = groups.entry(group_of(programme, e, by)).or_default();
+                entry.0 += 1;
+                entry.1 += u64::from(counts[e] > 0);
+            }
+        }
+        // Among groups that still meet the floor with one mentee fewer covered,
+        // the largest covered / mentees (as whole numbers; ties to the smaller id).
+        let all: u64 = groups.values().map(|&(n, _)| n).sum();
+        let total: u64 = groups.values().map(|&(_, c)| c).sum();
+        let percent = model
+            .constraints
+            .iter()
+            .find_map(|c| match *c {
+                Constraint::CoverageFloor { percent, .. } => Some(u64::from(percent)),
+                _ => None,
+            })
+            .unwrap_or(0);
+        let (&most, _) = groups
+            .iter()
+            .filter(|(_, &(n, c))| c > 0 && 100 * all * (c - 1) >= percent * n * (total - 1))
+            .max_by(|(a, &(n, c)), (b, &(m, d))| (c * m).cmp(&(d * n)).then(b.cmp(a)))?;
+        // Its covered mentee with the fewest points of score to lose, the last by id on ties.
+        let mut score = vec![0u64; programme.mentees.len()];
+        for p in &pairs {
+            score[p.mentee as usize] += u64::from(p.score);
+        }
+        // Pinned pairs are made in every matching: their mentees stay.
+        let mut pinned = vec![false; programme.mentees.len()];
+        for p in pairs.iter().filter(|p| p.pinned) {
+            pinned[p.mentee as usize] = true;
+        }
+        let drop = (0..programme.mentees.len())
+            .filter(|&e| counts[e] > 0 && !pinned[e] && group_of(programme, e, by) == most)
+            .min_by_key(|&e| (score[e], std::cmp::Reverse(e)))? as u32;
+        pairs.retain(|p| p.mentee != drop);
     }
     None
+}
+
+/// What flows could not finish: an error, or a gap for the program to close.
+enum Left {
+    Error(SolveError),
+    Undecided(Undecided),
+}
+
+/// The optimum of a model whose constraints are floors on identity requests
+/// met and caps on mentees from one organisation, by flows alone, with its
+/// certificate ([`super::lagrange`]); none when flows cannot decide it.
+fn flow_with_identity_floor(programme: &Programme, model: &Model, pairs: &[Pair]) -> Option<Result<Solution, Left>> {
+    let asked = programme.mentees.iter().filter(|m| m.asks_for_identity()).count() as u64;
+    let mut needed = None;
+    let mut organisation_cap: Option<u32> = None;
+    for constraint in &model.constraints {
+        match *constraint {
+            Constraint::IdentityRequestsMetAtLeast { percent } => {
+                let n = (u64::from(percent) * asked).div_ceil(100);
+                needed = Some(needed.map_or(n, |m: u64| m.max(n)));
+            }
+            Constraint::MaxMenteesFromOneOrganisation { mentees } => {
+                organisation_cap = Some(organisation_cap.map_or(mentees, |c| c.min(mentees)))
+            }
+            Constraint::CoverageFloor { .. } => return None,
+        }
+    }
+    let needed = needed?;
+    let certified = match super::lagrange::identity_floor(programme, model, pairs, organisation_cap, needed)? {
+        Decided::Optimal(certified) => certified,
+        Decided::Infeasible(e) => return Some(Err(Left::Error(e))),
+        Decided::Undecided(undecided) => return Some(Err(Left::Undecided(undecided))),
+    };
+    let mut solution = certified.solution;
+    // Checked exactly, as every answer is.
+    if !model
+        .constraints
+        .iter()
+        .all(|c| constraint_met(programme, &solution.matching, c))
+    {
+        return None;
+    }
+    solution.stats.rounds = certified.solves;
+    solution.stats.certificate = Some(certified.multiplier.describe(model));
+    Some(Ok(solution))
 }
 
 /// Whether a matching meets one side constraint, in exact whole numbers.
@@ -461,7 +675,7 @@ fn which_constraint_fails(program: &Program, backend: Backend) -> SolveError {
     let feasible = |which: &[usize]| {
         let rows: Vec<Row> = which.iter().flat_map(|&c| program.side[c].iter().cloned()).collect();
         !matches!(
-            program.run(backend, &nothing, &rows, None),
+            program.run(backend, &nothing, &rows, None, None),
             Err(ResolutionError::Infeasible)
         )
     };
@@ -804,30 +1018,37 @@ impl<'a> Program<'a> {
         objective: &Expression,
         extra: &[Row],
         start: Option<Vec<(Variable, f64)>>,
-    ) -> Result<(Matching, f64), ResolutionError> {
+        time_limit: Option<Duration>,
+    ) -> Result<(Matching, f64, bool), ResolutionError> {
         let problem = self.variables.clone().maximise(objective.clone());
         let rows = self.rows.iter().cloned().chain(extra.iter().cloned());
-        let (chosen, value) = match backend {
+        let (chosen, value, stopped) = match backend {
             Backend::Microlp => {
                 // microlp does not know the objective takes whole values; a relative
                 // gap below 1 / (largest value) stops it once no better whole value
                 // is left.
                 let largest: f64 = objective.linear_coefficients().map(|(_, c)| c.max(0.0)).sum();
                 let gap = (0.99 / largest.max(1.0)) as f32;
-                let model = problem
+                let mut model = problem
                     .using(good_lp::microlp)
                     .with_mip_gap(gap)
                     .map_err(|e| ResolutionError::Str(e.to_string()))?;
+                if let Some(limit) = time_limit {
+                    model = model.with_time_limit(limit.as_secs_f64());
+                }
                 solve_model(model, rows, start, &self.pair, objective)?
             }
             #[cfg(feature = "highs")]
             Backend::Highs => {
                 let model = problem.using(good_lp::highs); // quiet: good_lp leaves its log off
                                                            // Exact: objective values are whole numbers, so a gap below 1 proves optimality.
-                let model = model
+                let mut model = model
                     .set_mip_rel_gap(0.0)
                     .and_then(|m| m.set_mip_abs_gap(0.99))
                     .map_err(|e| ResolutionError::Str(e.to_string()))?;
+                if let Some(limit) = time_limit {
+                    model = model.with_time_limit(limit.as_secs_f64());
+                }
                 solve_model(model, rows, start, &self.pair, objective)?
             }
             #[cfg(not(feature = "highs"))]
@@ -840,7 +1061,7 @@ impl<'a> Program<'a> {
             .filter(|(_, made)| *made)
             .map(|(p, _)| *p)
             .collect();
-        Ok((Matching::new(made), value))
+        Ok((Matching::new(made), value, stopped))
     }
 }
 
@@ -851,7 +1072,7 @@ fn solve_model<M>(
     start: Option<Vec<(Variable, f64)>>,
     pair: &[Variable],
     objective: &Expression,
-) -> Result<(Vec<bool>, f64), ResolutionError>
+) -> Result<(Vec<bool>, f64, bool), ResolutionError>
 where
     M: SolverModel<Error = ResolutionError> + WithInitialSolution,
 {
@@ -862,14 +1083,11 @@ where
         model = model.with_initial_solution(start);
     }
     let solution = model.solve()?;
-    match solution.status() {
-        SolutionStatus::Optimal | SolutionStatus::GapLimit => {}
-        SolutionStatus::TimeLimit => {
-            return Err(ResolutionError::Str(
-                "the solver stopped before proving the optimum".into(),
-            ))
-        }
-    }
+    // Stopped by the time limit: its incumbent, which the caller checks.
+    let stopped = match solution.status() {
+        SolutionStatus::Optimal | SolutionStatus::GapLimit => false,
+        SolutionStatus::TimeLimit => true,
+    };
     let chosen = pair.iter().map(|&x| solution.value(x) > 0.5).collect();
-    Ok((chosen, objective.eval_with(&solution)))
+    Ok((chosen, objective.eval_with(&solution), stopped))
 }

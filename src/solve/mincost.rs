@@ -66,60 +66,11 @@
 //! `u64`, and the total cost is `i128`. The result is deterministic: the same
 //! graph (same node and edge order) always yields the same flow.
 
-use petgraph::graph::{DiGraph, EdgeIndex, NodeIndex};
+use petgraph::graph::{DiGraph, NodeIndex};
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 
-/// Weight of one arc of the input network.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct FlowArc {
-    /// Maximum number of units on the arc; `u32::MAX` acts as infinite.
-    pub capacity: u32,
-    /// Cost per unit of flow; may be negative.
-    pub cost: i64,
-}
-
-/// Result of [`min_cost_flow`].
-#[derive(Clone, Debug)]
-pub struct FlowSolution {
-    /// Flow on each edge of the input graph, indexed by `EdgeIndex::index()`.
-    pub flow: Vec<u32>,
-    /// Total cost `sum(flow * cost)`, as `i128` so it cannot overflow.
-    pub cost: i128,
-    /// Units sent from source to sink.
-    pub value: u64,
-    /// Node potentials (dual prices) at the end, indexed by
-    /// `NodeIndex::index()`. Every arc with residual capacity has reduced cost
-    /// `cost(u, v) + potential[u] - potential[v] >= 0`; `potential[source]` is
-    /// 0, and `potential[sink]` is 0 if `value > 0`, else `>= 0`. See the
-    /// module documentation for why this certifies optimality.
-    pub potential: Vec<i64>,
-    /// Number of Dijkstra phases run, including the last one that found no
-    /// improving path (for benchmarks).
-    pub phases: usize,
-}
-
-impl FlowSolution {
-    /// Flow on one edge of the input graph (0 for an unknown edge).
-    pub fn flow_on(&self, edge: EdgeIndex<u32>) -> u32 {
-        self.flow.get(edge.index()).copied().unwrap_or(0)
-    }
-}
-
-/// Why [`min_cost_flow`] could not solve a network.
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
-pub enum FlowError {
-    #[error("source and sink are the same node")]
-    SourceIsSink,
-    #[error("the network has a cycle of negative cost, so no minimum exists")]
-    NegativeCycle,
-    #[error("cost magnitudes could overflow 64-bit path lengths: {0}")]
-    CostTooLarge(String),
-    /// The source or sink is not a node of the graph, or the graph has too
-    /// many edges for 32-bit arc indices.
-    #[error("invalid network: {0}")]
-    InvalidInput(String),
-}
+pub use super::flow::{FlowArc, FlowError, FlowSolution};
 
 /// Distance of a node Dijkstra has not reached.
 const UNREACHED: i64 = i64::MAX;

@@ -6,10 +6,19 @@
 //! min-cost flow. [`solve_eligible`] prices: it solves on a few candidate pairs
 //! per mentee and adds any eligible pair the simplex's prices say could still
 //! help, until they certify every pair. The primal-dual solver ([`mincost`]) is
-//! kept as an independent check in the tests and for the coverage certificate.
+//! kept as an independent check in the tests and for the coverage certificate;
+//! the flow types all of them share are in [`flow`].
+//!
+//! Side constraints: [`choose`] sends a model with any to [`ilp`], where flows
+//! decide first (an organisation cap held by the network, a coverage floor
+//! total by total, identity floors by the Lagrangian relaxation of
+//! [`lagrange`], each answer with its proof) and the integer program closes
+//! what they leave.
 
 pub mod choose;
+pub mod flow;
 pub mod ilp;
+pub mod lagrange;
 pub mod mincost;
 pub mod objective;
 mod priced;
@@ -23,7 +32,7 @@ use crate::eligibility::Pair;
 use crate::matching::Matching;
 use crate::model::Model;
 use crate::registration::Programme;
-use mincost::{FlowArc, FlowError};
+use flow::{FlowArc, FlowError};
 use objective::ArcCosts;
 use simplex::min_cost_flow_simplex_from;
 
@@ -109,6 +118,28 @@ pub struct SolveStats {
     pub time: Duration,
     /// Solved from an earlier, similar programme's network ([`WarmStart`]).
     pub warm: bool,
+    /// How a constrained optimum was proven, when flows proved it (see
+    /// [`lagrange`]): the multiplier whose relaxation it is optimal for.
+    pub certificate: Option<String>,
+    /// Proven optimal, or stopped at a time limit with a gap.
+    pub optimality: Optimality,
+}
+
+/// Whether an answer is proven optimal.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case", tag = "status")]
+pub enum Optimality {
+    /// The objective's every level is at its optimum.
+    #[default]
+    Proven,
+    /// Stopped at the time limit: every level before `level` (0-based) is at
+    /// its optimum; at `level` the matching has `value`, and no matching that
+    /// keeps the earlier levels has more than `bound` (when one is known).
+    Stopped {
+        level: usize,
+        value: i64,
+        bound: Option<i64>,
+    },
 }
 
 /// The flow network of a programme: petgraph's graph, and where its pair arcs start.
@@ -464,7 +495,7 @@ pub(crate) fn solve_network(
     pairs: &[Pair],
     organisation_cap: Option<u32>,
     coverage: Option<&CoverageGadget>,
-) -> Result<(Network, mincost::FlowSolution, Solution), SolveError> {
+) -> Result<(Network, flow::FlowSolution, Solution), SolveError> {
     let start = Instant::now();
     let (mentees, mentors) = (programme.mentees.len(), programme.mentors.len());
     // The weights bound how many pair arcs one cycle can add. Without the cap
@@ -495,6 +526,8 @@ pub(crate) fn solve_network(
             eligible_pairs: pairs.len(),
             time: start.elapsed(),
             warm: false,
+            certificate: None,
+            optimality: Optimality::Proven,
         },
     );
     Ok((network, flow, solution))

@@ -339,6 +339,8 @@ impl WarmStart {
                 eligible_pairs: eligibility.count(),
                 time: start.elapsed(),
                 warm,
+                certificate: None,
+                optimality: Default::default(),
             },
         ))
     }

@@ -23,7 +23,7 @@
 //! arcs have 0: the prices prove the flow optimal, and price any arc not in the
 //! network the same way.
 
-use super::mincost::FlowError;
+use super::flow::FlowError;
 
 const UNLIMITED: i64 = i64::MAX / 4;
 /// The artificial root's internal node number; input node `v` is `v + 1`.
@@ -524,21 +524,21 @@ impl NetworkSimplex {
 /// network simplex: the flow on every edge of a petgraph network, and prices
 /// shifted so the source's is 0.
 pub fn min_cost_flow_simplex<N>(
-    graph: &petgraph::graph::DiGraph<N, super::mincost::FlowArc, u32>,
+    graph: &petgraph::graph::DiGraph<N, super::flow::FlowArc, u32>,
     source: petgraph::graph::NodeIndex<u32>,
     sink: petgraph::graph::NodeIndex<u32>,
-) -> Result<super::mincost::FlowSolution, FlowError> {
+) -> Result<super::flow::FlowSolution, FlowError> {
     min_cost_flow_simplex_from(graph, source, sink, &[])
 }
 
 /// [`min_cost_flow_simplex`] from a first tree of real arcs (see
 /// [`NetworkSimplex::start_from`]; arcs by edge index).
 pub fn min_cost_flow_simplex_from<N>(
-    graph: &petgraph::graph::DiGraph<N, super::mincost::FlowArc, u32>,
+    graph: &petgraph::graph::DiGraph<N, super::flow::FlowArc, u32>,
     source: petgraph::graph::NodeIndex<u32>,
     sink: petgraph::graph::NodeIndex<u32>,
     first_tree: &[(usize, usize)],
-) -> Result<super::mincost::FlowSolution, FlowError> {
+) -> Result<super::flow::FlowSolution, FlowError> {
     let mut simplex = NetworkSimplex::new(graph.node_count(), source.index(), sink.index())?;
     for edge in graph.raw_edges() {
         simplex.add_arc(
@@ -556,9 +556,9 @@ pub fn min_cost_flow_simplex_from<N>(
 }
 
 impl NetworkSimplex {
-    /// The flow and prices in [`super::mincost::FlowSolution`]'s form; `costs`
+    /// The flow and prices in [`super::flow::FlowSolution`]'s form; `costs`
     /// are the input arcs' costs, in order.
-    pub fn solution(&self, costs: impl Iterator<Item = i64>) -> super::mincost::FlowSolution {
+    pub fn solution(&self, costs: impl Iterator<Item = i64>) -> super::flow::FlowSolution {
         let flow: Vec<u32> = (0..self.input_arcs.len()).map(|a| self.flow(a)).collect();
         let cost = flow
             .iter()
@@ -566,7 +566,7 @@ impl NetworkSimplex {
             .map(|(&f, c)| i128::from(f) * i128::from(c))
             .sum();
         let shift = self.price[self.source];
-        super::mincost::FlowSolution {
+        super::flow::FlowSolution {
             value: (0..self.input_arcs.len())
                 .map(|a| {
                     let arc = self.input_arcs[a] as usize;

@@ -285,6 +285,7 @@ pub fn run(
         let choice = SolverChoice {
             solver: None,
             backend: options.ilp_backend,
+            time_limit: None,
         };
         let solved = solve_warm(&eligibility, choice, solve_options, from);
         let (solution, warm) = solved.map_err(|error| WhatIfError::Solve {

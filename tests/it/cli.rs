@@ -310,3 +310,37 @@ fn an_unmeetable_constraint_is_named_and_nothing_is_written() {
     assert!(stderr.contains("nothing was written"), "{stderr}");
     assert!(!out.exists());
 }
+
+#[test]
+fn a_constrained_match_says_it_is_proven_optimal_and_takes_a_time_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("model.json");
+    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("models/coverage.json")).unwrap();
+    let mut file: serde_json::Value = serde_json::from_str(&text).unwrap();
+    file["constraints"] = serde_json::json!([{"type": "identity-requests-met-at-least", "percent": 50}]);
+    std::fs::write(&model, file.to_string()).unwrap();
+    let out = dir.path().join("out");
+    let run = match_sample(&out, &["--model", model.to_str().unwrap(), "--time-limit", "30"]);
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    assert!(stdout.contains("optimal  proven"), "{stdout}");
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["optimality"]["proven_optimal"], serde_json::json!(true));
+
+    // Plain models say nothing of it: their outputs are as before.
+    let plain = dir.path().join("plain");
+    let run = match_sample(&plain, &[]);
+    assert!(!String::from_utf8_lossy(&run.stdout).contains("optimal "));
+    let text = std::fs::read_to_string(plain.join("summary.json")).unwrap();
+    assert!(!text.contains("optimality"));
+
+    for bad in ["0", "-1", "soon"] {
+        let run = match_sample(
+            &dir.path().join("bad"),
+            &["--model", model.to_str().unwrap(), &format!("--time-limit={bad}")],
+        );
+        assert_eq!(run.status.code(), Some(2), "{bad}");
+        assert!(String::from_utf8_lossy(&run.stderr).contains("seconds"), "{bad}");
+    }
+}

@@ -21,7 +21,7 @@ const ORGS: [&str; 3] = ["Org A", "Org B", "Org C"];
 const PROFESSIONS: [&str; 2] = ["Policy", "Finance"];
 const IDENTITIES: [&str; 3] = ["", "Gay", "Lesbian, Transgender"];
 
-type Traits = (usize, usize, usize, usize, u32);
+pub(crate) type Traits = (usize, usize, usize, usize, u32);
 
 fn person(i: usize, role: &str, (grade, org, profession, identity, capacity): Traits) -> Person {
     Person {
@@ -35,7 +35,7 @@ fn person(i: usize, role: &str, (grade, org, profession, identity, capacity): Tr
     }
 }
 
-fn people(max: usize) -> impl Strategy<Value = Vec<Traits>> {
+pub(crate) fn people(max: usize) -> impl Strategy<Value = Vec<Traits>> {
     prop::collection::vec(
         (
             0..GRADES.len(),
@@ -48,7 +48,7 @@ fn people(max: usize) -> impl Strategy<Value = Vec<Traits>> {
     )
 }
 
-fn build(model: &Model, mentors: Vec<Traits>, mentees: Vec<Traits>) -> Programme {
+pub(crate) fn build(model: &Model, mentors: Vec<Traits>, mentees: Vec<Traits>) -> Programme {
     let mentors: Vec<Person> = mentors
         .into_iter()
         .enumerate()
@@ -63,7 +63,7 @@ fn build(model: &Model, mentors: Vec<Traits>, mentees: Vec<Traits>) -> Programme
 }
 
 /// The civil-service rules with another objective and constraints.
-fn model_with(objective: Vec<Term>, constraints: Vec<Constraint>) -> Model {
+pub(crate) fn model_with(objective: Vec<Term>, constraints: Vec<Constraint>) -> Model {
     let mut file = Model::civil_service().to_file().clone();
     file.objective = objective;
     file.constraints = constraints;
@@ -71,10 +71,11 @@ fn model_with(objective: Vec<Term>, constraints: Vec<Constraint>) -> Model {
 }
 
 /// The program on its own, without the flow's bound or start.
-fn alone() -> IlpOptions {
+pub(crate) fn alone() -> IlpOptions {
     IlpOptions {
         backend: Backend::Microlp,
         use_flow: false,
+        time_limit: None,
     }
 }
 
@@ -121,7 +122,7 @@ fn most_from_one_organisation(p: &Programme, matching: &Matching) -> u32 {
     counts.values().copied().max().unwrap_or(0)
 }
 
-fn holds(p: &Programme, matching: &Matching, constraint: &Constraint) -> bool {
+pub(crate) fn holds(p: &Programme, matching: &Matching, constraint: &Constraint) -> bool {
     match *constraint {
         Constraint::MaxMenteesFromOneOrganisation { mentees } => most_from_one_organisation(p, matching) <= mentees,
         Constraint::IdentityRequestsMetAtLeast { percent } => {
@@ -161,7 +162,7 @@ fn holds(p: &Programme, matching: &Matching, constraint: &Constraint) -> bool {
 
 /// The lexicographically best objective values over every matching of `pairs`
 /// that meets every constraint, or None when none does.
-fn brute_force_with(p: &Programme, model: &Model, pairs: &[Pair]) -> Option<Vec<i64>> {
+pub(crate) fn brute_force_with(p: &Programme, model: &Model, pairs: &[Pair]) -> Option<Vec<i64>> {
     let mut best: Option<Vec<i64>> = None;
     let mut chosen = Vec::new();
     let mut mentee_left: Vec<u32> = p.mentees.iter().map(|m| m.person.capacity).collect();
@@ -226,7 +227,7 @@ fn constraint_strategy() -> impl Strategy<Value = Constraint> {
     ]
 }
 
-fn flow_models() -> Vec<Model> {
+pub(crate) fn flow_models() -> Vec<Model> {
     BUILT_IN
         .iter()
         .map(|(name, _)| Model::built_in(name).unwrap())
@@ -599,6 +600,7 @@ mod highs {
                 IlpOptions {
                     backend: Backend::Highs,
                     use_flow: false,
+                    time_limit: None,
                 },
             )
             .unwrap();

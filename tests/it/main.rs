@@ -11,6 +11,7 @@ mod determinism;
 mod explain;
 mod fuzz_regressions;
 mod ilp;
+mod lagrange;
 mod messages;
 mod mincost;
 mod notify;

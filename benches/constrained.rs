@@ -1,0 +1,155 @@
+//! Models with side constraints, on generated programmes of 300 + 300,
+//! 1,000 + 1,000 and 1,500 + 300 (scarce mentors), by the default build's path
+//! (`solve_with`, the choice `match` makes: flows with the Lagrangian
+//! relaxation, the integer program only where flows cannot decide): each
+//! constraint type on the coverage objective, the identity floor on the
+//! quality objective, and the shipped fair-organisations model; `compare` of
+//! every shipped model on 1,000 + 1,000.
+//!
+//! With `--features highs`, HiGHS solving the same integer program alone
+//! (without the flows' help) runs alongside on 300 + 300; set
+//! `MENTORFLOW_BENCH_HIGHS_ALL=1` for every size (minutes per iteration).
+//!
+//! Run: `cargo bench --bench constrained` (add `--features highs` for HiGHS).
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use mentorflow::eligibility::Eligibility;
+use mentorflow::generate::{generate, GenerateSpec};
+use mentorflow::model::{Constraint, Group, Model, BUILT_IN};
+use mentorflow::registration::{read_programme, History, Programme, Source};
+use mentorflow::solve::choose::{solve_with, SolverChoice};
+
+const SIZES: [(usize, usize); 3] = [(300, 300), (1_000, 1_000), (1_500, 300)];
+
+/// Generated registrations (`generate --seed 7`), read under `model`.
+fn programme(mentees: usize, mentors: usize, model: &Model) -> Programme {
+    let data = generate(&GenerateSpec {
+        mentees,
+        mentors,
+        seed: 7,
+    });
+    read_programme(
+        Source {
+            name: "mentors.csv",
+            bytes: data.mentors_csv.as_bytes(),
+        },
+        Source {
+            name: "mentees.csv",
+            bytes: data.mentees_csv.as_bytes(),
+        },
+        model,
+    )
+    .unwrap()
+    .programme
+}
+
+/// A shipped model's objective with these constraints.
+fn with(base: &str, name: &str, constraints: Vec<Constraint>) -> Model {
+    let mut file = Model::built_in(base).unwrap().to_file().clone();
+    file.name = name.into();
+    file.constraints = constraints;
+    Model::from_file("bench.json", file).unwrap()
+}
+
+/// Each constraint type alone, one combined, and the shipped constrained model.
+fn models() -> Vec<Model> {
+    vec![
+        with(
+            "coverage",
+            "identity-95",
+            vec![Constraint::IdentityRequestsMetAtLeast { percent: 95 }],
+        ),
+        with(
+            "quality",
+            "quality-identity-95",
+            vec![Constraint::IdentityRequestsMetAtLeast { percent: 95 }],
+        ),
+        with(
+            "coverage",
+            "coverage-floor-grade-90",
+            vec![Constraint::CoverageFloor {
+                by: Group::Grade,
+                percent: 90,
+            }],
+        ),
+        with(
+            "coverage",
+            "coverage-floor-organisation-80",
+            vec![Constraint::CoverageFloor {
+                by: Group::Organisation,
+                percent: 80,
+            }],
+        ),
+        with(
+            "coverage",
+            "one-per-organisation",
+            vec![Constraint::MaxMenteesFromOneOrganisation { mentees: 1 }],
+        ),
+        with(
+            "coverage",
+            "identity-95-one-per-organisation",
+            vec![
+                Constraint::IdentityRequestsMetAtLeast { percent: 95 },
+                Constraint::MaxMenteesFromOneOrganisation { mentees: 1 },
+            ],
+        ),
+        Model::built_in("fair-organisations").unwrap(),
+    ]
+}
+
+fn constrained(c: &mut Criterion) {
+    let mut group = c.benchmark_group("constrained");
+    group.sample_size(10);
+    group.warm_up_time(std::time::Duration::from_secs(1));
+    group.measurement_time(std::time::Duration::from_secs(3));
+    for model in models() {
+        for (mentees, mentors) in SIZES {
+            let p = programme(mentees, mentors, &model);
+            let history = History::default();
+            let eligibility = Eligibility::new(&p, &model, &history);
+            let id = format!("{}/{mentees}+{mentors}", model.name);
+            // Infeasible is an answer too (the error names the constraint).
+            group.bench_function(&id, |b| {
+                b.iter(|| solve_with(&eligibility, SolverChoice::default()).ok())
+            });
+            #[cfg(feature = "highs")]
+            if mentees == 300 || std::env::var_os("MENTORFLOW_BENCH_HIGHS_ALL").is_some() {
+                use mentorflow::solve::ilp::{solve_ilp_with, Backend, IlpOptions};
+                let alone = IlpOptions {
+                    backend: Backend::Highs,
+                    use_flow: false,
+                    time_limit: None,
+                };
+                group.bench_function(format!("{id}/highs-alone"), |b| {
+                    b.iter(|| solve_ilp_with(&eligibility, alone).ok())
+                });
+            }
+        }
+    }
+    group.finish();
+}
+
+/// `compare` of every shipped model on 1,000 + 1,000: eligibility and solve per
+/// model (reading is shared here).
+fn compare_all_shipped(c: &mut Criterion) {
+    let models: Vec<Model> = BUILT_IN
+        .iter()
+        .map(|(name, _)| Model::built_in(name).unwrap())
+        .collect();
+    let p = programme(1_000, 1_000, &models[0]);
+    let mut group = c.benchmark_group("compare-shipped");
+    group.sample_size(10);
+    group.bench_function("all shipped models, 1000+1000", |b| {
+        b.iter(|| {
+            for model in &models {
+                let history = History::default();
+                let eligibility = Eligibility::new(&p, model, &history);
+                solve_with(&eligibility, SolverChoice::default()).unwrap();
+            }
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, constrained, compare_all_shipped);
+criterion_main!(benches);

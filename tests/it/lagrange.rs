@@ -1,0 +1,284 @@
+//! Floors on identity requests met, decided by flows (`solve::lagrange`): the
+//! same optimum as the integer program alone (microlp) and as brute force, the
+//! checker and every constraint hold on every result, and the certificate is
+//! given when flows decided.
+
+use crate::common;
+use crate::ilp::{alone, brute_force_with, build, flow_models, holds, model_with, people, Traits};
+
+use common::assert_valid;
+use mentorflow::check::check_matching;
+use mentorflow::eligibility::Eligibility;
+use mentorflow::model::{Constraint, Model, Term};
+use mentorflow::registration::{History, Programme};
+use mentorflow::solve::ilp::{constraint_met, solve_ilp, solve_ilp_with, Backend};
+use mentorflow::solve::{self, Solution, SolveError};
+use proptest::prelude::*;
+
+/// Every check on one result: the independent checker, the hard rules, and
+/// each constraint by the library's test and by the tests' own.
+fn checked(p: &Programme, model: &Model, solution: &Solution) {
+    let history = History::default();
+    assert_valid(p, model, &history, &solution.matching);
+    assert!(check_matching(p, model, &history, &solution.matching).is_empty());
+    for c in &model.constraints {
+        assert!(constraint_met(p, &solution.matching, c), "{} broken", c.label());
+        assert!(holds(p, &solution.matching, c), "{} broken", c.label());
+    }
+}
+
+fn identity_constraints() -> impl Strategy<Value = Vec<Constraint>> {
+    (
+        prop::sample::select(vec![20u32, 50, 67, 80, 95, 100]),
+        proptest::option::of(0u32..3),
+    )
+        .prop_map(|(percent, cap)| {
+            let mut constraints = vec![Constraint::IdentityRequestsMetAtLeast { percent }];
+            constraints.extend(cap.map(|mentees| Constraint::MaxMenteesFromOneOrganisation { mentees }));
+            constraints
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(150))]
+
+    /// Random programmes, random flow objectives, an identity floor and maybe a
+    /// cap: flows (with the program as fallback) reach exactly the program
+    /// alone's optimum, or both find none.
+    #[test]
+    fn identity_floors_by_flows_equal_the_program(
+        mentors in people(10),
+        mentees in people(10),
+        which in 0..6usize,
+        constraints in identity_constraints(),
+    ) {
+        let models = flow_models();
+        let model = model_with(models[which % models.len()].objective.clone(), constraints);
+        let p = build(&model, mentors, mentees);
+        let eligibility = Eligibility::new(&p, &model, &History::default());
+        match (solve_ilp(&eligibility, Backend::Microlp), solve_ilp_with(&eligibility, alone())) {
+            (Ok(flows), Ok(program)) => {
+                checked(&p, &model, &flows);
+                prop_assert_eq!(&flows.objective_values, &program.objective_values);
+            }
+            // The same constraint named, with the same others.
+            (Err(a @ SolveError::Infeasible { .. }), Err(b @ SolveError::Infeasible { .. })) => prop_assert_eq!(a, b),
+            (a, b) => prop_assert!(false, "flows {:?}, program {:?}", a.map(|s| s.objective_values), b.map(|s| s.objective_values)),
+        }
+    }
+
+    /// Tiny programmes: brute force's best among matchings meeting the floor.
+    #[test]
+    fn identity_floors_by_flows_equal_brute_force(
+        mentors in people(4),
+        mentees in people(5),
+        which in 0..6usize,
+        constraints in identity_constraints(),
+    ) {
+        let models = flow_models();
+        let model = model_with(models[which % models.len()].objective.clone(), constraints);
+        let p = build(&model, mentors, mentees);
+        let eligibility = Eligibility::new(&p, &model, &History::default());
+        let pairs = eligibility.pairs();
+        prop_assume!(pairs.len() <= 12);
+        match (solve_ilp(&eligibility, Backend::Microlp), brute_force_with(&p, &model, &pairs)) {
+            (Ok(flows), Some(best)) => {
+                checked(&p, &model, &flows);
+                prop_assert_eq!(flows.objective_values, best);
+            }
+            (Err(SolveError::Infeasible { .. }), None) => {}
+            (a, b) => prop_assert!(false, "flows {:?}, brute force {:?}", a.map(|s| s.objective_values), b),
+        }
+    }
+}
+
+/// People with identities more often than not, so that requests compete.
+fn crowd(size: std::ops::RangeInclusive<usize>) -> impl Strategy<Value = Vec<Traits>> {
+    prop::collection::vec(
+        (
+            0..6usize,
+            0..3usize,
+            0..2usize,
+            prop::sample::select(vec![0usize, 1, 1, 2, 2]),
+            1u32..=3,
+        ),
+        size,
+    )
+}
+
+/// A floor between what the flow meets unconstrained and the most any
+/// matching meets, so that it binds: `at` from 0 (one more than the flow) to 1
+/// (the most).
+fn binding_percent(p: &Programme, model: &Model, eligibility: &Eligibility, at: f64) -> Option<u32> {
+    let asked = p.mentees.iter().filter(|m| m.asks_for_identity()).count();
+    let met = |objective: Vec<Term>| {
+        let relaxed = model_with(objective, vec![]);
+        let s = solve::solve(p, &relaxed, &eligibility.pairs()).ok()?;
+        Some(s.matching.mentees_with(p, |pair| pair.identity_matched))
+    };
+    let unconstrained = met(model.objective.clone())?;
+    let mut first = model.objective.clone();
+    first.insert(0, Term::IdentityRequestsMet { weight: 1 });
+    let most = met(first)?;
+    if asked == 0 || most <= unconstrained {
+        return None;
+    }
+    let target = unconstrained + 1 + ((most - unconstrained - 1) as f64 * at) as usize;
+    Some((100 * target).div_ceil(asked) as u32)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 200, max_global_rejects: 20_000, ..ProptestConfig::default() })]
+
+    /// Floors that bind, on random programmes and objectives, with or without
+    /// a cap: flows decide (certified) exactly the program alone's optimum.
+    #[test]
+    fn binding_identity_floors_equal_the_program(
+        mentors in crowd(3..=7),
+        mentees in crowd(8..=16),
+        which in 0..6usize,
+        at in 0.0..1.0f64,
+        cap in proptest::option::of(1u32..3),
+    ) {
+        let models = flow_models();
+        let objective = models[which % models.len()].objective.clone();
+        let caps: Vec<Constraint> = cap.map(|mentees| Constraint::MaxMenteesFromOneOrganisation { mentees }).into_iter().collect();
+        let capped = model_with(objective.clone(), caps.clone());
+        let p = build(&capped, mentors, mentees);
+        let eligibility = Eligibility::new(&p, &capped, &History::default());
+        let percent = binding_percent(&p, &capped, &eligibility, at);
+        prop_assume!(percent.is_some());
+        let mut constraints = vec![Constraint::IdentityRequestsMetAtLeast { percent: percent.unwrap() }];
+        constraints.extend(caps);
+        let model = model_with(objective, constraints);
+        let eligibility = Eligibility::new(&p, &model, &History::default());
+        match (solve_ilp(&eligibility, Backend::Microlp), solve_ilp_with(&eligibility, alone())) {
+            (Ok(flows), Ok(program)) => {
+                checked(&p, &model, &flows);
+                prop_assert_eq!(&flows.objective_values, &program.objective_values);
+            }
+            (Err(a @ SolveError::Infeasible { .. }), Err(b @ SolveError::Infeasible { .. })) => prop_assert_eq!(a, b),
+            (a, b) => prop_assert!(false, "flows {:?}, program {:?}", a.map(|s| s.objective_values), b.map(|s| s.objective_values)),
+        }
+    }
+}
+
+/// Generated programmes where the floor binds: flows decide it with a
+/// certificate, and the program alone agrees.
+#[test]
+fn generated_identity_floors_are_certified_and_equal_the_program() {
+    let mut certified = 0;
+    for (seed, objective) in (1..=6).zip(["coverage", "quality", "balanced"].iter().cycle()) {
+        for percent in [50u32, 60, 70, 80] {
+            let model = model_with(
+                Model::built_in(objective).unwrap().objective,
+                vec![Constraint::IdentityRequestsMetAtLeast { percent }],
+            );
+            // Scarce mentors, where requests compete for places.
+            let p = common::generated(80, 20, seed, &model);
+            let eligibility = Eligibility::new(&p, &model, &History::default());
+            let flows = match solve_ilp(&eligibility, Backend::Microlp) {
+                Ok(s) => s,
+                Err(SolveError::Infeasible { .. }) => continue,
+                Err(e) => panic!("{e}"),
+            };
+            checked(&p, &model, &flows);
+            certified += usize::from(flows.stats.certificate.is_some());
+            let program = solve_ilp_with(&eligibility, alone()).unwrap();
+            assert_eq!(
+                flows.objective_values, program.objective_values,
+                "seed {seed}, {percent}%"
+            );
+        }
+    }
+    assert!(certified > 0, "flows never decided a binding floor");
+}
+
+#[cfg(feature = "highs")]
+mod highs {
+    use super::*;
+    use mentorflow::solve::ilp::IlpOptions;
+
+    /// HiGHS alone on the same program: the same optimum as flows on binding
+    /// identity floors and on the shipped constrained model, scarce mentors.
+    #[test]
+    fn flows_equal_highs_alone_on_generated_programmes() {
+        let highs = IlpOptions {
+            backend: Backend::Highs,
+            use_flow: false,
+            time_limit: None,
+        };
+        for seed in 1..=3 {
+            for model in [
+                model_with(
+                    Model::built_in("coverage").unwrap().objective,
+                    vec![Constraint::IdentityRequestsMetAtLeast { percent: 60 }],
+                ),
+                model_with(
+                    Model::built_in("quality").unwrap().objective,
+                    vec![
+                        Constraint::IdentityRequestsMetAtLeast { percent: 50 },
+                        Constraint::MaxMenteesFromOneOrganisation { mentees: 1 },
+                    ],
+                ),
+                Model::built_in("fair-organisations").unwrap(),
+            ] {
+                let p = common::generated(160, 40, seed, &model);
+                let eligibility = Eligibility::new(&p, &model, &History::default());
+                match (
+                    solve_ilp(&eligibility, Backend::Microlp),
+                    solve_ilp_with(&eligibility, highs),
+                ) {
+                    (Ok(flows), Ok(program)) => {
+                        checked(&p, &model, &flows);
+                        assert_eq!(
+                            flows.objective_values, program.objective_values,
+                            "seed {seed}, {}",
+                            model.name
+                        );
+                    }
+                    (Err(a), Err(b)) => assert_eq!(a, b),
+                    (a, b) => panic!(
+                        "flows {:?}, highs {:?}",
+                        a.map(|s| s.objective_values),
+                        b.map(|s| s.objective_values)
+                    ),
+                }
+            }
+        }
+    }
+}
+
+/// A time limit too short to prove anything: the answer keeps every rule and
+/// constraint and says where it stopped, with a bound no lower than its value;
+/// or, when nothing was found in time, an error saying so. Never a false "proven".
+#[test]
+fn a_time_limit_stops_with_a_checked_matching_and_its_gap() {
+    use mentorflow::model::Group;
+    use mentorflow::solve::ilp::IlpOptions;
+    use mentorflow::solve::Optimality;
+    let model = model_with(
+        Model::built_in("quality").unwrap().objective,
+        vec![Constraint::CoverageFloor {
+            by: Group::Grade,
+            percent: 90,
+        }],
+    );
+    let p = common::generated(120, 100, 1, &model);
+    let eligibility = Eligibility::new(&p, &model, &History::default());
+    let options = IlpOptions {
+        time_limit: Some(std::time::Duration::from_millis(1)),
+        ..IlpOptions::new(Backend::Microlp)
+    };
+    match solve_ilp_with(&eligibility, options) {
+        Ok(solution) => {
+            checked(&p, &model, &solution);
+            if let Optimality::Stopped { level, value, bound } = solution.stats.optimality {
+                assert_eq!(solution.objective_values[level], value);
+                assert!(bound.is_none_or(|b| b >= value));
+            }
+        }
+        Err(SolveError::IntegerProgram(message)) => assert!(message.contains("time limit"), "{message}"),
+        Err(e) => panic!("{e}"),
+    }
+}

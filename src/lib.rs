@@ -20,6 +20,7 @@ pub mod registration;
 pub mod report;
 pub mod rules;
 pub mod solve;
+pub mod web;
 pub mod whatif;
 
 use model::Model;

@@ -5,6 +5,7 @@ use std::io::Write;
 use std::sync::Arc;
 
 use axum::extract::multipart::{Field, MultipartError, MultipartRejection};
+use axum::extract::rejection::{FormRejection, PathRejection, QueryRejection};
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::header::{self, HeaderValue};
 use axum::http::StatusCode;
@@ -48,6 +49,16 @@ async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) 
             ("/upload", "Back to the start"),
         )
     })
+}
+
+/// A form that did not arrive as the page sends it.
+fn bad_form(why: &str, back: &str) -> Response {
+    failure(
+        StatusCode::BAD_REQUEST,
+        "The form could not be read",
+        &format!("{why}\nGo back to the page and fill in the form again."),
+        (back, "Back"),
+    )
 }
 
 pub async fn start() -> Response {
@@ -470,7 +481,11 @@ pub async fn choose_model(State(app): AppState, multipart: Result<Multipart, Mul
     }
 }
 
-pub async fn compare(State(app): AppState, Form(fields): Form<Vec<(String, String)>>) -> Response {
+pub async fn compare(State(app): AppState, fields: Result<Form<Vec<(String, String)>>, FormRejection>) -> Response {
+    let Form(fields) = match fields {
+        Ok(f) => f,
+        Err(e) => return bad_form(&e.body_text(), "/model"),
+    };
     let names: Vec<String> = fields
         .into_iter()
         .filter(|(k, _)| k == "compare")
@@ -620,7 +635,11 @@ pub struct Search {
     q: String,
 }
 
-pub async fn review_page(State(app): AppState, Query(search): Query<Search>) -> Response {
+pub async fn review_page(State(app): AppState, search: Result<Query<Search>, QueryRejection>) -> Response {
+    let Query(search) = match search {
+        Ok(q) => q,
+        Err(e) => return bad_form(&e.body_text(), "/review"),
+    };
     let session = app.session();
     let query = search.q.trim();
     let found = match (&session.inputs, query.is_empty()) {
@@ -667,7 +686,11 @@ fn find(programme: &crate::registration::Programme, text: &str) -> Vec<Found> {
     mentees.chain(mentors).take(50).collect()
 }
 
-pub async fn review_person(State(app): AppState, Path((role, index)): Path<(String, usize)>) -> Response {
+pub async fn review_person(State(app): AppState, path: Result<Path<(String, usize)>, PathRejection>) -> Response {
+    let Path((role, index)) = match path {
+        Ok(p) => p,
+        Err(_) => return not_found().await,
+    };
     let (generation, inputs, explained, matched) = {
         let s = app.session();
         (s.generation, s.inputs.clone(), s.explained.clone(), s.run.is_some())
@@ -727,7 +750,11 @@ pub struct NewAdjustment {
     note: String,
 }
 
-pub async fn add_adjustment(State(app): AppState, Form(form): Form<NewAdjustment>) -> Response {
+pub async fn add_adjustment(State(app): AppState, form: Result<Form<NewAdjustment>, FormRejection>) -> Response {
+    let Form(form) = match form {
+        Ok(f) => f,
+        Err(e) => return bad_form(&e.body_text(), "/review"),
+    };
     let mut errors = Vec::new();
     let action = form.action.trim().to_lowercase();
     if action != "pin" && action != "ban" {
@@ -779,7 +806,11 @@ pub struct RemoveRow {
     row: usize,
 }
 
-pub async fn remove_adjustment(State(app): AppState, Form(form): Form<RemoveRow>) -> Response {
+pub async fn remove_adjustment(State(app): AppState, form: Result<Form<RemoveRow>, FormRejection>) -> Response {
+    let Form(form) = match form {
+        Ok(f) => f,
+        Err(e) => return bad_form(&e.body_text(), "/review"),
+    };
     let mut session = app.session();
     if form.row < session.adjustments.len() {
         session.adjustments.remove(form.row);
@@ -894,7 +925,11 @@ pub async fn whatif_page(State(app): AppState) -> Response {
     page(pages::whatif(session.inputs.is_some(), &shown, None))
 }
 
-pub async fn run_whatif(State(app): AppState, Form(fields): Form<Vec<(String, String)>>) -> Response {
+pub async fn run_whatif(State(app): AppState, fields: Result<Form<Vec<(String, String)>>, FormRejection>) -> Response {
+    let Form(fields) = match fields {
+        Ok(f) => f,
+        Err(e) => return bad_form(&e.body_text(), "/whatif"),
+    };
     let field = |name: &str| {
         fields
             .iter()

@@ -15,4 +15,5 @@ mod optimality;
 mod privacy;
 mod report;
 mod validate;
+mod web;
 mod whatif;

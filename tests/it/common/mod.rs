@@ -2,6 +2,8 @@
 //! as the registration CSVs an organiser would have, with sensible defaults.
 #![allow(dead_code)]
 
+pub mod http;
+
 use mentorflow::check::check_matching;
 use mentorflow::eligibility::Pair;
 use mentorflow::matching::Matching;

@@ -26,7 +26,7 @@ pub async fn guard(State(app): State<Arc<App>>, request: Request, next: Next) ->
         headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
     }
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     headers.insert(
         header::HeaderName::from_static("cross-origin-resource-policy"),
@@ -103,6 +103,9 @@ fn same_origin(app: &App, headers: &HeaderMap) -> bool {
     }
     match headers.get(header::ORIGIN).map(|v| v.to_str()) {
         None => true,
+        // Sent by browsers whose referrer policy hides the origin; the browser's
+        // own Sec-Fetch-Site then says whether the form was this app's.
+        Some(Ok("null")) => site == Some("same-origin"),
         Some(Ok(origin)) => app.hosts().iter().any(|h| origin == format!("http://{h}")),
         Some(Err(_)) => false,
     }

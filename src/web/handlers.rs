@@ -82,6 +82,15 @@ pub async fn app_css() -> Response {
     css(include_str!("../../assets/app.css"))
 }
 
+/// The app's icon (also at /favicon.ico, where browsers look for it).
+pub async fn icon() -> Response {
+    (
+        [(header::CONTENT_TYPE, "image/svg+xml")],
+        include_str!("../../assets/icon.svg"),
+    )
+        .into_response()
+}
+
 fn css(text: &'static str) -> Response {
     ([(header::CONTENT_TYPE, "text/css; charset=utf-8")], text).into_response()
 }
@@ -593,14 +602,27 @@ pub async fn run_match(State(app): AppState) -> Response {
     let Some(inputs) = inputs else {
         return see("/match");
     };
-    let run = blocking(move || pipeline::run_match(&inputs, MatchOptions::default(), &mut |_| {})).await;
+    let for_run = inputs.clone();
+    let run = blocking(move || pipeline::run_match(&for_run, MatchOptions::default(), &mut |_| {})).await;
     match run {
         Ok(Ok(run)) => {
-            let mut session = app.session();
-            if session.generation == generation {
-                session.run = Some(Arc::new(run));
-                session.explained = None;
+            {
+                let mut session = app.session();
+                if session.generation == generation {
+                    session.run = Some(Arc::new(run));
+                    session.explained = None;
+                }
             }
+            // The matching `explain` explains, ready before anyone is looked up.
+            let app = app.clone();
+            tokio::task::spawn_blocking(move || {
+                if let Ok(explained) = explained_matching(&inputs) {
+                    let mut session = app.session();
+                    if session.generation == generation && session.explained.is_none() {
+                        session.explained = Some(Arc::new(explained));
+                    }
+                }
+            });
             see("/result")
         }
         Ok(Err(e)) => {

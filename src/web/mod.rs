@@ -163,6 +163,8 @@ fn router(app: Arc<App>) -> Router {
         .route("/clear", post(clear))
         .route("/assets/govuk-frontend.min.css", get(govuk_css))
         .route("/assets/app.css", get(app_css))
+        .route("/assets/icon.svg", get(icon))
+        .route("/favicon.ico", get(icon))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn_with_state(app.clone(), guard::guard))

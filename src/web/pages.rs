@@ -29,6 +29,7 @@ pub fn layout(title: &str, step: Option<usize>, body: Markup) -> Markup {
                 title { (title) " – mentorflow" }
                 link rel="stylesheet" href="/assets/govuk-frontend.min.css";
                 link rel="stylesheet" href="/assets/app.css";
+                link rel="icon" href="/assets/icon.svg" type="image/svg+xml";
             }
             body class="govuk-template__body" {
                 a href="#main" class="govuk-skip-link" { "Skip to main content" }
@@ -378,7 +379,7 @@ pub fn result(summary: &Summary) -> Markup {
                         caption class="govuk-table__caption govuk-table__caption--m" { "Mentees (" (summary.mentees.registered) ")" }
                         tbody class="govuk-table__body" {
                             @for k in 0..=3u32 {
-                                tr class="govuk-table__row" { th scope="row" class="govuk-table__header" { "with " (k) " matches" } td class="govuk-table__cell govuk-table__cell--numeric" id=(format!("mentees-{k}")) { (by(&summary.mentees, k)) } }
+                                tr class="govuk-table__row" { th scope="row" class="govuk-table__header" { "with " (k) @if k == 1 { " match" } @else { " matches" } } td class="govuk-table__cell govuk-table__cell--numeric" id=(format!("mentees-{k}")) { (by(&summary.mentees, k)) } }
                             }
                             tr class="govuk-table__row" { th scope="row" class="govuk-table__header" { "with at least 1" } td class="govuk-table__cell govuk-table__cell--numeric" id="mentees-at-least-1" { (summary.mentees.at_least_1) } }
                         }
@@ -389,7 +390,7 @@ pub fn result(summary: &Summary) -> Markup {
                         caption class="govuk-table__caption govuk-table__caption--m" { "Mentors (" (summary.mentors.registered) ")" }
                         tbody class="govuk-table__body" {
                             @for k in 0..=3u32 {
-                                tr class="govuk-table__row" { th scope="row" class="govuk-table__header" { "with " (k) " mentees" } td class="govuk-table__cell govuk-table__cell--numeric" id=(format!("mentors-{k}")) { (by(&summary.mentors, k)) } }
+                                tr class="govuk-table__row" { th scope="row" class="govuk-table__header" { "with " (k) @if k == 1 { " mentee" } @else { " mentees" } } td class="govuk-table__cell govuk-table__cell--numeric" id=(format!("mentors-{k}")) { (by(&summary.mentors, k)) } }
                             }
                             tr class="govuk-table__row" { th scope="row" class="govuk-table__header" { "pairs" } td class="govuk-table__cell govuk-table__cell--numeric" id="pairs" { (summary.pairs) } }
                         }
@@ -626,14 +627,16 @@ pub fn whatif(ready: bool, shown: &WhatIfShown, error: Option<&str>) -> Markup {
                     button type="submit" class="govuk-button" { "Run" }
                 }
                 @if let Some((heading, rows)) = shown.table.split_first() {
+                    div class="app-scroll" role="region" aria-label="Coverage per scenario (scrolls sideways)" tabindex="0" {
                     table class="govuk-table app-whatif" id="whatif-table" {
                         caption class="govuk-table__caption govuk-table__caption--m" { "Coverage per scenario" }
                         thead class="govuk-table__head" { tr class="govuk-table__row" {
-                            @for h in heading { th scope="col" class="govuk-table__header" { (h) } }
+                            @for h in heading { th scope="col" class="govuk-table__header" { (h.replace('_', " ")) } }
                         } }
                         tbody class="govuk-table__body" {
                             @for r in rows { tr class="govuk-table__row" { @for c in r { td class="govuk-table__cell" { (c) } } } }
                         }
+                    }
                     }
                 }
                 @if shown.chart.is_some() {

@@ -18,7 +18,13 @@ fn sample() -> (Vec<u8>, Vec<u8>) {
 
 fn upload_sample(client: &Client) {
     let (mentors, mentees) = sample();
-    let reply = client.upload("/upload", &[("mentors", "mentors.csv", &mentors), ("mentees", "mentees.csv", &mentees)]);
+    let reply = client.upload(
+        "/upload",
+        &[
+            ("mentors", "mentors.csv", &mentors),
+            ("mentees", "mentees.csv", &mentees),
+        ],
+    );
     assert_eq!(reply.status, 303, "{}", reply.text());
     assert_eq!(reply.header("location"), Some("/check"));
 }
@@ -42,15 +48,30 @@ const PAGES: [&str; 12] = [
 #[test]
 fn without_the_token_every_request_is_refused() {
     let (_server, client) = Client::start();
-    for path in PAGES.iter().chain(&["/", "/files/report.html", "/download/mentorflow-outputs.zip"]) {
+    for path in PAGES
+        .iter()
+        .chain(&["/", "/files/report.html", "/download/mentorflow-outputs.zip"])
+    {
         let reply = request(client.port, "GET", path, &[], b"");
         assert_eq!(reply.status, 403, "{path}");
-        let wrong = request(client.port, "GET", &format!("{path}?token=0123456789abcdef0123456789abcdef"), &[], b"");
+        let wrong = request(
+            client.port,
+            "GET",
+            &format!("{path}?token=0123456789abcdef0123456789abcdef"),
+            &[],
+            b"",
+        );
         assert_eq!(wrong.status, 403, "{path} with a wrong token");
     }
     let post = request(client.port, "POST", "/clear", &[], b"");
     assert_eq!(post.status, 403);
-    let page = request(client.port, "GET", "/upload", &[("Cookie", "mentorflow_token=nope")], b"");
+    let page = request(
+        client.port,
+        "GET",
+        "/upload",
+        &[("Cookie", "mentorflow_token=nope")],
+        b"",
+    );
     assert_eq!(page.status, 403);
     assert!(page.text().contains("with ?token= in it"), "the page says what to do");
     // With the cookie, the same page is served.
@@ -66,12 +87,24 @@ fn a_foreign_host_is_refused() {
         format!("127.0.0.1:{}", client.port + 1),
         format!("localhost.evil.example:{}", client.port),
     ] {
-        let reply = request(client.port, "GET", "/upload", &[("Host", &host), ("Cookie", &client.cookie)], b"");
+        let reply = request(
+            client.port,
+            "GET",
+            "/upload",
+            &[("Host", &host), ("Cookie", &client.cookie)],
+            b"",
+        );
         assert_eq!(reply.status, 421, "{host}");
         assert!(reply.text().contains("only at 127.0.0.1 or localhost"));
     }
     let local = format!("localhost:{}", client.port);
-    let reply = request(client.port, "GET", "/upload", &[("Host", &local), ("Cookie", &client.cookie)], b"");
+    let reply = request(
+        client.port,
+        "GET",
+        "/upload",
+        &[("Host", &local), ("Cookie", &client.cookie)],
+        b"",
+    );
     assert_eq!(reply.status, 200);
 }
 
@@ -79,8 +112,18 @@ fn a_foreign_host_is_refused() {
 fn cross_site_posts_are_refused() {
     let (_server, client) = Client::start();
     upload_sample(&client);
-    for (name, value) in [("Origin", "http://evil.example"), ("Sec-Fetch-Site", "cross-site"), ("Sec-Fetch-Site", "same-site")] {
-        let reply = request(client.port, "POST", "/clear", &[("Cookie", &client.cookie), (name, value)], b"");
+    for (name, value) in [
+        ("Origin", "http://evil.example"),
+        ("Sec-Fetch-Site", "cross-site"),
+        ("Sec-Fetch-Site", "same-site"),
+    ] {
+        let reply = request(
+            client.port,
+            "POST",
+            "/clear",
+            &[("Cookie", &client.cookie), (name, value)],
+            b"",
+        );
         assert_eq!(reply.status, 403, "{name}: {value}");
     }
     // Still loaded: nothing was cleared.
@@ -95,15 +138,27 @@ fn every_response_has_the_strict_policy_and_nothing_from_another_origin() {
     upload_sample(&client);
     assert_eq!(client.post_form("/match", "").status, 303);
     assert_eq!(
-        client.post_form("/whatif", "parameter1=mentor-capacity&values1=1..3&repeat=1").status,
+        client
+            .post_form("/whatif", "parameter1=mentor-capacity&values1=1..3&repeat=1")
+            .status,
         200
     );
     let mut paths: Vec<String> = PAGES.iter().map(|p| p.to_string()).collect();
-    paths.extend(["/files/report.html", "/files/matches.csv", "/whatif/chart.svg", "/nowhere"].map(String::from));
+    paths.extend(
+        [
+            "/files/report.html",
+            "/files/matches.csv",
+            "/whatif/chart.svg",
+            "/nowhere",
+        ]
+        .map(String::from),
+    );
     for path in &paths {
         let reply = client.get(path);
         assert!(reply.status == 200 || path == "/nowhere", "{path}: {}", reply.status);
-        let csp = reply.header("content-security-policy").unwrap_or_else(|| panic!("{path}: no CSP"));
+        let csp = reply
+            .header("content-security-policy")
+            .unwrap_or_else(|| panic!("{path}: no CSP"));
         assert!(csp.starts_with("default-src 'none'"), "{path}: {csp}");
         assert!(!csp.contains("script-src"), "{path}: no script allowed: {csp}");
         assert_eq!(reply.header("x-content-type-options"), Some("nosniff"));
@@ -116,7 +171,11 @@ fn every_response_has_the_strict_policy_and_nothing_from_another_origin() {
                 || after.starts_with("www.w3.org/2000/svg")
                 || after.starts_with("www.w3.org/1999/xlink")
                 || !after.starts_with(|c: char| c.is_ascii_alphanumeric());
-            assert!(fine, "{path} names another origin: {}", &text[at.saturating_sub(20)..(at + 60).min(text.len())]);
+            assert!(
+                fine,
+                "{path} names another origin: {}",
+                &text[at.saturating_sub(20)..(at + 60).min(text.len())]
+            );
         }
     }
     assert_eq!(client.get("/nowhere").status, 404);
@@ -128,18 +187,33 @@ fn an_oversize_upload_gets_the_clis_message() {
     let (mentors, _) = sample();
     let mut big = mentors.clone();
     big.resize(MAX_FILE_BYTES + 1, b'a');
-    let reply = client.upload("/upload", &[("mentors", "mentors.csv", &mentors), ("mentees", "huge.csv", &big)]);
+    let reply = client.upload(
+        "/upload",
+        &[("mentors", "mentors.csv", &mentors), ("mentees", "huge.csv", &big)],
+    );
     assert_eq!(reply.status, 303);
     let check = client.get("/check").text();
-    assert!(check.contains("R012") && check.contains("the file is larger than 64 MB"), "{check}");
+    assert!(
+        check.contains("R012") && check.contains("the file is larger than 64 MB"),
+        "{check}"
+    );
     assert!(check.contains("check this is the right file"));
     assert!(!check.contains("Continue: choose a model"));
     // The CLI says the same of the same file.
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("huge.csv");
     std::fs::write(&path, &big).unwrap();
-    let cli = mentorflow(["validate", "--mentors", &example("mentors.csv"), "--mentees", path.to_str().unwrap()]);
-    assert!(String::from_utf8_lossy(&cli.stderr).contains("the file is larger than 64 MB") || String::from_utf8_lossy(&cli.stdout).contains("the file is larger than 64 MB"));
+    let cli = mentorflow([
+        "validate",
+        "--mentors",
+        &example("mentors.csv"),
+        "--mentees",
+        path.to_str().unwrap(),
+    ]);
+    assert!(
+        String::from_utf8_lossy(&cli.stderr).contains("the file is larger than 64 MB")
+            || String::from_utf8_lossy(&cli.stdout).contains("the file is larger than 64 MB")
+    );
 }
 
 #[test]
@@ -148,7 +222,11 @@ fn malformed_uploads_get_a_clear_page() {
     // Not a file upload at all.
     let reply = client.post_form("/upload", "mentors=x");
     assert_eq!(reply.status, 400);
-    assert!(reply.text().contains("The upload could not be read"), "{}", reply.text());
+    assert!(
+        reply.text().contains("The upload could not be read"),
+        "{}",
+        reply.text()
+    );
     // A multipart body cut short.
     let (content_type, body) = multipart(&[("mentors", "mentors.csv", b"first name\n")]);
     let reply = client.post("/upload", &content_type, &body[..body.len() - 30]);
@@ -175,7 +253,10 @@ fn malformed_uploads_get_a_clear_page() {
     assert!(reply.text().contains("Choose the mentees"));
     // Not a spreadsheet: every problem on the Check page, and no way on.
     let junk: Vec<u8> = (0..5000u32).map(|i| (i * 7919 % 256) as u8).collect();
-    let reply = client.upload("/upload", &[("mentors", "mentors.csv", &junk), ("mentees", "mentees.csv", &junk)]);
+    let reply = client.upload(
+        "/upload",
+        &[("mentors", "mentors.csv", &junk), ("mentees", "mentees.csv", &junk)],
+    );
     assert_eq!(reply.status, 303);
     let check = client.get("/check");
     assert_eq!(check.status, 200);
@@ -184,7 +265,15 @@ fn malformed_uploads_get_a_clear_page() {
     let (mentors, mentees) = sample();
     let reply = client.upload(
         "/upload",
-        &[("mentors", "mentors.csv", &mentors), ("mentees", "mentees.csv", &mentees), ("adjust", "adjust.csv", b"action,mentee email,mentor email\nmove,a@x,b@y\n")],
+        &[
+            ("mentors", "mentors.csv", &mentors),
+            ("mentees", "mentees.csv", &mentees),
+            (
+                "adjust",
+                "adjust.csv",
+                b"action,mentee email,mentor email\nmove,a@x,b@y\n",
+            ),
+        ],
     );
     assert_eq!(reply.status, 400);
     assert!(reply.text().contains("the action must be pin or ban"));
@@ -193,7 +282,12 @@ fn malformed_uploads_get_a_clear_page() {
     let reply = client.post_form("/review/adjustments/remove", "row=abc");
     assert_eq!(reply.status, 400);
     assert!(reply.text().contains("The form could not be read"));
-    assert_eq!(client.post_form("/whatif", "parameter1=mentor-capacity&values1=5..1").status, 303);
+    assert_eq!(
+        client
+            .post_form("/whatif", "parameter1=mentor-capacity&values1=5..1")
+            .status,
+        303
+    );
 }
 
 fn unzip(bytes: &[u8]) -> BTreeMap<String, Vec<u8>> {
@@ -230,7 +324,10 @@ pub fn cli_outputs(model: Option<&str>) -> BTreeMap<String, Vec<u8>> {
         .unwrap()
         .map(|e| {
             let e = e.unwrap();
-            (e.file_name().to_string_lossy().into_owned(), std::fs::read(e.path()).unwrap())
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                std::fs::read(e.path()).unwrap(),
+            )
         })
         .collect()
 }
@@ -245,7 +342,10 @@ fn the_zip_holds_the_clis_files_byte_for_byte() {
     upload_sample(&client);
     // Another shipped model, chosen on the page, gives what --model gives.
     let (content_type, body) = model_form("quality");
-    assert_eq!(client.post("/model", &content_type, &body).header("location"), Some("/match"));
+    assert_eq!(
+        client.post("/model", &content_type, &body).header("location"),
+        Some("/match")
+    );
     assert_eq!(client.post_form("/match", "").status, 303);
     let zip = client.get("/download/mentorflow-outputs.zip");
     assert_eq!(zip.header("content-type"), Some("application/zip"));
@@ -260,7 +360,8 @@ fn the_zip_holds_the_clis_files_byte_for_byte() {
 
 fn model_form(name: &str) -> (String, Vec<u8>) {
     let boundary = "----mentorflow-model";
-    let body = format!("--{boundary}\r\nContent-Disposition: form-data; name=\"model\"\r\n\r\n{name}\r\n--{boundary}--\r\n");
+    let body =
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"model\"\r\n\r\n{name}\r\n--{boundary}--\r\n");
     (format!("multipart/form-data; boundary={boundary}"), body.into_bytes())
 }
 
@@ -303,14 +404,41 @@ fn compare_review_and_adjustments() {
     let found = client.get("/review?q=MENTEE.07").text();
     assert!(found.contains("/review/mentee/7"), "{found}");
     let explained = client.get("/review/mentee/7").text();
-    let cli = mentorflow(["explain", "--mentors", &example("mentors.csv"), "--mentees", &example("mentees.csv"), "--mentee", "mentee.07@gov.uk"]);
+    let cli = mentorflow([
+        "explain",
+        "--mentors",
+        &example("mentors.csv"),
+        "--mentees",
+        &example("mentees.csv"),
+        "--mentee",
+        "mentee.07@gov.uk",
+    ]);
     let cli_text = String::from_utf8_lossy(&cli.stdout);
     let first_line = cli_text.lines().next().unwrap();
     assert!(explained.contains(first_line), "{first_line}");
     // A pin and a ban are kept, and come back as the adjustments file.
-    assert_eq!(client.post_form("/review/adjustments", "action=pin&mentee_email=mentee.07%40gov.uk&mentor_email=mentor.01%40gov.uk&note=asked").status, 303);
-    assert_eq!(client.post_form("/review/adjustments", "action=ban&mentee_email=mentee.08%40gov.uk&mentor_email=mentor.02%40gov.uk&note=").status, 303);
-    let bad = client.post_form("/review/adjustments", "action=ban&mentee_email=nobody%40gov.uk&mentor_email=mentor.02%40gov.uk");
+    assert_eq!(
+        client
+            .post_form(
+                "/review/adjustments",
+                "action=pin&mentee_email=mentee.07%40gov.uk&mentor_email=mentor.01%40gov.uk&note=asked"
+            )
+            .status,
+        303
+    );
+    assert_eq!(
+        client
+            .post_form(
+                "/review/adjustments",
+                "action=ban&mentee_email=mentee.08%40gov.uk&mentor_email=mentor.02%40gov.uk&note="
+            )
+            .status,
+        303
+    );
+    let bad = client.post_form(
+        "/review/adjustments",
+        "action=ban&mentee_email=nobody%40gov.uk&mentor_email=mentor.02%40gov.uk",
+    );
     assert_eq!(bad.status, 400);
     assert!(bad.text().contains("is not a registered mentee"));
     let file = client.get("/review/adjustments.csv").text();

@@ -27,7 +27,10 @@ impl Reply {
 /// One request to 127.0.0.1:port; `Host` is 127.0.0.1:port unless given.
 pub fn request(port: u16, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Reply {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("the server listens");
-    let mut head = format!("{method} {path} HTTP/1.1\r\nConnection: close\r\nContent-Length: {}\r\n", body.len());
+    let mut head = format!(
+        "{method} {path} HTTP/1.1\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
     if !headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("host")) {
         head += &format!("Host: 127.0.0.1:{port}\r\n");
     }
@@ -38,8 +41,26 @@ pub fn request(port: u16, method: &str, path: &str, headers: &[(&str, &str)], bo
     stream.write_all(head.as_bytes()).expect("sending the request");
     // The server may answer before reading the whole body (a refusal): that is fine.
     let _ = stream.write_all(body);
+    // Read to the end of the body the headers announce: some servers
+    // (chromedriver) keep the connection open after it.
     let mut raw = Vec::new();
-    let _ = stream.read_to_end(&mut raw);
+    let mut buffer = [0u8; 65536];
+    loop {
+        if let Some(end) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&raw[..end]).to_lowercase();
+            let length = head
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length:"))
+                .and_then(|v| v.trim().parse::<usize>().ok());
+            if length.is_some_and(|n| raw.len() >= end + 4 + n) {
+                break;
+            }
+        }
+        match stream.read(&mut buffer) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => raw.extend_from_slice(&buffer[..n]),
+        }
+    }
     parse(&raw)
 }
 
@@ -60,7 +81,10 @@ fn parse(raw: &[u8]) -> Reply {
         .map(|(n, v)| (n.trim().to_lowercase(), v.trim().to_string()))
         .collect();
     let mut body = raw[end + 4..].to_vec();
-    if headers.iter().any(|(n, v)| n == "transfer-encoding" && v.contains("chunked")) {
+    if headers
+        .iter()
+        .any(|(n, v)| n == "transfer-encoding" && v.contains("chunked"))
+    {
         body = dechunk(&body);
     }
     Reply { status, headers, body }
@@ -114,7 +138,10 @@ impl Client {
         let first = request(port, "GET", &format!("/?token={token}"), &[], b"");
         assert_eq!(first.status, 303, "the token in the address is taken");
         let cookie = first.header("set-cookie").expect("a cookie").to_string();
-        assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), "{cookie}");
+        assert!(
+            cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+            "{cookie}"
+        );
         let cookie = cookie.split(';').next().unwrap().to_string();
         (running, Client { port, cookie })
     }

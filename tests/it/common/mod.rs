@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod http;
+pub mod webdriver;
 
 use mentorflow::check::check_matching;
 use mentorflow::eligibility::Pair;

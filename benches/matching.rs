@@ -53,6 +53,7 @@ fn whole_match(c: &mut Criterion) {
                         bytes: data.mentees_csv.as_bytes(),
                     },
                     history: None,
+                    adjust: None,
                 };
                 let (inputs, _) = read_inputs(Ok(Model::civil_service()), registrations);
                 run_match(&inputs.unwrap(), MatchOptions::default(), &mut |_| {}).unwrap()

@@ -10,7 +10,7 @@ use std::fmt;
 use crate::matching::Matching;
 use crate::model::text::email_key;
 use crate::model::Model;
-use crate::registration::{EmailPair, History, OrganisationId, Programme};
+use crate::registration::{Action, Adjustment, EmailPair, History, OrganisationId, Programme};
 use crate::rules::Rule as HardRule;
 
 /// Which rule a pair or person breaks: a hard rule, by the code and name every
@@ -24,6 +24,7 @@ pub enum Rule {
     PairRepeated,
     MenteeOverCapacity,
     MentorOverCapacity,
+    PinMissing,
 }
 
 impl Rule {
@@ -36,6 +37,7 @@ impl Rule {
             Rule::PairRepeated => "C003",
             Rule::MenteeOverCapacity => "C004",
             Rule::MentorOverCapacity => "C005",
+            Rule::PinMissing => "C006",
         }
     }
 
@@ -48,6 +50,7 @@ impl Rule {
             Rule::PairRepeated => "pair-repeated",
             Rule::MenteeOverCapacity => "mentee-over-capacity",
             Rule::MentorOverCapacity => "mentor-over-capacity",
+            Rule::PinMissing => "pin-missing",
         }
     }
 }
@@ -83,6 +86,19 @@ pub fn check_pairs(programme: &Programme, model: &Model, history: &History, pair
     let mut mentee_counts = vec![0u32; programme.mentees.len()];
     let mut mentor_counts = vec![0u32; programme.mentors.len()];
     let mut seen = HashSet::new();
+    // The organisers' pins and bans, by email, read here apart from the rules.
+    let by_keys = |action: Action| -> HashMap<(String, String), &Adjustment> {
+        programme
+            .adjustments
+            .rows
+            .iter()
+            .filter(|a| a.action == action)
+            .map(|a| ((email_key(&a.mentee_email), email_key(&a.mentor_email)), a))
+            .collect()
+    };
+    let (mut pins, bans) = (by_keys(Action::Pin), by_keys(Action::Ban));
+    pins.extend(by_keys(Action::Keep));
+    let mut pins_made: HashSet<(String, String)> = HashSet::new();
     // Organisation sizes (people registered, each once) for the rule that
     // lets large organisations match within themselves; counted here, apart
     // from the programme's own count, so the checker stays independent.
@@ -129,6 +145,18 @@ pub fn check_pairs(programme: &Programme, model: &Model, history: &History, pair
         }
         mentee_counts[e] += 1;
         mentor_counts[m] += 1;
+        let keys = (mentee_person.email_key.clone(), mentor_person.email_key.clone());
+        if let Some(ban) = bans.get(&keys) {
+            broken(
+                Rule::Hard(HardRule::Banned),
+                format!("{who}: the organisers banned this pair ({})", ban.describe()),
+            );
+        }
+        if pins.contains_key(&keys) {
+            // The organisers' override: no other rule applies to a pinned pair.
+            pins_made.insert(keys);
+            continue;
+        }
         if email_key(&pair.mentee_email) == email_key(&pair.mentor_email) {
             broken(
                 Rule::Hard(HardRule::SamePerson),
@@ -171,6 +199,19 @@ pub fn check_pairs(programme: &Programme, model: &Model, history: &History, pair
                 format!("{who}: matched in an earlier year"),
             );
         }
+    }
+    let mut missing: Vec<&Adjustment> = pins
+        .iter()
+        .filter(|(keys, _)| !pins_made.contains(*keys))
+        .map(|(_, pin)| *pin)
+        .collect();
+    missing.sort_by_key(|pin| pin.line);
+    for pin in missing {
+        violations.push(Violation {
+            rule: Rule::PinMissing,
+            line: None,
+            detail: format!("the {} is not in the matching", pin.describe()),
+        });
     }
     for (e, &count) in mentee_counts.iter().enumerate() {
         let person = &programme.mentees[e].person;

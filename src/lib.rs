@@ -14,6 +14,7 @@ pub mod explain;
 pub mod generate;
 pub mod matching;
 pub mod model;
+pub mod overrides;
 pub mod pipeline;
 pub mod problem;
 pub mod registration;

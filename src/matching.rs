@@ -59,6 +59,7 @@ impl Matching {
                             Term::ProfessionRequestsMet { .. } => profession_met,
                             Term::TotalScore { .. } => self.total_score() as i64,
                             Term::Pairs { .. } => self.pairs.len() as i64,
+                            Term::PreviousPairsKept { .. } => self.pairs.iter().filter(|p| p.previous).count() as i64,
                             Term::WeightedSum { .. } => 0, // refused by the model's checks
                         }
                 })

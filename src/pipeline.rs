@@ -14,8 +14,11 @@ use crate::eligibility::Eligibility;
 use crate::explain::{coverage_certificate, solve_priced, Explainer, Explanation};
 use crate::matching::Matching;
 use crate::model::Model;
+use crate::overrides::override_prices;
 use crate::problem::Problems;
-use crate::registration::{read_history, read_programme, validate, Files, History, Reading, Source};
+use crate::registration::{
+    pin_warnings, read_adjustments, read_history, read_programme, validate, Files, History, Reading, Source,
+};
 use crate::report::compare::{pair_keys, Comparison};
 use crate::report::{output_files, report_file, OutputFile, Summary, Timing};
 use crate::solve::choose::{choose, solve_with, SolverChoice, SolverKind};
@@ -29,6 +32,8 @@ pub struct Registrations<'a> {
     pub mentees: Source<'a>,
     /// Earlier years' pairs, none of which is made again.
     pub history: Option<Source<'a>>,
+    /// The organisers' pins and bans (see [`crate::registration::read_adjustments`]).
+    pub adjust: Option<Source<'a>>,
 }
 
 /// A programme read and validated under one model, ready to match.
@@ -60,12 +65,27 @@ pub fn read_inputs(model: Result<Model, Problems>, registrations: Registrations)
     match (model, reading) {
         (Some(model), Some(mut reading)) if !problems.has_errors() => {
             let history = history.unwrap_or_default();
+            if let Some(source) = registrations.adjust {
+                match read_adjustments(source, &reading.programme) {
+                    Ok(adjustments) => reading.programme.adjustments = adjustments,
+                    Err(p) => {
+                        problems.extend(p);
+                        return (None, problems);
+                    }
+                }
+            }
             let files = Files {
                 mentors: registrations.mentors.name,
                 mentees: registrations.mentees.name,
             };
             let found = validate(&reading.programme, &model, &history, files);
             reading.warnings.0.extend(found);
+            if let Some(source) = registrations.adjust {
+                reading
+                    .warnings
+                    .0
+                    .extend(pin_warnings(&reading.programme, &model, &history, source.name));
+            }
             problems.extend(reading.warnings.clone());
             let inputs = Inputs {
                 model,
@@ -97,6 +117,8 @@ pub enum Progress {
     Eligibility,
     Solve,
     Check,
+    /// The price of each pin and ban (only with adjustments).
+    Prices,
     Certificate,
     Outputs,
 }
@@ -166,10 +188,16 @@ pub fn run_match(
         solve_ms: ms(solved - eligible),
         total_ms: ms(inputs.read_time + start.elapsed()),
     };
+    let overrides = if programme.adjustments.is_empty() {
+        Vec::new()
+    } else {
+        progress(Progress::Prices);
+        override_prices(programme, model, history, options.solver, &solution.matching)?
+    };
     // The certificate comes from its own max flow, apart from the solve.
     progress(Progress::Certificate);
     let certificate = coverage_certificate(programme, model, history, &solution.matching);
-    let summary = Summary::new(
+    let mut summary = Summary::new(
         programme,
         model,
         solution.stats.eligible_pairs,
@@ -177,6 +205,7 @@ pub fn run_match(
         timing,
     )
     .with_certificate(certificate);
+    summary.overrides = overrides;
     progress(Progress::Outputs);
     let mut files = output_files(programme, model, &solution.matching, &summary);
     files.push(report_file(programme, model, history, &solution.matching, &summary));

@@ -37,6 +37,8 @@ pub enum Rule {
     MatchedBefore,
     /// One person registered as both.
     SamePerson,
+    /// The organisers banned the pair (adjustments file).
+    Banned,
 }
 
 /// What a rule depends on. The coverage certificate works on classes of people
@@ -48,13 +50,13 @@ pub enum Scope {
     Person,
     /// The two people's grades and organisations only.
     GradeAndOrganisation,
-    /// Named pairs of people, few of them (history, the same person).
+    /// Named pairs of people, few of them (history, the same person, bans).
     NamedPairs,
 }
 
 impl Rule {
     /// Every rule, in funnel order.
-    pub const ALL: [Rule; 7] = [
+    pub const ALL: [Rule; 8] = [
         Rule::MentorBelowLowestGrade,
         Rule::MentorOffersNoPlaces,
         Rule::MenteeAsksNoMatches,
@@ -62,6 +64,7 @@ impl Rule {
         Rule::SameOrganisation,
         Rule::MatchedBefore,
         Rule::SamePerson,
+        Rule::Banned,
     ];
 
     /// The stable code every output uses (see docs/errors.md).
@@ -74,6 +77,7 @@ impl Rule {
             Rule::SameOrganisation => "E005",
             Rule::MatchedBefore => "E006",
             Rule::SamePerson => "E007",
+            Rule::Banned => "E008",
         }
     }
 
@@ -87,6 +91,7 @@ impl Rule {
             Rule::SameOrganisation => "same-organisation",
             Rule::MatchedBefore => "matched-before",
             Rule::SamePerson => "same-person",
+            Rule::Banned => "banned",
         }
     }
 
@@ -100,6 +105,7 @@ impl Rule {
             Rule::SameOrganisation => "the rule against matching within one organisation",
             Rule::MatchedBefore => "earlier years' matches",
             Rule::SamePerson => "not matching anyone with themselves",
+            Rule::Banned => "the organisers' bans",
         }
     }
 
@@ -108,7 +114,7 @@ impl Rule {
         match self {
             Rule::MentorBelowLowestGrade | Rule::MentorOffersNoPlaces | Rule::MenteeAsksNoMatches => Scope::Person,
             Rule::GradeWindow | Rule::SameOrganisation => Scope::GradeAndOrganisation,
-            Rule::MatchedBefore | Rule::SamePerson => Scope::NamedPairs,
+            Rule::MatchedBefore | Rule::SamePerson | Rule::Banned => Scope::NamedPairs,
         }
     }
 
@@ -192,6 +198,14 @@ pub struct Rules<'a> {
     matched_before: HashSet<(u32, u32)>,
     /// The mentor index of each mentee who also registered as a mentor.
     mentor_self: Vec<Option<u32>>,
+    /// (mentee, mentor) index pairs the organisers banned.
+    banned: HashSet<(u32, u32)>,
+    /// The mentors pinned to each mentee by the organisers, sorted; only
+    /// mentees with any are stored.
+    pinned: HashMap<u32, Vec<u32>>,
+    /// The mentors of each mentee in the previous matching (`rematch
+    /// --allow-moves`), sorted.
+    previous: HashMap<u32, Vec<u32>>,
     /// Every mentor each mentee may not have by a [`Scope::NamedPairs`] rule,
     /// sorted; only mentees with any are stored.
     excluded: HashMap<u32, Vec<u32>>,
@@ -217,19 +231,40 @@ impl<'a> Rules<'a> {
             .iter()
             .map(|e| mentor_index.get(e.person.email_key.as_str()).copied())
             .collect();
+        let mentee_index: HashMap<&str, u32> = programme
+            .mentees
+            .iter()
+            .enumerate()
+            .map(|(i, m)| (m.person.email_key.as_str(), i as u32))
+            .collect();
         let mut matched_before = HashSet::new();
         if !history.is_empty() {
-            let mentee_index: HashMap<&str, u32> = programme
-                .mentees
-                .iter()
-                .enumerate()
-                .map(|(i, m)| (m.person.email_key.as_str(), i as u32))
-                .collect();
             for (mentee, mentor) in history.pairs() {
                 if let (Some(&e), Some(&m)) = (mentee_index.get(mentee), mentor_index.get(mentor)) {
                     matched_before.insert((e, m));
                 }
             }
+        }
+        let adjusted = |adjustments: &mut dyn Iterator<Item = &crate::registration::Adjustment>| {
+            adjustments
+                .filter_map(|a| {
+                    let (e, m) = a.keys();
+                    Some((*mentee_index.get(e.as_str())?, *mentor_index.get(m.as_str())?))
+                })
+                .collect::<Vec<(u32, u32)>>()
+        };
+        let banned: HashSet<(u32, u32)> = adjusted(&mut programme.adjustments.bans()).into_iter().collect();
+        let mut pinned: HashMap<u32, Vec<u32>> = HashMap::new();
+        for (e, m) in adjusted(&mut programme.adjustments.pins()) {
+            pinned.entry(e).or_default().push(m);
+        }
+        let mut previous: HashMap<u32, Vec<u32>> = HashMap::new();
+        for (e, m) in adjusted(&mut programme.adjustments.previous()) {
+            previous.entry(e).or_default().push(m);
+        }
+        for list in pinned.values_mut().chain(previous.values_mut()) {
+            list.sort_unstable();
+            list.dedup();
         }
         let mut excluded: HashMap<u32, Vec<u32>> = HashMap::new();
         for (e, m) in mentor_self.iter().enumerate() {
@@ -237,7 +272,7 @@ impl<'a> Rules<'a> {
                 excluded.entry(e as u32).or_default().push(*m);
             }
         }
-        for &(e, m) in &matched_before {
+        for &(e, m) in matched_before.iter().chain(&banned) {
             excluded.entry(e).or_default().push(m);
         }
         for list in excluded.values_mut() {
@@ -262,6 +297,9 @@ impl<'a> Rules<'a> {
             model,
             matched_before,
             mentor_self,
+            banned,
+            pinned,
+            previous,
             excluded,
             mentors_by_grade,
             mentees_by_grade,
@@ -290,7 +328,40 @@ impl<'a> Rules<'a> {
         );
         add(Rule::MatchedBefore, self.matched_before.contains(&(mentee, mentor)));
         add(Rule::SamePerson, self.mentor_self[mentee as usize] == Some(mentor));
+        add(Rule::Banned, self.banned.contains(&(mentee, mentor)));
         Broken(bits)
+    }
+
+    /// The mentors pinned to this mentee, sorted. A pin is the organisers'
+    /// override: the pair is made even when it breaks a rule above.
+    pub fn pinned_mentors(&self, mentee: u32) -> &[u32] {
+        self.pinned.get(&mentee).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    /// The mentors this mentee had in the previous matching, sorted.
+    pub fn previous_mentors(&self, mentee: u32) -> &[u32] {
+        self.previous.get(&mentee).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    /// Whether the pair is in the previous matching.
+    pub fn is_previous(&self, mentee: u32, mentor: u32) -> bool {
+        self.previous_mentors(mentee).binary_search(&mentor).is_ok()
+    }
+
+    /// Whether the organisers pinned this pair.
+    pub fn is_pinned(&self, mentee: u32, mentor: u32) -> bool {
+        self.pinned_mentors(mentee).binary_search(&mentor).is_ok()
+    }
+
+    /// Every pinned (mentee, mentor) pair, sorted.
+    pub fn pinned_pairs(&self) -> Vec<(u32, u32)> {
+        let mut pairs: Vec<(u32, u32)> = self
+            .pinned
+            .iter()
+            .flat_map(|(&e, list)| list.iter().map(move |&m| (e, m)))
+            .collect();
+        pairs.sort_unstable();
+        pairs
     }
 
     /// Whether a mentee and mentor both in this organisation may be matched.

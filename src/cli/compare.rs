@@ -33,6 +33,9 @@ pub struct CompareArgs {
     /// Earlier pairs (CSV with mentee_email, mentor_email), none of which is made again.
     #[arg(long, value_name = "FILE")]
     history: Option<PathBuf>,
+    /// The organisers' pins and bans (CSV: action, mentee email, mentor email, note).
+    #[arg(long, value_name = "FILE")]
+    adjust: Option<PathBuf>,
     #[arg(long, value_enum, default_value = "table")]
     format: Format,
     /// Solver for every model: flow or ilp. When not given: flow, or ilp for a
@@ -60,6 +63,7 @@ pub fn run(args: CompareArgs) -> Result<(), Failure> {
             mentees: args.mentees.clone(),
             model: Some(model.clone()),
             history: args.history.clone(),
+            adjust: args.adjust.clone(),
         })?;
         let run = compare_run(&inputs, options).map_err(|e| match e {
             RunError::Solve(e) => Failure::Input(format!("model {}: {e}", inputs.model.name)),

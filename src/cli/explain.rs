@@ -2,7 +2,9 @@
 
 use clap::{ArgGroup, Args};
 
+use mentorflow::overrides::override_prices;
 use mentorflow::pipeline::{explain, explained_matching, Person, RunError};
+use mentorflow::solve::choose::SolverChoice;
 
 use super::inputs::read_inputs;
 use super::{Failure, ProgrammeArgs};
@@ -47,6 +49,31 @@ pub fn run(args: ExplainArgs) -> Result<(), Failure> {
     })?;
     let explanation = explain(&inputs, &matching, proven_optimal, who);
     print!("{explanation}");
+    // The organisers' pins and bans that name this person, with their prices.
+    let email = match who {
+        Person::Mentee(i) => &programme.mentees[i].person.email_key,
+        Person::Mentor(i) => &programme.mentors[i].person.email_key,
+    };
+    if programme.adjustments.rows.iter().any(|a| {
+        let (e, m) = a.keys();
+        &e == email || &m == email
+    }) {
+        let prices = override_prices(
+            programme,
+            &inputs.model,
+            &inputs.history,
+            SolverChoice::default(),
+            &matching,
+        )
+        .map_err(|e| Failure::Input(e.to_string()))?;
+        println!("Pins and bans naming them:");
+        for price in prices.iter().filter(|p| {
+            let (e, m) = p.adjustment.keys();
+            &e == email || &m == email
+        }) {
+            println!("  {}", price.words());
+        }
+    }
     Ok(())
 }
 

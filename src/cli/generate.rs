@@ -24,7 +24,8 @@ pub struct GenerateArgs {
     /// Folder to write mentors.csv and mentees.csv into.
     #[arg(long, value_name = "DIR")]
     out: PathBuf,
-    /// Replace the contents of a non-empty --out folder.
+    /// Replace the files of an earlier run in --out: only the files mentorflow
+    /// wrote there (listed in its .mentorflow-manifest); nothing else is touched.
     #[arg(long)]
     force: bool,
 }
@@ -45,7 +46,7 @@ pub fn run(args: GenerateArgs) -> Result<(), Failure> {
             bytes: generated.mentees_csv.into_bytes(),
         },
     ];
-    write_all(&args.out, &files, args.force).map_err(Failure::System)?;
+    write_all(&args.out, &files, args.force, &[]).map_err(Failure::System)?;
     println!(
         "wrote {} mentors and {} mentees to {}",
         args.mentors,

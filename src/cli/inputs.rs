@@ -2,26 +2,56 @@
 
 use std::path::Path;
 
-use mentorflow::model::Model;
+use mentorflow::model::{Model, MAX_MODEL_BYTES};
 use mentorflow::pipeline::{self, Inputs, Registrations};
 use mentorflow::problem::{Problem, Problems};
 use mentorflow::registration::{read_history, Source, MAX_FILE_BYTES};
 
 use super::{Failure, ProgrammeArgs};
 
-/// A file's bytes, or a problem naming it.
+/// A file's bytes, or a problem naming it: at most [`MAX_FILE_BYTES`], read
+/// through a cap rather than trusting the size the file system reports, so
+/// `/dev/zero`, a FIFO or `<(...)` stops at the limit (R012).
 pub fn read_file(path: &Path) -> Result<Vec<u8>, Problems> {
-    let name = path.display().to_string();
-    let metadata = std::fs::metadata(path).map_err(|e| cannot_read(&name, e))?;
-    if metadata.len() > MAX_FILE_BYTES as u64 {
-        return Err(Problems(vec![Problem::error(
-            "R012",
-            &name,
-            format!("the file is larger than {} MB", MAX_FILE_BYTES / (1024 * 1024)),
-        )
-        .fix("check this is the right file")]));
+    read_file_within(
+        path,
+        MAX_FILE_BYTES,
+        "check this is the registration export (not a device or an endless stream); split very large programmes",
+    )
+}
+
+/// A file's bytes if it holds at most `limit`, or R012 with `fix`.
+pub fn read_file_within(path: &Path, limit: usize, fix: &str) -> Result<Vec<u8>, Problems> {
+    let bytes = read_capped(path, limit)?;
+    if bytes.len() <= limit {
+        return Ok(bytes);
     }
-    std::fs::read(path).map_err(|e| cannot_read(&name, e))
+    let size = if limit >= 1024 * 1024 {
+        format!("{} MB", limit / (1024 * 1024))
+    } else {
+        format!("{limit} bytes")
+    };
+    Err(Problems(vec![Problem::error(
+        "R012",
+        &path.display().to_string(),
+        format!("the file is larger than {size}: reading stopped there"),
+    )
+    .fix(fix)]))
+}
+
+/// A file's first `limit + 1` bytes: more than `limit` means the file is too
+/// large. Never reads more, whatever the file is.
+pub fn read_capped(path: &Path, limit: usize) -> Result<Vec<u8>, Problems> {
+    use std::io::Read;
+    let name = path.display().to_string();
+    let file = std::fs::File::open(path).map_err(|e| cannot_read(&name, e))?;
+    // The size the system reports only reserves memory; the cap is what stops reading.
+    let hint = file.metadata().map_or(0, |m| m.len()).min(limit as u64 + 1);
+    let mut bytes = Vec::with_capacity(hint as usize);
+    file.take(limit as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| cannot_read(&name, e))?;
+    Ok(bytes)
 }
 
 fn cannot_read(name: &str, e: std::io::Error) -> Problems {
@@ -40,7 +70,8 @@ pub fn read_model(path: Option<&Path>) -> Result<Model, Problems> {
             return Ok(model);
         }
     }
-    let bytes = read_file(path)?;
+    // One byte past the limit is enough for the model's own size check (M001).
+    let bytes = read_capped(path, MAX_MODEL_BYTES)?;
     Model::from_json_bytes(&path.display().to_string(), &bytes)
 }
 
@@ -63,15 +94,22 @@ pub fn gather(args: &ProgrammeArgs) -> (Option<Inputs>, Problems) {
         .history
         .as_deref()
         .map(|path| (path.display().to_string(), read_file(path)));
+    let adjust = args
+        .adjust
+        .as_deref()
+        .map(|path| (path.display().to_string(), read_file(path)));
+    let adjust_source = match &adjust {
+        Some((name, Ok(bytes))) => Some(Source { name, bytes }),
+        _ => None,
+    };
     let (mentor_name, mentee_name) = (args.mentors.display().to_string(), args.mentees.display().to_string());
     let history_source = match &history {
         Some((name, Ok(bytes))) => Some(Source { name, bytes }),
         _ => None,
     };
     let (inputs, mut problems) = match (&mentors, &mentees) {
-        (Ok(mentors), Ok(mentees)) => pipeline::read_inputs(
-            model,
-            Registrations {
+        (Ok(mentors), Ok(mentees)) => {
+            let registrations = Registrations {
                 mentors: Source {
                     name: &mentor_name,
                     bytes: mentors,
@@ -81,8 +119,31 @@ pub fn gather(args: &ProgrammeArgs) -> (Option<Inputs>, Problems) {
                     bytes: mentees,
                 },
                 history: history_source,
-            },
-        ),
+                adjust: adjust_source,
+            };
+            match (model, &args.model) {
+                // A bad model must not hide the registrations' errors: they are
+                // read with the default model's ladder, columns and capacities
+                // instead, and the output says so.
+                (Err(mut problems), Some(path)) => {
+                    let fallback = Model::civil_service();
+                    problems.push(
+                        Problem::warning(
+                            "M003",
+                            &path.display().to_string(),
+                            format!(
+                                "the model has errors, so the registrations below were checked with the default model ({}) instead",
+                                fallback.name
+                            ),
+                        )
+                        .fix("fix the model's errors and run again to check the registrations against it; grades that only this model names may show as R005 until then"),
+                    );
+                    problems.extend(pipeline::read_inputs(Ok(fallback), registrations).1);
+                    (None, problems)
+                }
+                (model, _) => pipeline::read_inputs(model, registrations),
+            }
+        }
         _ => {
             // A registration file cannot be opened: report it with what the other files say.
             let mut problems = Problems::default();
@@ -102,9 +163,11 @@ pub fn gather(args: &ProgrammeArgs) -> (Option<Inputs>, Problems) {
             (None, problems)
         }
     };
-    if let Some((_, Err(p))) = history {
-        problems.extend(p);
-        return (None, problems);
+    for file in [history, adjust].into_iter().flatten() {
+        if let (_, Err(p)) = file {
+            problems.extend(p);
+            return (None, problems);
+        }
     }
     (inputs, problems)
 }

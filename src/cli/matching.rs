@@ -10,7 +10,7 @@ use mentorflow::solve::ilp::Backend;
 use mentorflow::solve::SolveError;
 
 use super::inputs::read_inputs;
-use super::output::write_all;
+use super::output::{refuse_inputs, write_all};
 use super::{Failure, ProgrammeArgs};
 
 #[derive(Args)]
@@ -20,7 +20,8 @@ pub struct MatchArgs {
     /// Folder to write the matches, mailing lists and summary into.
     #[arg(long, value_name = "DIR")]
     out: PathBuf,
-    /// Replace the contents of a non-empty --out folder.
+    /// Replace the outputs of an earlier run in --out: only the files mentorflow
+    /// wrote there (listed in its .mentorflow-manifest); nothing else is touched.
     #[arg(long)]
     force: bool,
     /// Solver: flow (min-cost flow, fast) or ilp (integer program, for side
@@ -35,6 +36,16 @@ pub struct MatchArgs {
 }
 
 pub fn run(args: MatchArgs) -> Result<(), Failure> {
+    let p = &args.programme;
+    let mut input_paths = vec![p.mentors.as_path(), p.mentees.as_path()];
+    input_paths.extend(
+        p.model
+            .as_deref()
+            .into_iter()
+            .chain(p.history.as_deref())
+            .chain(p.adjust.as_deref()),
+    );
+    refuse_inputs(&args.out, &input_paths).map_err(|e| Failure::Input(format!("{e}\nnothing was written")))?;
     let inputs = read_inputs(&args.programme)?;
     for warning in inputs.reading.warnings.warnings() {
         eprintln!("{warning}");
@@ -62,7 +73,8 @@ pub fn run(args: MatchArgs) -> Result<(), Failure> {
         }
         e @ RunError::BrokenRule(_) => Failure::System(format!("{e}\nnothing was written")),
     })?;
-    write_all(&args.out, &run.files, args.force).map_err(|e| Failure::System(format!("{e}\nnothing was written")))?;
+    write_all(&args.out, &run.files, args.force, &input_paths)
+        .map_err(|e| Failure::System(format!("{e}\nnothing was written")))?;
     println!("{}", run.summary);
     println!("wrote {} files to {}", run.files.len(), args.out.display());
     Ok(())

@@ -64,6 +64,10 @@ pub struct ProgrammeArgs {
     /// Earlier pairs (CSV with mentee_email, mentor_email), none of which is made again.
     #[arg(long, value_name = "FILE")]
     pub history: Option<PathBuf>,
+    /// The organisers' pins and bans (CSV with action (pin or ban), mentee email,
+    /// mentor email, and an optional note).
+    #[arg(long, value_name = "FILE")]
+    pub adjust: Option<PathBuf>,
 }
 
 /// What a command reports on failure: bad input (exit 1) or a usage or system

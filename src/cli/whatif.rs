@@ -15,7 +15,7 @@ use mentorflow::solve::ilp::Backend;
 use mentorflow::solve::{flow_can_solve, SolveError};
 use mentorflow::whatif::{self, RunOptions, Vary};
 
-use super::inputs::{read_file, read_inputs};
+use super::inputs::{read_file_within, read_inputs};
 use super::output::write_file;
 use super::{Failure, ProgrammeArgs};
 
@@ -53,6 +53,9 @@ pub struct WhatIfArgs {
     /// Earlier pairs (CSV with mentee_email, mentor_email), none of which is made again.
     #[arg(long, value_name = "FILE")]
     history: Option<PathBuf>,
+    /// The organisers' pins and bans (CSV: action, mentee email, mentor email, note).
+    #[arg(long, value_name = "FILE")]
+    adjust: Option<PathBuf>,
     /// A saved analysis (JSON) with the same settings as these options; options
     /// given here replace the file's.
     #[arg(long, value_name = "FILE.json")]
@@ -70,9 +73,13 @@ pub struct WhatIfArgs {
     seed: Option<u64>,
     #[arg(long, value_enum, default_value = "table")]
     format: Format,
-    /// Also draw coverage against the first varied parameter, as SVG.
+    /// Also draw coverage against the first varied parameter, as SVG. An
+    /// existing file is replaced only with --force.
     #[arg(long, value_name = "FILE.svg")]
     chart: Option<PathBuf>,
+    /// Replace an existing --chart file (never one of the inputs).
+    #[arg(long)]
+    force: bool,
     /// Scenarios solved at once [default: the number of processors].
     #[arg(long, value_name = "N")]
     threads: Option<usize>,
@@ -95,6 +102,7 @@ struct ScenarioFile {
     mentees: Option<PathBuf>,
     model: Option<PathBuf>,
     history: Option<PathBuf>,
+    adjust: Option<PathBuf>,
     #[serde(default)]
     vary: Vec<String>,
     extra_grade: Option<String>,
@@ -102,9 +110,17 @@ struct ScenarioFile {
     seed: Option<u64>,
 }
 
+/// Largest scenario file read.
+const MAX_SCENARIO_BYTES: usize = 1024 * 1024;
+
 fn read_scenario_file(path: &Path) -> Result<ScenarioFile, Failure> {
     let name = path.display().to_string();
-    let bytes = read_file(path).map_err(|p| Failure::Input(p.to_string()))?;
+    let bytes = read_file_within(
+        path,
+        MAX_SCENARIO_BYTES,
+        "check this is the scenario file (JSON), not a device or an endless stream",
+    )
+    .map_err(|p| Failure::Input(p.to_string()))?;
     let mut file: ScenarioFile = serde_json::from_slice(&bytes)
         .map_err(|e| Failure::Input(format!("{name}: not a valid scenario file: {e}")))?;
     let folder = path.parent().unwrap_or(Path::new(""));
@@ -112,6 +128,7 @@ fn read_scenario_file(path: &Path) -> Result<ScenarioFile, Failure> {
     file.mentors = file.mentors.map(near);
     file.mentees = file.mentees.map(near);
     file.history = file.history.map(near);
+    file.adjust = file.adjust.map(near);
     // A shipped model's name stays a name unless a file of that name is there.
     file.model = file.model.map(|m| {
         let beside = near(m.clone());
@@ -139,6 +156,7 @@ pub fn run(args: WhatIfArgs) -> Result<(), Failure> {
         mentees: args.mentees.or(file.mentees).ok_or_else(|| missing("mentees"))?,
         model: args.model.or(file.model),
         history: args.history.or(file.history),
+        adjust: args.adjust.or(file.adjust),
     };
     let vary_texts = if args.vary.is_empty() { file.vary } else { args.vary };
     let extra_grade = args.extra_grade.or(file.extra_grade);
@@ -162,12 +180,34 @@ pub fn run(args: WhatIfArgs) -> Result<(), Failure> {
             "--chart needs at least one --vary to draw against".into(),
         ));
     }
+    if let Some(chart) = &args.chart {
+        let mut inputs = vec![&programme_args.mentors, &programme_args.mentees];
+        inputs.extend(
+            programme_args
+                .model
+                .iter()
+                .chain(&programme_args.history)
+                .chain(&programme_args.adjust)
+                .chain(&args.scenario),
+        );
+        check_chart(chart, &inputs, args.force)?;
+    }
     let scenarios = whatif::scenarios(&vary);
 
     let start = Instant::now();
     let inputs = read_inputs(&programme_args)?;
+    // What-if writes no mailing lists and names no one: withheld biographies
+    // (V003) are counted, not listed.
+    let mut withheld = 0;
     for warning in inputs.reading.warnings.warnings() {
-        eprintln!("{warning}");
+        if warning.code == "V003" {
+            withheld += 1;
+        } else {
+            eprintln!("{warning}");
+        }
+    }
+    if withheld > 0 {
+        eprintln!("note: {withheld} biographies mention an identity and would be withheld from the mailing lists (`mentorflow validate` lists them)");
     }
     let participants = inputs.reading.programme.mentees.len() + inputs.reading.programme.mentors.len();
     if let Err(SolveError::NotFlowExpressible(why)) = flow_can_solve(&inputs.model, participants) {
@@ -219,6 +259,36 @@ pub fn run(args: WhatIfArgs) -> Result<(), Failure> {
         eprintln!("chart written to {}", path.display());
     }
     Ok(())
+}
+
+/// Refuse a chart path that is one of the inputs, or an existing file without
+/// `force`, before any work is done.
+fn check_chart(chart: &Path, inputs: &[&PathBuf], force: bool) -> Result<(), Failure> {
+    let shown = chart.display();
+    if let Some(input) = inputs.iter().find(|input| same_file(chart, input)) {
+        return Err(Failure::Input(format!(
+            "--chart {shown} is the input file {}: it would be overwritten; name a new file for the chart, such as coverage.svg",
+            input.display()
+        )));
+    }
+    match std::fs::metadata(chart) {
+        Ok(m) if m.is_dir() => Err(Failure::Input(format!(
+            "--chart {shown} is a folder; name a file for the chart, such as {}",
+            chart.join("coverage.svg").display()
+        ))),
+        Ok(_) if !force => Err(Failure::Input(format!(
+            "--chart {shown} already exists; name a new file for the chart, or pass --force to replace it"
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// Whether two paths name the same existing file.
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
 }
 
 /// Run `work` with a progress bar on the terminal that appears only once the

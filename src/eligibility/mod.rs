@@ -25,6 +25,12 @@ pub struct Pair {
     pub profession_matched: bool,
     /// The mentee asked to share an identity and the mentor has it.
     pub identity_matched: bool,
+    /// The organisers pinned the pair: every matching makes it, even when it
+    /// breaks a hard rule (their override).
+    pub pinned: bool,
+    /// The pair is in the previous matching (`rematch`), which the objective
+    /// may prefer to keep.
+    pub previous: bool,
 }
 
 /// Every eligible pair, grouped by mentee in mentee order, then by the mentor's
@@ -107,13 +113,36 @@ impl<'a> Eligibility<'a> {
     }
 
     /// The pair of this mentee and mentor, if every hard rule allows it.
+    /// A pinned pair is always one, whatever rule it breaks.
     pub fn pair(&self, mentee: u32, mentor: u32) -> Option<Pair> {
-        if !self.rules.broken(mentee, mentor).is_empty() {
+        if !self.rules.broken(mentee, mentor).is_empty() && !self.rules.is_pinned(mentee, mentor) {
             return None;
         }
-        let gap = self.programme.mentors[mentor as usize].person.grade.0
-            - self.programme.mentees[mentee as usize].person.grade.0;
+        let gap = self.programme.mentors[mentor as usize]
+            .person
+            .grade
+            .0
+            .saturating_sub(self.programme.mentees[mentee as usize].person.grade.0);
         Some(self.scored(mentee, mentor, gap))
+    }
+
+    /// The pinned pairs that break a hard rule: the walks by grade window never
+    /// meet them, so every caller that lists pairs adds them.
+    fn pinned_overrides(&self, mentee: u32) -> impl Iterator<Item = Pair> + '_ {
+        self.rules
+            .pinned_mentors(mentee)
+            .iter()
+            .filter(move |&&m| !self.rules.broken(mentee, m).is_empty())
+            .filter_map(move |&m| self.pair(mentee, m))
+    }
+
+    /// Every pinned pair of the programme, in mentee then mentor order.
+    pub fn pinned(&self) -> Vec<Pair> {
+        self.rules
+            .pinned_pairs()
+            .into_iter()
+            .filter_map(|(e, m)| self.pair(e, m))
+            .collect()
     }
 
     /// The hard rules of this programme, pair by pair.
@@ -136,16 +165,19 @@ impl<'a> Eligibility<'a> {
             grade_gap,
             profession_matched,
             identity_matched,
+            pinned: self.rules.is_pinned(mentee, mentor),
+            previous: self.rules.is_previous(mentee, mentor),
         }
     }
 
     /// Calls `visit` with every eligible pair of one mentee, by mentor grade then
-    /// mentor order.
+    /// mentor order, then the pinned pairs that break a hard rule.
     pub fn for_mentee(&self, mentee: u32, mut visit: impl FnMut(Pair)) {
         self.for_mentee_in(mentee, self.rules.mentors_by_grade(), |pair| {
             visit(pair);
             true
         });
+        self.pinned_overrides(mentee).for_each(visit);
     }
 
     /// Mentors who may mentor at all, by grade: the lists [`Eligibility::for_mentee_in`]
@@ -156,7 +188,8 @@ impl<'a> Eligibility<'a> {
 
     /// Like [`Eligibility::for_mentee`], but walks each grade's mentors in the
     /// order of `by_grade` (a reordering of [`Eligibility::mentors_by_grade`]),
-    /// and leaves a grade as soon as `visit` returns false.
+    /// and leaves a grade as soon as `visit` returns false. Pinned pairs that
+    /// break a hard rule are not visited (see [`Eligibility::pinned`]).
     pub fn for_mentee_in(&self, mentee: u32, by_grade: &[Vec<u32>], mut visit: impl FnMut(Pair) -> bool) {
         let person = &self.programme.mentees[mentee as usize];
         if person.person.capacity == 0 {
@@ -164,6 +197,8 @@ impl<'a> Eligibility<'a> {
         }
         let organisation = person.person.organisation.0;
         let excluded = self.rules.excluded_mentors(mentee);
+        let pins = self.rules.pinned_mentors(mentee);
+        let previous = self.rules.previous_mentors(mentee);
         let same_allowed = self.rules.own_organisation_allowed(person.person.organisation);
         // What does not depend on the mentor is worked out once: this walk is
         // the inner loop of pricing.
@@ -190,6 +225,8 @@ impl<'a> Eligibility<'a> {
                     grade_gap: gap,
                     profession_matched,
                     identity_matched,
+                    pinned: !pins.is_empty() && pins.binary_search(&m).is_ok(),
+                    previous: !previous.is_empty() && previous.binary_search(&m).is_ok(),
                 };
                 debug_assert_eq!(Some(pair), self.pair(mentee, m));
                 if !visit(pair) {
@@ -203,7 +240,7 @@ impl<'a> Eligibility<'a> {
     pub fn count_for_mentee(&self, mentee: u32) -> usize {
         let counts = self.window_counts(mentee);
         debug_assert_eq!(counts.eligible, self.rules.mentors_of(mentee).count());
-        counts.eligible
+        counts.eligible + self.pinned_overrides(mentee).count()
     }
 
     /// What one mentee's grade window holds, counted by grade and organisation

@@ -44,19 +44,31 @@ impl CoverageCertificate {
     }
 }
 
-/// The certificate for a matching of this programme.
+/// The certificate for a matching of this programme, if it can be given.
+///
+/// A pin that breaks a hard rule makes a pair no class of the network allows,
+/// so the bound would not hold: then there is no certificate, rather than a
+/// wrong one.
 pub fn coverage_certificate(
     programme: &Programme,
     model: &Model,
     history: &History,
     matching: &Matching,
-) -> CoverageCertificate {
+) -> Option<CoverageCertificate> {
+    let rules = Rules::new(programme, model, history);
+    if rules
+        .pinned_pairs()
+        .into_iter()
+        .any(|(e, m)| !rules.broken(e, m).is_empty())
+    {
+        return None;
+    }
     let (most, classes) = most_mentees_with_a_match(programme, model, history);
-    CoverageCertificate {
+    Some(CoverageCertificate {
         most_mentees_with_a_match: most,
         mentees_with_a_match: matching.mentee_counts(programme).iter().filter(|&&c| c > 0).count(),
         network_classes: classes,
-    }
+    })
 }
 
 /// A class of interchangeable people: one grade and organisation, or one person.

@@ -372,8 +372,11 @@ impl<'a> Explainer<'a> {
             }
         }
         let mut left = registered;
+        // Bans are a step only in programmes that have some.
+        let has_bans = self.programme().adjustments.bans().next().is_some();
         let steps = Rule::ALL
             .iter()
+            .filter(|&&rule| rule != Rule::Banned || has_bans)
             .map(|&rule| {
                 left -= removed[rule as usize];
                 FunnelStep {

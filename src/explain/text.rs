@@ -104,6 +104,7 @@ impl Explanation {
                 format!("in this {}'s organisation ({})", noun(role), e.person.organisation)
             }
             (role, Rule::MatchedBefore) => format!("matched with this {} before", noun(role)),
+            (role, Rule::Banned) => format!("banned from this {} by the organisers", noun(role)),
             (role, Rule::SamePerson) => format!(
                 "this {} themselves, registered as a {} too",
                 noun(role),

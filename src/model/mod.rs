@@ -54,6 +54,54 @@ pub struct ModelFile {
     /// Side constraints, which make the model an integer program; none by default.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub constraints: Vec<Constraint>,
+    /// What the mailing lists do with biographies; withheld when they mention an
+    /// identity, by default.
+    #[serde(default, skip_serializing_if = "BiographiesFile::is_default")]
+    pub biographies: BiographiesFile,
+}
+
+/// The `biographies` key: how biographies reach a person's matches.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BiographiesFile {
+    #[serde(default)]
+    pub policy: BiographyPolicy,
+    /// Emails of people whose withheld biography is sent anyway: an organiser
+    /// read it and the person agreed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub release: Vec<String>,
+}
+
+impl BiographiesFile {
+    fn is_default(&self) -> bool {
+        *self == BiographiesFile::default()
+    }
+}
+
+/// What the mailing lists do with a biography. A biography is never rewritten
+/// in part: it is sent whole or not at all.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum BiographyPolicy {
+    /// Withheld whole when it mentions an identity (a built-in list of terms,
+    /// and every identity written in the registrations); the others are sent
+    /// as written.
+    #[default]
+    WithholdIfIdentity,
+    /// Every biography sent as written.
+    AsWritten,
+    /// No biography sent.
+    None,
+}
+
+impl BiographyPolicy {
+    pub fn name(self) -> &'static str {
+        match self {
+            BiographyPolicy::WithholdIfIdentity => "withhold-if-identity",
+            BiographyPolicy::AsWritten => "as-written",
+            BiographyPolicy::None => "none",
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -188,6 +236,9 @@ pub struct Model {
     pub weights: Weights,
     pub objective: Vec<Term>,
     pub constraints: Vec<Constraint>,
+    pub biography_policy: BiographyPolicy,
+    /// Email keys of the people whose withheld biography is released.
+    pub biography_release: std::collections::BTreeSet<String>,
     file: ModelFile,
 }
 
@@ -480,6 +531,22 @@ impl Model {
             }
         }
 
+        let mut biography_release = std::collections::BTreeSet::new();
+        for (i, email) in parsed.biographies.release.iter().enumerate() {
+            let key = text::email_key(email);
+            match key.split_once('@') {
+                Some((local, domain)) if !local.is_empty() && !domain.is_empty() => {
+                    biography_release.insert(key);
+                }
+                _ => bad(
+                    &format!("biographies.release[{i}]"),
+                    email.clone(),
+                    "not an email address",
+                    "list the email address of each person whose biography may be sent, as registered",
+                ),
+            }
+        }
+
         if problems.has_errors() {
             return Err(problems);
         }
@@ -499,6 +566,8 @@ impl Model {
             weights,
             objective: parsed.objective.clone(),
             constraints: parsed.constraints.clone(),
+            biography_policy: parsed.biographies.policy,
+            biography_release,
             file: parsed,
         })
     }

@@ -54,6 +54,13 @@ pub enum Term {
         #[serde(default = "one", skip_serializing_if = "is_one")]
         weight: u32,
     },
+    /// Pairs of the previous matching that are made again (`rematch
+    /// --allow-moves` puts this last, so among equally good matchings the one
+    /// that changes the fewest previous pairs is chosen).
+    PreviousPairsKept {
+        #[serde(default = "one", skip_serializing_if = "is_one")]
+        weight: u32,
+    },
     /// One priority level: the weighted terms added together.
     WeightedSum { terms: Vec<Term> },
 }
@@ -79,7 +86,8 @@ impl Term {
             | Term::IdentityRequestsMet { weight }
             | Term::ProfessionRequestsMet { weight }
             | Term::TotalScore { weight }
-            | Term::Pairs { weight } => *weight,
+            | Term::Pairs { weight }
+            | Term::PreviousPairsKept { weight } => *weight,
             Term::WeightedSum { .. } => 1,
         }
     }
@@ -108,6 +116,7 @@ impl Term {
             Term::ProfessionRequestsMet { weight } => weighted("profession requests met".into(), *weight),
             Term::TotalScore { weight } => weighted("total score".into(), *weight),
             Term::Pairs { weight } => weighted("pairs".into(), *weight),
+            Term::PreviousPairsKept { weight } => weighted("previous pairs kept".into(), *weight),
             Term::WeightedSum { terms } => terms.iter().map(Term::label).collect::<Vec<_>>().join(" + "),
         }
     }

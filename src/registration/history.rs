@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use crate::model::text::email_key;
 use crate::problem::{Problem, Problems};
 
-use super::table::{ColumnSpec, Table};
+use super::table::{too_many_problems, ColumnSpec, Table, MAX_PROBLEMS};
 use super::Source;
 
 /// Pairs made before, as (mentee email key, mentor email key).
@@ -71,7 +71,14 @@ pub fn read_pairs(source: Source) -> Result<Vec<EmailPair>, Problems> {
     let columns = table.columns(&COLUMNS, &mut problems);
     let mut pairs = Vec::with_capacity(table.rows.len());
     if let [Some(mentee), Some(mentor)] = columns[..] {
+        // Only errors are pushed in this loop; like a registration file's, they
+        // stop at MAX_PROBLEMS (R017).
+        let before = problems.len();
         for row in &table.rows {
+            if problems.len() - before >= MAX_PROBLEMS {
+                problems.push(too_many_problems(table.file, row.line));
+                break;
+            }
             let (mentee_email, mentor_email) = (row.get(Some(mentee)), row.get(Some(mentor)));
             for (value, column, heading) in [
                 (mentee_email, mentee, "mentee_email"),

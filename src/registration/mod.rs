@@ -3,12 +3,16 @@
 //! The library never opens files: callers hand over each file's bytes with the
 //! name to use in messages (a [`Source`]).
 
+mod adjust;
+pub mod biography;
 mod encoding;
 mod history;
 mod read;
 mod table;
 pub mod validate;
 
+pub use adjust::{pin_warnings, read_adjustments, Action, Adjustment, Adjustments};
+pub use biography::{Biographies, Withheld};
 pub use history::{read_history, read_pairs, EmailPair, History};
 pub use read::{read_programme, Reading};
 pub use table::{MAX_COLUMNS, MAX_FIELD_CHARS, MAX_FILE_BYTES, MAX_PROBLEMS, MAX_ROWS};
@@ -98,6 +102,9 @@ pub struct Programme {
     pub mentors: Vec<Mentor>,
     /// Display name of each organisation, by [`OrganisationId`].
     pub organisations: Vec<String>,
+    /// The organisers' pins and bans. They travel with the programme so every
+    /// stage, the independent checker included, sees the same ones.
+    pub adjustments: Adjustments,
 }
 
 impl Programme {

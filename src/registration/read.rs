@@ -215,6 +215,7 @@ pub fn read_programme(mentors: Source, mentees: Source, model: &Model) -> Result
         mentees,
         mentors,
         organisations: organisations.names(),
+        adjustments: Default::default(),
     };
     programme
         .mentees
@@ -295,7 +296,16 @@ fn read_people<'t>(
 
         let email = row.get(columns[Col::Email as usize]);
         let key = email_key(email);
-        if !is_email(&key) {
+        if let Some(problem) = unsafe_email(email) {
+            report(
+                Col::Email,
+                email,
+                &problem,
+                "write the address exactly as the person's mailbox has it: an address cannot start with =, +, - or @ (or their full-width forms) or hold invisible characters; if it really does, ask the person for another address".into(),
+                "R019",
+            );
+            ok = false;
+        } else if !is_email(&key) {
             report(
                 Col::Email,
                 email,
@@ -510,6 +520,29 @@ fn yes_no(text: &str) -> Option<bool> {
     } else {
         None
     }
+}
+
+/// Why an email address would not survive a spreadsheet or GOV.UK Notify as
+/// registered: a spreadsheet runs it as a formula (so the outputs would need a
+/// `'` before it, and Notify could not send to that), or it holds an invisible
+/// character (which Notify drops, so it sends to another address).
+fn unsafe_email(email: &str) -> Option<String> {
+    if crate::report::export::is_formula_like(email) {
+        let first = email.chars().find(|c| !is_invisible(*c)).unwrap_or(' ');
+        return Some(format!(
+            "the email address starts with \"{first}\", so a spreadsheet would run it as a formula"
+        ));
+    }
+    email.chars().find(|&c| is_invisible(c)).map(|c| {
+        format!(
+            "the email address holds an invisible character (U+{:04X}), which GOV.UK Notify drops",
+            c as u32
+        )
+    })
+}
+
+fn is_invisible(c: char) -> bool {
+    matches!(c, '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{00AD}')
 }
 
 /// One `@`, something before it, a dot in a domain after it, no spaces.

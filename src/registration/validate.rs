@@ -32,6 +32,49 @@ pub struct Files<'a> {
 pub fn validate(programme: &Programme, model: &Model, history: &History, files: Files) -> Vec<Problem> {
     let mut warnings = organisation_warnings(programme, model, files);
     warnings.extend(mentees_without_mentors(programme, model, history, files));
+    warnings.extend(withheld_biographies(programme, model, files));
+    warnings
+}
+
+// ---- Biographies withheld from the mailing lists ----
+
+/// A warning for each biography withheld from the mailing lists because it
+/// mentions an identity (model key `biographies.policy`), naming the person and
+/// the term found, so an organiser can read it and release it.
+pub fn withheld_biographies(programme: &Programme, model: &Model, files: Files) -> Vec<Problem> {
+    let mut withheld = super::Biographies::new(programme, model).withheld(programme);
+    withheld.sort_by_key(|w| (w.role != "mentor", w.line));
+    let mut warnings: Vec<Problem> = withheld
+        .iter()
+        .take(MAX_LISTED)
+        .map(|w| {
+            let file = if w.role == "mentor" { files.mentors } else { files.mentees };
+            Problem::warning(
+                "V003",
+                file,
+                format!(
+                    "this {}'s biography mentions {}, so it is withheld whole from every mailing list",
+                    w.role, w.found
+                ),
+            )
+            .at_line(w.line)
+            .with_value(&w.email)
+            .fix("read it: if it may go to this person's matches as written, add their email to \"biographies.release\" in the model; otherwise ask them for a biography without it, or leave it withheld")
+        })
+        .collect();
+    if withheld.len() > MAX_LISTED {
+        warnings.push(
+            Problem::warning(
+                "V003",
+                files.mentees,
+                format!(
+                    "{} more biographies are withheld (not listed; all are in summary.json)",
+                    withheld.len() - MAX_LISTED
+                ),
+            )
+            .fix("check the biography column holds biographies"),
+        );
+    }
     warnings
 }
 

@@ -2,19 +2,34 @@
 //! Notify bulk sending, one per email template.
 //!
 //! Mailing lists go to participants, so they carry only what a match may see:
-//! name, email, grade, organisation, profession and biography. Never anyone's
-//! identity, identity preference or characteristics.
+//! name, email, grade, organisation, profession and biography (whole, or not at
+//! all). Never anyone's identity, identity preference or characteristics.
 
 use crate::eligibility::Pair;
 use crate::matching::Matching;
 use crate::model::Model;
-use crate::registration::{Person, Programme};
+use crate::registration::{Biographies, Person, Programme};
+
+/// Whether a spreadsheet would run this cell as a formula: it starts with `=`,
+/// `+`, `-` or `@` (or their full-width forms `＝ ＋ － ＠`, which some
+/// spreadsheets read alike), a tab or a carriage return, possibly after
+/// invisible characters (zero-width spaces and joiners, a byte-order mark).
+pub fn is_formula_like(value: &str) -> bool {
+    let mut chars = value
+        .chars()
+        .skip_while(|&c| matches!(c, '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{00AD}'));
+    matches!(
+        chars.next(),
+        Some('=' | '+' | '-' | '@' | '\t' | '\r' | '\u{FF1D}' | '\u{FF0B}' | '\u{FF0D}' | '\u{FF20}')
+    )
+}
 
 /// A cell a spreadsheet would run as a formula, made inert with a leading quote.
 pub fn safe_cell(value: &str) -> std::borrow::Cow<'_, str> {
-    match value.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{value}").into(),
-        _ => value.into(),
+    if is_formula_like(value) {
+        format!("'{value}").into()
+    } else {
+        value.into()
     }
 }
 
@@ -84,168 +99,163 @@ pub struct MailingList {
     pub csv: Vec<u8>,
 }
 
+/// The columns every mailing list has, in order: the earlier tool's, so
+/// organisers' existing templates keep working.
+pub const COMMON_COLUMNS: [&str; 5] = [
+    "email address",
+    "first name",
+    "last name",
+    "number of matches",
+    "match details",
+];
+
 /// The four mailing lists: mentees with matches and without, mentors with and
-/// without. Each row has `email address`, `first name`, `number of matches` and,
-/// per match, `<role> N name/email/grade/organisation/profession/biography`.
+/// without, one GOV.UK Notify template each.
+///
+/// Every row fills every column Notify sees: `email address`, `first name`,
+/// `last name`, `number of matches`, `match details` (every match as text, one
+/// paragraph each) and, in the lists with matches, one `mentor` (or `mentee`)
+/// column per match, all with the same heading, which Notify merges into a
+/// bulleted list (dropping the empty cells of people with fewer matches).
+/// Biographies are sent whole or not at all, as the model's
+/// `biographies.policy` says (see [`Biographies`]).
 pub fn mailing_lists(programme: &Programme, model: &Model, matching: &Matching) -> Vec<MailingList> {
-    let mut mentors_of: Vec<Vec<&Person>> = vec![Vec::new(); programme.mentees.len()];
-    let mut mentees_of: Vec<Vec<&Person>> = vec![Vec::new(); programme.mentors.len()];
+    let biographies = Biographies::new(programme, model);
+    let mut mentors_of: Vec<Vec<usize>> = vec![Vec::new(); programme.mentees.len()];
+    let mut mentees_of: Vec<Vec<usize>> = vec![Vec::new(); programme.mentors.len()];
     for pair in &matching.pairs {
-        mentors_of[pair.mentee as usize].push(&programme.mentors[pair.mentor as usize].person);
-        mentees_of[pair.mentor as usize].push(&programme.mentees[pair.mentee as usize].person);
+        mentors_of[pair.mentee as usize].push(pair.mentor as usize);
+        mentees_of[pair.mentor as usize].push(pair.mentee as usize);
     }
-    let mentees: Vec<(&Person, &[&Person])> = programme
+    let match_text = |role: Role, index: usize| -> Match {
+        let (person, biography) = match role {
+            Role::Mentor => (&programme.mentors[index].person, biographies.mentor(programme, index)),
+            Role::Mentee => (&programme.mentees[index].person, biographies.mentee(programme, index)),
+        };
+        Match::new(person, biography, programme, model)
+    };
+    let mentees: Vec<(&Person, Vec<Match>)> = programme
         .mentees
         .iter()
-        .map(|m| &m.person)
-        .zip(mentors_of.iter().map(Vec::as_slice))
+        .zip(&mentors_of)
+        .map(|(m, of)| (&m.person, of.iter().map(|&i| match_text(Role::Mentor, i)).collect()))
         .collect();
-    let mentors: Vec<(&Person, &[&Person])> = programme
+    let mentors: Vec<(&Person, Vec<Match>)> = programme
         .mentors
         .iter()
-        .map(|m| &m.person)
-        .zip(mentees_of.iter().map(Vec::as_slice))
+        .zip(&mentees_of)
+        .map(|(m, of)| (&m.person, of.iter().map(|&i| match_text(Role::Mentee, i)).collect()))
         .collect();
     vec![
         list(
             "mentees-with-matches.csv",
-            "mentor",
-            programme,
-            model,
+            Some("mentor"),
             mentees.iter().filter(|(_, m)| !m.is_empty()),
         ),
         list(
             "mentees-without-matches.csv",
-            "mentor",
-            programme,
-            model,
+            None,
             mentees.iter().filter(|(_, m)| m.is_empty()),
         ),
         list(
             "mentors-with-matches.csv",
-            "mentee",
-            programme,
-            model,
+            Some("mentee"),
             mentors.iter().filter(|(_, m)| !m.is_empty()),
         ),
         list(
             "mentors-without-matches.csv",
-            "mentee",
-            programme,
-            model,
+            None,
             mentors.iter().filter(|(_, m)| m.is_empty()),
         ),
     ]
 }
 
-/// Identity words that are also ordinary words, never taken out of a biography.
-const ORDINARY_WORDS: [&str; 8] = [
-    "other",
-    "none",
-    "n/a",
-    "na",
-    "yes",
-    "no",
-    "prefer not to say",
-    "not sure",
-];
-
-/// Every identity and characteristic named anywhere in the registrations,
-/// lowercase, longest first (so "bisexual or pansexual" goes before "bisexual").
-pub fn identity_terms(programme: &Programme) -> Vec<String> {
-    let mut terms: Vec<String> = programme
-        .mentees
-        .iter()
-        .flat_map(|m| m.identities.iter())
-        .chain(programme.mentors.iter().flat_map(|m| m.characteristics.iter()))
-        .map(|t| t.to_ascii_lowercase())
-        .filter(|t| t.chars().count() >= 3 && !ORDINARY_WORDS.contains(&t.as_str()))
-        .collect();
-    terms.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
-    terms.dedup();
-    terms
+#[derive(Clone, Copy)]
+enum Role {
+    Mentor,
+    Mentee,
 }
 
-/// A biography with every identity term (whole words, any case) replaced by
-/// `"[removed]"`: participants sometimes name their identity in their biography,
-/// and a mailing list must never tell a match someone's identity.
-pub fn without_identities(text: &str, terms: &[String]) -> String {
-    let lower = text.to_ascii_lowercase();
-    let bytes = lower.as_bytes();
-    let is_word = |b: u8| b.is_ascii_alphanumeric();
-    let mut out = String::with_capacity(text.len());
-    let mut i = 0;
-    let mut copied = 0;
-    while i < bytes.len() {
-        let at_word_start = i == 0 || !is_word(bytes[i - 1]);
-        let found = at_word_start
-            .then(|| {
-                terms
-                    .iter()
-                    .find(|t| lower[i..].starts_with(t.as_str()) && bytes.get(i + t.len()).is_none_or(|&b| !is_word(b)))
-            })
-            .flatten();
-        match found {
-            Some(term) => {
-                out.push_str(&text[copied..i]);
-                out.push_str("[removed]");
-                i += term.len();
-                copied = i;
-            }
-            None => {
-                i += 1;
-                while i < bytes.len() && !text.is_char_boundary(i) {
-                    i += 1;
-                }
-            }
+/// One match as a mailing list writes it.
+struct Match {
+    /// One line: name, email, grade, organisation, profession.
+    line: String,
+    /// The line's parts on lines of their own, then the biography if sent.
+    details: String,
+}
+
+impl Match {
+    fn new(person: &Person, biography: &str, programme: &Programme, model: &Model) -> Match {
+        let name = match person.full_name() {
+            name if name.trim().is_empty() => person.email.clone(),
+            name => name,
+        };
+        let mut role = vec![
+            model.ladder.name(person.grade).to_string(),
+            programme.organisation_name(person.organisation).to_string(),
+        ];
+        if !person.profession.trim().is_empty() {
+            role.push(person.profession.clone());
         }
+        let role = role.join(", ");
+        let line = format!("{name} ({}), {role}", person.email);
+        let mut details = format!("{name}\nEmail: {}\n{role}", person.email);
+        if !biography.trim().is_empty() {
+            details.push_str("\nAbout them: ");
+            details.push_str(biography);
+        }
+        Match { line, details }
     }
-    out.push_str(&text[copied..]);
-    out
+}
+
+/// A name cell that is never empty: a person registered without a first (or
+/// last) name gets the other, or their email's part before the `@`.
+fn name_or(own: &str, other: &str, email: &str) -> String {
+    [own, other, email.split('@').next().unwrap_or(email), email]
+        .into_iter()
+        .map(str::trim)
+        .find(|n| !n.is_empty())
+        .unwrap_or("")
+        .to_string()
 }
 
 fn list<'a>(
     file_name: &'static str,
-    match_role: &str,
-    programme: &Programme,
-    model: &Model,
-    people: impl Iterator<Item = &'a (&'a Person, &'a [&'a Person])>,
+    match_role: Option<&str>,
+    people: impl Iterator<Item = &'a (&'a Person, Vec<Match>)>,
 ) -> MailingList {
     let people: Vec<_> = people.collect();
-    let identities = identity_terms(programme);
-    let with_matches = !file_name.contains("without");
-    // Notify needs every placeholder in every row: at least 3 match slots.
-    let slots = if with_matches {
-        people.iter().map(|(_, m)| m.len()).max().unwrap_or(0).max(3)
-    } else {
-        0
+    // One column per match, all headed alike; at least one so the heading is
+    // there for the template even when the list is empty.
+    let slots = match match_role {
+        Some(_) => people.iter().map(|(_, m)| m.len()).max().unwrap_or(0).max(1),
+        None => 0,
     };
-    let mut headings: Vec<String> = vec!["email address".into(), "first name".into(), "number of matches".into()];
-    for n in 1..=slots {
-        for field in ["name", "email", "grade", "organisation", "profession", "biography"] {
-            headings.push(format!("{match_role} {n} {field}"));
-        }
+    let mut headings: Vec<String> = COMMON_COLUMNS.map(String::from).to_vec();
+    if let Some(role) = match_role {
+        headings.extend(std::iter::repeat_n(role.to_string(), slots));
     }
     let rows: Vec<Vec<String>> = people
         .iter()
         .map(|(person, matches)| {
+            let details = if matches.is_empty() {
+                "no matches this time".to_string()
+            } else {
+                matches
+                    .iter()
+                    .map(|m| m.details.as_str())
+                    .collect::<Vec<_>>()
+                    .join("\n\n")
+            };
             let mut row = vec![
                 person.email.clone(),
-                person.first_name.clone(),
+                name_or(&person.first_name, &person.last_name, &person.email),
+                name_or(&person.last_name, &person.first_name, &person.email),
                 matches.len().to_string(),
+                details,
             ];
             for n in 0..slots {
-                match matches.get(n) {
-                    Some(other) => row.extend([
-                        other.full_name(),
-                        other.email.clone(),
-                        model.ladder.name(other.grade).to_string(),
-                        programme.organisation_name(other.organisation).to_string(),
-                        other.profession.clone(),
-                        without_identities(&other.biography, &identities),
-                    ]),
-                    None => row.extend(std::iter::repeat_n(String::new(), 6)),
-                }
+                row.push(matches.get(n).map(|m| m.line.clone()).unwrap_or_default());
             }
             row
         })
@@ -262,25 +272,24 @@ mod tests {
     use super::*;
 
     #[test]
-    fn identities_are_taken_out_of_biographies() {
-        let terms: Vec<String> = ["bisexual or pansexual", "bisexual", "gay", "trans"]
-            .iter()
-            .map(|t| t.to_string())
-            .collect();
-        assert_eq!(
-            without_identities("I am Gay and Bisexual or pansexual; transport policy, GAY.", &terms),
-            "I am [removed] and [removed]; transport policy, [removed]."
-        );
-        assert_eq!(without_identities("Zoë, gaydar-free", &terms), "Zoë, gaydar-free");
-        assert_eq!(without_identities("", &terms), "");
-    }
-
-    #[test]
     fn formulas_are_made_inert() {
-        for cell in ["=1+1", "+44", "-x", "@SUM(A1)"] {
+        for cell in [
+            "=1+1",
+            "+44",
+            "-x",
+            "@SUM(A1)",
+            "\u{FF1D}1+1",
+            "\u{FF0B}44",
+            "\u{FF0D}x",
+            "\u{FF20}SUM(A1)",
+            "\u{200B}=1+1",
+            "\u{FEFF}\u{200D}+44",
+        ] {
             assert_eq!(safe_cell(cell), format!("'{cell}"));
         }
         assert_eq!(safe_cell("plain"), "plain");
+        assert_eq!(safe_cell("\u{200B}plain"), "\u{200B}plain");
+        assert_eq!(safe_cell("a=b"), "a=b");
         assert_eq!(safe_cell(""), "");
     }
 }

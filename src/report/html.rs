@@ -84,8 +84,8 @@ pub fn report_html(
 <body>
 <header>
 <h1>{}</h1>
-<p>For organisers only: this page names mentees who got fewer matches than they asked for. It never shows anyone's identity, and counts by organisation under {SMALL_COUNT} show as &lt;{SMALL_COUNT}.</p>
-<nav><a href="#summary">Summary</a> <a href="#charts">Charts</a> <a href="#bottlenecks">Bottlenecks</a> <a href="#under-matched">Under-matched mentees</a></nav>
+<p>For organisers only: this page names mentees who got fewer matches than they asked for, and the people whose biography was withheld from the mailing lists with the term it mentions. It never shows an identity from the registrations' identity columns, and counts by organisation under {SMALL_COUNT} show as &lt;{SMALL_COUNT}.</p>
+<nav><a href="#summary">Summary</a> <a href="#charts">Charts</a> <a href="#bottlenecks">Bottlenecks</a> <a href="#under-matched">Under-matched mentees</a> <a href="#biographies">Withheld biographies</a></nav>
 </header>
 <main>
 "##,
@@ -96,6 +96,8 @@ pub fn report_html(
     charts_section(&mut page, programme, model, matching);
     bottlenecks_section(&mut page, bottlenecks);
     under_matched_section(&mut page, programme, model, under_matched);
+    overrides_section(&mut page, summary);
+    biographies_section(&mut page, summary);
     page.push_str("</main>\n</body>\n</html>\n");
     page
 }
@@ -534,6 +536,59 @@ fn under_matched_section(page: &mut String, programme: &Programme, model: &Model
                 u.matched,
                 u.asked,
                 escape(&u.reason.to_string())
+            );
+        }
+        page.push_str("</table>\n");
+    }
+    page.push_str("</section>\n");
+}
+
+/// The organisers' pins and bans with what each costs; nothing without them.
+fn overrides_section(page: &mut String, summary: &Summary) {
+    if summary.overrides.is_empty() {
+        return;
+    }
+    page.push_str("<section id=\"overrides\">\n<h2>Pins and bans</h2>\n");
+    page.push_str("<p>Each of the organisers' pins and bans, and what it costs: how the objective would change without it, from solving the programme again without that row.</p>\n");
+    page.push_str(
+        "<table>\n<tr><th>Line</th><th>Action</th><th>Mentee</th><th>Mentor</th><th>Note</th><th>Price</th></tr>\n",
+    );
+    for price in &summary.overrides {
+        let a = &price.adjustment;
+        let _ = writeln!(
+            page,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            a.line,
+            a.action,
+            escape(&a.mentee_email),
+            escape(&a.mentor_email),
+            escape(&a.note),
+            escape(&price.words())
+        );
+    }
+    page.push_str("</table>\n</section>\n");
+}
+
+fn biographies_section(page: &mut String, summary: &Summary) {
+    let biographies = &summary.biographies;
+    page.push_str("<section id=\"biographies\">\n<h2>Withheld biographies</h2>\n");
+    let _ = writeln!(
+        page,
+        "<p>Biography policy <code>{}</code>: {} biographies mention an identity and were withheld whole from every mailing list; {} were released by the model. To send one as written, add the person's email to <code>biographies.release</code> in the model and run again.</p>",
+        escape(biographies.policy),
+        biographies.withheld.len(),
+        biographies.released.len()
+    );
+    if !biographies.withheld.is_empty() {
+        page.push_str("<table>\n<tr><th>Registered as</th><th>Email</th><th>Name</th><th>Mentions</th></tr>\n");
+        for w in &biographies.withheld {
+            let _ = writeln!(
+                page,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                w.role,
+                escape(&w.email),
+                escape(&w.name),
+                escape(&w.found.to_string())
             );
         }
         page.push_str("</table>\n");

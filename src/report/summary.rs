@@ -1,4 +1,5 @@
-//! The summary of a matching: aggregates only, no personal data.
+//! The summary of a matching: aggregates, and the biographies withheld from the
+//! mailing lists (who, and the term found) for the organisers to review.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -8,7 +9,7 @@ use serde::Serialize;
 use crate::explain::CoverageCertificate;
 use crate::matching::Matching;
 use crate::model::{Model, Term};
-use crate::registration::Programme;
+use crate::registration::{Biographies, Programme, Withheld};
 
 /// How long each stage took, in milliseconds.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
@@ -63,6 +64,27 @@ pub struct ObjectiveValue {
     pub value: i64,
 }
 
+/// What the mailing lists did with biographies: the policy, every biography
+/// withheld whole (the person and the term found) and the people whose
+/// biography the model released.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct BiographySummary {
+    pub policy: &'static str,
+    pub withheld: Vec<Withheld>,
+    pub released: Vec<String>,
+}
+
+impl BiographySummary {
+    pub fn new(programme: &Programme, model: &Model) -> BiographySummary {
+        let biographies = Biographies::new(programme, model);
+        BiographySummary {
+            policy: model.biography_policy.name(),
+            withheld: biographies.withheld(programme),
+            released: biographies.released(),
+        }
+    }
+}
+
 /// Everything `summary.json` holds.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Summary {
@@ -81,6 +103,11 @@ pub struct Summary {
     /// the number reached: a max flow computed apart from the solver.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub certificate: Option<CoverageCertificate>,
+    /// The model's biography policy, and each biography it withheld.
+    pub biographies: BiographySummary,
+    /// What each of the organisers' pins and bans costs (none without `--adjust`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub overrides: Vec<crate::overrides::OverridePrice>,
     /// Shown on the terminal only: wall-clock times would make two runs on the
     /// same input differ, and summary.json is byte-identical between them.
     #[serde(skip)]
@@ -124,16 +151,15 @@ impl Summary {
                 .map(|(term, value)| ObjectiveValue { term, value })
                 .collect(),
             certificate: None,
+            biographies: BiographySummary::new(programme, model),
             timing,
+            overrides: Vec::new(),
         }
     }
 
     /// The summary with the coverage certificate (see [`crate::explain::certificate`]).
-    pub fn with_certificate(self, certificate: CoverageCertificate) -> Summary {
-        Summary {
-            certificate: Some(certificate),
-            ..self
-        }
+    pub fn with_certificate(self, certificate: Option<CoverageCertificate>) -> Summary {
+        Summary { certificate, ..self }
     }
 
     pub fn to_json(&self) -> String {
@@ -181,6 +207,17 @@ impl fmt::Display for Summary {
                 f,
                 "bound    {} mentees have a match; no matching could give more than {}",
                 c.mentees_with_a_match, c.most_mentees_with_a_match
+            )?;
+        }
+        for price in &self.overrides {
+            writeln!(f, "override {}", price.words())?;
+        }
+        let withheld = &self.biographies.withheld;
+        if !withheld.is_empty() {
+            writeln!(
+                f,
+                "bios     {} withheld from the mailing lists: they mention an identity (listed in summary.json; release one with biographies.release in the model)",
+                withheld.len()
             )?;
         }
         write!(

@@ -534,7 +534,17 @@ impl<'a> Program<'a> {
     fn new(programme: &'a Programme, model: &'a Model, pairs: &'a [Pair]) -> Self {
         let objective = &model.objective;
         let mut variables = ProblemVariables::new();
-        let pair: Vec<Variable> = pairs.iter().map(|_| variables.add(variable().binary())).collect();
+        // A pinned pair is made: its variable is fixed at 1.
+        let pair: Vec<Variable> = pairs
+            .iter()
+            .map(|p| {
+                variables.add(if p.pinned {
+                    variable().integer().min(1.0).max(1.0)
+                } else {
+                    variable().binary()
+                })
+            })
+            .collect();
         let mut of_mentee: Vec<Vec<usize>> = vec![Vec::new(); programme.mentees.len()];
         let mut of_mentor: Vec<Vec<usize>> = vec![Vec::new(); programme.mentors.len()];
         for (i, p) in pairs.iter().enumerate() {
@@ -676,6 +686,13 @@ impl<'a> Program<'a> {
                     }
                 }
                 Term::Pairs { .. } => expression.add_mul(weight, sum(self.pair.iter().copied())),
+                Term::PreviousPairsKept { .. } => {
+                    for (p, &x) in self.pairs.iter().zip(&self.pair) {
+                        if p.previous {
+                            expression.add_mul(weight, x);
+                        }
+                    }
+                }
                 Term::WeightedSum { .. } => {} // refused by the model's checks
             }
         }

@@ -226,7 +226,7 @@ pub fn network_capped(
             head,
             FlowArc {
                 capacity: 1,
-                cost: costs.pair(pair.score),
+                cost: costs.pair_cost(pair),
             },
         );
     }

@@ -37,6 +37,13 @@ pub struct ArcCosts {
     /// The most all levels together can change along one simple cycle, in
     /// cost: a reward above it outweighs the whole objective.
     pub cycle_change: i64,
+    /// What a pinned pair earns besides its score: more than the whole
+    /// objective can change along a cycle, so every optimum makes every pin
+    /// (they fit together: the adjustments reader checks each person's places).
+    pub pin_reward: i64,
+    /// Cost of a pair of the previous matching (0 unless the objective counts
+    /// previous pairs kept).
+    pub previous_kept: i64,
 }
 
 impl ArcCosts {
@@ -54,9 +61,10 @@ impl ArcCosts {
             match term {
                 Term::MenteesWithAtLeast { .. } | Term::MentorsWithAtLeast { .. } => Some(2),
                 Term::TotalScore { .. } => cycle_pairs.checked_mul(max_score),
-                Term::IdentityRequestsMet { .. } | Term::ProfessionRequestsMet { .. } | Term::Pairs { .. } => {
-                    Some(cycle_pairs)
-                }
+                Term::IdentityRequestsMet { .. }
+                | Term::ProfessionRequestsMet { .. }
+                | Term::Pairs { .. }
+                | Term::PreviousPairsKept { .. } => Some(cycle_pairs),
                 Term::WeightedSum { .. } => None,
             }
         };
@@ -85,6 +93,8 @@ impl ArcCosts {
             profession_met: 0,
             weights: weights.clone(),
             cycle_change: later,
+            pin_reward: later.checked_add(1).ok_or_else(overflow)?,
+            previous_kept: 0,
         };
         for (term, &level_weight) in terms.iter().zip(&weights) {
             for (part, weight) in term.parts() {
@@ -96,6 +106,7 @@ impl ArcCosts {
                     Term::ProfessionRequestsMet { .. } => &mut costs.profession_met,
                     Term::TotalScore { .. } => &mut costs.pair_per_score,
                     Term::Pairs { .. } => &mut costs.pair_base,
+                    Term::PreviousPairsKept { .. } => &mut costs.previous_kept,
                     Term::WeightedSum { .. } => continue,
                 };
                 *cost = cost.checked_sub(w).ok_or_else(overflow)?;
@@ -132,12 +143,18 @@ impl ArcCosts {
         self.pair_base + self.pair_per_score * score as i64
     }
 
+    /// Cost of this pair's arc: its score's, less the reward of a pin.
+    pub fn pair_cost(&self, pair: &crate::eligibility::Pair) -> i64 {
+        self.pair(pair.score) - if pair.pinned { self.pin_reward } else { 0 }
+            + if pair.previous { self.previous_kept } else { 0 }
+    }
+
     fn largest_arc_cost(&self, max_score: i64) -> Option<i64> {
         let unit = self
             .mentee_unit
             .iter()
             .chain(&self.mentor_unit)
-            .chain([&self.identity_met, &self.profession_met])
+            .chain([&self.identity_met, &self.profession_met, &self.previous_kept])
             .map(|c| c.abs())
             .max()
             .unwrap_or(0);
@@ -146,7 +163,7 @@ impl ArcCosts {
             .checked_mul(max_score)?
             .checked_add(self.pair_base)?
             .checked_abs()?;
-        Some(unit.max(pair))
+        Some(unit.max(pair).max(self.pin_reward))
     }
 }
 

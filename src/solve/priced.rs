@@ -247,7 +247,7 @@ impl WarmStart {
             let pair = slots.mentor_of[pair_arc.slot as usize].and_then(|m| eligibility.pair(pair_arc.mentee, m));
             match pair {
                 Some(pair) => {
-                    self.simplex.set_cost(pair_arc.arc, costs.pair(pair.score));
+                    self.simplex.set_cost(pair_arc.arc, costs.pair_cost(&pair));
                     self.simplex.open(pair_arc.arc);
                 }
                 None if self.simplex.close(pair_arc.arc) => {}
@@ -307,7 +307,7 @@ impl WarmStart {
             for pair in added {
                 let slot = slots.of_mentor[pair.mentor as usize];
                 let (tail, head) = self.ends(&pair, slot);
-                let arc = self.simplex.add_arc(tail, head, 1, costs.pair(pair.score));
+                let arc = self.simplex.add_arc(tail, head, 1, costs.pair_cost(&pair));
                 self.pairs.push(PairArc {
                     mentee: pair.mentee,
                     slot,
@@ -414,7 +414,7 @@ impl WarmStart {
                     }
                     let slot = slots.of_mentor[pair.mentor as usize];
                     let (tail, _) = self.ends(&pair, slot);
-                    let reduced = costs.pair(pair.score) + potential[tail] - potential[head];
+                    let reduced = costs.pair_cost(&pair) + potential[tail] - potential[head];
                     if reduced < 0 && !self.known.contains(&(pair.mentee, slot)) {
                         found.push((reduced, pair));
                     }
@@ -537,6 +537,8 @@ fn first_candidates(eligibility: &Eligibility, per_mentee: usize, threads: usize
         list.truncate(per_mentor);
     }
     candidates.extend(best_for_mentor.into_iter().flatten().map(|(_, p)| p));
+    // Pins are made whatever the prices say, so their arcs are there from the start.
+    candidates.extend(eligibility.pinned());
     candidates.sort_unstable_by_key(|p| (p.mentee, p.mentor));
     candidates.dedup_by_key(|p| (p.mentee, p.mentor));
     candidates

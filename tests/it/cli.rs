@@ -41,6 +41,7 @@ fn matches_the_sample_and_the_checker_agrees() {
     assert_eq!(
         names,
         [
+            ".mentorflow-manifest",
             "matches.csv",
             "mentees-with-matches.csv",
             "mentees-without-matches.csv",
@@ -74,8 +75,17 @@ fn matches_the_sample_and_the_checker_agrees() {
 
     // Mailing lists: one row per person, counts agree with the matches.
     let (headings, rows) = read_csv(&out.join("mentees-with-matches.csv"));
-    assert_eq!(&headings[..3], ["email address", "first name", "number of matches"]);
-    assert!(headings.contains(&"mentor 3 biography".to_string()));
+    assert_eq!(
+        &headings[..5],
+        [
+            "email address",
+            "first name",
+            "last name",
+            "number of matches",
+            "match details"
+        ]
+    );
+    assert_eq!(&headings[5..], ["mentor", "mentor", "mentor"]);
     for forbidden in ["characteristics", "identity"] {
         assert!(!headings.iter().any(|h| h.contains(forbidden)), "{headings:?}");
     }

@@ -300,7 +300,7 @@ proptest! {
             .map(|m| m.mentee_counts(&p).iter().filter(|&&c| c > 0).count())
             .max()
             .unwrap();
-        let certificate = coverage_certificate(&p, &model, &history, &priced.matching);
+        let certificate = coverage_certificate(&p, &model, &history, &priced.matching).unwrap();
         prop_assert_eq!(certificate.most_mentees_with_a_match, most);
     }
 
@@ -615,7 +615,7 @@ fn the_certificate_matches_the_solver_when_coverage_comes_first() {
     let history = History::default();
     let pairs = eligible_pairs(&p, &model, &history);
     let matching = solve::solve(&p, &model, &pairs).unwrap().matching;
-    let certificate = coverage_certificate(&p, &model, &history, &matching);
+    let certificate = coverage_certificate(&p, &model, &history, &matching).unwrap();
     assert!(certificate.reached(), "{certificate:?}");
     assert!(certificate.network_classes < p.mentees.len() + p.mentors.len());
 
@@ -645,7 +645,7 @@ fn the_certificate_matches_the_solver_when_coverage_comes_first() {
     }
     let pairs = eligible_pairs(&p, &model, &history);
     let matching = solve::solve(&p, &model, &pairs).unwrap().matching;
-    let certificate = coverage_certificate(&p, &model, &history, &matching);
+    let certificate = coverage_certificate(&p, &model, &history, &matching).unwrap();
     assert!(certificate.reached(), "{certificate:?}");
 }
 

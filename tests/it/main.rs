@@ -4,6 +4,7 @@
 
 mod common;
 
+mod adjust;
 mod browser;
 mod cli;
 mod compare;
@@ -12,9 +13,11 @@ mod explain;
 mod fuzz_regressions;
 mod ilp;
 mod mincost;
+mod notify;
 mod optimality;
 mod privacy;
 mod report;
+mod safety;
 mod validate;
 mod web;
 mod whatif;

@@ -146,6 +146,8 @@ fn the_checker_refuses_a_pair_within_a_small_organisation() {
         grade_gap: 1,
         profession_matched: false,
         identity_matched: false,
+        pinned: false,
+        previous: false,
     };
     let violations = mentorflow::check::check_matching(
         &p,
@@ -233,7 +235,7 @@ const ORGS: [&str; 3] = ["Org A", "Org B", "Org C"];
 const PROFESSIONS: [&str; 2] = ["Policy", "Finance"];
 const IDENTITIES: [&str; 3] = ["", "Gay", "Lesbian, Transgender"];
 
-fn person(
+pub fn person(
     i: usize,
     role: &str,
     (grade, org, profession, identity, capacity): (usize, usize, usize, usize, u32),
@@ -249,7 +251,7 @@ fn person(
     }
 }
 
-fn people(max: usize) -> impl Strategy<Value = Vec<(usize, usize, usize, usize, u32)>> {
+pub fn people(max: usize) -> impl Strategy<Value = Vec<(usize, usize, usize, usize, u32)>> {
     prop::collection::vec(
         (
             0..GRADES.len(),

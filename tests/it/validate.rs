@@ -563,7 +563,7 @@ fn docs_list_every_code() {
                 let code = &bytes[i + 1..i + 5];
                 if bytes[i] == b'"'
                     && bytes[i + 5] == b'"'
-                    && b"RHMFVEC".contains(&code[0])
+                    && b"RHMFVECA".contains(&code[0])
                     && code[1..].iter().all(u8::is_ascii_digit)
                 {
                     codes.push(String::from_utf8(code.to_vec()).unwrap());

@@ -116,7 +116,14 @@ pub fn assert_valid(programme: &Programme, model: &Model, history: &History, mat
 /// The lexicographically best objective values over every matching made of
 /// `pairs`, by trying them all: the independent oracle for small programmes.
 pub fn brute_force_best(programme: &Programme, model: &Model, pairs: &[Pair]) -> Vec<i64> {
+    brute_force_best_with(programme, model, pairs, &[])
+}
+
+/// [`brute_force_best`] over the matchings that make every pair of `must`
+/// (the organisers' pins), by (mentee, mentor) index.
+pub fn brute_force_best_with(programme: &Programme, model: &Model, pairs: &[Pair], must: &[(u32, u32)]) -> Vec<i64> {
     struct Search<'a> {
+        must: &'a [(u32, u32)],
         programme: &'a Programme,
         model: &'a Model,
         pairs: &'a [Pair],
@@ -128,6 +135,13 @@ pub fn brute_force_best(programme: &Programme, model: &Model, pairs: &[Pair]) ->
     impl Search<'_> {
         fn go(&mut self, i: usize) {
             if i == self.pairs.len() {
+                if !self
+                    .must
+                    .iter()
+                    .all(|&(e, m)| self.chosen.iter().any(|p| (p.mentee, p.mentor) == (e, m)))
+                {
+                    return;
+                }
                 let values = Matching::new(self.chosen.clone()).objective_values(self.programme, &self.model.objective);
                 if self.best.as_ref().is_none_or(|b| values > *b) {
                     self.best = Some(values);
@@ -149,6 +163,7 @@ pub fn brute_force_best(programme: &Programme, model: &Model, pairs: &[Pair]) ->
         }
     }
     let mut search = Search {
+        must,
         programme,
         model,
         pairs,
@@ -158,7 +173,7 @@ pub fn brute_force_best(programme: &Programme, model: &Model, pairs: &[Pair]) ->
         best: None,
     };
     search.go(0);
-    search.best.expect("the empty matching is always possible")
+    search.best.expect("a matching with every pin exists")
 }
 
 /// Runs the built `mentorflow` binary from the crate's root, as an organiser would

@@ -258,12 +258,19 @@ pub async fn upload(State(app): AppState, multipart: Result<Multipart, Multipart
 
 /// Read the inputs again from the session's files and model, and keep the result.
 async fn recheck(app: &Arc<App>) {
-    let (generation, mentors, mentees, history, model) = {
+    let (generation, mentors, mentees, history, model, adjust) = {
         let s = app.session();
         let (Some(mentors), Some(mentees)) = (s.mentors.clone(), s.mentees.clone()) else {
             return;
         };
-        (s.generation, mentors, mentees, s.history.clone(), s.model.clone())
+        (
+            s.generation,
+            mentors,
+            mentees,
+            s.history.clone(),
+            s.model.clone(),
+            s.adjust_file(),
+        )
     };
     let checked = blocking(move || {
         pipeline::read_inputs(
@@ -280,6 +287,10 @@ async fn recheck(app: &Arc<App>) {
                 history: history.as_ref().map(|h| Source {
                     name: &h.name,
                     bytes: &h.bytes,
+                }),
+                adjust: adjust.as_ref().map(|a| Source {
+                    name: &a.name,
+                    bytes: &a.bytes,
                 }),
             },
         )
@@ -500,7 +511,7 @@ pub async fn compare(State(app): AppState, fields: Result<Form<Vec<(String, Stri
         .filter(|(k, _)| k == "compare")
         .map(|(_, v)| v)
         .collect();
-    let (generation, mentors, mentees, history, model) = {
+    let (generation, mentors, mentees, history, model, adjust) = {
         let s = app.session();
         (
             s.generation,
@@ -508,6 +519,7 @@ pub async fn compare(State(app): AppState, fields: Result<Form<Vec<(String, Stri
             s.mentees.clone(),
             s.history.clone(),
             s.model.clone(),
+            s.adjust_file(),
         )
     };
     let (Some(mentors), Some(mentees)) = (mentors, mentees) else {
@@ -550,6 +562,10 @@ pub async fn compare(State(app): AppState, fields: Result<Form<Vec<(String, Stri
                     history: history.as_ref().map(|h| Source {
                         name: &h.name,
                         bytes: &h.bytes,
+                    }),
+                    adjust: adjust.as_ref().map(|a| Source {
+                        name: &a.name,
+                        bytes: &a.bytes,
                     }),
                 },
             );
@@ -670,12 +686,22 @@ pub async fn review_page(State(app): AppState, search: Result<Query<Search>, Que
     };
     page(pages::review(&Review {
         matched: session.run.is_some(),
+        prices: prices(&session),
         query,
         found,
         explained: None,
         adjustments: &session.adjustments,
         errors: Vec::new(),
     }))
+}
+
+/// The price of each pin and ban in the last matching, in words.
+fn prices(session: &Session) -> Vec<String> {
+    session
+        .run
+        .iter()
+        .flat_map(|r| r.summary.overrides.iter().map(|p| p.words()))
+        .collect()
 }
 
 /// Everyone whose name or email contains the text, mentees first (at most 50).
@@ -755,6 +781,7 @@ pub async fn review_person(State(app): AppState, path: Result<Path<(String, usiz
     }
     page(pages::review(&Review {
         matched: true,
+        prices: prices(&session),
         query: "",
         found: Vec::new(),
         explained: Some((heading, text)),
@@ -786,41 +813,48 @@ pub async fn add_adjustment(State(app): AppState, form: Result<Form<NewAdjustmen
         form.mentee_email.trim().to_string(),
         form.mentor_email.trim().to_string(),
     );
-    let mut session = app.session();
-    if let Some(inputs) = &session.inputs {
-        let programme = &inputs.reading.programme;
-        if programme.mentee_by_email(&mentee).is_none() {
-            errors.push(format!("“{mentee}” is not a registered mentee's email"));
+    let refused = {
+        let mut session = app.session();
+        if let Some(inputs) = &session.inputs {
+            let programme = &inputs.reading.programme;
+            if programme.mentee_by_email(&mentee).is_none() {
+                errors.push(format!("“{mentee}” is not a registered mentee's email"));
+            }
+            if programme.mentor_by_email(&mentor).is_none() {
+                errors.push(format!("“{mentor}” is not a registered mentor's email"));
+            }
+        } else {
+            if mentee.is_empty() {
+                errors.push("Enter the mentee's email".into());
+            }
+            if mentor.is_empty() {
+                errors.push("Enter the mentor's email".into());
+            }
         }
-        if programme.mentor_by_email(&mentor).is_none() {
-            errors.push(format!("“{mentor}” is not a registered mentor's email"));
+        if errors.is_empty() {
+            session.adjustments.push(Adjustment {
+                action,
+                mentee_email: mentee,
+                mentor_email: mentor,
+                note: form.note.trim().to_string(),
+            });
+            None
+        } else {
+            Some(pages::review(&Review {
+                matched: session.run.is_some(),
+                prices: prices(&session),
+                query: "",
+                found: Vec::new(),
+                explained: None,
+                adjustments: &session.adjustments,
+                errors,
+            }))
         }
-    } else {
-        if mentee.is_empty() {
-            errors.push("Enter the mentee's email".into());
-        }
-        if mentor.is_empty() {
-            errors.push("Enter the mentor's email".into());
-        }
+    };
+    match refused {
+        Some(markup) => (StatusCode::BAD_REQUEST, page(markup)).into_response(),
+        None => adjustments_changed(&app).await,
     }
-    if errors.is_empty() {
-        session.adjustments.push(Adjustment {
-            action,
-            mentee_email: mentee,
-            mentor_email: mentor,
-            note: form.note.trim().to_string(),
-        });
-        return see("/review");
-    }
-    let markup = pages::review(&Review {
-        matched: session.run.is_some(),
-        query: "",
-        found: Vec::new(),
-        explained: None,
-        adjustments: &session.adjustments,
-        errors,
-    });
-    (StatusCode::BAD_REQUEST, page(markup)).into_response()
 }
 
 #[derive(serde::Deserialize)]
@@ -833,27 +867,40 @@ pub async fn remove_adjustment(State(app): AppState, form: Result<Form<RemoveRow
         Ok(f) => f,
         Err(e) => return bad_form(&e.body_text(), "/review"),
     };
-    let mut session = app.session();
-    if form.row < session.adjustments.len() {
+    {
+        let mut session = app.session();
+        if form.row >= session.adjustments.len() {
+            return see("/review");
+        }
         session.adjustments.remove(form.row);
     }
+    adjustments_changed(&app).await
+}
+
+/// Check the programme again with the changed pins and bans: on to Review, or
+/// to Check when a row cannot be met. The last matching stays until re-matched.
+async fn adjustments_changed(app: &Arc<App>) -> Response {
+    let kept = {
+        let mut session = app.session();
+        let kept = (session.run.take(), session.explained.take());
+        session.inputs_changed();
+        kept
+    };
+    recheck(app).await;
+    let mut session = app.session();
+    if session.inputs.is_none() {
+        return see("/check");
+    }
+    (session.run, session.explained) = kept;
     see("/review")
 }
 
 /// The adjustments as the file `--adjust` reads.
 pub async fn adjustments_csv(State(app): AppState) -> Response {
-    let session = app.session();
-    let mut writer = csv::Writer::from_writer(Vec::new());
-    let _ = writer.write_record(["action", "mentee email", "mentor email", "note"]);
-    for a in &session.adjustments {
-        let _ = writer.write_record([
-            a.action.as_str(),
-            &a.mentee_email,
-            &a.mentor_email,
-            &crate::report::safe_cell(&a.note),
-        ]);
-    }
-    let bytes = writer.into_inner().unwrap_or_default();
+    let file = app.session().adjust_file();
+    let bytes = file
+        .map(|f| f.bytes)
+        .unwrap_or_else(|| b"action,mentee email,mentor email,note\n".to_vec());
     attachment("adjust.csv", "text/csv; charset=utf-8", bytes)
 }
 

@@ -402,6 +402,12 @@ pub fn result(summary: &Summary) -> Markup {
                 ". Profession requests met: " (summary.profession_requests.met) " of " (summary.profession_requests.asked)
                 ". Total score " span id="total-score" { (summary.total_score) } "."
             }
+            @if !summary.overrides.is_empty() {
+                h2 class="govuk-heading-m" { "Pins and bans" }
+                ul class="govuk-list govuk-list--bullet" id="prices" {
+                    @for p in &summary.overrides { li { (p.words()) } }
+                }
+            }
             p class="govuk-body" {
                 a href="/download" class="govuk-button" role="button" { "Download the files" } " "
                 a href="/review" class="govuk-button govuk-button--secondary" role="button" { "Review a person" }
@@ -424,6 +430,8 @@ pub struct Found {
 
 pub struct Review<'a> {
     pub matched: bool,
+    /// The price of each pin and ban in the last matching, in words.
+    pub prices: Vec<String>,
     pub query: &'a str,
     pub found: Vec<Found>,
     /// The person explained: their heading and the explanation's text.
@@ -467,10 +475,10 @@ pub fn review(r: &Review) -> Markup {
                 }
             }
             h2 class="govuk-heading-m" { "Pins and bans" }
-            p class="govuk-body" { "A pin makes a pair; a ban stops one (for example: line manager). They are kept here, in memory, as an adjustments file you can download and upload again next time." }
-            div class="govuk-inset-text" id="rematch-pending" {
-                "Re-matching with pins and bans is not available in this version yet: the rows below are kept, and the "
-                "Re-match button stays disabled until the matcher can use them."
+            p class="govuk-body" { "A pin makes a pair; a ban stops one (for example: line manager). They are kept here, in memory, as an adjustments file you can download and upload again next time (or give to mentorflow match --adjust)." }
+            div class="govuk-inset-text" id="rematch-note" {
+                "A pin is made even when it breaks a rule (the check warns); a pin that cannot be met is an error at the check. "
+                "Press Re-match to match again with them; the result shows what each one costs."
             }
             form method="post" action="/review/adjustments" {
                 div class="govuk-form-group" {
@@ -520,7 +528,15 @@ pub fn review(r: &Review) -> Markup {
                 }
                 p class="govuk-body" { a class="govuk-link" href="/review/adjustments.csv" { "Download the adjustments file (adjust.csv)" } }
             }
-            button type="button" class="govuk-button" disabled aria-disabled="true" aria-describedby="rematch-pending" { "Re-match with these adjustments" }
+            @if !r.prices.is_empty() {
+                h3 class="govuk-heading-s" { "What each one costs, in the last matching" }
+                ul class="govuk-list govuk-list--bullet" id="prices" {
+                    @for p in &r.prices { li { (p) } }
+                }
+            }
+            form method="post" action="/match" {
+                button type="submit" class="govuk-button" aria-describedby="rematch-note" { "Re-match with these adjustments" }
+            }
         },
     )
 }

@@ -100,6 +100,24 @@ pub struct Session {
 }
 
 impl Session {
+    /// The pins and bans as the adjustments file `--adjust` reads, named
+    /// `adjust.csv`; none when there are none.
+    pub fn adjust_file(&self) -> Option<Upload> {
+        if self.adjustments.is_empty() {
+            return None;
+        }
+        let mut writer = csv::Writer::from_writer(Vec::new());
+        let _ = writer.write_record(["action", "mentee email", "mentor email", "note"]);
+        for a in &self.adjustments {
+            let note = crate::report::safe_cell(&a.note);
+            let _ = writer.write_record([a.action.as_str(), &a.mentee_email, &a.mentor_email, &note]);
+        }
+        Some(Upload {
+            name: "adjust.csv".into(),
+            bytes: writer.into_inner().unwrap_or_default(),
+        })
+    }
+
     /// Forget every result computed from the inputs (they changed).
     pub fn inputs_changed(&mut self) {
         self.generation += 1;

@@ -304,6 +304,12 @@ fn unzip(bytes: &[u8]) -> BTreeMap<String, Vec<u8>> {
 
 /// The CLI's outputs for the sample, by file name.
 pub fn cli_outputs(model: Option<&str>) -> BTreeMap<String, Vec<u8>> {
+    cli_outputs_adjusted(model, None)
+}
+
+/// The same, with pins and bans: the adjustments file is given as
+/// `adjust.csv` from its folder, the name the web app gives it.
+pub fn cli_outputs_adjusted(model: Option<&str>, adjust: Option<&[u8]>) -> BTreeMap<String, Vec<u8>> {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
     let mut args = vec![
@@ -318,10 +324,20 @@ pub fn cli_outputs(model: Option<&str>) -> BTreeMap<String, Vec<u8>> {
     if let Some(model) = model {
         args.extend(["--model".to_string(), model.to_string()]);
     }
-    let run = mentorflow(&args);
+    if let Some(adjust) = adjust {
+        std::fs::write(dir.path().join("adjust.csv"), adjust).unwrap();
+        args.extend(["--adjust".to_string(), "adjust.csv".to_string()]);
+    }
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_mentorflow"))
+        .current_dir(dir.path())
+        .args(&args)
+        .output()
+        .unwrap();
     assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    // The outputs; not the CLI's own note of what it wrote (a hidden file).
     std::fs::read_dir(&out)
         .unwrap()
+        .filter(|e| !e.as_ref().unwrap().file_name().to_string_lossy().starts_with('.'))
         .map(|e| {
             let e = e.unwrap();
             (
@@ -443,4 +459,24 @@ fn compare_review_and_adjustments() {
     assert!(bad.text().contains("is not a registered mentee"));
     let file = client.get("/review/adjustments.csv").text();
     assert_eq!(file, "action,mentee email,mentor email,note\npin,mentee.07@gov.uk,mentor.01@gov.uk,asked\nban,mentee.08@gov.uk,mentor.02@gov.uk,\n");
+    // Re-matched with them: what `match --adjust` writes, byte for byte, and each one's price.
+    assert!(client.get("/check").text().contains("Ready to match"));
+    assert_eq!(client.post_form("/match", "").status, 303);
+    let result = client.get("/result").text();
+    assert!(
+        result.contains("id=\"prices\"") && result.contains("the pin on line 2"),
+        "{result}"
+    );
+    let web = unzip(&client.get("/download/mentorflow-outputs.zip").body);
+    let cli = cli_outputs_adjusted(None, Some(file.as_bytes()));
+    assert_eq!(web.keys().collect::<Vec<_>>(), cli.keys().collect::<Vec<_>>());
+    for (name, bytes) in &cli {
+        assert!(&web[name] == bytes, "{name} differs from the CLI's");
+    }
+    // Removing the pin checks again; the review page still shows the last prices.
+    assert_eq!(client.post_form("/review/adjustments/remove", "row=0").status, 303);
+    assert!(client
+        .get("/review/adjustments.csv")
+        .text()
+        .starts_with("action,mentee email,mentor email,note\nban,"));
 }

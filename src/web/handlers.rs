@@ -14,7 +14,7 @@ use axum::Form;
 use maud::Markup;
 
 use super::pages::{self, Compared, Found, Loaded, ModelOption, Review};
-use super::state::{Adjustment, App, ModelChoice, Session, Upload, WhatIfShown};
+use super::state::{Adjustment, App, Explained, ModelChoice, Session, Upload, WhatIfShown};
 use crate::model::{Model, BUILT_IN};
 use crate::pipeline::{
     self, compare_run, comparison, explain, explained_matching, MatchOptions, Person, Registrations,
@@ -622,22 +622,17 @@ pub async fn run_match(State(app): AppState) -> Response {
     let run = blocking(move || pipeline::run_match(&for_run, MatchOptions::default(), &mut |_| {})).await;
     match run {
         Ok(Ok(run)) => {
+            let explained = Explained::default();
             {
                 let mut session = app.session();
                 if session.generation == generation {
                     session.run = Some(Arc::new(run));
-                    session.explained = None;
+                    session.explained = Some(explained.clone());
                 }
             }
-            // The matching `explain` explains, ready before anyone is looked up.
-            let app = app.clone();
+            // The matching `explain` explains, solved now, before anyone is looked up.
             tokio::task::spawn_blocking(move || {
-                if let Ok(explained) = explained_matching(&inputs) {
-                    let mut session = app.session();
-                    if session.generation == generation && session.explained.is_none() {
-                        session.explained = Some(Arc::new(explained));
-                    }
-                }
+                explained.get_or_init(|| explained_matching(&inputs).map_err(|e| e.to_string()));
             });
             see("/result")
         }
@@ -754,16 +749,17 @@ pub async fn review_person(State(app): AppState, path: Result<Path<(String, usiz
     };
     let heading = format!("{} ({}), {role}", who.full_name(), who.email);
     let work_inputs = inputs.clone();
+    let explained = explained.unwrap_or_default();
+    let cell = explained.clone();
     let text = blocking(move || {
-        let matching = match explained {
-            Some(m) => m,
-            None => Arc::new(explained_matching(&work_inputs)?),
-        };
-        let text = explain(&work_inputs, &matching.0, matching.1, person).to_string();
-        Ok::<_, pipeline::RunError>((text, matching))
+        let matching = cell.get_or_init(|| explained_matching(&work_inputs).map_err(|e| e.to_string()));
+        matching
+            .as_ref()
+            .map(|(matching, proven)| explain(&work_inputs, matching, *proven, person).to_string())
+            .map_err(Clone::clone)
     })
     .await;
-    let (text, matching) = match text {
+    let text = match text {
         Ok(Ok(t)) => t,
         Ok(Err(e)) => {
             return failure(
@@ -776,8 +772,8 @@ pub async fn review_person(State(app): AppState, path: Result<Path<(String, usiz
         Err(response) => return response,
     };
     let mut session = app.session();
-    if session.generation == generation {
-        session.explained = Some(matching);
+    if session.generation == generation && session.explained.is_none() {
+        session.explained = Some(explained);
     }
     page(pages::review(&Review {
         matched: true,

@@ -1,6 +1,6 @@
 //! What the server holds: one organiser's files and results, in memory only.
 
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use crate::matching::Matching;
 use crate::pipeline::{Inputs, MatchRun};
@@ -34,6 +34,9 @@ impl App {
         self.session.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
+
+/// The matching `explain` explains, once solved (or why it could not be).
+pub type Explained = Arc<OnceLock<Result<(Matching, bool), String>>>;
 
 /// An uploaded file: its name as the organiser's computer gave it, and its bytes.
 #[derive(Clone, Debug)]
@@ -92,8 +95,10 @@ pub struct Session {
     /// The checked inputs, when there was no error.
     pub inputs: Option<Arc<Inputs>>,
     pub run: Option<Arc<MatchRun>>,
-    /// The matching `explain` explains, and whether it is proven optimal.
-    pub explained: Option<Arc<(Matching, bool)>>,
+    /// The matching `explain` explains, and whether it is proven optimal:
+    /// started after each match, and shared, so a review waits for the same
+    /// solve instead of starting another.
+    pub explained: Option<Explained>,
     pub adjustments: Vec<Adjustment>,
     pub comparison: Option<Comparison>,
     pub whatif: Option<WhatIfShown>,

@@ -3,7 +3,7 @@
 //!
 //! A biography is the participant's own words for their matches, and some name
 //! their identity in it. Taking words out both leaks (a variant slips through)
-//! and mangles ("an [removed] negotiator"), so under the default policy
+//! and mangles ("an \[removed\] negotiator"), so under the default policy
 //! (`withhold-if-identity`) a biography that mentions an identity is withheld
 //! whole from every mailing list and listed for the organisers, who may release
 //! it person by person (`biographies.release` in the model).

@@ -64,6 +64,7 @@ fn an_organiser_goes_through_every_step_in_a_browser() {
         browser.click(&format!("label[for='compare-{i}']"));
     }
     browser.click("form[action='/compare'] button");
+    browser.wait_for_element(".app-compare");
     let compared = browser.text(".app-compare");
     assert!(
         compared.contains("mentees with at least 1") && compared.contains("quality"),
@@ -166,6 +167,7 @@ fn an_organiser_goes_through_every_step_in_a_browser() {
     browser.click("#parameter1 option[value='mentor-capacity']");
     browser.type_into("#values1", "1..4");
     browser.click("form[action='/whatif'] button");
+    browser.wait_for_element("#whatif-table");
     let table = browser.text("#whatif-table");
     assert!(table.lines().count() >= 5, "{table}");
     assert_eq!(browser.count("img.app-chart"), 1);

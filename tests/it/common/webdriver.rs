@@ -125,6 +125,17 @@ impl Browser {
         }
     }
 
+    /// Wait for an element to appear (a form's answer may still be loading).
+    pub fn wait_for_element(&self, css: &str) {
+        let start = Instant::now();
+        while self.count(css) == 0 {
+            if start.elapsed() > Duration::from_secs(30) {
+                panic!("no {css} at {}: {}", self.url(), self.text("body"));
+            }
+            std::thread::sleep(Duration::from_millis(25));
+        }
+    }
+
     pub fn find(&self, css: &str) -> String {
         let value = self.call(
             "POST",

@@ -902,6 +902,33 @@ pub async fn adjustments_csv(State(app): AppState) -> Response {
 
 // ---- 6. Download -----------------------------------------------------------
 
+/// The example GOV.UK Notify templates, one per mailing list (`templates/notify/`).
+pub const NOTIFY_TEMPLATES: [(&str, &str); 4] = [
+    (
+        "mentees-with-matches.txt",
+        include_str!("../../templates/notify/mentees-with-matches.txt"),
+    ),
+    (
+        "mentees-without-matches.txt",
+        include_str!("../../templates/notify/mentees-without-matches.txt"),
+    ),
+    (
+        "mentors-with-matches.txt",
+        include_str!("../../templates/notify/mentors-with-matches.txt"),
+    ),
+    (
+        "mentors-without-matches.txt",
+        include_str!("../../templates/notify/mentors-without-matches.txt"),
+    ),
+];
+
+pub async fn notify_template(Path(name): Path<String>) -> Response {
+    match NOTIFY_TEMPLATES.iter().find(|(n, _)| *n == name) {
+        Some((name, text)) => attachment(name, "text/plain; charset=utf-8", text.as_bytes().to_vec()),
+        None => not_found().await,
+    }
+}
+
 pub async fn download_page(State(app): AppState) -> Response {
     let session = app.session();
     let files: Vec<(String, usize)> = session
@@ -909,7 +936,8 @@ pub async fn download_page(State(app): AppState) -> Response {
         .iter()
         .flat_map(|r| r.files.iter().map(|f| (f.name.clone(), f.bytes.len())))
         .collect();
-    page(pages::download(&files))
+    let names: Vec<&str> = NOTIFY_TEMPLATES.iter().map(|(n, _)| *n).collect();
+    page(pages::download(&files, &names))
 }
 
 fn attachment(name: &str, content_type: &'static str, bytes: Vec<u8>) -> Response {

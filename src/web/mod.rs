@@ -158,6 +158,7 @@ fn router(app: Arc<App>) -> Router {
         .route("/download", get(download_page))
         .route("/download/mentorflow-outputs.zip", get(download_zip))
         .route("/files/{name}", get(output_file))
+        .route("/templates/{name}", get(notify_template))
         .route("/whatif", get(whatif_page).post(run_whatif))
         .route("/whatif/chart.svg", get(whatif_chart))
         .route("/clear", post(clear))

@@ -541,7 +541,7 @@ pub fn review(r: &Review) -> Markup {
     )
 }
 
-pub fn download(files: &[(String, usize)]) -> Markup {
+pub fn download(files: &[(String, usize)], template_names: &[&str]) -> Markup {
     layout(
         "Download",
         Some(5),
@@ -565,6 +565,13 @@ pub fn download(files: &[(String, usize)]) -> Markup {
                                 td class="govuk-table__cell govuk-table__cell--numeric" { (size_text(*size)) }
                             }
                         }
+                    }
+                }
+                h2 class="govuk-heading-m" { "Example GOV.UK Notify templates" }
+                p class="govuk-body" { "One per mailing list, subject and body, with the list's columns as ((placeholders)): copy each into a Notify template, then send the matching list through it." }
+                ul class="govuk-list" id="templates" {
+                    @for name in template_names {
+                        li { a class="govuk-link" href=(format!("/templates/{name}")) download=(name) { (name) } }
                     }
                 }
             }

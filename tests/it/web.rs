@@ -372,6 +372,17 @@ fn the_zip_holds_the_clis_files_byte_for_byte() {
         assert!(&web[name] == bytes, "{name} differs from the CLI's");
         assert_eq!(&client.get(&format!("/files/{name}")).body, bytes, "{name} on its own");
     }
+    // The example Notify templates, beside them.
+    let page = client.get("/download").text();
+    for entry in std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/templates/notify")).unwrap() {
+        let entry = entry.unwrap();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        assert!(page.contains(&format!("/templates/{name}")), "{name} offered");
+        assert_eq!(
+            client.get(&format!("/templates/{name}")).body,
+            std::fs::read(entry.path()).unwrap()
+        );
+    }
 }
 
 fn model_form(name: &str) -> (String, Vec<u8>) {

@@ -18,6 +18,7 @@ pub mod overrides;
 pub mod pipeline;
 pub mod problem;
 pub mod registration;
+pub mod rematch;
 pub mod report;
 pub mod rules;
 pub mod solve;

@@ -19,7 +19,9 @@ use crate::problem::Problems;
 use crate::registration::{
     pin_warnings, read_adjustments, read_history, read_programme, validate, Files, History, Reading, Source,
 };
+use crate::rematch::{changes, prepare, sort_previous, ChangeSummary, PairChange, PreviousPair};
 use crate::report::compare::{pair_keys, Comparison};
+use crate::report::export::{change_lists, changes_csv, matches_csv};
 use crate::report::{output_files, report_file, OutputFile, Summary, Timing};
 use crate::solve::choose::{choose, solve_with, SolverChoice, SolverKind};
 use crate::solve::{self, Solution, SolveError, SolveOptions};
@@ -214,6 +216,81 @@ pub fn run_match(
         summary,
         files,
     })
+}
+
+/// How to re-match: the solver, and whether previous pairs may be dropped for
+/// a better matching (before the emails go out).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RematchOptions {
+    pub solver: SolverChoice,
+    pub allow_moves: bool,
+}
+
+/// Everything a re-match produces: the run (its `files` are `matches.csv`,
+/// `changes.csv`, the mailing lists of the people whose matches changed,
+/// `summary.json` and `report.html`) and every pair added or removed.
+#[derive(Clone, Debug)]
+pub struct RematchRun {
+    pub run: MatchRun,
+    pub changes: Vec<PairChange>,
+}
+
+/// Re-match a programme against the matching that was sent (see
+/// [`crate::rematch`]): the current registrations in `inputs`, the previous
+/// `matches.csv` in `previous`.
+pub fn rematch(
+    inputs: &Inputs,
+    previous: &[PreviousPair],
+    options: RematchOptions,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<RematchRun, RunError> {
+    let (model, programme, history) = (&inputs.model, &inputs.reading.programme, &inputs.history);
+    let sorted = sort_previous(programme, model, history, previous);
+    let (programme, model) = prepare(programme, model, &sorted, options.allow_moves);
+    let prepared = Inputs {
+        model,
+        reading: Reading {
+            programme,
+            warnings: inputs.reading.warnings.clone(),
+        },
+        history: inputs.history.clone(),
+        read_time: inputs.read_time,
+    };
+    let mut run = run_match(&prepared, MatchOptions { solver: options.solver }, progress)?;
+    let (programme, model) = (&prepared.reading.programme, &prepared.model);
+    let changes = changes(programme, &run.solution.matching, previous, &sorted);
+    run.summary.changes = Some(ChangeSummary::new(programme, previous, &changes, options.allow_moves));
+    // Mailing lists for the people whose matches changed only: the full lists
+    // would send everyone their matches again.
+    let mut files = vec![OutputFile {
+        name: "matches.csv".into(),
+        bytes: matches_csv(programme, model, &run.solution.matching),
+    }];
+    files.push(OutputFile {
+        name: "changes.csv".into(),
+        bytes: changes_csv(&changes),
+    });
+    files.extend(
+        change_lists(programme, model, &run.solution.matching, &changes)
+            .into_iter()
+            .map(|list| OutputFile {
+                name: list.file_name.into(),
+                bytes: list.csv,
+            }),
+    );
+    files.push(OutputFile {
+        name: "summary.json".into(),
+        bytes: run.summary.to_json().into_bytes(),
+    });
+    files.push(report_file(
+        programme,
+        model,
+        history,
+        &run.solution.matching,
+        &run.summary,
+    ));
+    run.files = files;
+    Ok(RematchRun { run, changes })
 }
 
 /// One model's column of a comparison.

@@ -8,6 +8,7 @@ mod generate;
 mod inputs;
 mod matching;
 mod output;
+mod rematch;
 mod serve;
 mod validate;
 mod whatif;
@@ -15,7 +16,7 @@ mod whatif;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 
 /// Match mentees with mentors for a mentoring programme, optimally.
 #[derive(Parser)]
@@ -29,6 +30,9 @@ struct Cli {
 enum Command {
     /// Match a programme: registrations in, the best matching and mailing lists out.
     Match(matching::MatchArgs),
+    /// After the matches were sent: re-match the current registrations, keeping
+    /// every previous pair still allowed, and write what changed.
+    Rematch(rematch::RematchArgs),
     /// Check the inputs: every error and warning in one pass, nothing written.
     Validate(validate::ValidateArgs),
     /// Re-verify a matching against every hard rule and capacity.
@@ -80,9 +84,15 @@ pub enum Failure {
 }
 
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // `--vary`'s help lists the parameters from their one table.
+    let command = Cli::command().mut_subcommand("whatif", |c| c.mut_arg("vary", |a| a.long_help(whatif::vary_help())));
+    let cli = match Cli::from_arg_matches(&command.get_matches()) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
     let result = match cli.command {
         Command::Match(args) => matching::run(args),
+        Command::Rematch(args) => rematch::run(args),
         Command::Validate(args) => validate::run(args),
         Command::Check(args) => check::run(args),
         Command::Compare(args) => compare::run(args),

@@ -26,18 +26,19 @@ pub enum Format {
     Csv,
 }
 
-const VARY_HELP: &str = "\
-A parameter and the values to try, as PARAM=RANGE; give --vary twice for a grid.
-RANGE is a comma-separated list of numbers and inclusive ranges: 1..5 is 1, 2, 3, 4, 5;
-0..50/10 is 0, 10, 20, 30, 40, 50; 2,3,4 is just those.
-Parameters:
-  mentor-capacity, mentee-capacity   matches per person without their own (0 to 50)
-  grade-gap-min, grade-gap-max       the grade window (gaps from 1)
-  same-organisation                  off or on: may a mentor be in the mentee's organisation
-  same-organisation-from             it may, in organisations with at least this many people registered
-  weight-profession, weight-identity, weight-grade-gap-N   the model's weights (0 to 1000)
-  extra-mentors                      mentors added at --extra-grade, like those registered there
-  drop-out                           percent of mentors who drop out (run --repeat times)";
+/// `--vary`'s long help, drawn from the one table of parameters.
+pub fn vary_help() -> String {
+    let mut help = String::from(
+        "A parameter and the values to try, as PARAM=RANGE; give --vary twice for a grid.\n\
+         RANGE is a comma-separated list of numbers and inclusive ranges: 1..5 is 1, 2, 3, 4, 5;\n\
+         0..50/10 is 0, 10, 20, 30, 40, 50; 2,3,4 is just those.\nParameters:",
+    );
+    for spec in &whatif::PARAMETERS {
+        let (low, high) = spec.limits;
+        help.push_str(&format!("\n  {:<24} {} ({low} to {high})", spec.name, spec.help));
+    }
+    help
+}
 
 #[derive(Args)]
 pub struct WhatIfArgs {
@@ -60,7 +61,11 @@ pub struct WhatIfArgs {
     /// given here replace the file's.
     #[arg(long, value_name = "FILE.json")]
     scenario: Option<PathBuf>,
-    #[arg(long, value_name = "PARAM=RANGE", long_help = VARY_HELP, help = "A parameter and the values to try, like mentor-capacity=1..5 (inclusive); twice for a grid")]
+    #[arg(
+        long,
+        value_name = "PARAM=RANGE",
+        help = "A parameter and the values to try, like mentor-capacity=1..5 (inclusive); twice for a grid"
+    )]
     vary: Vec<String>,
     /// The grade extra mentors are recruited at (for --vary extra-mentors=...).
     #[arg(long, value_name = "GRADE")]

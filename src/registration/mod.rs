@@ -8,7 +8,7 @@ pub mod biography;
 mod encoding;
 mod history;
 mod read;
-mod table;
+pub(crate) mod table;
 pub mod validate;
 
 pub use adjust::{pin_warnings, read_adjustments, Action, Adjustment, Adjustments};

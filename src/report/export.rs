@@ -9,6 +9,7 @@ use crate::eligibility::Pair;
 use crate::matching::Matching;
 use crate::model::Model;
 use crate::registration::{Biographies, Person, Programme};
+use crate::rematch::PairChange;
 
 /// Whether a spreadsheet would run this cell as a formula: it starts with `=`,
 /// `+`, `-` or `@` (or their full-width forms `＝ ＋ － ＠`, which some
@@ -265,6 +266,169 @@ fn list<'a>(
         people: rows.len(),
         csv: to_csv(&headings, &rows),
     }
+}
+
+/// `changes.csv` after a re-match: one row per pair added or removed, and why.
+pub fn changes_csv(changes: &[PairChange]) -> Vec<u8> {
+    let headings: Vec<String> = [
+        "change",
+        "mentee_email",
+        "mentee_name",
+        "mentor_email",
+        "mentor_name",
+        "why",
+    ]
+    .map(String::from)
+    .to_vec();
+    let rows: Vec<Vec<String>> = changes
+        .iter()
+        .map(|c| {
+            vec![
+                if c.added { "added" } else { "removed" }.to_string(),
+                c.mentee_email.clone(),
+                c.mentee_name.clone(),
+                c.mentor_email.clone(),
+                c.mentor_name.clone(),
+                c.why.words(),
+            ]
+        })
+        .collect();
+    to_csv(&headings, &rows)
+}
+
+/// The mailing lists of a re-match: only the people whose matches changed,
+/// still registered. `mentees-new-matches.csv` and `mentors-new-matches.csv`:
+/// everyone with a new match (a repeated `new match` column, one per new
+/// match); `mentees-match-ended.csv` and `mentors-match-ended.csv`: everyone
+/// who lost one, with the `ended match` and why. Both carry the common columns
+/// (every current match in `match details`), so one template serves each list.
+pub fn change_lists(
+    programme: &Programme,
+    model: &Model,
+    matching: &Matching,
+    changes: &[PairChange],
+) -> Vec<MailingList> {
+    let biographies = Biographies::new(programme, model);
+    let mut mentors_of: Vec<Vec<usize>> = vec![Vec::new(); programme.mentees.len()];
+    let mut mentees_of: Vec<Vec<usize>> = vec![Vec::new(); programme.mentors.len()];
+    for pair in &matching.pairs {
+        mentors_of[pair.mentee as usize].push(pair.mentor as usize);
+        mentees_of[pair.mentor as usize].push(pair.mentee as usize);
+    }
+    // Per person still registered: their new matches, and the matches that ended.
+    type Changed = (Vec<String>, Vec<String>);
+    let mut mentee_changes: std::collections::BTreeMap<usize, Changed> = Default::default();
+    let mut mentor_changes: std::collections::BTreeMap<usize, Changed> = Default::default();
+    for change in changes {
+        let line = |name: &str, email: &str| {
+            let name = if name.trim().is_empty() { email } else { name };
+            if change.added {
+                format!("{name} ({email})")
+            } else {
+                format!("{name} ({email}): {}", change.why.words())
+            }
+        };
+        if let Some(e) = programme.mentee_by_email(&change.mentee_email) {
+            let entry = mentee_changes.entry(e).or_default();
+            let text = line(&change.mentor_name, &change.mentor_email);
+            if change.added {
+                entry.0.push(text)
+            } else {
+                entry.1.push(text)
+            }
+        }
+        if let Some(m) = programme.mentor_by_email(&change.mentor_email) {
+            let entry = mentor_changes.entry(m).or_default();
+            let text = line(&change.mentee_name, &change.mentee_email);
+            if change.added {
+                entry.0.push(text)
+            } else {
+                entry.1.push(text)
+            }
+        }
+    }
+    let details = |role: Role, of: &[usize]| -> String {
+        if of.is_empty() {
+            return "no matches at the moment".to_string();
+        }
+        of.iter()
+            .map(|&i| {
+                let (person, biography) = match role {
+                    Role::Mentor => (&programme.mentors[i].person, biographies.mentor(programme, i)),
+                    Role::Mentee => (&programme.mentees[i].person, biographies.mentee(programme, i)),
+                };
+                Match::new(person, biography, programme, model).details
+            })
+            .collect::<Vec<_>>()
+            .join("\n\n")
+    };
+    let build =
+        |file_name: &'static str, heading: &str, people: Vec<(&Person, Vec<String>, String, usize)>| -> MailingList {
+            let slots = people.iter().map(|p| p.1.len()).max().unwrap_or(0).max(1);
+            let mut headings: Vec<String> = COMMON_COLUMNS.map(String::from).to_vec();
+            headings.extend(std::iter::repeat_n(heading.to_string(), slots));
+            let rows: Vec<Vec<String>> = people
+                .iter()
+                .map(|(person, changed, details, count)| {
+                    let mut row = vec![
+                        person.email.clone(),
+                        name_or(&person.first_name, &person.last_name, &person.email),
+                        name_or(&person.last_name, &person.first_name, &person.email),
+                        count.to_string(),
+                        details.clone(),
+                    ];
+                    for n in 0..slots {
+                        row.push(changed.get(n).cloned().unwrap_or_default());
+                    }
+                    row
+                })
+                .collect();
+            MailingList {
+                file_name,
+                people: rows.len(),
+                csv: to_csv(&headings, &rows),
+            }
+        };
+    let side = |changed: &std::collections::BTreeMap<usize, Changed>, added: bool, role: Role| {
+        changed
+            .iter()
+            .filter(|(_, (new, ended))| if added { !new.is_empty() } else { !ended.is_empty() })
+            .map(|(&i, (new, ended))| {
+                let (person, of) = match role {
+                    Role::Mentor => (&programme.mentees[i].person, &mentors_of[i]),
+                    Role::Mentee => (&programme.mentors[i].person, &mentees_of[i]),
+                };
+                (
+                    person,
+                    if added { new.clone() } else { ended.clone() },
+                    details(role, of),
+                    of.len(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    vec![
+        build(
+            "mentees-new-matches.csv",
+            "new match",
+            side(&mentee_changes, true, Role::Mentor),
+        ),
+        build(
+            "mentees-match-ended.csv",
+            "ended match",
+            side(&mentee_changes, false, Role::Mentor),
+        ),
+        build(
+            "mentors-new-matches.csv",
+            "new match",
+            side(&mentor_changes, true, Role::Mentee),
+        ),
+        build(
+            "mentors-match-ended.csv",
+            "ended match",
+            side(&mentor_changes, false, Role::Mentee),
+        ),
+    ]
 }
 
 #[cfg(test)]

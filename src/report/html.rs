@@ -21,8 +21,7 @@ use crate::registration::Programme;
 
 use super::Summary;
 
-/// Counts by organisation below this show as "<5".
-pub const SMALL_COUNT: usize = 5;
+use super::SMALL_COUNT;
 
 /// Escape text for HTML content and attribute values.
 pub fn escape(text: &str) -> String {
@@ -42,11 +41,7 @@ pub fn escape(text: &str) -> String {
 
 /// A count by organisation, "<5" when small.
 pub fn small(count: usize) -> String {
-    if count < SMALL_COUNT {
-        format!("<{SMALL_COUNT}")
-    } else {
-        count.to_string()
-    }
+    super::shown(count as u64)
 }
 
 const BLUE: RGBColor = RGBColor(0x1d, 0x70, 0xb8);
@@ -96,6 +91,7 @@ pub fn report_html(
     charts_section(&mut page, programme, model, matching);
     bottlenecks_section(&mut page, bottlenecks);
     under_matched_section(&mut page, programme, model, under_matched);
+    changes_section(&mut page, summary);
     overrides_section(&mut page, summary);
     biographies_section(&mut page, summary);
     page.push_str("</main>\n</body>\n</html>\n");
@@ -264,12 +260,12 @@ fn charts_section(page: &mut String, programme: &Programme, model: &Model, match
     organisations.sort_by(|a, b| a.0.cmp(b.0));
     let mut bars: Vec<(String, f64)> = organisations
         .iter()
-        .filter(|(_, registered, _)| *registered >= SMALL_COUNT)
+        .filter(|(_, registered, _)| *registered >= SMALL_COUNT as usize)
         .map(|&(name, registered, matched)| (name.to_string(), 100.0 * matched as f64 / registered as f64))
         .collect();
     let few: Vec<_> = organisations
         .iter()
-        .filter(|(_, registered, _)| *registered < SMALL_COUNT)
+        .filter(|(_, registered, _)| *registered < SMALL_COUNT as usize)
         .collect();
     if !few.is_empty() {
         let (registered, matched) = few.iter().fold((0, 0), |(r, m), (_, r2, m2)| (r + r2, m + m2));
@@ -541,6 +537,30 @@ fn under_matched_section(page: &mut String, programme: &Programme, model: &Model
         page.push_str("</table>\n");
     }
     page.push_str("</section>\n");
+}
+
+/// What a re-match changed, and why; nothing for a first match.
+fn changes_section(page: &mut String, summary: &Summary) {
+    let Some(changes) = &summary.changes else {
+        return;
+    };
+    page.push_str("<section id=\"changes\">\n<h2>Changes since the previous matching</h2>\n");
+    let _ = writeln!(page, "<p>{}.</p>", escape(&changes.words()));
+    if !changes.removed_by_why.is_empty() {
+        page.push_str("<table>\n<tr><th>Pairs removed because</th><th>Pairs</th></tr>\n");
+        for (why, n) in &changes.removed_by_why {
+            let _ = writeln!(page, "<tr><td>{}</td><td>{n}</td></tr>", escape(why));
+        }
+        page.push_str("</table>\n");
+    }
+    if !changes.not_registered.is_empty() {
+        let _ = writeln!(
+            page,
+            "<p>Named in the previous matches but not registered now (treated as withdrawn): {}.</p>",
+            escape(&changes.not_registered.join(", "))
+        );
+    }
+    page.push_str("<p>Every pair added or removed, with why, is in <code>changes.csv</code>; the mailing lists name only the people whose matches changed.</p>\n</section>\n");
 }
 
 /// The organisers' pins and bans with what each costs; nothing without them.

@@ -15,6 +15,30 @@ use crate::matching::Matching;
 use crate::model::Model;
 use crate::registration::{History, Programme};
 
+/// Counts that could point to a few people (identity-related counts in
+/// what-if results, counts by organisation in the report) below this are never
+/// shown exactly: they show as [`small_text`], "<5".
+pub const SMALL_COUNT: u32 = 5;
+
+/// Whether a count is too small to show exactly.
+pub fn is_small(count: f64) -> bool {
+    count < f64::from(SMALL_COUNT)
+}
+
+/// What a small count shows instead: "<5".
+pub fn small_text() -> String {
+    format!("<{SMALL_COUNT}")
+}
+
+/// A count as shown: [`small_text`] when small, else the number.
+pub fn shown(count: u64) -> String {
+    if is_small(count as f64) {
+        small_text()
+    } else {
+        count.to_string()
+    }
+}
+
 /// One output file: its name in the output folder and its bytes.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OutputFile {

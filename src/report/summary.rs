@@ -108,6 +108,9 @@ pub struct Summary {
     /// What each of the organisers' pins and bans costs (none without `--adjust`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub overrides: Vec<crate::overrides::OverridePrice>,
+    /// What a re-match changed (`rematch` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub changes: Option<crate::rematch::ChangeSummary>,
     /// Shown on the terminal only: wall-clock times would make two runs on the
     /// same input differ, and summary.json is byte-identical between them.
     #[serde(skip)]
@@ -154,6 +157,7 @@ impl Summary {
             biographies: BiographySummary::new(programme, model),
             timing,
             overrides: Vec::new(),
+            changes: None,
         }
     }
 
@@ -208,6 +212,9 @@ impl fmt::Display for Summary {
                 "bound    {} mentees have a match; no matching could give more than {}",
                 c.mentees_with_a_match, c.most_mentees_with_a_match
             )?;
+        }
+        if let Some(changes) = &self.changes {
+            writeln!(f, "changes  {}", changes.words())?;
         }
         for price in &self.overrides {
             writeln!(f, "override {}", price.words())?;

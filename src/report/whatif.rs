@@ -1,5 +1,5 @@
 //! What-if results as a table, CSV, JSON and an SVG chart: one row per scenario,
-//! aggregates only. Identity-related counts below [`SMALL`] are shown as "<5"
+//! aggregates only. Identity-related counts below [`super::SMALL_COUNT`] are shown as "<5"
 //! in every rendering, so no small group can be singled out.
 
 use serde::ser::{SerializeMap, Serializer};
@@ -8,10 +8,8 @@ use serde::Serialize;
 use super::safe_cell;
 use plotters::prelude::*;
 
+use super::{is_small, small_text};
 use crate::whatif::{Figure, Parameter, Scenario, ScenarioResult};
-
-/// Identity-related counts below this are shown as "<5".
-pub const SMALL: i64 = 5;
 
 /// A sweep's results with what the renderings say about it.
 #[derive(Clone, Debug)]
@@ -34,8 +32,8 @@ fn count(figure: &Figure) -> String {
 }
 
 fn small(value: i64) -> String {
-    if value < SMALL {
-        "<5".into()
+    if is_small(value as f64) {
+        small_text()
     } else {
         value.to_string()
     }
@@ -43,8 +41,8 @@ fn small(value: i64) -> String {
 
 /// An identity-related count as a cell, with small numbers hidden.
 fn identity_count(figure: &Figure) -> String {
-    let mean = if figure.mean < SMALL as f64 {
-        "<5".to_string()
+    let mean = if is_small(figure.mean) {
+        small_text()
     } else if figure.varies() {
         format!("{:.1}", figure.mean)
     } else {
@@ -114,8 +112,8 @@ fn columns(r: &ScenarioResult, by_grade: bool) -> Vec<Column> {
 impl Column {
     /// The mean (or the count, for one run) as a CSV cell.
     fn mean_cell(&self) -> String {
-        if self.identity && self.figure.mean < SMALL as f64 {
-            "<5".into()
+        if self.identity && is_small(self.figure.mean) {
+            small_text()
         } else if self.figure.varies() {
             format!("{:.1}", self.figure.mean)
         } else {
@@ -132,8 +130,8 @@ impl Column {
     }
 
     fn mean_json(&self) -> serde_json::Value {
-        if self.identity && self.figure.mean < SMALL as f64 {
-            serde_json::json!("<5")
+        if self.identity && is_small(self.figure.mean) {
+            serde_json::json!(small_text())
         } else if self.figure.varies() {
             serde_json::json!((self.figure.mean * 10.0).round() / 10.0)
         } else {
@@ -142,8 +140,8 @@ impl Column {
     }
 
     fn bound_json(&self, value: i64) -> serde_json::Value {
-        if self.identity && value < SMALL {
-            serde_json::json!("<5")
+        if self.identity && is_small(value as f64) {
+            serde_json::json!(small_text())
         } else {
             serde_json::json!(value)
         }
@@ -215,9 +213,13 @@ impl WhatIf<'_> {
             small(first.identity_requests.asked as i64),
             first.profession_requests.asked,
         );
-        text += "Per scenario: mentors registered; mentees by number of matches; mentors with a mentee; \
-                 mentees with their identity or profession request met (identity counts below 5 as <5); \
-                 the grade with the most mentees left short.\n";
+        text += &format!(
+            "Per scenario: mentors registered; mentees by number of matches; mentors with a mentee; \
+             mentees with their identity or profession request met (identity counts below {} as {}); \
+             the grade with the most mentees left short.\n",
+            super::SMALL_COUNT,
+            small_text()
+        );
         if self.results.iter().any(|r| r.runs > 1) {
             text += &format!(
                 "Scenarios with drop-out ran {} times (seeds {} to {}): mean (lowest-highest).\n",

@@ -18,7 +18,7 @@ pub use run::{run, Figure, Measures, Requests, RunOptions, ScenarioResult};
 
 use std::fmt;
 
-use crate::model::{MAX_CAPACITY, MAX_WEIGHT};
+use crate::model::{Model, MAX_CAPACITY, MAX_WEIGHT};
 use crate::solve::SolveError;
 
 /// Most scenarios one sweep may hold: far more than an analyst reads, few
@@ -32,49 +32,186 @@ pub const MAX_REPEAT: u32 = 100;
 /// Most extra mentors one scenario may add.
 pub const MAX_EXTRA_MENTORS: u32 = 10_000;
 
-/// Something a what-if analysis can change.
+/// Which way a parameter's value widens the matchings allowed: the plan of
+/// warm starts starts a run from one it loosens.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Loosens {
+    /// A larger value allows every matching a smaller one does.
+    Up,
+    /// A smaller value allows every matching a larger one does.
+    Down,
+    /// Changes scores, not which matchings are allowed: any run can start
+    /// from any other.
+    Scores,
+    /// Changes the people (extra mentors at a grade): compared grade by grade.
+    People,
+}
+
+/// One what-if parameter, defined once: parsing, `--help`, limits, the plan
+/// and the README's table all read it.
+#[derive(Debug)]
+pub struct ParameterSpec {
+    /// The name on the command line and in scenario files.
+    pub name: &'static str,
+    /// Other spellings accepted.
+    pub aliases: &'static [&'static str],
+    /// What it changes, for `--help` and the docs.
+    pub help: &'static str,
+    /// The smallest and largest value allowed.
+    pub limits: (u32, u32),
+    pub loosens: Loosens,
+    /// The value the base model has, for the ones the plan compares.
+    pub base: Option<fn(&Model) -> u32>,
+}
+
+/// Every what-if parameter.
+pub const PARAMETERS: [ParameterSpec; 11] = [
+    ParameterSpec {
+        name: "mentor-capacity",
+        aliases: &[],
+        help: "matches per mentor, for mentors without their own `max matches`",
+        limits: (0, MAX_CAPACITY),
+        loosens: Loosens::Up,
+        base: Some(|m| m.capacity.mentor),
+    },
+    ParameterSpec {
+        name: "mentee-capacity",
+        aliases: &[],
+        help: "matches per mentee, for mentees without their own `max matches`",
+        limits: (0, MAX_CAPACITY),
+        loosens: Loosens::Up,
+        base: Some(|m| m.capacity.mentee),
+    },
+    ParameterSpec {
+        name: "grade-gap-min",
+        aliases: &[],
+        // A mentor is always more senior than their mentee.
+        help: "the smallest grade gap allowed (at least 1)",
+        limits: (1, u8::MAX as u32),
+        loosens: Loosens::Down,
+        base: Some(|m| u32::from(m.gap.min)),
+    },
+    ParameterSpec {
+        name: "grade-gap-max",
+        aliases: &[],
+        help: "the largest grade gap allowed",
+        limits: (1, u8::MAX as u32),
+        loosens: Loosens::Up,
+        base: Some(|m| u32::from(m.gap.max)),
+    },
+    ParameterSpec {
+        name: "same-organisation",
+        aliases: &["same-organization"],
+        help: "whether a mentor may be in the mentee's own organisation (`off`, `on`)",
+        limits: (0, 1),
+        loosens: Loosens::Up,
+        base: Some(|m| u32::from(m.same_organisation_allowed)),
+    },
+    ParameterSpec {
+        name: "same-organisation-from",
+        aliases: &["same-organization-from"],
+        help: "organisations with at least this many people registered may match within themselves",
+        limits: (1, MAX_ORGANISATION_SIZE),
+        loosens: Loosens::Down,
+        base: Some(|m| m.same_organisation_allowed_from.unwrap_or(u32::MAX)),
+    },
+    ParameterSpec {
+        name: "weight-profession",
+        aliases: &[],
+        help: "the score for the profession the mentee wants",
+        limits: (0, MAX_WEIGHT),
+        loosens: Loosens::Scores,
+        base: None,
+    },
+    ParameterSpec {
+        name: "weight-identity",
+        aliases: &[],
+        help: "the score for a shared identity the mentee asked for",
+        limits: (0, MAX_WEIGHT),
+        loosens: Loosens::Scores,
+        base: None,
+    },
+    ParameterSpec {
+        name: "weight-grade-gap-N",
+        aliases: &[],
+        help: "the score of a pair N grades apart",
+        limits: (0, MAX_WEIGHT),
+        loosens: Loosens::Scores,
+        base: None,
+    },
+    ParameterSpec {
+        name: "extra-mentors",
+        aliases: &[],
+        help: "extra mentors recruited at `--extra-grade`, like the registered mentors there",
+        limits: (0, MAX_EXTRA_MENTORS),
+        loosens: Loosens::People,
+        base: None,
+    },
+    ParameterSpec {
+        name: "drop-out",
+        aliases: &["dropout"],
+        help: "percent of the registered mentors who drop out, chosen at random (`--repeat` runs)",
+        limits: (0, 100),
+        loosens: Loosens::Down,
+        base: Some(|_| 0),
+    },
+];
+
+/// Something a what-if analysis can change; its definition is its
+/// [`ParameterSpec`] in [`PARAMETERS`].
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Parameter {
-    /// Matches per mentor, for mentors who did not give their own.
     MentorCapacity,
-    /// Matches per mentee, for mentees who did not give their own.
     MenteeCapacity,
-    /// The smallest grade gap allowed (at least 1).
     GradeGapMin,
-    /// The largest grade gap allowed.
     GradeGapMax,
-    /// Whether a mentor may be in the mentee's own organisation (1 on, 0 off).
     SameOrganisation,
-    /// The smallest organisation (people registered) whose mentees may have
-    /// mentors from it too: "the same department, for large departments".
     SameOrganisationFrom,
     WeightProfession,
     WeightIdentity,
-    /// The score of a pair this many grades apart.
     WeightGradeGap(u8),
-    /// Extra mentors recruited at a grade, like the registered mentors there.
-    ExtraMentors {
-        grade: String,
-    },
-    /// Percent of the registered mentors who drop out, chosen at random.
+    ExtraMentors { grade: String },
     DropOut,
 }
 
 impl Parameter {
+    /// The parameters that take no argument, in [`PARAMETERS`] order.
+    pub fn plain() -> [Parameter; 9] {
+        [
+            Parameter::MentorCapacity,
+            Parameter::MenteeCapacity,
+            Parameter::GradeGapMin,
+            Parameter::GradeGapMax,
+            Parameter::SameOrganisation,
+            Parameter::SameOrganisationFrom,
+            Parameter::WeightProfession,
+            Parameter::WeightIdentity,
+            Parameter::DropOut,
+        ]
+    }
+
+    /// Its definition.
+    pub fn spec(&self) -> &'static ParameterSpec {
+        &PARAMETERS[match self {
+            Parameter::MentorCapacity => 0,
+            Parameter::MenteeCapacity => 1,
+            Parameter::GradeGapMin => 2,
+            Parameter::GradeGapMax => 3,
+            Parameter::SameOrganisation => 4,
+            Parameter::SameOrganisationFrom => 5,
+            Parameter::WeightProfession => 6,
+            Parameter::WeightIdentity => 7,
+            Parameter::WeightGradeGap(_) => 8,
+            Parameter::ExtraMentors { .. } => 9,
+            Parameter::DropOut => 10,
+        }]
+    }
+
     /// The name used on the command line and in scenario files.
     pub fn name(&self) -> String {
         match self {
-            Parameter::MentorCapacity => "mentor-capacity".into(),
-            Parameter::MenteeCapacity => "mentee-capacity".into(),
-            Parameter::GradeGapMin => "grade-gap-min".into(),
-            Parameter::GradeGapMax => "grade-gap-max".into(),
-            Parameter::SameOrganisation => "same-organisation".into(),
-            Parameter::SameOrganisationFrom => "same-organisation-from".into(),
-            Parameter::WeightProfession => "weight-profession".into(),
-            Parameter::WeightIdentity => "weight-identity".into(),
             Parameter::WeightGradeGap(gap) => format!("weight-grade-gap-{gap}"),
-            Parameter::ExtraMentors { .. } => "extra-mentors".into(),
-            Parameter::DropOut => "drop-out".into(),
+            other => other.spec().name.to_string(),
         }
     }
 
@@ -90,17 +227,7 @@ impl Parameter {
 
     /// The smallest and largest value allowed.
     pub fn limits(&self) -> (u32, u32) {
-        match self {
-            Parameter::MentorCapacity | Parameter::MenteeCapacity => (0, MAX_CAPACITY),
-            // A mentor is always more senior than their mentee.
-            Parameter::GradeGapMin => (1, u8::MAX as u32),
-            Parameter::GradeGapMax => (1, u8::MAX as u32),
-            Parameter::SameOrganisation => (0, 1),
-            Parameter::SameOrganisationFrom => (1, MAX_ORGANISATION_SIZE),
-            Parameter::WeightProfession | Parameter::WeightIdentity | Parameter::WeightGradeGap(_) => (0, MAX_WEIGHT),
-            Parameter::ExtraMentors { .. } => (0, MAX_EXTRA_MENTORS),
-            Parameter::DropOut => (0, 100),
-        }
+        self.spec().limits
     }
 
     /// A value as the analyst writes it: `on`/`off` for the organisation rule,
@@ -242,4 +369,25 @@ pub enum WhatIfError {
     InvalidModel { scenario: String, reason: String },
     #[error("scenario {scenario}: {error}")]
     Solve { scenario: String, error: SolveError },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The table and the enum agree, and the README lists every parameter.
+    #[test]
+    fn every_parameter_is_defined_once_and_documented() {
+        for p in Parameter::plain() {
+            assert_eq!(p.name(), p.spec().name);
+        }
+        let readme = include_str!("../../README.md");
+        for spec in &PARAMETERS {
+            assert!(
+                readme.contains(&format!("`{}`", spec.name)),
+                "README lacks {}",
+                spec.name
+            );
+        }
+    }
 }

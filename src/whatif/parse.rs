@@ -5,23 +5,8 @@
 //! (0, 10, 20, 30, 40, 50). `same-organisation` takes `on` and `off`;
 //! `drop-out` may write its percentages with `%`.
 
-use super::{Parameter, Vary, WhatIfError};
+use super::{Parameter, Vary, WhatIfError, PARAMETERS};
 use crate::model::text::edit_distance;
-
-/// Every parameter name, for messages and suggestions.
-const NAMES: [&str; 11] = [
-    "mentor-capacity",
-    "mentee-capacity",
-    "grade-gap-min",
-    "grade-gap-max",
-    "same-organisation",
-    "same-organisation-from",
-    "weight-profession",
-    "weight-identity",
-    "weight-grade-gap-N",
-    "extra-mentors",
-    "drop-out",
-];
 
 pub fn parse_vary(text: &str, extra_grade: Option<&str>) -> Result<Vary, WhatIfError> {
     let bad = |reason: String| WhatIfError::BadVary {
@@ -39,15 +24,15 @@ pub fn parse_vary(text: &str, extra_grade: Option<&str>) -> Result<Vary, WhatIfE
 }
 
 fn parse_parameter(name: &str, extra_grade: Option<&str>) -> Result<Parameter, String> {
-    let parameter = match name.to_ascii_lowercase().as_str() {
-        "mentor-capacity" => Parameter::MentorCapacity,
-        "mentee-capacity" => Parameter::MenteeCapacity,
-        "grade-gap-min" => Parameter::GradeGapMin,
-        "grade-gap-max" => Parameter::GradeGapMax,
-        "same-organisation" | "same-organization" => Parameter::SameOrganisation,
-        "same-organisation-from" | "same-organization-from" => Parameter::SameOrganisationFrom,
-        "weight-profession" => Parameter::WeightProfession,
-        "weight-identity" => Parameter::WeightIdentity,
+    let lower = name.to_ascii_lowercase();
+    if let Some(plain) = Parameter::plain()
+        .into_iter()
+        .find(|p| p.spec().name == lower || p.spec().aliases.contains(&lower.as_str()))
+    {
+        return Ok(plain);
+    }
+    let names: Vec<&str> = PARAMETERS.iter().map(|p| p.name).collect();
+    let parameter = match lower.as_str() {
         "extra-mentors" => match extra_grade.map(str::trim) {
             Some(grade) if !grade.is_empty() => Parameter::ExtraMentors {
                 grade: grade.to_string(),
@@ -59,19 +44,18 @@ fn parse_parameter(name: &str, extra_grade: Option<&str>) -> Result<Parameter, S
                 )
             }
         },
-        "drop-out" | "dropout" => Parameter::DropOut,
         other => match other.strip_prefix("weight-grade-gap-").map(str::parse::<u8>) {
             Some(Ok(gap)) => Parameter::WeightGradeGap(gap),
             Some(Err(_)) => return Err("weight-grade-gap-N needs a whole number of grades N, like weight-grade-gap-2".into()),
             None => {
-                let nearest = NAMES.iter().min_by_key(|known| edit_distance(other, known)).copied();
+                let nearest = names.iter().min_by_key(|known| edit_distance(other, known)).copied();
                 let hint = match nearest {
                     Some(near) if edit_distance(other, near) <= 3 => format!("did you mean {near}? "),
                     _ => String::new(),
                 };
                 return Err(format!(
                     "unknown parameter \"{name}\"; {hint}the parameters are {}",
-                    NAMES.join(", ")
+                    names.join(", ")
                 ));
             }
         },

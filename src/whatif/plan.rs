@@ -4,7 +4,7 @@
 //! fits and only the change is pivoted in. The plan depends only on the
 //! scenarios, never on timing, so results never depend on the threads.
 
-use super::{Parameter, Scenario};
+use super::{Loosens, Parameter, Scenario};
 use crate::model::Model;
 
 /// One run: a scenario, and the seed of its random parts.
@@ -13,22 +13,28 @@ pub type Run = (usize, u64);
 /// What a run's feasible matchings depend on: every setting but the weights.
 #[derive(Clone, Debug, PartialEq, Eq)]
 struct Limits {
-    mentor_capacity: u32,
-    mentee_capacity: u32,
-    gap_min: u32,
-    gap_max: u32,
-    same_organisation: u32,
-    /// Organisations this large allow matches within themselves (`u32::MAX`: none).
-    same_organisation_from: u32,
+    /// The value of each parameter the plan compares (those with a base value
+    /// in [`super::PARAMETERS`]), in that order.
+    values: Vec<u32>,
     /// Extra mentors by grade, sorted by grade name.
     extra_mentors: Vec<(String, u32)>,
-    drop_out: u32,
     seed: u64,
+}
+
+/// The parameters the plan compares by value, with which way each loosens.
+fn compared() -> Vec<(Parameter, Loosens)> {
+    Parameter::plain()
+        .into_iter()
+        .filter(|p| p.spec().base.is_some())
+        .map(|p| {
+            let loosens = p.spec().loosens;
+            (p, loosens)
+        })
+        .collect()
 }
 
 impl Limits {
     fn of(scenario: &Scenario, seed: u64, model: &Model) -> Limits {
-        let value = |p: &Parameter, base: u32| scenario.value(p).unwrap_or(base);
         let mut extra_mentors: Vec<(String, u32)> = scenario
             .settings
             .iter()
@@ -39,17 +45,14 @@ impl Limits {
             .collect();
         extra_mentors.sort();
         Limits {
-            mentor_capacity: value(&Parameter::MentorCapacity, model.capacity.mentor),
-            mentee_capacity: value(&Parameter::MenteeCapacity, model.capacity.mentee),
-            gap_min: value(&Parameter::GradeGapMin, u32::from(model.gap.min)),
-            gap_max: value(&Parameter::GradeGapMax, u32::from(model.gap.max)),
-            same_organisation: value(&Parameter::SameOrganisation, u32::from(model.same_organisation_allowed)),
-            same_organisation_from: value(
-                &Parameter::SameOrganisationFrom,
-                model.same_organisation_allowed_from.unwrap_or(u32::MAX),
-            ),
+            values: compared()
+                .iter()
+                .map(|(p, _)| {
+                    let base = p.spec().base.expect("compared parameters have a base");
+                    scenario.value(p).unwrap_or_else(|| base(model))
+                })
+                .collect(),
             extra_mentors,
-            drop_out: value(&Parameter::DropOut, 0),
             seed,
         }
     }
@@ -61,19 +64,28 @@ impl Limits {
             .map_or(0, |&(_, n)| n)
     }
 
+    fn drop_out(&self) -> u32 {
+        let at = compared()
+            .iter()
+            .position(|(p, _)| *p == Parameter::DropOut)
+            .expect("drop-out is compared");
+        self.values[at]
+    }
+
     /// Whether every matching allowed under `self` is allowed under `wider`.
     fn within(&self, wider: &Limits) -> bool {
         // Random parts agree only under the same seed: the same mentors drop
         // out first, the same registered mentors are copied first.
-        let random = self.drop_out > 0 || wider.drop_out > 0 || !self.extra_mentors.is_empty();
-        self.mentor_capacity <= wider.mentor_capacity
-            && self.mentee_capacity <= wider.mentee_capacity
-            && self.gap_min >= wider.gap_min
-            && self.gap_max <= wider.gap_max
-            && self.same_organisation <= wider.same_organisation
-            && self.same_organisation_from >= wider.same_organisation_from
+        let random = self.drop_out() > 0 || wider.drop_out() > 0 || !self.extra_mentors.is_empty();
+        compared()
+            .iter()
+            .zip(self.values.iter().zip(&wider.values))
+            .all(|((_, loosens), (&mine, &theirs))| match loosens {
+                Loosens::Up => mine <= theirs,
+                Loosens::Down => mine >= theirs,
+                Loosens::Scores | Loosens::People => true,
+            })
             && self.extra_mentors.iter().all(|(g, n)| *n <= wider.extra(g))
-            && self.drop_out >= wider.drop_out
             && (!random || self.seed == wider.seed)
     }
 
@@ -88,15 +100,7 @@ impl Limits {
             .collect();
         grades.sort_unstable();
         grades.dedup();
-        let grades = grades.len();
-        usize::from(self.mentor_capacity != other.mentor_capacity)
-            + usize::from(self.mentee_capacity != other.mentee_capacity)
-            + usize::from(self.gap_min != other.gap_min)
-            + usize::from(self.gap_max != other.gap_max)
-            + usize::from(self.same_organisation != other.same_organisation)
-            + usize::from(self.same_organisation_from != other.same_organisation_from)
-            + usize::from(self.drop_out != other.drop_out)
-            + grades
+        self.values.iter().zip(&other.values).filter(|(a, b)| a != b).count() + grades.len()
     }
 }
 

@@ -16,6 +16,7 @@ mod mincost;
 mod notify;
 mod optimality;
 mod privacy;
+mod rematch;
 mod report;
 mod safety;
 mod validate;

@@ -541,3 +541,73 @@ fn emails_are_written_as_registered_and_other_formula_cells_made_inert() {
         assert!(!row[0].starts_with('\''), "{row:?}");
     }
 }
+
+/// After a re-match, the lists of people whose matches changed: every
+/// placeholder of their templates is a column, every column is filled on every
+/// row, and emails are as registered.
+#[test]
+fn notify_accepts_every_list_of_a_rematch() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mentors, mentees) = (
+        PathBuf::from(example("mentors.csv")),
+        PathBuf::from(example("mentees.csv")),
+    );
+    let first = dir.path().join("first");
+    run_match(&mentors, &mentees, &first, &[]);
+    // Two mentors with mentees withdraw.
+    let text = std::fs::read_to_string(&mentors).unwrap();
+    let now: String = text
+        .lines()
+        .filter(|l| !l.contains("mentor.05@gov.uk") && !l.contains("mentor.49@gov.uk"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let now_mentors = dir.path().join("mentors-now.csv");
+    std::fs::write(&now_mentors, now).unwrap();
+    let out = dir.path().join("out");
+    let output = crate::common::mentorflow([
+        "rematch",
+        "--mentors",
+        now_mentors.to_str().unwrap(),
+        "--mentees",
+        mentees.to_str().unwrap(),
+        "--previous",
+        first.join("matches.csv").to_str().unwrap(),
+        "--allow-moves",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let emails = registered_emails(&[&now_mentors, &mentees]);
+    let mut rows_seen = 0;
+    for list in [
+        "mentees-new-matches",
+        "mentees-match-ended",
+        "mentors-new-matches",
+        "mentors-match-ended",
+    ] {
+        let text = template(list);
+        assert!(text.starts_with("Subject: "), "{list}");
+        let (headings, rows) = read_csv(&out.join(format!("{list}.csv")));
+        let keys: Vec<String> = headings.iter().map(|h| notify_key(h)).collect();
+        for placeholder in placeholders(&text) {
+            assert!(
+                keys.contains(&notify_key(&placeholder)),
+                "{list}: {placeholder} is not a column"
+            );
+        }
+        for row in &rows {
+            assert!(emails.contains(&row[0]), "{list}: {} is not registered", row[0]);
+            let mut distinct: Vec<&String> = keys.iter().collect();
+            distinct.dedup();
+            for key in distinct {
+                let filled = keys
+                    .iter()
+                    .zip(row)
+                    .any(|(k, cell)| k == key && !notify_cell(cell).is_empty());
+                assert!(filled, "{list}: column {key} is empty: {row:?}");
+            }
+            rows_seen += 1;
+        }
+    }
+    assert!(rows_seen > 0);
+}

@@ -1,0 +1,360 @@
+//! Re-matching after the matches were sent: people withdraw, late registrations
+//! arrive, places free up. Every previous pair whose two people are still
+//! registered and still allowed is kept; within that, the model's objective is
+//! optimised exactly over the places left. With moves allowed (before the
+//! emails go out), previous pairs may be dropped where that improves the
+//! objective, and among equally good matchings the one that changes the fewest
+//! previous pairs is chosen: "previous pairs kept" is the objective's last
+//! term, so the solver's proof of optimality covers it too.
+
+use std::collections::{HashMap, HashSet};
+
+use serde::Serialize;
+
+use crate::model::text::email_key;
+use crate::model::{Model, Term};
+use crate::problem::{Problem, Problems};
+use crate::registration::{Action, Adjustment, History, Programme, Source};
+use crate::rules::Rules;
+
+/// One pair of the previous `matches.csv`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PreviousPair {
+    pub mentee_email: String,
+    pub mentee_name: String,
+    pub mentor_email: String,
+    pub mentor_name: String,
+    /// Line in the previous file.
+    pub line: u64,
+}
+
+impl PreviousPair {
+    fn keys(&self) -> (String, String) {
+        (email_key(&self.mentee_email), email_key(&self.mentor_email))
+    }
+}
+
+/// Read the `matches.csv` that was sent: its `mentee_email` and `mentor_email`
+/// columns (and the names, when there). A file without them is not a matches
+/// file, and the error lists the headings found.
+pub fn read_previous(source: Source) -> Result<Vec<PreviousPair>, Problems> {
+    use crate::registration::table::{ColumnSpec, Table};
+    const COLUMNS: [ColumnSpec; 4] = [
+        ColumnSpec {
+            heading: "mentee_email",
+            keys: &["menteeemail", "menteeemailaddress"],
+            required: true,
+        },
+        ColumnSpec {
+            heading: "mentor_email",
+            keys: &["mentoremail", "mentoremailaddress"],
+            required: true,
+        },
+        ColumnSpec {
+            heading: "mentee_name",
+            keys: &["menteename"],
+            required: false,
+        },
+        ColumnSpec {
+            heading: "mentor_name",
+            keys: &["mentorname"],
+            required: false,
+        },
+    ];
+    let mut table = Table::read(source)?;
+    let mut problems = std::mem::take(&mut table.problems);
+    let columns = table.columns(&COLUMNS, &mut problems);
+    let mut pairs = Vec::new();
+    if let [Some(mentee), Some(mentor), mentee_name, mentor_name] = columns[..] {
+        let mut seen = HashSet::new();
+        for row in &table.rows {
+            let pair = PreviousPair {
+                mentee_email: row.get(Some(mentee)).trim().to_string(),
+                mentor_email: row.get(Some(mentor)).trim().to_string(),
+                mentee_name: mentee_name.map(|c| row.get(Some(c)).to_string()).unwrap_or_default(),
+                mentor_name: mentor_name.map(|c| row.get(Some(c)).to_string()).unwrap_or_default(),
+                line: row.line,
+            };
+            for (value, column, heading) in [
+                (&pair.mentee_email, mentee, "mentee_email"),
+                (&pair.mentor_email, mentor, "mentor_email"),
+            ] {
+                if !value.contains('@') {
+                    problems.push(
+                        Problem::error("H001", table.file, "not an email address")
+                            .at_line(row.line)
+                            .in_column(column + 1, heading)
+                            .with_value(value)
+                            .fix("give the matches.csv that was sent, unchanged"),
+                    );
+                }
+            }
+            if seen.insert(pair.keys()) {
+                pairs.push(pair);
+            }
+        }
+    }
+    problems.into_result()?;
+    Ok(pairs)
+}
+
+/// Why a pair was added or removed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Why {
+    /// A new pair: a freed place, a late registration, a mentee short of matches.
+    New,
+    /// The mentee is no longer registered, or asks for no matches.
+    MenteeWithdrew,
+    /// The mentor is no longer registered, or offers no places.
+    MentorWithdrew,
+    /// The organisers banned the pair.
+    Banned,
+    /// A hard rule no longer allows the pair (a person changed grade or
+    /// organisation); the rule's name.
+    NoLongerAllowed(String),
+    /// A person now offers fewer places than their previous pairs; the later
+    /// rows of the previous file give way.
+    PlacesReduced,
+    /// Dropped for a better matching (`--allow-moves`).
+    Moved,
+}
+
+impl Why {
+    /// In organisers' words.
+    pub fn words(&self) -> String {
+        match self {
+            Why::New => "new match".into(),
+            Why::MenteeWithdrew => "the mentee withdrew".into(),
+            Why::MentorWithdrew => "the mentor withdrew".into(),
+            Why::Banned => "banned by the organisers".into(),
+            Why::NoLongerAllowed(rule) => format!("no longer allowed: {rule}"),
+            Why::PlacesReduced => "fewer places now".into(),
+            Why::Moved => "moved for a better matching".into(),
+        }
+    }
+}
+
+/// One pair added or removed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PairChange {
+    /// True for a pair added, false for one removed.
+    pub added: bool,
+    pub mentee_email: String,
+    pub mentee_name: String,
+    pub mentor_email: String,
+    pub mentor_name: String,
+    pub why: Why,
+}
+
+/// The previous pairs sorted into those kept (or, with moves allowed, preferred)
+/// and those that cannot be, with why.
+#[derive(Clone, Debug, Default)]
+pub struct Sorted {
+    pub keep: Vec<PreviousPair>,
+    pub removed: Vec<(PreviousPair, Why)>,
+}
+
+/// Sort the previous pairs against the current registrations.
+pub fn sort_previous(programme: &Programme, model: &Model, history: &History, previous: &[PreviousPair]) -> Sorted {
+    let rules = Rules::new(programme, model, history);
+    let mut sorted = Sorted::default();
+    let mut mentee_places: HashMap<usize, u32> = HashMap::new();
+    let mut mentor_places: HashMap<usize, u32> = HashMap::new();
+    for pair in previous {
+        let e = programme
+            .mentee_by_email(&pair.mentee_email)
+            .filter(|&e| programme.mentees[e].person.capacity > 0);
+        let m = programme
+            .mentor_by_email(&pair.mentor_email)
+            .filter(|&m| programme.mentors[m].person.capacity > 0);
+        let why = match (e, m) {
+            (None, _) => Some(Why::MenteeWithdrew),
+            (_, None) => Some(Why::MentorWithdrew),
+            (Some(e), Some(m)) => {
+                let broken = rules.broken(e as u32, m as u32);
+                if broken.contains(crate::rules::Rule::Banned) {
+                    Some(Why::Banned)
+                } else if rules.is_pinned(e as u32, m as u32) {
+                    None
+                } else if let Some(rule) = broken.first() {
+                    Some(Why::NoLongerAllowed(rule.title().to_string()))
+                } else {
+                    let left_e = mentee_places.entry(e).or_insert(programme.mentees[e].person.capacity);
+                    let left_m = mentor_places.entry(m).or_insert(programme.mentors[m].person.capacity);
+                    if *left_e == 0 || *left_m == 0 {
+                        Some(Why::PlacesReduced)
+                    } else {
+                        *left_e -= 1;
+                        *left_m -= 1;
+                        None
+                    }
+                }
+            }
+        };
+        match why {
+            Some(why) => sorted.removed.push((pair.clone(), why)),
+            None => sorted.keep.push(pair.clone()),
+        }
+    }
+    sorted
+}
+
+/// The programme and model to solve: the kept pairs pinned (as `Keep`), or,
+/// with moves allowed, marked as previous pairs with "previous pairs kept" as
+/// the objective's last term. Pairs the organisers pinned stay their pins.
+pub fn prepare(programme: &Programme, model: &Model, sorted: &Sorted, allow_moves: bool) -> (Programme, Model) {
+    let mut programme = programme.clone();
+    let pinned: HashSet<(String, String)> = programme.adjustments.pins().map(Adjustment::keys).collect();
+    for pair in &sorted.keep {
+        if pinned.contains(&pair.keys()) {
+            continue;
+        }
+        programme.adjustments.rows.push(Adjustment {
+            action: if allow_moves { Action::Previous } else { Action::Keep },
+            mentee_email: pair.mentee_email.clone(),
+            mentor_email: pair.mentor_email.clone(),
+            note: String::new(),
+            line: pair.line,
+        });
+    }
+    let mut model = model.clone();
+    if allow_moves {
+        model.objective.push(Term::PreviousPairsKept { weight: 1 });
+    }
+    (programme, model)
+}
+
+/// What changed between the previous pairs and the new matching.
+pub fn changes(
+    programme: &Programme,
+    matching: &crate::matching::Matching,
+    previous: &[PreviousPair],
+    sorted: &Sorted,
+) -> Vec<PairChange> {
+    let now: HashSet<(String, String)> = matching
+        .pairs
+        .iter()
+        .map(|p| {
+            (
+                programme.mentees[p.mentee as usize].person.email_key.clone(),
+                programme.mentors[p.mentor as usize].person.email_key.clone(),
+            )
+        })
+        .collect();
+    let before: HashSet<(String, String)> = previous.iter().map(PreviousPair::keys).collect();
+    let removed_why: HashMap<(String, String), &Why> = sorted.removed.iter().map(|(p, why)| (p.keys(), why)).collect();
+    let mut changes = Vec::new();
+    for pair in previous {
+        let keys = pair.keys();
+        if now.contains(&keys) {
+            continue;
+        }
+        changes.push(PairChange {
+            added: false,
+            mentee_email: pair.mentee_email.clone(),
+            mentee_name: pair.mentee_name.clone(),
+            mentor_email: pair.mentor_email.clone(),
+            mentor_name: pair.mentor_name.clone(),
+            why: removed_why.get(&keys).map_or(Why::Moved, |&why| why.clone()),
+        });
+    }
+    for p in &matching.pairs {
+        let (mentee, mentor) = (
+            &programme.mentees[p.mentee as usize].person,
+            &programme.mentors[p.mentor as usize].person,
+        );
+        if !before.contains(&(mentee.email_key.clone(), mentor.email_key.clone())) {
+            changes.push(PairChange {
+                added: true,
+                mentee_email: mentee.email.clone(),
+                mentee_name: mentee.full_name(),
+                mentor_email: mentor.email.clone(),
+                mentor_name: mentor.full_name(),
+                why: Why::New,
+            });
+        }
+    }
+    changes
+}
+
+/// What a re-match changed, for the summary and the report.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ChangeSummary {
+    /// Pairs in the previous file.
+    pub previous: usize,
+    pub kept: usize,
+    pub removed: usize,
+    pub added: usize,
+    /// Removed pairs by why, in organisers' words.
+    pub removed_by_why: Vec<(String, usize)>,
+    /// Whether previous pairs could be dropped for a better matching.
+    pub moves_allowed: bool,
+    /// People named in the previous file who are not registered now: treated
+    /// as withdrawn.
+    pub not_registered: Vec<String>,
+}
+
+impl ChangeSummary {
+    pub fn new(programme: &Programme, previous: &[PreviousPair], changes: &[PairChange], moves_allowed: bool) -> Self {
+        let removed: Vec<&PairChange> = changes.iter().filter(|c| !c.added).collect();
+        let mut by_why: Vec<(String, usize)> = Vec::new();
+        for change in &removed {
+            let words = change.why.words();
+            match by_why.iter_mut().find(|(w, _)| *w == words) {
+                Some((_, n)) => *n += 1,
+                None => by_why.push((words, 1)),
+            }
+        }
+        let mut not_registered: Vec<String> = previous
+            .iter()
+            .flat_map(|p| {
+                [
+                    programme
+                        .mentee_by_email(&p.mentee_email)
+                        .is_none()
+                        .then(|| p.mentee_email.clone()),
+                    programme
+                        .mentor_by_email(&p.mentor_email)
+                        .is_none()
+                        .then(|| p.mentor_email.clone()),
+                ]
+            })
+            .flatten()
+            .collect();
+        not_registered.sort_by_key(|e| email_key(e));
+        not_registered.dedup_by_key(|e| email_key(e));
+        ChangeSummary {
+            previous: previous.len(),
+            kept: previous.len() - removed.len(),
+            removed: removed.len(),
+            added: changes.iter().filter(|c| c.added).count(),
+            removed_by_why: by_why,
+            moves_allowed,
+            not_registered,
+        }
+    }
+
+    /// In organisers' words, one line.
+    pub fn words(&self) -> String {
+        let why: Vec<String> = self.removed_by_why.iter().map(|(w, n)| format!("{n} {w}")).collect();
+        let mut text = format!(
+            "{} of {} previous pairs kept; {} removed{}; {} added",
+            self.kept,
+            self.previous,
+            self.removed,
+            if why.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", why.join(", "))
+            },
+            self.added
+        );
+        if self.moves_allowed {
+            text.push_str(
+                "; no matching as good under the model changes fewer previous pairs (previous pairs kept is the objective's last term, proven with the rest)",
+            );
+        }
+        text
+    }
+}

@@ -17,7 +17,7 @@ use super::pages::{self, Compared, Found, Loaded, ModelOption, Review};
 use super::state::{Adjustment, App, Explained, ModelChoice, Session, Upload, WhatIfShown};
 use crate::model::{Model, BUILT_IN};
 use crate::pipeline::{
-    self, compare_run, comparison, explain, explained_matching, MatchOptions, Person, Registrations,
+    self, compare_run, comparison, explain, explained_matching, MatchOptions, Person, Registrations, RematchOptions,
 };
 use crate::problem::{Problem, Problems};
 use crate::registration::{Source, MAX_FILE_BYTES};
@@ -618,8 +618,14 @@ pub async fn run_match(State(app): AppState) -> Response {
     let Some(inputs) = inputs else {
         return see("/match");
     };
+    let sent = app.session().sent.clone();
     let for_run = inputs.clone();
-    let run = blocking(move || pipeline::run_match(&for_run, MatchOptions::default(), &mut |_| {})).await;
+    let run = blocking(move || match sent {
+        // After the results went out: keep every sent pair still allowed.
+        Some(previous) => pipeline::rematch(&for_run, &previous, RematchOptions::default(), &mut |_| {}).map(|r| r.run),
+        None => pipeline::run_match(&for_run, MatchOptions::default(), &mut |_| {}),
+    })
+    .await;
     match run {
         Ok(Ok(run)) => {
             let explained = Explained::default();
@@ -902,8 +908,9 @@ pub async fn adjustments_csv(State(app): AppState) -> Response {
 
 // ---- 6. Download -----------------------------------------------------------
 
-/// The example GOV.UK Notify templates, one per mailing list (`templates/notify/`).
-pub const NOTIFY_TEMPLATES: [(&str, &str); 4] = [
+/// The example GOV.UK Notify templates, one per mailing list of `match` and of
+/// a re-match (`templates/notify/`).
+pub const NOTIFY_TEMPLATES: [(&str, &str); 8] = [
     (
         "mentees-with-matches.txt",
         include_str!("../../templates/notify/mentees-with-matches.txt"),
@@ -919,6 +926,22 @@ pub const NOTIFY_TEMPLATES: [(&str, &str); 4] = [
     (
         "mentors-without-matches.txt",
         include_str!("../../templates/notify/mentors-without-matches.txt"),
+    ),
+    (
+        "mentees-new-matches.txt",
+        include_str!("../../templates/notify/mentees-new-matches.txt"),
+    ),
+    (
+        "mentees-match-ended.txt",
+        include_str!("../../templates/notify/mentees-match-ended.txt"),
+    ),
+    (
+        "mentors-new-matches.txt",
+        include_str!("../../templates/notify/mentors-new-matches.txt"),
+    ),
+    (
+        "mentors-match-ended.txt",
+        include_str!("../../templates/notify/mentors-match-ended.txt"),
     ),
 ];
 
@@ -937,7 +960,8 @@ pub async fn download_page(State(app): AppState) -> Response {
         .flat_map(|r| r.files.iter().map(|f| (f.name.clone(), f.bytes.len())))
         .collect();
     let names: Vec<&str> = NOTIFY_TEMPLATES.iter().map(|(n, _)| *n).collect();
-    page(pages::download(&files, &names))
+    let sent = session.sent.as_ref().map(Vec::len);
+    page(pages::download(&files, &names, sent))
 }
 
 fn attachment(name: &str, content_type: &'static str, bytes: Vec<u8>) -> Response {
@@ -1136,6 +1160,35 @@ pub async fn whatif_chart(State(app): AppState) -> Response {
     match chart {
         Some(svg) => ([(header::CONTENT_TYPE, "image/svg+xml")], svg).into_response(),
         None => not_found().await,
+    }
+}
+
+// ---- Sent ------------------------------------------------------------------
+
+/// Mark the current matches as sent: later matches keep them (a re-match).
+pub async fn mark_sent(State(app): AppState) -> Response {
+    let mut session = app.session();
+    let Some(matches) = session
+        .run
+        .as_ref()
+        .and_then(|r| r.files.iter().find(|f| f.name == "matches.csv"))
+    else {
+        return see("/download");
+    };
+    match crate::rematch::read_previous(Source {
+        name: "matches.csv",
+        bytes: &matches.bytes,
+    }) {
+        Ok(previous) => {
+            session.sent = Some(previous);
+            see("/download")
+        }
+        Err(problems) => failure(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "The matches could not be marked as sent",
+            &problems.to_string(),
+            ("/download", "Back to Download"),
+        ),
     }
 }
 

@@ -161,6 +161,7 @@ fn router(app: Arc<App>) -> Router {
         .route("/templates/{name}", get(notify_template))
         .route("/whatif", get(whatif_page).post(run_whatif))
         .route("/whatif/chart.svg", get(whatif_chart))
+        .route("/sent", post(mark_sent))
         .route("/clear", post(clear))
         .route("/assets/govuk-frontend.min.css", get(govuk_css))
         .route("/assets/app.css", get(app_css))

@@ -402,6 +402,13 @@ pub fn result(summary: &Summary) -> Markup {
                 ". Profession requests met: " (summary.profession_requests.met) " of " (summary.profession_requests.asked)
                 ". Total score " span id="total-score" { (summary.total_score) } "."
             }
+            @if let Some(c) = &summary.changes {
+                div class="govuk-inset-text" id="changes" {
+                    "Re-matched against the matches marked as sent: " (c.kept) " of " (c.previous) " pairs kept, "
+                    (c.removed) " removed, " (c.added) " added. The mailing lists name only the people whose matches changed; "
+                    code { "changes.csv" } " lists every change and why."
+                }
+            }
             @if !summary.overrides.is_empty() {
                 h2 class="govuk-heading-m" { "Pins and bans" }
                 ul class="govuk-list govuk-list--bullet" id="prices" {
@@ -541,7 +548,7 @@ pub fn review(r: &Review) -> Markup {
     )
 }
 
-pub fn download(files: &[(String, usize)], template_names: &[&str]) -> Markup {
+pub fn download(files: &[(String, usize)], template_names: &[&str], sent: Option<usize>) -> Markup {
     layout(
         "Download",
         Some(5),
@@ -566,6 +573,22 @@ pub fn download(files: &[(String, usize)], template_names: &[&str]) -> Markup {
                             }
                         }
                     }
+                }
+                h2 class="govuk-heading-m" { "After sending the emails" }
+                @match sent {
+                    Some(pairs) => {
+                        div class="govuk-inset-text" id="sent" {
+                            (pairs) " pairs are marked as sent. From now on Match keeps every one still allowed and changes as little as it can: "
+                            "upload the current registrations (without people who withdrew, with late registrations), check and match again. "
+                            "The files are then those of " code { "mentorflow rematch" } ": " code { "changes.csv" } " and mailing lists for the people whose matches changed."
+                        }
+                    }
+                    None => {
+                        p class="govuk-body" { "Once the emails have gone out, mark these matches as sent: later changes (withdrawals, late registrations, pins and bans) then keep every sent pair that is still allowed, and only the people whose matches change get new emails." }
+                    }
+                }
+                form method="post" action="/sent" {
+                    button type="submit" class="govuk-button govuk-button--secondary" { "Mark these matches as sent" }
                 }
                 h2 class="govuk-heading-m" { "Example GOV.UK Notify templates" }
                 p class="govuk-body" { "One per mailing list, subject and body, with the list's columns as ((placeholders)): copy each into a Notify template, then send the matching list through it." }

@@ -100,6 +100,9 @@ pub struct Session {
     /// solve instead of starting another.
     pub explained: Option<Explained>,
     pub adjustments: Vec<Adjustment>,
+    /// The matches marked as sent (their `matches.csv`): every later match is a
+    /// re-match that keeps them, as `rematch --previous` does.
+    pub sent: Option<Vec<crate::rematch::PreviousPair>>,
     pub comparison: Option<Comparison>,
     pub whatif: Option<WhatIfShown>,
 }

@@ -121,7 +121,9 @@ fn an_organiser_goes_through_every_step_in_a_browser() {
     browser.go(&format!("{base}/review"));
     browser.type_into("#q", "mentee.07");
     browser.click("form.app-search button");
+    browser.wait_for_element("a[href='/review/mentee/7']");
     browser.click("a[href='/review/mentee/7']");
+    browser.wait_for_element("#explanation");
     let explanation = browser.text("#explanation");
     let cli_explain = mentorflow([
         "explain",
@@ -142,10 +144,12 @@ fn an_organiser_goes_through_every_step_in_a_browser() {
     browser.type_into("#mentor_email", "mentor.01@gov.uk");
     browser.type_into("#note", "asked for this mentor");
     browser.click("form[action='/review/adjustments'] button");
+    browser.wait_for_element("#adjustments");
     browser.click("#action option[value='ban']");
     browser.type_into("#mentee_email", "mentee.08@gov.uk");
     browser.type_into("#mentor_email", "mentor.02@gov.uk");
     browser.click("form[action='/review/adjustments'] button");
+    browser.wait_for_element("#adjustments tbody tr:nth-child(2)");
     let kept = browser.text("#adjustments");
     assert!(
         kept.contains("pin") && kept.contains("ban") && kept.contains("mentor.02@gov.uk"),

@@ -491,3 +491,72 @@ fn compare_review_and_adjustments() {
         .text()
         .starts_with("action,mentee email,mentor email,note\nban,"));
 }
+
+#[test]
+fn after_marking_the_matches_sent_a_match_is_a_rematch() {
+    let (_server, client) = Client::start();
+    upload_sample(&client);
+    assert_eq!(client.post_form("/match", "").status, 303);
+    assert_eq!(client.post_form("/sent", "").status, 303);
+    assert!(client.get("/download").text().contains("marked as sent"));
+    let sent = client.get("/files/matches.csv").body;
+    // A mentor withdraws: the current registrations no longer have them.
+    let (mentors, mentees) = sample();
+    let mentors: String = String::from_utf8(mentors)
+        .unwrap()
+        .lines()
+        .filter(|l| !l.contains("mentor.05@gov.uk"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let reply = client.upload(
+        "/upload",
+        &[
+            ("mentors", "mentors.csv", mentors.as_bytes()),
+            ("mentees", "mentees.csv", &mentees),
+        ],
+    );
+    assert_eq!(reply.status, 303);
+    assert_eq!(client.post_form("/match", "").status, 303);
+    let result = client.get("/result").text();
+    assert!(result.contains("id=\"changes\""), "{result}");
+    let web = unzip(&client.get("/download/mentorflow-outputs.zip").body);
+    assert!(web.contains_key("changes.csv"));
+    // What `rematch --previous` writes from the same files, byte for byte.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("mentors.csv"), &mentors).unwrap();
+    std::fs::write(dir.path().join("matches.csv"), &sent).unwrap();
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_mentorflow"))
+        .current_dir(dir.path())
+        .args([
+            "rematch",
+            "--mentors",
+            "mentors.csv",
+            "--mentees",
+            &example("mentees.csv"),
+            "--previous",
+            "matches.csv",
+            "--out",
+            "out",
+        ])
+        .output()
+        .unwrap();
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let cli: BTreeMap<String, Vec<u8>> = std::fs::read_dir(dir.path().join("out"))
+        .unwrap()
+        .map(|e| e.unwrap())
+        .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
+        .map(|e| {
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                std::fs::read(e.path()).unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(web.keys().collect::<Vec<_>>(), cli.keys().collect::<Vec<_>>());
+    for (name, bytes) in &cli {
+        assert!(&web[name] == bytes, "{name} differs from rematch's");
+    }
+    // Clear all data forgets the sent matches too.
+    assert_eq!(client.post_form("/clear", "").status, 303);
+    assert!(!client.get("/download").text().contains("marked as sent"));
+}

@@ -102,7 +102,7 @@ fn an_organiser_goes_through_every_step_in_a_browser() {
 
     // 6. Download the ZIP: the CLI's files, byte for byte.
     browser.go(&format!("{base}/download"));
-    shots.take(&browser, "6-download", 800);
+    shots.take(&browser, "6-download", 1500);
     browser.click("#zip");
     let zip_path = downloads.path().join("mentorflow-outputs.zip");
     let start = Instant::now();

@@ -56,6 +56,7 @@ pub mod rematch;
 pub mod report;
 pub mod rules;
 pub mod solve;
+pub mod web;
 pub mod whatif;
 
 use model::Model;

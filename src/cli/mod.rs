@@ -9,6 +9,7 @@ mod inputs;
 mod matching;
 mod output;
 mod rematch;
+mod serve;
 mod validate;
 mod whatif;
 
@@ -45,6 +46,9 @@ enum Command {
     Generate(generate::GenerateArgs),
     /// What if capacity or rules changed? Coverage per scenario, aggregates only.
     Whatif(whatif::WhatIfArgs),
+    /// The web app for organisers: upload, check, match, review and download in
+    /// the browser, on this computer only (127.0.0.1).
+    Serve(serve::ServeArgs),
 }
 
 /// The registration files and model every command that reads a programme takes.
@@ -99,6 +103,7 @@ pub fn main() -> ExitCode {
         Command::Explain(args) => explain::run(args),
         Command::Generate(args) => generate::run(args),
         Command::Whatif(args) => whatif::run(args),
+        Command::Serve(args) => serve::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -5,6 +5,7 @@
 mod common;
 
 mod adjust;
+mod browser;
 mod cli;
 mod compare;
 mod determinism;
@@ -21,4 +22,5 @@ mod rematch;
 mod report;
 mod safety;
 mod validate;
+mod web;
 mod whatif;

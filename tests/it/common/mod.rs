@@ -2,6 +2,9 @@
 //! as the registration CSVs an organiser would have, with sensible defaults.
 #![allow(dead_code)]
 
+pub mod http;
+pub mod webdriver;
+
 use mentorflow::check::check_matching;
 use mentorflow::eligibility::Pair;
 use mentorflow::matching::Matching;

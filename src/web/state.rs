@@ -1,0 +1,137 @@
+//! What the server holds: one organiser's files and results, in memory only.
+
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+
+use crate::matching::Matching;
+use crate::pipeline::{Inputs, MatchRun};
+use crate::problem::Problems;
+use crate::report::compare::Comparison;
+
+/// The server: its address, token and the organiser's session.
+pub struct App {
+    pub port: u16,
+    pub token: String,
+    session: Mutex<Session>,
+}
+
+impl App {
+    pub fn new(port: u16, token: String) -> App {
+        App {
+            port,
+            token,
+            session: Mutex::new(Session::default()),
+        }
+    }
+
+    /// The Host headers this server answers to.
+    pub fn hosts(&self) -> [String; 2] {
+        [format!("127.0.0.1:{}", self.port), format!("localhost:{}", self.port)]
+    }
+
+    /// The session, for a short read or change; never held while solving. A
+    /// page that panicked while holding it leaves it usable.
+    pub fn session(&self) -> MutexGuard<'_, Session> {
+        self.session.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// The matching `explain` explains, once solved (or why it could not be).
+pub type Explained = Arc<OnceLock<Result<(Matching, bool), String>>>;
+
+/// An uploaded file: its name as the organiser's computer gave it, and its bytes.
+#[derive(Clone, Debug)]
+pub struct Upload {
+    pub name: String,
+    pub bytes: Vec<u8>,
+}
+
+/// The model chosen: a shipped one by name, or an uploaded file.
+#[derive(Clone, Debug)]
+pub enum ModelChoice {
+    Shipped(String),
+    Uploaded(Upload),
+}
+
+impl Default for ModelChoice {
+    fn default() -> Self {
+        ModelChoice::Shipped("civil-service".into())
+    }
+}
+
+/// One pin or ban, as a row of the adjustments file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Adjustment {
+    pub action: String,
+    pub mentee_email: String,
+    pub mentor_email: String,
+    pub note: String,
+}
+
+/// A what-if analysis's results, as shown.
+#[derive(Clone, Debug, Default)]
+pub struct WhatIfShown {
+    /// The settings asked for, to fill the form again.
+    pub vary: Vec<(String, String)>,
+    pub extra_grade: String,
+    pub repeat: u32,
+    /// The table: headings, then rows (the `whatif --format csv` table).
+    pub table: Vec<Vec<String>>,
+    /// The chart, when a parameter was varied.
+    pub chart: Option<String>,
+}
+
+/// Everything one organiser has uploaded and produced.
+#[derive(Default)]
+pub struct Session {
+    /// Changed by every upload, model change and clear, so a result computed
+    /// from older inputs is never stored over newer ones.
+    pub generation: u64,
+    pub mentors: Option<Upload>,
+    pub mentees: Option<Upload>,
+    pub history: Option<Upload>,
+    pub model: ModelChoice,
+    /// Every problem found by the last check.
+    pub problems: Problems,
+    /// The checked inputs, when there was no error.
+    pub inputs: Option<Arc<Inputs>>,
+    pub run: Option<Arc<MatchRun>>,
+    /// The matching `explain` explains, and whether it is proven optimal:
+    /// started after each match, and shared, so a review waits for the same
+    /// solve instead of starting another.
+    pub explained: Option<Explained>,
+    pub adjustments: Vec<Adjustment>,
+    /// The matches marked as sent (their `matches.csv`): every later match is a
+    /// re-match that keeps them, as `rematch --previous` does.
+    pub sent: Option<Vec<crate::rematch::PreviousPair>>,
+    pub comparison: Option<Comparison>,
+    pub whatif: Option<WhatIfShown>,
+}
+
+impl Session {
+    /// The pins and bans as the adjustments file `--adjust` reads, named
+    /// `adjust.csv`; none when there are none.
+    pub fn adjust_file(&self) -> Option<Upload> {
+        if self.adjustments.is_empty() {
+            return None;
+        }
+        let mut writer = csv::Writer::from_writer(Vec::new());
+        let _ = writer.write_record(["action", "mentee email", "mentor email", "note"]);
+        for a in &self.adjustments {
+            let note = crate::report::safe_cell(&a.note);
+            let _ = writer.write_record([a.action.as_str(), &a.mentee_email, &a.mentor_email, &note]);
+        }
+        Some(Upload {
+            name: "adjust.csv".into(),
+            bytes: writer.into_inner().unwrap_or_default(),
+        })
+    }
+
+    /// Forget every result computed from the inputs (they changed).
+    pub fn inputs_changed(&mut self) {
+        self.generation += 1;
+        self.run = None;
+        self.explained = None;
+        self.comparison = None;
+        self.whatif = None;
+    }
+}

@@ -1,0 +1,562 @@
+//! The web app over HTTP, with the server started in this process on a free
+//! port: the guard (token, Host, cross-site posts), clear pages for bad
+//! uploads, nothing from another origin, and the same files as `match`.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+
+use crate::common::http::{multipart, request, Client};
+use crate::common::{example, mentorflow};
+use mentorflow::registration::MAX_FILE_BYTES;
+
+fn sample() -> (Vec<u8>, Vec<u8>) {
+    (
+        std::fs::read(example("mentors.csv")).unwrap(),
+        std::fs::read(example("mentees.csv")).unwrap(),
+    )
+}
+
+fn upload_sample(client: &Client) {
+    let (mentors, mentees) = sample();
+    let reply = client.upload(
+        "/upload",
+        &[
+            ("mentors", "mentors.csv", &mentors),
+            ("mentees", "mentees.csv", &mentees),
+        ],
+    );
+    assert_eq!(reply.status, 303, "{}", reply.text());
+    assert_eq!(reply.header("location"), Some("/check"));
+}
+
+/// Every page an organiser visits, after upload and match.
+const PAGES: [&str; 12] = [
+    "/upload",
+    "/check",
+    "/model",
+    "/match",
+    "/result",
+    "/review",
+    "/review?q=mentee.0",
+    "/review/mentee/0",
+    "/download",
+    "/whatif",
+    "/assets/govuk-frontend.min.css",
+    "/assets/app.css",
+];
+
+#[test]
+fn without_the_token_every_request_is_refused() {
+    let (_server, client) = Client::start();
+    for path in PAGES
+        .iter()
+        .chain(&["/", "/files/report.html", "/download/mentorflow-outputs.zip"])
+    {
+        let reply = request(client.port, "GET", path, &[], b"");
+        assert_eq!(reply.status, 403, "{path}");
+        let wrong = request(
+            client.port,
+            "GET",
+            &format!("{path}?token=0123456789abcdef0123456789abcdef"),
+            &[],
+            b"",
+        );
+        assert_eq!(wrong.status, 403, "{path} with a wrong token");
+    }
+    let post = request(client.port, "POST", "/clear", &[], b"");
+    assert_eq!(post.status, 403);
+    let page = request(
+        client.port,
+        "GET",
+        "/upload",
+        &[("Cookie", "mentorflow_token=nope")],
+        b"",
+    );
+    assert_eq!(page.status, 403);
+    assert!(page.text().contains("with ?token= in it"), "the page says what to do");
+    // With the cookie, the same page is served.
+    assert_eq!(client.get("/upload").status, 200);
+}
+
+#[test]
+fn a_foreign_host_is_refused() {
+    let (_server, client) = Client::start();
+    for host in [
+        format!("evil.example:{}", client.port),
+        "127.0.0.1".to_string(),
+        format!("127.0.0.1:{}", client.port + 1),
+        format!("localhost.evil.example:{}", client.port),
+    ] {
+        let reply = request(
+            client.port,
+            "GET",
+            "/upload",
+            &[("Host", &host), ("Cookie", &client.cookie)],
+            b"",
+        );
+        assert_eq!(reply.status, 421, "{host}");
+        assert!(reply.text().contains("only at 127.0.0.1 or localhost"));
+    }
+    let local = format!("localhost:{}", client.port);
+    let reply = request(
+        client.port,
+        "GET",
+        "/upload",
+        &[("Host", &local), ("Cookie", &client.cookie)],
+        b"",
+    );
+    assert_eq!(reply.status, 200);
+}
+
+#[test]
+fn cross_site_posts_are_refused() {
+    let (_server, client) = Client::start();
+    upload_sample(&client);
+    for (name, value) in [
+        ("Origin", "http://evil.example"),
+        ("Sec-Fetch-Site", "cross-site"),
+        ("Sec-Fetch-Site", "same-site"),
+    ] {
+        let reply = request(
+            client.port,
+            "POST",
+            "/clear",
+            &[("Cookie", &client.cookie), (name, value)],
+            b"",
+        );
+        assert_eq!(reply.status, 403, "{name}: {value}");
+    }
+    // Still loaded: nothing was cleared.
+    assert!(client.get("/check").text().contains("Ready to match"));
+    assert_eq!(client.post_form("/clear", "").status, 303);
+    assert!(client.get("/check").text().contains("Nothing is loaded yet"));
+}
+
+#[test]
+fn every_response_has_the_strict_policy_and_nothing_from_another_origin() {
+    let (_server, client) = Client::start();
+    upload_sample(&client);
+    assert_eq!(client.post_form("/match", "").status, 303);
+    assert_eq!(
+        client
+            .post_form("/whatif", "parameter1=mentor-capacity&values1=1..3&repeat=1")
+            .status,
+        200
+    );
+    let mut paths: Vec<String> = PAGES.iter().map(|p| p.to_string()).collect();
+    paths.extend(
+        [
+            "/files/report.html",
+            "/files/matches.csv",
+            "/whatif/chart.svg",
+            "/nowhere",
+        ]
+        .map(String::from),
+    );
+    for path in &paths {
+        let reply = client.get(path);
+        assert!(reply.status == 200 || path == "/nowhere", "{path}: {}", reply.status);
+        let csp = reply
+            .header("content-security-policy")
+            .unwrap_or_else(|| panic!("{path}: no CSP"));
+        assert!(csp.starts_with("default-src 'none'"), "{path}: {csp}");
+        assert!(!csp.contains("script-src"), "{path}: no script allowed: {csp}");
+        assert_eq!(reply.header("x-content-type-options"), Some("nosniff"));
+        let text = reply.text();
+        assert!(!text.contains("<script"), "{path} has a script");
+        // Any address in it is this server's, or an XML namespace's name (never fetched).
+        for (at, _) in text.match_indices("://") {
+            let after = &text[at + 3..];
+            let fine = after.starts_with("127.0.0.1")
+                || after.starts_with("www.w3.org/2000/svg")
+                || after.starts_with("www.w3.org/1999/xlink")
+                || !after.starts_with(|c: char| c.is_ascii_alphanumeric());
+            assert!(
+                fine,
+                "{path} names another origin: {}",
+                &text[at.saturating_sub(20)..(at + 60).min(text.len())]
+            );
+        }
+    }
+    assert_eq!(client.get("/nowhere").status, 404);
+}
+
+#[test]
+fn an_oversize_upload_gets_the_clis_message() {
+    let (_server, client) = Client::start();
+    let (mentors, _) = sample();
+    let mut big = mentors.clone();
+    big.resize(MAX_FILE_BYTES + 1, b'a');
+    let reply = client.upload(
+        "/upload",
+        &[("mentors", "mentors.csv", &mentors), ("mentees", "huge.csv", &big)],
+    );
+    assert_eq!(reply.status, 303);
+    let check = client.get("/check").text();
+    assert!(
+        check.contains("R012") && check.contains("the file is larger than 64 MB"),
+        "{check}"
+    );
+    assert!(check.contains("check this is the right file"));
+    assert!(!check.contains("Continue: choose a model"));
+    // The CLI says the same of the same file.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("huge.csv");
+    std::fs::write(&path, &big).unwrap();
+    let cli = mentorflow([
+        "validate",
+        "--mentors",
+        &example("mentors.csv"),
+        "--mentees",
+        path.to_str().unwrap(),
+    ]);
+    assert!(
+        String::from_utf8_lossy(&cli.stderr).contains("the file is larger than 64 MB")
+            || String::from_utf8_lossy(&cli.stdout).contains("the file is larger than 64 MB")
+    );
+}
+
+#[test]
+fn malformed_uploads_get_a_clear_page() {
+    let (_server, client) = Client::start();
+    // Not a file upload at all.
+    let reply = client.post_form("/upload", "mentors=x");
+    assert_eq!(reply.status, 400);
+    assert!(
+        reply.text().contains("The upload could not be read"),
+        "{}",
+        reply.text()
+    );
+    // A multipart body cut short.
+    let (content_type, body) = multipart(&[("mentors", "mentors.csv", b"first name\n")]);
+    let reply = client.post("/upload", &content_type, &body[..body.len() - 30]);
+    assert_eq!(reply.status, 400);
+    assert!(reply.text().contains("The upload could not be read"));
+    // A body over the limit announced up front.
+    let length = (mentorflow::web::MAX_BODY_BYTES + 1).to_string();
+    let reply = request(
+        client.port,
+        "POST",
+        "/upload",
+        &[
+            ("Cookie", &client.cookie),
+            ("Content-Type", &content_type),
+            ("Content-Length", &length),
+        ],
+        b"",
+    );
+    assert!(reply.status == 400 || reply.status == 413, "{}", reply.status);
+    // Only one file chosen: the form again, saying which is missing.
+    let (mentors, _) = sample();
+    let reply = client.upload("/upload", &[("mentors", "mentors.csv", &mentors)]);
+    assert_eq!(reply.status, 400);
+    assert!(reply.text().contains("Choose the mentees"));
+    // Not a spreadsheet: every problem on the Check page, and no way on.
+    let junk: Vec<u8> = (0..5000u32).map(|i| (i * 7919 % 256) as u8).collect();
+    let reply = client.upload(
+        "/upload",
+        &[("mentors", "mentors.csv", &junk), ("mentees", "mentees.csv", &junk)],
+    );
+    assert_eq!(reply.status, 303);
+    let check = client.get("/check");
+    assert_eq!(check.status, 200);
+    assert!(check.text().contains("govuk-tag--red") && !check.text().contains("Continue: choose a model"));
+    // A bad adjustments file is named.
+    let (mentors, mentees) = sample();
+    let reply = client.upload(
+        "/upload",
+        &[
+            ("mentors", "mentors.csv", &mentors),
+            ("mentees", "mentees.csv", &mentees),
+            (
+                "adjust",
+                "adjust.csv",
+                b"action,mentee email,mentor email\nmove,a@x,b@y\n",
+            ),
+        ],
+    );
+    assert_eq!(reply.status, 400);
+    assert!(reply.text().contains("the action must be pin or ban"));
+    // Nonsense in forms and addresses.
+    assert_eq!(client.get("/review/mentee/999999").status, 303); // not matched yet
+    let reply = client.post_form("/review/adjustments/remove", "row=abc");
+    assert_eq!(reply.status, 400);
+    assert!(reply.text().contains("The form could not be read"));
+    assert_eq!(
+        client
+            .post_form("/whatif", "parameter1=mentor-capacity&values1=5..1")
+            .status,
+        303
+    );
+}
+
+fn unzip(bytes: &[u8]) -> BTreeMap<String, Vec<u8>> {
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("a ZIP");
+    let mut files = BTreeMap::new();
+    for i in 0..archive.len() {
+        let mut file = archive.by_index(i).unwrap();
+        let mut data = Vec::new();
+        file.read_to_end(&mut data).unwrap();
+        files.insert(file.name().unwrap().to_string(), data);
+    }
+    files
+}
+
+/// The CLI's outputs for the sample, by file name.
+pub fn cli_outputs(model: Option<&str>) -> BTreeMap<String, Vec<u8>> {
+    cli_outputs_adjusted(model, None)
+}
+
+/// The same, with pins and bans: the adjustments file is given as
+/// `adjust.csv` from its folder, the name the web app gives it.
+pub fn cli_outputs_adjusted(model: Option<&str>, adjust: Option<&[u8]>) -> BTreeMap<String, Vec<u8>> {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let mut args = vec![
+        "match".to_string(),
+        "--mentors".into(),
+        example("mentors.csv"),
+        "--mentees".into(),
+        example("mentees.csv"),
+        "--out".into(),
+        out.display().to_string(),
+    ];
+    if let Some(model) = model {
+        args.extend(["--model".to_string(), model.to_string()]);
+    }
+    if let Some(adjust) = adjust {
+        std::fs::write(dir.path().join("adjust.csv"), adjust).unwrap();
+        args.extend(["--adjust".to_string(), "adjust.csv".to_string()]);
+    }
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_mentorflow"))
+        .current_dir(dir.path())
+        .args(&args)
+        .output()
+        .unwrap();
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    // The outputs; not the CLI's own note of what it wrote (a hidden file).
+    std::fs::read_dir(&out)
+        .unwrap()
+        .filter(|e| !e.as_ref().unwrap().file_name().to_string_lossy().starts_with('.'))
+        .map(|e| {
+            let e = e.unwrap();
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                std::fs::read(e.path()).unwrap(),
+            )
+        })
+        .collect()
+}
+
+pub fn zip_of(files: &[u8]) -> BTreeMap<String, Vec<u8>> {
+    unzip(files)
+}
+
+#[test]
+fn the_zip_holds_the_clis_files_byte_for_byte() {
+    let (_server, client) = Client::start();
+    upload_sample(&client);
+    // Another shipped model, chosen on the page, gives what --model gives.
+    let (content_type, body) = model_form("quality");
+    assert_eq!(
+        client.post("/model", &content_type, &body).header("location"),
+        Some("/match")
+    );
+    assert_eq!(client.post_form("/match", "").status, 303);
+    let zip = client.get("/download/mentorflow-outputs.zip");
+    assert_eq!(zip.header("content-type"), Some("application/zip"));
+    let web = unzip(&zip.body);
+    let cli = cli_outputs(Some("quality"));
+    assert_eq!(web.keys().collect::<Vec<_>>(), cli.keys().collect::<Vec<_>>());
+    for (name, bytes) in &cli {
+        assert!(&web[name] == bytes, "{name} differs from the CLI's");
+        assert_eq!(&client.get(&format!("/files/{name}")).body, bytes, "{name} on its own");
+    }
+    // The example Notify templates, beside them.
+    let page = client.get("/download").text();
+    for entry in std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/templates/notify")).unwrap() {
+        let entry = entry.unwrap();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        assert!(page.contains(&format!("/templates/{name}")), "{name} offered");
+        assert_eq!(
+            client.get(&format!("/templates/{name}")).body,
+            std::fs::read(entry.path()).unwrap()
+        );
+    }
+}
+
+fn model_form(name: &str) -> (String, Vec<u8>) {
+    let boundary = "----mentorflow-model";
+    let body =
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"model\"\r\n\r\n{name}\r\n--{boundary}--\r\n");
+    (format!("multipart/form-data; boundary={boundary}"), body.into_bytes())
+}
+
+#[test]
+fn two_tabs_at_once_are_safe() {
+    let (_server, client) = Client::start();
+    upload_sample(&client);
+    std::thread::scope(|scope| {
+        for tab in 0..4 {
+            let client = &client;
+            scope.spawn(move || {
+                for _ in 0..5 {
+                    if tab % 2 == 0 {
+                        upload_sample(client);
+                    }
+                    let reply = client.post_form("/match", "");
+                    assert!(reply.status == 303, "{}", reply.status);
+                    for path in ["/result", "/download", "/review?q=mentor", "/check"] {
+                        let reply = client.get(path);
+                        assert!(reply.status == 200 || reply.status == 303, "{path}: {}", reply.status);
+                    }
+                }
+            });
+        }
+    });
+    assert_eq!(client.post_form("/match", "").status, 303);
+    let summary = client.get("/files/summary.json");
+    assert_eq!(summary.body, cli_outputs(None)["summary.json"]);
+}
+
+#[test]
+fn compare_review_and_adjustments() {
+    let (_server, client) = Client::start();
+    upload_sample(&client);
+    let compare = client.post_form("/compare", "compare=civil-service&compare=coverage&compare=quality");
+    assert_eq!(compare.status, 200);
+    let text = compare.text();
+    assert!(text.contains("mentees with at least 1") && text.contains("coverage") && text.contains("quality"));
+    assert_eq!(client.post_form("/match", "").status, 303);
+    let found = client.get("/review?q=MENTEE.07").text();
+    assert!(found.contains("/review/mentee/7"), "{found}");
+    let explained = client.get("/review/mentee/7").text();
+    let cli = mentorflow([
+        "explain",
+        "--mentors",
+        &example("mentors.csv"),
+        "--mentees",
+        &example("mentees.csv"),
+        "--mentee",
+        "mentee.07@gov.uk",
+    ]);
+    let cli_text = String::from_utf8_lossy(&cli.stdout);
+    let first_line = cli_text.lines().next().unwrap();
+    assert!(explained.contains(first_line), "{first_line}");
+    // A pin and a ban are kept, and come back as the adjustments file.
+    assert_eq!(
+        client
+            .post_form(
+                "/review/adjustments",
+                "action=pin&mentee_email=mentee.07%40gov.uk&mentor_email=mentor.01%40gov.uk&note=asked"
+            )
+            .status,
+        303
+    );
+    assert_eq!(
+        client
+            .post_form(
+                "/review/adjustments",
+                "action=ban&mentee_email=mentee.08%40gov.uk&mentor_email=mentor.02%40gov.uk&note="
+            )
+            .status,
+        303
+    );
+    let bad = client.post_form(
+        "/review/adjustments",
+        "action=ban&mentee_email=nobody%40gov.uk&mentor_email=mentor.02%40gov.uk",
+    );
+    assert_eq!(bad.status, 400);
+    assert!(bad.text().contains("is not a registered mentee"));
+    let file = client.get("/review/adjustments.csv").text();
+    assert_eq!(file, "action,mentee email,mentor email,note\npin,mentee.07@gov.uk,mentor.01@gov.uk,asked\nban,mentee.08@gov.uk,mentor.02@gov.uk,\n");
+    // Re-matched with them: what `match --adjust` writes, byte for byte, and each one's price.
+    assert!(client.get("/check").text().contains("Ready to match"));
+    assert_eq!(client.post_form("/match", "").status, 303);
+    let result = client.get("/result").text();
+    assert!(
+        result.contains("id=\"prices\"") && result.contains("the pin on line 2"),
+        "{result}"
+    );
+    let web = unzip(&client.get("/download/mentorflow-outputs.zip").body);
+    let cli = cli_outputs_adjusted(None, Some(file.as_bytes()));
+    assert_eq!(web.keys().collect::<Vec<_>>(), cli.keys().collect::<Vec<_>>());
+    for (name, bytes) in &cli {
+        assert!(&web[name] == bytes, "{name} differs from the CLI's");
+    }
+    // Removing the pin checks again; the review page still shows the last prices.
+    assert_eq!(client.post_form("/review/adjustments/remove", "row=0").status, 303);
+    assert!(client
+        .get("/review/adjustments.csv")
+        .text()
+        .starts_with("action,mentee email,mentor email,note\nban,"));
+}
+
+#[test]
+fn after_marking_the_matches_sent_a_match_is_a_rematch() {
+    let (_server, client) = Client::start();
+    upload_sample(&client);
+    assert_eq!(client.post_form("/match", "").status, 303);
+    assert_eq!(client.post_form("/sent", "").status, 303);
+    assert!(client.get("/download").text().contains("marked as sent"));
+    let sent = client.get("/files/matches.csv").body;
+    // A mentor withdraws: the current registrations no longer have them.
+    let (mentors, mentees) = sample();
+    let mentors: String = String::from_utf8(mentors)
+        .unwrap()
+        .lines()
+        .filter(|l| !l.contains("mentor.05@gov.uk"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let reply = client.upload(
+        "/upload",
+        &[
+            ("mentors", "mentors.csv", mentors.as_bytes()),
+            ("mentees", "mentees.csv", &mentees),
+        ],
+    );
+    assert_eq!(reply.status, 303);
+    assert_eq!(client.post_form("/match", "").status, 303);
+    let result = client.get("/result").text();
+    assert!(result.contains("id=\"changes\""), "{result}");
+    let web = unzip(&client.get("/download/mentorflow-outputs.zip").body);
+    assert!(web.contains_key("changes.csv"));
+    // What `rematch --previous` writes from the same files, byte for byte.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("mentors.csv"), &mentors).unwrap();
+    std::fs::write(dir.path().join("matches.csv"), &sent).unwrap();
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_mentorflow"))
+        .current_dir(dir.path())
+        .args([
+            "rematch",
+            "--mentors",
+            "mentors.csv",
+            "--mentees",
+            &example("mentees.csv"),
+            "--previous",
+            "matches.csv",
+            "--out",
+            "out",
+        ])
+        .output()
+        .unwrap();
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let cli: BTreeMap<String, Vec<u8>> = std::fs::read_dir(dir.path().join("out"))
+        .unwrap()
+        .map(|e| e.unwrap())
+        .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
+        .map(|e| {
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                std::fs::read(e.path()).unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(web.keys().collect::<Vec<_>>(), cli.keys().collect::<Vec<_>>());
+    for (name, bytes) in &cli {
+        assert!(&web[name] == bytes, "{name} differs from rematch's");
+    }
+    // Clear all data forgets the sent matches too.
+    assert_eq!(client.post_form("/clear", "").status, 303);
+    assert!(!client.get("/download").text().contains("marked as sent"));
+}

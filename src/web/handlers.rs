@@ -15,6 +15,7 @@ use maud::Markup;
 
 use super::pages::{self, Compared, Found, Loaded, ModelOption, Review};
 use super::state::{Adjustment, App, Explained, ModelChoice, Session, Upload, WhatIfShown};
+use crate::explain as mentorflow_explain;
 use crate::model::{Model, BUILT_IN};
 use crate::pipeline::{
     self, compare_run, comparison, explain, explained_matching, MatchOptions, Person, Registrations, RematchOptions,
@@ -763,7 +764,14 @@ pub async fn review_person(State(app): AppState, path: Result<Path<(String, usiz
         let matching = cell.get_or_init(|| explained_matching(&work_inputs).map_err(|e| e.to_string()));
         matching
             .as_ref()
-            .map(|(matching, proven)| explain(&work_inputs, matching, *proven, person).to_string())
+            // As `explain` prints it: the organisers-only line first.
+            .map(|(matching, proven)| {
+                format!(
+                    "{}\n\n{}",
+                    mentorflow_explain::ORGANISERS_ONLY,
+                    explain(&work_inputs, matching, *proven, person)
+                )
+            })
             .map_err(Clone::clone)
     })
     .await;

@@ -344,3 +344,28 @@ fn a_constrained_match_says_it_is_proven_optimal_and_takes_a_time_limit() {
         assert!(String::from_utf8_lossy(&run.stderr).contains("seconds"), "{bad}");
     }
 }
+
+/// The known answer: `match` on the bundled sample writes exactly the summary
+/// and matches kept in tests/fixtures/peer-small. A change to either is a change
+/// of behaviour, to be made on purpose (copy the new files there and say why).
+#[test]
+fn the_sample_gives_its_known_answer() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let output = mentorflow([
+        "match",
+        "--mentors",
+        &example("mentors.csv"),
+        "--mentees",
+        &example("mentees.csv"),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/peer-small");
+    for file in ["summary.json", "matches.csv"] {
+        let expected = std::fs::read_to_string(fixtures.join(file)).unwrap();
+        let written = std::fs::read_to_string(out.join(file)).unwrap();
+        assert!(written == expected, "{file} differs from its known answer:\n{written}");
+    }
+}

@@ -51,6 +51,8 @@ pub struct Inputs {
     pub history: History,
     /// How long reading and validating took.
     pub read_time: Duration,
+    /// The names of the files read, for the report's title.
+    pub files: Vec<String>,
 }
 
 /// Read and check the registrations under a model (or the problems that stopped
@@ -110,6 +112,15 @@ pub fn read_inputs(model: Result<Model, Problems>, registrations: Registrations)
                 reading,
                 history,
                 read_time: start.elapsed(),
+                files: [
+                    Some(registrations.mentors),
+                    Some(registrations.mentees),
+                    registrations.history,
+                ]
+                .into_iter()
+                .flatten()
+                .map(|source| source.name.to_string())
+                .collect(),
             };
             (Some(inputs), problems)
         }
@@ -224,6 +235,7 @@ pub fn run_match(
     )
     .with_certificate(certificate);
     summary.overrides = overrides;
+    summary.files = inputs.files.clone();
     let summary = match chosen.solver {
         SolverKind::Ilp => summary.with_optimality(model, &solution.stats),
         SolverKind::Flow => summary,
@@ -275,6 +287,7 @@ pub fn rematch(
         },
         history: inputs.history.clone(),
         read_time: inputs.read_time,
+        files: inputs.files.clone(),
     };
     let mut run = run_match(&prepared, MatchOptions { solver: options.solver }, progress)?;
     let (programme, model) = (&prepared.reading.programme, &prepared.model);

@@ -64,7 +64,22 @@ pub fn report_html(
     under_matched: &[UnderMatched],
 ) -> String {
     let mut page = String::new();
-    let title = format!("Matching report: {}", summary.model);
+    // The date and the files, so a printed or saved report says what it is.
+    let files: Vec<&str> = summary
+        .files
+        .iter()
+        .map(|f| {
+            std::path::Path::new(f)
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or(f)
+        })
+        .collect();
+    let title = if files.is_empty() {
+        format!("Matching report: {}, {}", summary.model, today())
+    } else {
+        format!("Matching report: {}, {} ({})", summary.model, today(), files.join(", "))
+    };
     let _ = write!(
         page,
         r##"<!DOCTYPE html>
@@ -80,7 +95,7 @@ pub fn report_html(
 <header>
 <h1>{}</h1>
 <p>For organisers only: this page names mentees who got fewer matches than the model's {}, mentors left out, and the people whose biography was withheld from the mailing lists with the term it mentions. It never shows an identity from the registrations' identity columns, and counts by organisation under {SMALL_COUNT} show as &lt;{SMALL_COUNT}.</p>
-<nav><a href="#summary">Summary</a> <a href="#charts">Charts</a> <a href="#bottlenecks">Bottlenecks</a> <a href="#under-matched">Under-matched mentees</a> <a href="#biographies">Withheld biographies</a></nav>
+<nav><a href="#summary">Summary</a> <a href="#charts">Charts</a> <a href="#bottlenecks">Bottlenecks</a> <a href="#under-matched">Under-matched mentees</a> <a href="#unused-mentors">Mentors without mentees</a> <a href="#biographies">Withheld biographies</a></nav>
 </header>
 <main>
 "##,
@@ -92,6 +107,7 @@ pub fn report_html(
     charts_section(&mut page, programme, model, matching);
     bottlenecks_section(&mut page, bottlenecks);
     under_matched_section(&mut page, programme, model, under_matched);
+    unused_mentors_section(&mut page, programme, model, matching);
     changes_section(&mut page, summary);
     overrides_section(&mut page, summary);
     left_out_section(&mut page, summary);
@@ -108,7 +124,7 @@ table { border-collapse: collapse; margin: .5rem 0 1rem; }
 th, td { text-align: left; padding: .25rem .6rem; border-bottom: 1px solid #b1b4b6; vertical-align: top; }
 td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
 figure { margin: 1rem 0; } figcaption { font-weight: bold; margin-bottom: .3rem; }
-svg { max-width: 100%; height: auto; }
+svg { width: 100%; height: auto; }
 .certificate { background: #f3f2f1; border-left: 5px solid #1d70b8; padding: .5rem 1rem; }
 ";
 
@@ -542,6 +558,61 @@ fn under_matched_section(page: &mut String, programme: &Programme, model: &Model
     page.push_str("</section>\n");
 }
 
+/// Mentors who offered places and got no mentee: organisers may want to tell
+/// them, or ask them to mentor someone outside their grade window.
+fn unused_mentors_section(page: &mut String, programme: &Programme, model: &Model, matching: &Matching) {
+    let counts = matching.mentor_counts(programme);
+    let unused: Vec<usize> = (0..programme.mentors.len())
+        .filter(|&m| counts[m] == 0 && crate::rules::may_mentor(&programme.mentors[m].person, model))
+        .collect();
+    page.push_str("<section id=\"unused-mentors\">\n<h2>Mentors without mentees</h2>\n");
+    let _ = writeln!(
+        page,
+        "<p>{} mentors offered places and got no mentee: no mentee who could have them was left without, or the model preferred others. <code>mentorflow explain --mentor EMAIL</code> says which for each.</p>",
+        unused.len()
+    );
+    if !unused.is_empty() {
+        page.push_str("<table>\n<tr><th>Email</th><th>Grade</th><th>Organisation</th><th>Profession</th><th class=\"n\">Places</th></tr>\n");
+        for m in unused {
+            let person = &programme.mentors[m].person;
+            let _ = writeln!(
+                page,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td></tr>",
+                escape(&person.email),
+                escape(model.ladder.name(person.grade)),
+                escape(programme.organisation_name(person.organisation)),
+                escape(&person.profession),
+                person.capacity
+            );
+        }
+        page.push_str("</table>\n");
+    }
+    page.push_str("</section>\n");
+}
+
+/// Today's date (UTC) as YYYY-MM-DD.
+fn today() -> String {
+    let days = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() / 86_400) as i64;
+    civil_date(days)
+}
+
+/// A day counted from 1970-01-01 as YYYY-MM-DD.
+fn civil_date(days: i64) -> String {
+    // Days since 1970-01-01 to a civil date (the proleptic Gregorian calendar).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
 /// What a re-match changed, and why; nothing for a first match.
 fn changes_section(page: &mut String, summary: &Summary) {
     let Some(changes) = &summary.changes else {
@@ -655,6 +726,13 @@ mod tests {
         assert_eq!(small(0), "<5");
         assert_eq!(small(4), "<5");
         assert_eq!(small(5), "5");
+    }
+
+    #[test]
+    fn dates_are_civil_dates() {
+        assert_eq!(civil_date(0), "1970-01-01");
+        assert_eq!(civil_date(11_016), "2000-02-29");
+        assert_eq!(civil_date(20_782), "2026-11-25");
     }
 
     #[test]

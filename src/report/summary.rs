@@ -139,6 +139,10 @@ pub struct Summary {
     /// same input differ, and summary.json is byte-identical between them.
     #[serde(skip)]
     pub timing: Timing,
+    /// The files read (for the report's title; not in summary.json, which
+    /// stays the same wherever the files are).
+    #[serde(skip)]
+    pub files: Vec<String>,
 }
 
 impl Summary {
@@ -174,6 +178,7 @@ impl Summary {
             timing,
             overrides: Vec::new(),
             changes: None,
+            files: Vec::new(),
         }
     }
 

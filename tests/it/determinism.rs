@@ -67,8 +67,10 @@ fn same_input_same_bytes_and_row_order_does_not_matter() {
     };
     let mentors = write("mentors.csv", &data.mentors_csv);
     let mentees = write("mentees.csv", &data.mentees_csv);
-    let mentors_shuffled = write("mentors-shuffled.csv", &shuffled(&data.mentors_csv, 1));
-    let mentees_shuffled = write("mentees-shuffled.csv", &shuffled(&data.mentees_csv, 2));
+    // The same file names in another folder: the report's title names the files.
+    std::fs::create_dir(dir.path().join("shuffled")).unwrap();
+    let mentors_shuffled = write("shuffled/mentors.csv", &shuffled(&data.mentors_csv, 1));
+    let mentees_shuffled = write("shuffled/mentees.csv", &shuffled(&data.mentees_csv, 2));
     assert_ne!(data.mentees_csv, std::fs::read_to_string(&mentees_shuffled).unwrap());
 
     let (a, b, c) = (dir.path().join("a"), dir.path().join("b"), dir.path().join("c"));

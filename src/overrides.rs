@@ -73,6 +73,20 @@ pub fn override_prices(
     choice: SolverChoice,
     with_all: &Matching,
 ) -> Result<Vec<OverridePrice>, SolveError> {
+    override_prices_from(programme, model, history, choice, with_all, None)
+}
+
+/// [`override_prices`], the flow's re-solves going on from `warm`: the network
+/// of the solve with every override, when the caller has it (as `run_match`
+/// does), so it is not solved twice.
+pub fn override_prices_from(
+    programme: &Programme,
+    model: &Model,
+    history: &History,
+    choice: SolverChoice,
+    with_all: &Matching,
+    warm: Option<WarmStart>,
+) -> Result<Vec<OverridePrice>, SolveError> {
     let rows: Vec<(usize, &Adjustment)> = programme.adjustments.overrides().collect();
     if rows.is_empty() {
         return Ok(Vec::new());
@@ -81,11 +95,13 @@ pub fn override_prices(
     let flow = choose(model, participants, choice)?.solver == SolverKind::Flow;
     let options = SolveOptions::default();
     // The network with every override, for the flow's warm re-solves.
-    let warm: Option<WarmStart> = if flow {
-        let eligibility = Eligibility::new(programme, model, history);
-        Some(WarmStart::solve(&eligibility, options)?.1)
-    } else {
-        None
+    let warm: Option<WarmStart> = match warm {
+        Some(warm) if flow => Some(warm),
+        _ if flow => {
+            let eligibility = Eligibility::new(programme, model, history);
+            Some(WarmStart::solve(&eligibility, options)?.1)
+        }
+        _ => None,
     };
     let with = with_all.objective_values(programme, &model.objective);
     let mut prices = Vec::with_capacity(rows.len());

@@ -14,7 +14,7 @@ use crate::eligibility::Eligibility;
 use crate::explain::{coverage_certificate, solve_priced, Explainer, Explanation};
 use crate::matching::Matching;
 use crate::model::Model;
-use crate::overrides::override_prices;
+use crate::overrides::override_prices_from;
 use crate::problem::Problems;
 use crate::registration::{
     pin_warnings, read_adjustments, read_history, read_organisations, read_programme, validate, Files, History,
@@ -24,7 +24,7 @@ use crate::rematch::{changes, prepare, sort_previous, ChangeSummary, PairChange,
 use crate::report::compare::{pair_keys, Comparison};
 use crate::report::export::{change_lists, changes_csv, matches_csv};
 use crate::report::{output_files, report_file, OutputFile, Summary, Timing};
-use crate::solve::choose::{choose, solve_with, SolverChoice, SolverKind};
+use crate::solve::choose::{choose, solve_warm, solve_with, SolverChoice, SolverKind};
 use crate::solve::{self, Optimality, Solution, SolveError, SolveOptions};
 
 /// The registration files of a programme, as bytes with the names to report
@@ -200,7 +200,13 @@ pub fn run_match(
     let eligibility = Eligibility::new(programme, model, history);
     let eligible = start.elapsed();
     progress(Progress::Solve);
-    let solution = solve_with(&eligibility, options.solver)?;
+    // With pins or bans, the flow keeps its network: each override's price
+    // goes on from it.
+    let (solution, warm) = if programme.adjustments.overrides().next().is_some() {
+        solve_warm(&eligibility, options.solver, SolveOptions::default(), None)?
+    } else {
+        (solve_with(&eligibility, options.solver)?, None)
+    };
     let solved = start.elapsed();
 
     // The solver is trusted only as far as the independent check confirms.
@@ -217,11 +223,11 @@ pub fn run_match(
         solve_ms: ms(solved - eligible),
         total_ms: ms(inputs.read_time + start.elapsed()),
     };
-    let overrides = if programme.adjustments.is_empty() {
+    let overrides = if programme.adjustments.overrides().next().is_none() {
         Vec::new()
     } else {
         progress(Progress::Prices);
-        override_prices(programme, model, history, options.solver, &solution.matching)?
+        override_prices_from(programme, model, history, options.solver, &solution.matching, warm)?
     };
     // The certificate comes from its own max flow, apart from the solve.
     progress(Progress::Certificate);

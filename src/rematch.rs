@@ -13,8 +13,8 @@ use serde::Serialize;
 
 use crate::model::text::email_key;
 use crate::model::{Model, Term};
-use crate::problem::{Problem, Problems};
-use crate::registration::{Action, Adjustment, History, Programme, Source};
+use crate::problem::Problems;
+use crate::registration::{read_named_pairs, Action, Adjustment, History, Programme, Source};
 use crate::rules::Rules;
 
 /// One pair of the previous `matches.csv`.
@@ -35,67 +35,22 @@ impl PreviousPair {
 }
 
 /// Read the `matches.csv` that was sent: its `mentee_email` and `mentor_email`
-/// columns (and the names, when there). A file without them is not a matches
-/// file, and the error lists the headings found.
+/// columns (and the names, when there), as every file of pairs is read. A file
+/// without them is not a matches file, and the error lists the headings found.
+/// A pair listed twice is kept once.
 pub fn read_previous(source: Source) -> Result<Vec<PreviousPair>, Problems> {
-    use crate::registration::table::{ColumnSpec, Table};
-    const COLUMNS: [ColumnSpec; 4] = [
-        ColumnSpec {
-            heading: "mentee_email",
-            keys: &["menteeemail", "menteeemailaddress"],
-            required: true,
-        },
-        ColumnSpec {
-            heading: "mentor_email",
-            keys: &["mentoremail", "mentoremailaddress"],
-            required: true,
-        },
-        ColumnSpec {
-            heading: "mentee_name",
-            keys: &["menteename"],
-            required: false,
-        },
-        ColumnSpec {
-            heading: "mentor_name",
-            keys: &["mentorname"],
-            required: false,
-        },
-    ];
-    let mut table = Table::read(source)?;
-    let mut problems = std::mem::take(&mut table.problems);
-    let columns = table.columns(&COLUMNS, &mut problems);
-    let mut pairs = Vec::new();
-    if let [Some(mentee), Some(mentor), mentee_name, mentor_name] = columns[..] {
-        let mut seen = HashSet::new();
-        for row in &table.rows {
-            let pair = PreviousPair {
-                mentee_email: row.get(Some(mentee)).trim().to_string(),
-                mentor_email: row.get(Some(mentor)).trim().to_string(),
-                mentee_name: mentee_name.map(|c| row.get(Some(c)).to_string()).unwrap_or_default(),
-                mentor_name: mentor_name.map(|c| row.get(Some(c)).to_string()).unwrap_or_default(),
-                line: row.line,
-            };
-            for (value, column, heading) in [
-                (&pair.mentee_email, mentee, "mentee_email"),
-                (&pair.mentor_email, mentor, "mentor_email"),
-            ] {
-                if !value.contains('@') {
-                    problems.push(
-                        Problem::error("H001", table.file, "not an email address")
-                            .at_line(row.line)
-                            .in_column(column + 1, heading)
-                            .with_value(value)
-                            .fix("give the matches.csv that was sent, unchanged"),
-                    );
-                }
-            }
-            if seen.insert(pair.keys()) {
-                pairs.push(pair);
-            }
-        }
-    }
-    problems.into_result()?;
-    Ok(pairs)
+    let mut seen = HashSet::new();
+    Ok(read_named_pairs(source)?
+        .into_iter()
+        .map(|named| PreviousPair {
+            mentee_email: named.pair.mentee_email.trim().to_string(),
+            mentor_email: named.pair.mentor_email.trim().to_string(),
+            mentee_name: named.mentee_name,
+            mentor_name: named.mentor_name,
+            line: named.pair.line,
+        })
+        .filter(|pair| seen.insert(pair.keys()))
+        .collect())
 }
 
 /// Why a pair was added or removed.

@@ -76,10 +76,7 @@ pub fn run(args: ExplainArgs) -> Result<(), Failure> {
         Person::Mentee(i) => &programme.mentees[i].person.email_key,
         Person::Mentor(i) => &programme.mentors[i].person.email_key,
     };
-    if programme.adjustments.rows.iter().any(|a| {
-        let (e, m) = a.keys();
-        &e == email || &m == email
-    }) {
+    if programme.adjustments.rows.iter().any(|a| a.names(email)) {
         let prices = override_prices(
             programme,
             &inputs.model,
@@ -89,10 +86,7 @@ pub fn run(args: ExplainArgs) -> Result<(), Failure> {
         )
         .map_err(|e| Failure::Input(e.to_string()))?;
         println!("Pins and bans naming them:");
-        for price in prices.iter().filter(|p| {
-            let (e, m) = p.adjustment.keys();
-            &e == email || &m == email
-        }) {
+        for price in prices.iter().filter(|p| p.adjustment.names(email)) {
             println!("  {}", price.words());
         }
     }

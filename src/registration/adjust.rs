@@ -65,6 +65,12 @@ impl Adjustment {
         )
     }
 
+    /// Whether the row names this person (by email key), on either side.
+    pub fn names(&self, email_key: &str) -> bool {
+        let (mentee, mentor) = self.keys();
+        mentee == email_key || mentor == email_key
+    }
+
     /// The pair, as (mentee email key, mentor email key).
     pub fn keys(&self) -> (String, String) {
         (email_key(&self.mentee_email), email_key(&self.mentor_email))

@@ -42,7 +42,8 @@ impl History {
     }
 }
 
-const COLUMNS: [ColumnSpec; 2] = [
+/// The columns of a file of pairs: the emails, and (in `matches.csv`) the names.
+const COLUMNS: [ColumnSpec; 4] = [
     ColumnSpec {
         heading: "mentee_email",
         keys: &["menteeemail", "menteeemailaddress"],
@@ -52,6 +53,16 @@ const COLUMNS: [ColumnSpec; 2] = [
         heading: "mentor_email",
         keys: &["mentoremail", "mentoremailaddress"],
         required: true,
+    },
+    ColumnSpec {
+        heading: "mentee_name",
+        keys: &["menteename"],
+        required: false,
+    },
+    ColumnSpec {
+        heading: "mentor_name",
+        keys: &["mentorname"],
+        required: false,
     },
 ];
 
@@ -66,11 +77,25 @@ pub struct EmailPair {
 /// Read a file of pairs with columns `mentee_email` and `mentor_email` (a
 /// `matches.csv` has them); other columns are ignored.
 pub fn read_pairs(source: Source) -> Result<Vec<EmailPair>, Problems> {
+    Ok(read_named_pairs(source)?.into_iter().map(|named| named.pair).collect())
+}
+
+/// A pair with the names a `matches.csv` gives (empty when the file has none).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NamedPair {
+    pub pair: EmailPair,
+    pub mentee_name: String,
+    pub mentor_name: String,
+}
+
+/// Read a file of pairs as [`read_pairs`] does, with the `mentee_name` and
+/// `mentor_name` columns when it has them.
+pub fn read_named_pairs(source: Source) -> Result<Vec<NamedPair>, Problems> {
     let mut table = Table::read(source)?;
     let mut problems = std::mem::take(&mut table.problems);
     let columns = table.columns(&COLUMNS, &mut problems);
     let mut pairs = Vec::with_capacity(table.rows.len());
-    if let [Some(mentee), Some(mentor)] = columns[..] {
+    if let [Some(mentee), Some(mentor), mentee_name, mentor_name] = columns[..] {
         // Only errors are pushed in this loop; like a registration file's, they
         // stop at MAX_PROBLEMS (R017).
         let before = problems.len();
@@ -94,10 +119,14 @@ pub fn read_pairs(source: Source) -> Result<Vec<EmailPair>, Problems> {
                     );
                 }
             }
-            pairs.push(EmailPair {
-                line: row.line,
-                mentee_email: mentee_email.to_string(),
-                mentor_email: mentor_email.to_string(),
+            pairs.push(NamedPair {
+                pair: EmailPair {
+                    line: row.line,
+                    mentee_email: mentee_email.to_string(),
+                    mentor_email: mentor_email.to_string(),
+                },
+                mentee_name: mentee_name.map(|c| row.get(Some(c)).to_string()).unwrap_or_default(),
+                mentor_name: mentor_name.map(|c| row.get(Some(c)).to_string()).unwrap_or_default(),
             });
         }
     }

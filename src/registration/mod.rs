@@ -9,12 +9,12 @@ mod encoding;
 mod history;
 mod organisations;
 mod read;
-pub(crate) mod table;
+mod table;
 pub mod validate;
 
 pub use adjust::{pin_warnings, read_adjustments, Action, Adjustment, Adjustments};
 pub use biography::{Biographies, Withheld};
-pub use history::{read_history, read_pairs, EmailPair, History};
+pub use history::{read_history, read_named_pairs, read_pairs, EmailPair, History, NamedPair};
 pub use organisations::{organisations_csv, read_organisations};
 pub use read::{
     read_programme, Reading, BOTH_HEADING, COLUMN_HEADINGS, MAX_MATCHES_HEADING, MENTEE_HEADINGS, MENTOR_HEADINGS,

@@ -276,25 +276,7 @@ async fn recheck(app: &Arc<App>) {
     let checked = blocking(move || {
         pipeline::read_inputs(
             read_model(&model),
-            Registrations {
-                mentors: Source {
-                    name: &mentors.name,
-                    bytes: &mentors.bytes,
-                },
-                mentees: Source {
-                    name: &mentees.name,
-                    bytes: &mentees.bytes,
-                },
-                history: history.as_ref().map(|h| Source {
-                    name: &h.name,
-                    bytes: &h.bytes,
-                }),
-                adjust: adjust.as_ref().map(|a| Source {
-                    name: &a.name,
-                    bytes: &a.bytes,
-                }),
-                organisations: None,
-            },
+            registrations(&mentors, &mentees, history.as_ref(), adjust.as_ref()),
         )
     })
     .await;
@@ -552,25 +534,7 @@ pub async fn compare(State(app): AppState, fields: Result<Form<Vec<(String, Stri
             };
             let (inputs, problems) = pipeline::read_inputs(
                 read_model(&choice),
-                Registrations {
-                    mentors: Source {
-                        name: &mentors.name,
-                        bytes: &mentors.bytes,
-                    },
-                    mentees: Source {
-                        name: &mentees.name,
-                        bytes: &mentees.bytes,
-                    },
-                    history: history.as_ref().map(|h| Source {
-                        name: &h.name,
-                        bytes: &h.bytes,
-                    }),
-                    adjust: adjust.as_ref().map(|a| Source {
-                        name: &a.name,
-                        bytes: &a.bytes,
-                    }),
-                    organisations: None,
-                },
+                registrations(&mentors, &mentees, history.as_ref(), adjust.as_ref()),
             );
             match inputs.map(|inputs| (compare_run(&inputs, MatchOptions::default()), inputs)) {
                 Some((Ok(run), inputs)) => runs.push((inputs, run)),
@@ -1212,4 +1176,20 @@ pub async fn clear(State(app): AppState) -> Response {
         ..Session::default()
     };
     see("/upload")
+}
+
+/// The uploaded files as the pipeline reads them.
+fn registrations<'a>(
+    mentors: &'a Upload,
+    mentees: &'a Upload,
+    history: Option<&'a Upload>,
+    adjust: Option<&'a Upload>,
+) -> Registrations<'a> {
+    Registrations {
+        mentors: mentors.source(),
+        mentees: mentees.source(),
+        history: history.map(Upload::source),
+        adjust: adjust.map(Upload::source),
+        organisations: None,
+    }
 }

@@ -45,6 +45,16 @@ pub struct Upload {
     pub bytes: Vec<u8>,
 }
 
+impl Upload {
+    /// The file as the library reads it.
+    pub fn source(&self) -> crate::registration::Source<'_> {
+        crate::registration::Source {
+            name: &self.name,
+            bytes: &self.bytes,
+        }
+    }
+}
+
 /// The model chosen: a shipped one by name, or an uploaded file.
 #[derive(Clone, Debug)]
 pub enum ModelChoice {

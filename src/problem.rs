@@ -126,6 +126,16 @@ pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
+/// Where a record is, for a message that names another record: "line 7", or
+/// "line 9 (spreadsheet row 7)" when a line break in a field moved the lines.
+pub fn place((line, row): (u64, u64)) -> String {
+    if row == 0 || row == line {
+        format!("line {line}")
+    } else {
+        format!("line {line} (spreadsheet row {row})")
+    }
+}
+
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let kind = match self.severity {

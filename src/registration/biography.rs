@@ -338,6 +338,9 @@ pub struct Withheld {
     /// Line of the registration in its file.
     #[serde(skip)]
     pub line: u64,
+    /// Its spreadsheet row (see [`Person::row`]).
+    #[serde(skip)]
+    pub row: u64,
     /// What was found.
     pub found: Found,
 }
@@ -415,6 +418,7 @@ impl Biographies {
                     email: person.email.clone(),
                     name: person.full_name(),
                     line: person.line,
+                    row: person.row,
                     found: found.clone(),
                 });
             }

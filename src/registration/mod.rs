@@ -59,6 +59,9 @@ pub struct Person {
     pub capacity_given: bool,
     /// Line of the registration in its file, for messages.
     pub line: u64,
+    /// The registration's row as a spreadsheet shows it: it differs from
+    /// `line` after a field with a line break (a multi-line biography).
+    pub row: u64,
 }
 
 impl Person {

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use crate::model::text::{email_key, heading_key, list_keys, organisation_key, profession_key, words_key};
 use crate::model::{Model, MAX_CAPACITY};
-use crate::problem::{Problem, Problems};
+use crate::problem::{place, Problem, Problems};
 
 use super::table::{too_many_problems, ColumnSpec, Row, Table, MAX_PROBLEMS};
 use super::validate::{organisation_warnings, Files, MAX_LISTED};
@@ -442,7 +442,7 @@ fn read_people<'t>(
         Role::Mentor => model.capacity.mentor,
         Role::Mentee => model.capacity.mentee,
     };
-    let mut seen: HashMap<String, u64> = HashMap::new();
+    let mut seen: HashMap<String, (u64, u64)> = HashMap::new();
     let mut people = Vec::with_capacity(table.rows.len());
     // Only errors are pushed in this loop.
     let before = problems.len();
@@ -502,11 +502,11 @@ fn read_people<'t>(
                 "R003",
             );
             ok = false;
-        } else if let Some(first) = seen.insert(key.clone(), row.line) {
+        } else if let Some(first) = seen.insert(key.clone(), (row.line, row.row)) {
             report(
                 Col::Email,
                 email,
-                &format!("this email is already registered on line {first}"),
+                &format!("this email is already registered on {}", place(first)),
                 "keep one registration per person in this file".into(),
                 "R004",
             );
@@ -611,6 +611,7 @@ fn read_people<'t>(
                 capacity,
                 capacity_given: !capacity_text.is_empty(),
                 line: row.line,
+                row: row.row,
             },
             row,
         ));
@@ -734,11 +735,12 @@ fn check_people_in_both(
                     "R014",
                     mentee_file,
                     format!(
-                        "this person is also a mentor (line {} of {mentor_file}) with a different {what}{detail}",
-                        mentor.line
+                        "this person is also a mentor ({} of {mentor_file}) with a different {what}{detail}",
+                        place((mentor.line, mentor.row))
                     ),
                 )
                 .at_line(mentee.person.line)
+                .at_row(mentee.person.row)
                 .with_value(&mentee.person.email)
                 .fix(format!("make the {what} the same in both files")),
             );

@@ -58,6 +58,7 @@ pub fn withheld_biographies(programme: &Programme, model: &Model, files: Files) 
                 ),
             )
             .at_line(w.line)
+            .at_row(w.row)
             .with_value(&w.email)
             .fix("read it: if it may go to this person's matches as written, add their email to \"biographies.release\" in the model; otherwise ask them for a biography without it, or leave it withheld")
         })
@@ -127,14 +128,14 @@ fn organisation_check(programme: &Programme, model: &Model, files: Files) -> (Ve
     let mut suggestions = Vec::new();
     let count = programme.organisations.len();
     let mut rows = vec![0usize; count];
-    // First use of each organisation: (in the mentees file, line).
-    let mut first: Vec<Option<(bool, u64)>> = vec![None; count];
+    // First use of each organisation: (in the mentees file, line, row).
+    let mut first: Vec<Option<(bool, u64, u64)>> = vec![None; count];
     let uses = (programme.mentors.iter().map(|m| (false, &m.person)))
         .chain(programme.mentees.iter().map(|m| (true, &m.person)));
     for (in_mentees, person) in uses {
         let id = person.organisation.0 as usize;
         rows[id] += 1;
-        let at = (in_mentees, person.line);
+        let at = (in_mentees, person.line, person.row);
         if first[id].is_none_or(|f| at < f) {
             first[id] = Some(at);
         }
@@ -200,7 +201,7 @@ fn organisation_check(programme: &Programme, model: &Model, files: Files) -> (Ve
             .iter()
             .filter_map(|&id| first[id].map(|f| (f, id)))
             .min()
-            .unwrap_or(((false, 0), target));
+            .unwrap_or(((false, 0, 0), target));
         let file = if place.0 { files.mentees } else { files.mentors };
         let mut warning = Problem::warning(
             "V001",
@@ -216,7 +217,7 @@ fn organisation_check(programme: &Programme, model: &Model, files: Files) -> (Ve
             aliases.join(", ")
         ));
         if place.1 > 0 {
-            warning = warning.at_line(place.1);
+            warning = warning.at_line(place.1).at_row(place.2);
         }
         warnings.push(warning);
     }
@@ -544,6 +545,7 @@ pub fn mentees_without_mentors(programme: &Programme, model: &Model, history: &H
                 format!("no mentor is eligible for this mentee: {reason}"),
             )
             .at_line(mentee.person.line)
+            .at_row(mentee.person.row)
             .with_value(&mentee.person.email)
             .fix("recruit a mentor in that grade range from another organisation, or widen grades.gap in the model; otherwise tell this mentee they will not be matched")
         })

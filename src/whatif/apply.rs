@@ -197,6 +197,7 @@ fn extra_person(like: &Person, email: String, grade: Grade) -> Person {
         capacity: 0,
         capacity_given: false,
         line: 0,
+        row: 0,
     }
 }
 

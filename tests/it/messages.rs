@@ -264,6 +264,40 @@ fn positions_give_the_spreadsheet_row_when_a_field_spans_lines() {
 }
 
 #[test]
+fn messages_naming_another_record_give_its_spreadsheet_row_too() {
+    let run = Run::new();
+    let long = "A,Mentor,m9@x.gov.uk,no,Lead,Grade 7,Home Office,Policy,,\"line one\nline two\nline three\",";
+    let both = "C,Mentor,both@x.gov.uk,no,Lead,Grade 7,Home Office,Policy,,Bio,";
+    let mentors = file(&heading_row(&MENTOR_HEADINGS), &[MENTORS[0], long, MENTORS[1], both]);
+    // The same person as a mentee, at another grade and after a long biography.
+    let mentees = file(
+        &heading_row(&MENTEE_HEADINGS),
+        &[
+            MENTEES[0],
+            "F,Mentee,e3@x.gov.uk,no,Officer,HEO,Ministry of Justice,Policy,no,,\"two\nlines\",",
+            "C,Mentor,both@x.gov.uk,no,Lead,SEO,Home Office,Policy,no,,Bio,",
+            MENTEES[1],
+            "C,Mentor,both@x.gov.uk,no,Lead,SEO,Home Office,Policy,no,,Bio,",
+        ],
+    );
+    let (code, text) = run.run("validate", &mentors, &mentees, &[]);
+    assert_eq!(code, Some(1), "{text}");
+    // R014 names the mentor's record in the other file by line and row, and
+    // places itself at the mentee's row.
+    assert!(
+        text.contains(
+            "mentees.csv, line 5 (spreadsheet row 4): this person is also a mentor (line 7 (spreadsheet row 5) of "
+        ),
+        "{text}"
+    );
+    // A repeated email names the first registration by line and row.
+    assert!(
+        text.contains("mentees.csv, line 7 (spreadsheet row 6), column 3 (email address): this email is already registered on line 5 (spreadsheet row 4)"),
+        "{text}"
+    );
+}
+
+#[test]
 fn an_empty_email_names_the_person() {
     let run = Run::new();
     let mentors = file(

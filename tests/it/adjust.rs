@@ -3,7 +3,7 @@
 //! each override's price equals solving with and without it; bad adjustment
 //! files are refused with nothing written.
 
-use crate::common::{assert_valid, brute_force_best_with, cli, example, mentorflow, programme, Person};
+use crate::common::{assert_valid, brute_force_best_with, cli, programme, Person};
 use crate::optimality::{people, person};
 
 use mentorflow::eligibility::{eligible_pairs, Eligibility};

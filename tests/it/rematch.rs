@@ -5,9 +5,7 @@
 
 use std::collections::HashSet;
 
-use crate::common::{
-    assert_valid, brute_force_best, brute_force_best_with, cli, example, mentorflow, programme, Person,
-};
+use crate::common::{assert_valid, brute_force_best, brute_force_best_with, cli, example, programme, Person};
 use crate::optimality::{people, person};
 
 use mentorflow::eligibility::Eligibility;

@@ -184,7 +184,7 @@ fn adjust_file(dir: &std::path::Path, rows: &str) -> String {
 }
 
 fn run_with(adjust: &str, out: &std::path::Path) -> std::process::Output {
-    cli("match").on_sample().opt("--adjust", &adjust).out(&out).run()
+    cli("match").on_sample().opt("--adjust", adjust).out(out).run()
 }
 
 #[test]
@@ -219,7 +219,7 @@ fn the_cli_makes_pins_refuses_bans_and_prices_both() {
         cli("check")
             .on_sample()
             .opt("--adjust", &adjust)
-            .opt("--matches", &matches)
+            .opt("--matches", matches)
             .run()
     };
     assert!(check(&out.join("matches.csv")).status.success());

@@ -85,10 +85,7 @@ fn matches_the_sample_and_the_checker_agrees() {
     let (_, without) = read_csv(&out.join("mentees-without-matches.csv"));
     assert_eq!(rows.len() + without.len(), 50);
 
-    let check = cli("check")
-        .on_sample()
-        .opt("--matches", &out.join("matches.csv"))
-        .run();
+    let check = cli("check").on_sample().opt("--matches", out.join("matches.csv")).run();
     assert!(check.status.success(), "{}", String::from_utf8_lossy(&check.stderr));
 
     // The same run again refuses to overwrite, and --force replaces.
@@ -129,7 +126,7 @@ fn bad_input_reports_every_problem_and_writes_nothing() {
     let text = text.replacen("mentee.02@gov.uk", "not-an-email", 1);
     std::fs::write(&mentees, text).unwrap();
     let out = dir.path().join("out");
-    let output = cli("match").on(&example("mentors.csv"), &mentees).out(&out).run();
+    let output = cli("match").on(example("mentors.csv"), &mentees).out(&out).run();
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
@@ -170,7 +167,7 @@ fn generated_registrations_match() {
     assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
     let check = cli("check")
         .on(&mentors, &mentees)
-        .opt("--matches", &out.join("matches.csv"))
+        .opt("--matches", out.join("matches.csv"))
         .run();
     assert!(check.status.success(), "{}", String::from_utf8_lossy(&check.stderr));
 }
@@ -202,10 +199,7 @@ fn the_integer_program_matches_the_sample_as_well_as_the_flow() {
     let run = match_sample(&ilp, &["--solver", "ilp", "--ilp-backend", "microlp"]);
     assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
     assert_eq!(objective_values(&ilp), objective_values(&flow));
-    let check = cli("check")
-        .on_sample()
-        .opt("--matches", &ilp.join("matches.csv"))
-        .run();
+    let check = cli("check").on_sample().opt("--matches", ilp.join("matches.csv")).run();
     assert!(check.status.success(), "{}", String::from_utf8_lossy(&check.stderr));
 }
 

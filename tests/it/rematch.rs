@@ -247,7 +247,7 @@ fn the_cli_refuses_a_previous_file_that_is_not_a_matches_file() {
     let out = dir.path().join("out");
     let output = cli("rematch")
         .on_sample()
-        .opt("--previous", &example("mentors.csv"))
+        .opt("--previous", example("mentors.csv"))
         .out(&out)
         .run();
     assert_eq!(output.status.code(), Some(1));
@@ -263,7 +263,7 @@ fn the_cli_refuses_a_previous_file_that_is_not_a_matches_file() {
     assert!(cli("match").on_sample().out(&first).run().status.success());
     let output = cli("rematch")
         .on_sample()
-        .opt("--previous", &first.join("matches.csv"))
+        .opt("--previous", first.join("matches.csv"))
         .out(&out)
         .run();
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));

@@ -264,7 +264,7 @@ fn generate_keeps_a_strangers_file_too() {
 #[test]
 fn dev_zero_as_an_input_stops_at_the_limit() {
     let start = std::time::Instant::now();
-    let output = cli("validate").on("/dev/zero", &example("mentees.csv")).run();
+    let output = cli("validate").on("/dev/zero", example("mentees.csv")).run();
     assert_eq!(output.status.code(), Some(1));
     let text = stdout(&output);
     assert!(
@@ -398,7 +398,7 @@ fn validate_reports_a_bad_model_and_bad_registrations_together() {
     first_row[email_column] = "not-an-email";
     fs::write(&mentors, format!("{heading}\n{}\n", first_row.join(","))).unwrap();
     let output = cli("validate")
-        .on(&mentors, &example("mentees.csv"))
+        .on(&mentors, example("mentees.csv"))
         .opt("--model", &model)
         .run();
     assert_eq!(output.status.code(), Some(1));

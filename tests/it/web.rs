@@ -203,7 +203,7 @@ fn an_oversize_upload_gets_the_clis_message() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("huge.csv");
     std::fs::write(&path, &big).unwrap();
-    let cli = cli("validate").on(&example("mentors.csv"), &path).run();
+    let cli = cli("validate").on(example("mentors.csv"), &path).run();
     assert!(
         String::from_utf8_lossy(&cli.stderr).contains("the file is larger than 64 MB")
             || String::from_utf8_lossy(&cli.stdout).contains("the file is larger than 64 MB")

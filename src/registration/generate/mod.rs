@@ -8,8 +8,9 @@
 //! about 15% of people registered on both sides, about half of mentees asking to
 //! share an identity, and the untidy spellings real form exports contain.
 //!
-//! Grades are the default model's ladder, written now and then as one of its
-//! aliases, so the files always read under it.
+//! Grades are the default model's ladder, now and then written another way the
+//! model reads (an alias, another case or spacing), so the files always read
+//! under it.
 //!
 //! [`generate`] is pure: it returns the two files' text and never touches the file
 //! system. Random choices come from a `ChaCha8Rng` seeded from the spec and are

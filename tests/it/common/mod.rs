@@ -11,6 +11,7 @@ use mentorflow::check::check_matching;
 use mentorflow::eligibility::Pair;
 use mentorflow::matching::Matching;
 use mentorflow::model::Model;
+use mentorflow::registration::generate::{generate, GenerateSpec};
 use mentorflow::registration::{
     read_programme, History, Programme, Source, MAX_MATCHES_HEADING, MENTEE_HEADINGS, MENTOR_HEADINGS,
 };
@@ -108,11 +109,7 @@ pub fn read(mentors: &[u8], mentees: &[u8], model: &Model) -> Programme {
 
 /// Generated registrations (`mentorflow generate`), read.
 pub fn generated(mentees: usize, mentors: usize, seed: u64, model: &Model) -> Programme {
-    let data = mentorflow::registration::generate::generate(&mentorflow::registration::generate::GenerateSpec {
-        mentees,
-        mentors,
-        seed,
-    });
+    let data = generate(&GenerateSpec { mentees, mentors, seed });
     read(data.mentors_csv.as_bytes(), data.mentees_csv.as_bytes(), model)
 }
 

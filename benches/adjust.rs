@@ -4,10 +4,10 @@
 //! Run: `cargo bench --bench adjust`.
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use mentorflow::generate::{generate, GenerateSpec};
 use mentorflow::model::Model;
 use mentorflow::overrides::override_prices;
 use mentorflow::pipeline::{read_inputs, rematch, run_match, Inputs, MatchOptions, Registrations, RematchOptions};
+use mentorflow::registration::generate::{generate, GenerateSpec};
 use mentorflow::registration::{Action, Adjustment, Adjustments, Source};
 use mentorflow::rematch::PreviousPair;
 use mentorflow::solve::choose::SolverChoice;

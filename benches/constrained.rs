@@ -14,8 +14,8 @@
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use mentorflow::eligibility::Eligibility;
-use mentorflow::generate::{generate, GenerateSpec};
 use mentorflow::model::{Constraint, Group, Model, BUILT_IN};
+use mentorflow::registration::generate::{generate, GenerateSpec};
 use mentorflow::registration::{read_programme, History, Programme, Source};
 use mentorflow::solve::choose::{solve_with, SolverChoice};
 

@@ -5,9 +5,9 @@
 //! Run: `cargo bench --bench matching`.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use mentorflow::generate::{generate, GenerateSpec, GeneratedRegistrations};
 use mentorflow::model::Model;
 use mentorflow::pipeline::{read_inputs, run_match, MatchOptions, Registrations};
+use mentorflow::registration::generate::{generate, GenerateSpec, GeneratedRegistrations};
 use mentorflow::registration::{read_programme, History, Programme, Source};
 
 /// Generated registrations (`generate --seed 1`), read under `model`.

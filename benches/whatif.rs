@@ -5,8 +5,8 @@
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use mentorflow::generate::{generate, GenerateSpec};
 use mentorflow::model::Model;
+use mentorflow::registration::generate::{generate, GenerateSpec};
 use mentorflow::registration::{read_programme, History, Source};
 use mentorflow::whatif::{self, RunOptions, Vary};
 

@@ -18,12 +18,19 @@ use crate::rules::Rule as HardRule;
 /// registered, pairs once, places).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Rule {
+    /// A hard rule of the model.
     Hard(crate::rules::Rule),
+    /// The pair's mentee is not registered.
     UnknownMentee,
+    /// The pair's mentor is not registered.
     UnknownMentor,
+    /// The pair is listed more than once.
     PairRepeated,
+    /// A mentee has more matches than they asked for.
     MenteeOverCapacity,
+    /// A mentor has more mentees than they offered.
     MentorOverCapacity,
+    /// A pair the organisers pinned is not made.
     PinMissing,
 }
 
@@ -64,9 +71,11 @@ impl serde::Serialize for Rule {
 /// One broken rule.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Violation {
+    /// The rule broken.
     pub rule: Rule,
     /// Line in the matches file, when checking a file.
     pub line: Option<u64>,
+    /// Who and what, in words.
     pub detail: String,
 }
 

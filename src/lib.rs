@@ -8,8 +8,9 @@
 //! [`whatif`] re-solves changed copies of a programme to show what changes coverage.
 //! The hard rules live in [`rules`]; [`pipeline`] runs every stage, as `match`,
 //! `rematch`, `compare` and `explain` do; [`overrides`] prices the organisers' pins
-//! and bans and [`rematch`] re-matches with the least disruption. Only the binary
-//! touches files.
+//! and bans and [`rematch`] re-matches with the least disruption;
+//! [`registration::generate`] writes synthetic registrations for tests, benches
+//! and demonstrations. Only the binary touches files.
 //!
 //! # Example
 //!
@@ -42,10 +43,11 @@
 //! assert_eq!(run.files.len(), 7);
 //! ```
 
+#![warn(missing_docs)]
+
 pub mod check;
 pub mod eligibility;
 pub mod explain;
-pub mod generate;
 pub mod matching;
 pub mod model;
 pub mod overrides;
@@ -67,7 +69,9 @@ use solve::{Solution, SolveError};
 /// best matching.
 #[derive(Clone, Debug)]
 pub struct Outcome {
+    /// Mentee-mentor pairs the hard rules allow.
     pub eligible_pairs: usize,
+    /// The best matching and how it was found.
     pub solution: Solution,
 }
 

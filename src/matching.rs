@@ -8,7 +8,9 @@ use crate::registration::Programme;
 /// match that meets it (a count, or a [`crate::whatif::Figure`] over runs).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Requests<Met = usize> {
+    /// Mentees who made the request.
     pub asked: usize,
+    /// Of them, those with at least one match meeting it.
     pub met: Met,
 }
 
@@ -46,6 +48,7 @@ impl Request {
 /// The pairs made, sorted by mentee then mentor.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Matching {
+    /// Every pair, sorted by mentee then mentor.
     pub pairs: Vec<Pair>,
 }
 
@@ -74,6 +77,7 @@ impl Matching {
         counts
     }
 
+    /// The pairs' scores, added.
     pub fn total_score(&self) -> u64 {
         self.pairs.iter().map(|p| p.score as u64).sum()
     }

@@ -30,6 +30,7 @@ pub struct TermChange {
 /// The price of one override.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct OverridePrice {
+    /// The pin or ban priced.
     pub adjustment: Adjustment,
     /// Every term the override changes, in the objective's order. Empty when an
     /// equally good matching exists without it: the override costs nothing.

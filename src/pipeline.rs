@@ -31,7 +31,9 @@ use crate::solve::{self, Optimality, Solution, SolveError, SolveOptions};
 /// them by: what the command line reads from disk and the web app from uploads.
 #[derive(Clone, Copy, Debug)]
 pub struct Registrations<'a> {
+    /// The mentors file.
     pub mentors: Source<'a>,
+    /// The mentees file.
     pub mentees: Source<'a>,
     /// Earlier years' pairs, none of which is made again.
     pub history: Option<Source<'a>>,
@@ -45,9 +47,11 @@ pub struct Registrations<'a> {
 /// A programme read and validated under one model, ready to match.
 #[derive(Debug)]
 pub struct Inputs {
+    /// The model the programme was read under.
     pub model: Model,
     /// The programme, and every warning about it: reading and validation.
     pub reading: Reading,
+    /// Earlier years' pairs, read from the history file (empty without one).
     pub history: History,
     /// How long reading and validating took.
     pub read_time: Duration,
@@ -131,6 +135,7 @@ pub fn read_inputs(model: Result<Model, Problems>, registrations: Registrations)
 /// How to run a programme: which solver (the model chooses when none is given).
 #[derive(Clone, Copy, Debug, Default)]
 pub struct MatchOptions {
+    /// Flow or integer program; by default the model decides.
     pub solver: SolverChoice,
 }
 
@@ -140,15 +145,22 @@ pub enum Progress {
     /// The solver is chosen; the note says why when the model chose the
     /// integer program.
     Chosen {
+        /// The solver that will run.
         solver: SolverKind,
+        /// Why the model chose it, when it chose the integer program.
         note: Option<String>,
     },
+    /// Working out the eligible pairs.
     Eligibility,
+    /// Finding the best matching.
     Solve,
+    /// Checking the matching with the independent checker.
     Check,
     /// The price of each pin and ban (only with adjustments).
     Prices,
+    /// The coverage certificate: the most mentees any matching could reach.
     Certificate,
+    /// Making the output files' bytes (the caller writes them).
     Outputs,
 }
 
@@ -174,7 +186,9 @@ fn list(violations: &[Violation]) -> String {
 /// Everything a run of `match` produces.
 #[derive(Clone, Debug)]
 pub struct MatchRun {
+    /// The matching found, with how it was found.
     pub solution: Solution,
+    /// What `summary.json` and the report show.
     pub summary: Summary,
     /// Every output file, in the order `match` writes them.
     pub files: Vec<OutputFile>,
@@ -260,7 +274,9 @@ pub fn run_match(
 /// a better matching (before the emails go out).
 #[derive(Clone, Copy, Debug, Default)]
 pub struct RematchOptions {
+    /// Flow or integer program; by default the model decides.
     pub solver: SolverChoice,
+    /// Whether previous pairs may be dropped for a better matching.
     pub allow_moves: bool,
 }
 
@@ -269,7 +285,9 @@ pub struct RematchOptions {
 /// `summary.json` and `report.html`) and every pair added or removed.
 #[derive(Clone, Debug)]
 pub struct RematchRun {
+    /// The re-match's run, as `match` makes it.
     pub run: MatchRun,
+    /// Every pair added or removed.
     pub changes: Vec<PairChange>,
 }
 
@@ -335,10 +353,13 @@ pub fn rematch(
 /// One model's column of a comparison.
 #[derive(Clone, Debug)]
 pub struct CompareRun {
+    /// The model's summary, as `match` writes it.
     pub summary: Summary,
+    /// The matching found, with how it was found.
     pub solution: Solution,
     /// The solver that ran, as the comparison shows it ("flow", "ilp (microlp)").
     pub solver: String,
+    /// Time to find the matching, in milliseconds.
     pub solve_ms: f64,
 }
 

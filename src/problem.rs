@@ -18,6 +18,7 @@ pub enum Severity {
 pub struct Problem {
     /// Stable code, listed in the README's table of error codes.
     pub code: &'static str,
+    /// Whether the problem stops the run (error) or is reported only (warning).
     pub severity: Severity,
     /// The file as the user named it.
     pub file: String,
@@ -41,7 +42,9 @@ pub struct Problem {
 /// A column of a CSV file, by number and heading.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Column {
+    /// 1-based column number.
     pub number: usize,
+    /// The column's heading, as the file gives it.
     pub heading: String,
 }
 
@@ -69,6 +72,7 @@ impl Problem {
         }
     }
 
+    /// The 1-based line of the file where the problem is.
     pub fn at_line(mut self, line: u64) -> Self {
         self.line = Some(line);
         self
@@ -80,6 +84,7 @@ impl Problem {
         self
     }
 
+    /// The column where the problem is, by number and heading.
     pub fn in_column(mut self, number: usize, heading: &str) -> Self {
         self.column = Some(Column {
             number,
@@ -88,16 +93,19 @@ impl Problem {
         self
     }
 
+    /// The offending value, as read.
     pub fn with_value(mut self, value: &str) -> Self {
         self.value = Some(value.to_string());
         self
     }
 
+    /// What to do about it, in the user's words.
     pub fn fix(mut self, fix: impl Into<String>) -> Self {
         self.fix = fix.into();
         self
     }
 
+    /// Whether the problem stops the run.
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }
@@ -172,30 +180,37 @@ impl fmt::Display for Problem {
 pub struct Problems(pub Vec<Problem>);
 
 impl Problems {
+    /// Adds one problem.
     pub fn push(&mut self, problem: Problem) {
         self.0.push(problem);
     }
 
+    /// Adds every problem of `other`.
     pub fn extend(&mut self, other: Problems) {
         self.0.extend(other.0);
     }
 
+    /// Whether any problem is an error.
     pub fn has_errors(&self) -> bool {
         self.0.iter().any(Problem::is_error)
     }
 
+    /// The errors, in the order found.
     pub fn errors(&self) -> impl Iterator<Item = &Problem> {
         self.0.iter().filter(|p| p.is_error())
     }
 
+    /// The warnings, in the order found.
     pub fn warnings(&self) -> impl Iterator<Item = &Problem> {
         self.0.iter().filter(|p| !p.is_error())
     }
 
+    /// Whether nothing was found.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
 
+    /// How many problems were found.
     pub fn len(&self) -> usize {
         self.0.len()
     }

@@ -20,9 +20,13 @@ use crate::rules::Rules;
 /// One pair of the previous `matches.csv`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct PreviousPair {
+    /// The mentee's email, as the previous file gives it.
     pub mentee_email: String,
+    /// The mentee's name, as the previous file gives it.
     pub mentee_name: String,
+    /// The mentor's email, as the previous file gives it.
     pub mentor_email: String,
+    /// The mentor's name, as the previous file gives it.
     pub mentor_name: String,
     /// Line in the previous file.
     pub line: u64,
@@ -95,10 +99,15 @@ impl Why {
 pub struct PairChange {
     /// True for a pair added, false for one removed.
     pub added: bool,
+    /// The mentee's email.
     pub mentee_email: String,
+    /// The mentee's full name.
     pub mentee_name: String,
+    /// The mentor's email.
     pub mentor_email: String,
+    /// The mentor's full name.
     pub mentor_name: String,
+    /// Why the pair was added or removed.
     pub why: Why,
 }
 
@@ -106,7 +115,9 @@ pub struct PairChange {
 /// and those that cannot be, with why.
 #[derive(Clone, Debug, Default)]
 pub struct Sorted {
+    /// Previous pairs kept (or, with moves allowed, preferred).
     pub keep: Vec<PreviousPair>,
+    /// Previous pairs that cannot be kept, each with why.
     pub removed: Vec<(PreviousPair, Why)>,
 }
 
@@ -238,8 +249,11 @@ pub fn changes(
 pub struct ChangeSummary {
     /// Pairs in the previous file.
     pub previous: usize,
+    /// Previous pairs kept.
     pub kept: usize,
+    /// Previous pairs removed.
     pub removed: usize,
+    /// Pairs added.
     pub added: usize,
     /// Removed pairs by why, in organisers' words.
     pub removed_by_why: Vec<(String, usize)>,
@@ -251,6 +265,7 @@ pub struct ChangeSummary {
 }
 
 impl ChangeSummary {
+    /// The summary of `changes` to the `previous` pairs of `programme`.
     pub fn new(programme: &Programme, previous: &[PreviousPair], changes: &[PairChange], moves_allowed: bool) -> Self {
         let removed: Vec<&PairChange> = changes.iter().filter(|c| !c.added).collect();
         let mut by_why: Vec<(String, usize)> = Vec::new();

@@ -7,9 +7,10 @@
 //! certificate all draw on it. The independent checker ([`crate::check`]) is the
 //! one deliberate second implementation, and reports the same codes.
 //!
-//! A new rule is a variant of [`Rule`] with its [`Scope`], a line in
-//! [`Rules::broken`], and, if it removes individual pairs, an entry in the
-//! exclusions [`Rules::new`] collects; the compiler points to the rest.
+//! A new rule is a variant of [`Rule`] with its [`Scope`], an arm in
+//! `Rules::breaks` (which [`Rules::broken`] and [`Rules::allows`] ask), and,
+//! if it removes individual pairs, an entry in the exclusions [`Rules::new`]
+//! collects; the compiler points to the rest.
 
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
@@ -128,10 +129,12 @@ impl Rule {
 pub struct Broken(u8);
 
 impl Broken {
+    /// Whether the pair breaks no rule.
     pub fn is_empty(self) -> bool {
         self.0 == 0
     }
 
+    /// Whether the pair breaks `rule`.
     pub fn contains(self, rule: Rule) -> bool {
         self.0 & rule.bit() != 0
     }
@@ -192,7 +195,9 @@ pub fn mentee_grades(model: &Model, grade: Grade) -> Range<usize> {
 
 /// The hard rules of one programme under one model, ready to ask about pairs.
 pub struct Rules<'a> {
+    /// The programme the pairs are drawn from.
     pub programme: &'a Programme,
+    /// The model whose hard rules apply.
     pub model: &'a Model,
     /// (mentee, mentor) index pairs matched before.
     matched_before: HashSet<(u32, u32)>,
@@ -306,30 +311,46 @@ impl<'a> Rules<'a> {
         }
     }
 
+    /// Whether the pair breaks `rule`: the one statement of each hard rule,
+    /// which [`Rules::broken`] and [`Rules::allows`] both ask.
+    #[inline]
+    fn breaks(&self, rule: Rule, mentee: u32, mentor: u32) -> bool {
+        let e = &self.programme.mentees[mentee as usize].person;
+        let m = &self.programme.mentors[mentor as usize].person;
+        match rule {
+            Rule::MentorBelowLowestGrade => m.grade < self.model.lowest_mentor_grade,
+            Rule::MentorOffersNoPlaces => m.capacity == 0,
+            Rule::MenteeAsksNoMatches => e.capacity == 0,
+            Rule::GradeWindow => !in_grade_window(self.model, e.grade, m.grade),
+            Rule::SameOrganisation => {
+                e.organisation == m.organisation && !self.own_organisation_allowed(e.organisation)
+            }
+            Rule::MatchedBefore => self.matched_before.contains(&(mentee, mentor)),
+            Rule::SamePerson => self.mentor_self[mentee as usize] == Some(mentor),
+            Rule::Banned => self.banned.contains(&(mentee, mentor)),
+        }
+    }
+
     /// Every hard rule the pair breaks; empty when the pair is eligible. This
     /// is the plain statement of the rules that every faster walk is checked
     /// against.
     pub fn broken(&self, mentee: u32, mentor: u32) -> Broken {
-        let e = &self.programme.mentees[mentee as usize].person;
-        let m = &self.programme.mentors[mentor as usize].person;
         let mut bits = 0u8;
-        let mut add = |rule: Rule, breaks: bool| {
-            if breaks {
+        for rule in Rule::ALL {
+            if self.breaks(rule, mentee, mentor) {
                 bits |= rule.bit();
             }
-        };
-        add(Rule::MentorBelowLowestGrade, m.grade < self.model.lowest_mentor_grade);
-        add(Rule::MentorOffersNoPlaces, m.capacity == 0);
-        add(Rule::MenteeAsksNoMatches, e.capacity == 0);
-        add(Rule::GradeWindow, !in_grade_window(self.model, e.grade, m.grade));
-        add(
-            Rule::SameOrganisation,
-            e.organisation == m.organisation && !self.own_organisation_allowed(e.organisation),
-        );
-        add(Rule::MatchedBefore, self.matched_before.contains(&(mentee, mentor)));
-        add(Rule::SamePerson, self.mentor_self[mentee as usize] == Some(mentor));
-        add(Rule::Banned, self.banned.contains(&(mentee, mentor)));
+        }
         Broken(bits)
+    }
+
+    /// Whether the pair breaks no hard rule: [`Rules::broken`] stopped at the
+    /// first rule broken, for callers asking of many pairs. The cheap rules
+    /// come first in funnel order, so most pairs are refused before a lookup.
+    pub fn allows(&self, mentee: u32, mentor: u32) -> bool {
+        let allowed = Rule::ALL.into_iter().all(|rule| !self.breaks(rule, mentee, mentor));
+        debug_assert_eq!(allowed, self.broken(mentee, mentor).is_empty());
+        allowed
     }
 
     /// The mentors pinned to this mentee, sorted. A pin is the organisers'
@@ -418,7 +439,7 @@ impl<'a> Rules<'a> {
             .iter()
             .flatten()
             .copied()
-            .filter(move |&m| self.broken(mentee, m).is_empty())
+            .filter(move |&m| self.allows(mentee, m))
     }
 
     /// The mentor's eligible mentees, by grade then index.
@@ -433,7 +454,7 @@ impl<'a> Rules<'a> {
             .iter()
             .flatten()
             .copied()
-            .filter(move |&e| self.broken(e, mentor).is_empty())
+            .filter(move |&e| self.allows(e, mentor))
     }
 }
 

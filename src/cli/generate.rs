@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use mentorflow::generate::{generate, GenerateSpec};
+use mentorflow::registration::generate::{generate, GenerateSpec};
 use mentorflow::report::OutputFile;
 
 use super::output::write_all;

@@ -3,7 +3,8 @@
 //!
 //! The hard rules themselves are in [`crate::rules`]; this module walks them
 //! fast, a grade window at a time, and every walk is checked against the plain
-//! rule ([`Rules::broken`]) in debug builds.
+//! rule ([`Rules::allows`], itself checked against [`Rules::broken`]) in debug
+//! builds.
 
 use std::collections::HashMap;
 
@@ -18,6 +19,7 @@ pub struct Pair {
     pub mentee: u32,
     /// Index into [`Programme::mentors`].
     pub mentor: u32,
+    /// The pair's score under the model's weights: its parts, added.
     pub score: u32,
     /// Mentor's grade minus mentee's.
     pub grade_gap: u8,
@@ -64,6 +66,8 @@ pub struct Eligibility<'a> {
 const NO_PROFESSION: u32 = u32::MAX;
 
 impl<'a> Eligibility<'a> {
+    /// The rules of `model` on `programme`, with `history`'s earlier pairs kept apart.
+    /// Cost: O(mentees + mentors + history).
     pub fn new(programme: &'a Programme, model: &'a Model, history: &History) -> Self {
         let rules = Rules::new(programme, model, history);
         let mut organisation_counts: Vec<HashMap<u32, usize>> = vec![HashMap::new(); model.ladder.len()];
@@ -115,7 +119,7 @@ impl<'a> Eligibility<'a> {
     /// The pair of this mentee and mentor, if every hard rule allows it.
     /// A pinned pair is always one, whatever rule it breaks.
     pub fn pair(&self, mentee: u32, mentor: u32) -> Option<Pair> {
-        if !self.rules.broken(mentee, mentor).is_empty() && !self.rules.is_pinned(mentee, mentor) {
+        if !self.rules.allows(mentee, mentor) && !self.rules.is_pinned(mentee, mentor) {
             return None;
         }
         let gap = self.programme.mentors[mentor as usize]
@@ -132,7 +136,7 @@ impl<'a> Eligibility<'a> {
         self.rules
             .pinned_mentors(mentee)
             .iter()
-            .filter(move |&&m| !self.rules.broken(mentee, m).is_empty())
+            .filter(move |&&m| !self.rules.allows(mentee, m))
             .filter_map(move |&m| self.pair(mentee, m))
     }
 
@@ -292,10 +296,12 @@ impl<'a> Eligibility<'a> {
         pairs
     }
 
+    /// The programme the pairs are drawn from.
     pub fn programme(&self) -> &'a Programme {
         self.programme
     }
 
+    /// The model whose rules and weights apply.
     pub fn model(&self) -> &'a Model {
         self.model
     }
@@ -305,8 +311,11 @@ impl<'a> Eligibility<'a> {
 /// them in the mentee's own organisation, and those the hard rules allow.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct WindowCounts {
+    /// Mentors who may mentor, at the grades of the mentee's window.
     pub in_window: usize,
+    /// Those of them in the mentee's own organisation.
     pub same_organisation: usize,
+    /// Those of them every hard rule allows.
     pub eligible: usize,
 }
 

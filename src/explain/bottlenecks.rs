@@ -22,9 +22,11 @@ use crate::rules::mentor_grades;
 /// mentors they could have offer.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Bottleneck {
+    /// The mentees' grade, by the ladder's name.
     pub mentee_grade: String,
     /// The profession the mentees want; none for every mentee of the grade.
     pub profession: Option<String>,
+    /// Mentees of the grade (and profession) who ask for matches.
     pub mentees: usize,
     /// Matches these mentees asked for, added up.
     pub matches_wanted: u64,

@@ -45,7 +45,9 @@ use crate::registration::{History, Person, Programme};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Role {
+    /// Someone who wants mentors.
     Mentee,
+    /// Someone who offers to mentor.
     Mentor,
 }
 
@@ -62,8 +64,11 @@ impl Role {
 /// What an explanation shows of a person: nothing about identity.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Facts {
+    /// Email, as registered.
     pub email: String,
+    /// Grade, by the ladder's name.
     pub grade: String,
+    /// Organisation, by its display name.
     pub organisation: String,
     /// A mentor's profession; for a mentee, the profession they want.
     pub profession: String,
@@ -73,8 +78,11 @@ pub struct Facts {
 /// those the earlier rules left.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct FunnelStep {
+    /// The rule applied at this step.
     pub rule: Rule,
+    /// Partners this rule removes of those still left.
     pub removed: usize,
+    /// Partners left after this rule.
     pub left: usize,
 }
 
@@ -85,6 +93,7 @@ pub struct Funnel {
     pub registered: usize,
     /// Every hard rule, in order.
     pub steps: Vec<FunnelStep>,
+    /// Partners every hard rule allows.
     pub eligible: usize,
 }
 
@@ -100,17 +109,25 @@ impl Funnel {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "term", rename_all = "kebab-case")]
 pub enum ScoreTerm {
+    /// The grade gap's points.
     GradeGap {
+        /// Mentor's grade minus mentee's.
         gap: u8,
+        /// Points the model gives the gap.
         points: u32,
     },
+    /// The wanted profession's points.
     Profession {
+        /// Whether the mentor is in the profession the mentee wants.
         matched: bool,
+        /// Points earned (0 when not matched).
         points: u32,
     },
     /// Only whether an identity is shared; never which.
     SharedIdentity {
+        /// Whether they share an identity the mentee asked to share.
         shared: bool,
+        /// Points earned (0 when not shared).
         points: u32,
     },
 }
@@ -118,8 +135,11 @@ pub enum ScoreTerm {
 /// A match made, with its score term by term.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct MatchScore {
+    /// The person matched with.
     pub partner: Facts,
+    /// The pair's score: its terms' points, added.
     pub score: u32,
+    /// The score, term by term.
     pub terms: Vec<ScoreTerm>,
 }
 
@@ -130,16 +150,33 @@ pub enum Change {
     /// More registrations on the other side at these grades (from another
     /// organisation, when the model requires it).
     PartnersAtGrades {
+        /// The grades, by the ladder's names.
         grades: Vec<String>,
+        /// Whether they must be from another organisation.
         other_organisation: bool,
     },
     /// A grade window of `min..=max` grades, which would make this many
     /// registered partners eligible.
-    WiderGradeWindow { min: u8, max: u8, would_admit: usize },
+    WiderGradeWindow {
+        /// Fewest grades a mentor is above their mentee.
+        min: u8,
+        /// Most grades a mentor is above their mentee.
+        max: u8,
+        /// Registered partners it would make eligible.
+        would_admit: usize,
+    },
     /// Allowing matches within one organisation.
-    SameOrganisationAllowed { would_admit: usize },
+    SameOrganisationAllowed {
+        /// Registered partners it would make eligible.
+        would_admit: usize,
+    },
     /// A lower lowest mentor grade.
-    LowerLowestMentorGrade { grade: String, would_admit: usize },
+    LowerLowestMentorGrade {
+        /// The lowest mentor grade suggested, by the ladder's name.
+        grade: String,
+        /// Registered partners it would make eligible.
+        would_admit: usize,
+    },
     /// No grade of the ladder is in this person's grade window.
     NoGradeInWindow,
 }
@@ -178,6 +215,7 @@ pub struct Proof {
     pub held: u64,
     /// The most matches one of the others reached holds (0 when none).
     pub most_held: u32,
+    /// How moving a match to this person compares under the objective.
     pub verdict: Verdict,
     /// The solver's dual prices prove no matching is better under the objective.
     pub proven_optimal: bool,
@@ -191,10 +229,16 @@ pub enum Shortfall {
     NoneEligible {
         /// The rule after which nobody was left; none when nobody registered.
         left_nobody: Option<Rule>,
+        /// What would give them eligible partners.
         changes: Vec<Change>,
     },
     /// Matched with every eligible partner already.
-    AllEligibleMatched { eligible: usize, changes: Vec<Change> },
+    AllEligibleMatched {
+        /// Partners every hard rule allows.
+        eligible: usize,
+        /// What would give them more eligible partners.
+        changes: Vec<Change>,
+    },
     /// Every eligible partner not matched with them is full.
     AllFull(Proof),
     /// A match is possible without taking one from anyone, but it would not
@@ -206,6 +250,7 @@ pub enum Shortfall {
         reachable_with_room: usize,
         /// Whether the objective counts one more match for this person at all.
         next_match_counted: bool,
+        /// The solver's dual prices prove no matching is better under the objective.
         proven_optimal: bool,
     },
 }
@@ -213,22 +258,30 @@ pub enum Shortfall {
 /// Everything about one person's matches.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Explanation {
+    /// The person's side of the programme.
     pub role: Role,
+    /// What the explanation shows of them.
     pub person: Facts,
     /// Matches asked for (capacity) and made.
     pub asked: u32,
+    /// Matches made.
     pub matched: u32,
     /// The model's grade window and the ladder's grades, for the funnel's words.
     pub gap_min: u8,
+    /// Most grades a mentor is above their mentee, under the model.
     pub gap_max: u8,
     /// Grades of the ladder in this person's grade window.
     pub window_grades: Vec<String>,
+    /// The lowest grade allowed to mentor, by the ladder's name.
     pub lowest_mentor_grade: String,
     /// This person's organisation may match within itself (the model allows it,
     /// or the organisation is large enough).
     pub own_organisation_allowed: bool,
+    /// How their possible partners narrow, rule by rule.
     pub funnel: Funnel,
+    /// Their matches, with each score term by term.
     pub matches: Vec<MatchScore>,
+    /// Why they have fewer matches than asked, if they do.
     pub shortfall: Option<Shortfall>,
 }
 
@@ -237,10 +290,26 @@ pub struct Explanation {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "case", rename_all = "kebab-case")]
 pub enum Reason {
-    NoneEligible { left_nobody: Option<Rule> },
-    AllEligibleMatched { eligible: usize },
-    AllFull { full_partners: usize },
-    RoomNotRewarded { free_partners: usize },
+    /// No mentor passes every hard rule.
+    NoneEligible {
+        /// The rule after which nobody was left; none when nobody registered.
+        left_nobody: Option<Rule>,
+    },
+    /// Matched with every eligible mentor already.
+    AllEligibleMatched {
+        /// Mentors every hard rule allows.
+        eligible: usize,
+    },
+    /// Every eligible mentor not matched with them is full.
+    AllFull {
+        /// Eligible mentors not matched with them, every one full.
+        full_partners: usize,
+    },
+    /// A match is possible, but would not improve the matching under the objective.
+    RoomNotRewarded {
+        /// Eligible mentors with a free place.
+        free_partners: usize,
+    },
 }
 
 /// One mentee with fewer matches than asked, and why.
@@ -248,13 +317,17 @@ pub enum Reason {
 pub struct UnderMatched {
     /// Index into [`Programme::mentees`].
     pub mentee: u32,
+    /// Matches asked for (capacity).
     pub asked: u32,
+    /// Matches made.
     pub matched: u32,
+    /// Why fewer were made.
     pub reason: Reason,
 }
 
 /// A programme, its rules and a matching, indexed for explaining anyone in it.
 pub struct Explainer<'a> {
+    /// The programme's hard rules, pair by pair.
     pub rules: Rules<'a>,
     matching: &'a Matching,
     /// Indices into `matching.pairs`, by mentee and by mentor.

@@ -23,6 +23,7 @@ use crate::solve::{solve_network, Network, SolveError};
 /// The solver's matching and whether its dual prices prove it optimal.
 #[derive(Clone, Debug)]
 pub struct PricedMatching {
+    /// The matching found.
     pub matching: Matching,
     /// The dual prices passed [`prices_prove_optimal`].
     pub proven_optimal: bool,

@@ -43,13 +43,20 @@ pub const MAX_CAPACITY: u32 = 50;
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ModelFile {
+    /// The model's name, as `--model` and the outputs give it.
     pub name: String,
+    /// What the model is for, in a sentence.
     #[serde(default)]
     pub description: String,
+    /// The grade ladder, its aliases and the grade window.
     pub grades: GradesFile,
+    /// The organisation rule and organisations' other names.
     pub organisations: OrganisationsFile,
+    /// Default matches per mentee and per mentor.
     pub capacity: Capacity,
+    /// What each part of a pair's score is worth.
     pub weights: WeightsFile,
+    /// What the matching optimises, most important term first.
     pub objective: Vec<Term>,
     /// Side constraints, which make the model an integer program; none by default.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -69,6 +76,7 @@ pub struct ModelFile {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BiographiesFile {
+    /// What happens to biographies; see [`BiographyPolicy`].
     #[serde(default)]
     pub policy: BiographyPolicy,
     /// Emails of people whose withheld biography is sent anyway: an organiser
@@ -100,6 +108,7 @@ pub enum BiographyPolicy {
 }
 
 impl BiographyPolicy {
+    /// The policy's name in model files (kebab-case).
     pub fn name(self) -> &'static str {
         match self {
             BiographyPolicy::WithholdIfIdentity => "withhold-if-identity",
@@ -109,6 +118,7 @@ impl BiographyPolicy {
     }
 }
 
+/// The `grades` key: the ladder, other spellings and the grade window.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct GradesFile {
@@ -127,10 +137,14 @@ pub struct GradesFile {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct GradeGap {
+    /// Fewest grades a mentor is above their mentee.
     pub min: u8,
+    /// Most grades a mentor is above their mentee.
     pub max: u8,
 }
 
+/// The `organisations` key: whether matches within one organisation are
+/// allowed, and organisations' other names.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OrganisationsFile {
@@ -151,10 +165,13 @@ pub struct OrganisationsFile {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Capacity {
+    /// Matches a mentee gets unless their registration says otherwise.
     pub mentee: u32,
+    /// Mentees a mentor takes unless their registration says otherwise.
     pub mentor: u32,
 }
 
+/// The `weights` key: points for each part of a pair's score.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WeightsFile {
@@ -189,14 +206,17 @@ impl Ladder {
         &self.names[grade.0 as usize]
     }
 
+    /// How many grades the ladder has.
     pub fn len(&self) -> usize {
         self.names.len()
     }
 
+    /// Whether the ladder has no grades (a checked model never has).
     pub fn is_empty(&self) -> bool {
         self.names.is_empty()
     }
 
+    /// Every grade, lowest first.
     pub fn grades(&self) -> impl Iterator<Item = Grade> {
         (0..self.names.len() as u8).map(Grade)
     }
@@ -226,21 +246,32 @@ impl Ladder {
 /// A checked model, ready to use.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Model {
+    /// The model's name, as the outputs give it.
     pub name: String,
+    /// What the model is for, in a sentence.
     pub description: String,
+    /// The grade ladder and every spelling of each grade.
     pub ladder: Ladder,
+    /// The lowest grade allowed to mentor.
     pub lowest_mentor_grade: Grade,
+    /// How many grades above the mentee a mentor may be.
     pub gap: GradeGap,
+    /// Whether a mentor may be in the mentee's own organisation, whatever its size.
     pub same_organisation_allowed: bool,
     /// Organisations with at least this many people registered allow matches
     /// within themselves (see [`OrganisationsFile`]).
     pub same_organisation_allowed_from: Option<u32>,
     /// Organisation key of an alias -> key of the organisation it stands for.
     pub organisation_aliases: HashMap<String, String>,
+    /// Default matches per mentee and per mentor.
     pub capacity: Capacity,
+    /// What each part of a pair's score is worth.
     pub weights: Weights,
+    /// What the matching optimises, most important term first.
     pub objective: Vec<Term>,
+    /// Side constraints; any makes the model an integer program.
     pub constraints: Vec<Constraint>,
+    /// What the mailing lists do with biographies.
     pub biography_policy: BiographyPolicy,
     /// Email keys of the people whose withheld biography is released.
     pub biography_release: std::collections::BTreeSet<String>,
@@ -255,7 +286,9 @@ pub struct Model {
 pub struct Weights {
     /// Score by grade gap, indexed by the gap.
     pub grade_gap: Vec<u32>,
+    /// Points when the mentor's profession is the one the mentee wants.
     pub profession: u32,
+    /// Points when they share an identity the mentee asked to share.
     pub identity: u32,
 }
 
@@ -267,6 +300,7 @@ impl Weights {
             + if identity_matched { self.identity } else { 0 }
     }
 
+    /// Points for a grade gap; 0 for gaps the model does not name.
     pub fn grade_gap_score(&self, grade_gap: u8) -> u32 {
         self.grade_gap.get(grade_gap as usize).copied().unwrap_or(0)
     }

@@ -24,33 +24,41 @@ fn is_one(weight: &u32) -> bool {
 pub enum Term {
     /// Mentees with at least `matches` matches.
     MenteesWithAtLeast {
+        /// The fewest matches that count.
         matches: u32,
+        /// How much the term counts within its level (1 unless given).
         #[serde(default = "one", skip_serializing_if = "is_one")]
         weight: u32,
     },
     /// Mentors with at least `matches` mentees.
     MentorsWithAtLeast {
+        /// The fewest matches that count.
         matches: u32,
+        /// How much the term counts within its level (1 unless given).
         #[serde(default = "one", skip_serializing_if = "is_one")]
         weight: u32,
     },
     /// Mentees who asked to share an identity and have at least one match who does.
     IdentityRequestsMet {
+        /// How much the term counts within its level (1 unless given).
         #[serde(default = "one", skip_serializing_if = "is_one")]
         weight: u32,
     },
     /// Mentees who named a profession and have at least one mentor in it.
     ProfessionRequestsMet {
+        /// How much the term counts within its level (1 unless given).
         #[serde(default = "one", skip_serializing_if = "is_one")]
         weight: u32,
     },
     /// The sum of the scores of all pairs made.
     TotalScore {
+        /// How much the term counts within its level (1 unless given).
         #[serde(default = "one", skip_serializing_if = "is_one")]
         weight: u32,
     },
     /// The number of pairs made.
     Pairs {
+        /// How much the term counts within its level (1 unless given).
         #[serde(default = "one", skip_serializing_if = "is_one")]
         weight: u32,
     },
@@ -58,22 +66,29 @@ pub enum Term {
     /// --allow-moves` puts this last, so among equally good matchings the one
     /// that changes the fewest previous pairs is chosen).
     PreviousPairsKept {
+        /// How much the term counts within its level (1 unless given).
         #[serde(default = "one", skip_serializing_if = "is_one")]
         weight: u32,
     },
     /// One priority level: the weighted terms added together.
-    WeightedSum { terms: Vec<Term> },
+    WeightedSum {
+        /// The terms, each with its weight.
+        terms: Vec<Term>,
+    },
 }
 
 impl Term {
+    /// Mentees with at least `matches` matches, weight 1.
     pub fn mentees_with_at_least(matches: u32) -> Term {
         Term::MenteesWithAtLeast { matches, weight: 1 }
     }
 
+    /// Mentors with at least `matches` mentees, weight 1.
     pub fn mentors_with_at_least(matches: u32) -> Term {
         Term::MentorsWithAtLeast { matches, weight: 1 }
     }
 
+    /// The pairs' scores added, weight 1.
     pub fn total_score() -> Term {
         Term::TotalScore { weight: 1 }
     }
@@ -151,7 +166,9 @@ impl Term {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Group {
+    /// Each organisation's mentees.
     Organisation,
+    /// Each grade's mentees.
     Grade,
 }
 
@@ -161,13 +178,24 @@ pub enum Group {
 #[serde(tag = "type", rename_all = "kebab-case", deny_unknown_fields)]
 pub enum Constraint {
     /// No mentor has more than `mentees` mentees from one organisation.
-    MaxMenteesFromOneOrganisation { mentees: u32 },
+    MaxMenteesFromOneOrganisation {
+        /// The most mentees from one organisation per mentor.
+        mentees: u32,
+    },
     /// At least `percent` of the mentees who asked to share an identity have a
     /// match who does.
-    IdentityRequestsMetAtLeast { percent: u32 },
+    IdentityRequestsMetAtLeast {
+        /// The share met, in percent.
+        percent: u32,
+    },
     /// Every organisation's (or grade's) mentees reach at least `percent` of the
     /// programme's coverage (the share of mentees with at least 1 match).
-    CoverageFloor { by: Group, percent: u32 },
+    CoverageFloor {
+        /// Which groups the floor protects.
+        by: Group,
+        /// Each group's least coverage, in percent of the programme's.
+        percent: u32,
+    },
 }
 
 impl Constraint {

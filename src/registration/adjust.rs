@@ -45,6 +45,7 @@ impl fmt::Display for Action {
 /// One row of an adjustments file.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Adjustment {
+    /// What the organisers asked for: pin, ban or previous pair.
     pub action: Action,
     /// The mentee's email as written.
     pub mentee_email: String,
@@ -80,10 +81,12 @@ impl Adjustment {
 /// Every adjustment of a programme, in file order.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Adjustments {
+    /// Every row, in file order.
     pub rows: Vec<Adjustment>,
 }
 
 impl Adjustments {
+    /// Whether there are no adjustments.
     pub fn is_empty(&self) -> bool {
         self.rows.is_empty()
     }

@@ -145,7 +145,10 @@ pub enum Found {
     /// An identity written in the registrations' identity columns, at this word
     /// of the biography (from 1). The value itself is special-category data
     /// from an identity column, so it is never printed.
-    RegisteredIdentity { word: usize },
+    RegisteredIdentity {
+        /// The word of the biography, from 1.
+        word: usize,
+    },
 }
 
 impl std::fmt::Display for Found {
@@ -333,7 +336,9 @@ fn words(text: &str) -> Vec<Word> {
 pub struct Withheld {
     /// `"mentor"` or `"mentee"`: the registration the biography is from.
     pub role: &'static str,
+    /// Email, as registered.
     pub email: String,
+    /// Full name, as registered.
     pub name: String,
     /// Line of the registration in its file.
     #[serde(skip)]
@@ -349,6 +354,7 @@ pub struct Withheld {
 /// policy.
 #[derive(Clone, Debug)]
 pub struct Biographies {
+    /// The model's policy, which decides what is withheld.
     pub policy: BiographyPolicy,
     /// By [`Programme::mentors`] index: why the biography is withheld, if it is.
     mentors: Vec<Option<Found>>,
@@ -358,6 +364,7 @@ pub struct Biographies {
 }
 
 impl Biographies {
+    /// Each registration's biography in `programme` under `model`'s policy.
     pub fn new(programme: &Programme, model: &Model) -> Biographies {
         let policy = model.biography_policy;
         let mut released = Vec::new();

@@ -19,7 +19,9 @@ const UNDEFINED_IN_1252: [u8; 5] = [0x81, 0x8D, 0x8F, 0x90, 0x9D];
 /// A file's text, and a warning when it was not UTF-8.
 #[derive(Debug)]
 pub struct Decoded<'a> {
+    /// The file's text, decoded.
     pub text: Cow<'a, str>,
+    /// The warning saying which encoding it was read as, when not UTF-8.
     pub warning: Option<Problem>,
 }
 

@@ -33,10 +33,12 @@ impl History {
         self.pairs.iter().map(|(a, b)| (a.as_str(), b.as_str()))
     }
 
+    /// How many distinct pairs the history holds.
     pub fn len(&self) -> usize {
         self.pairs.len()
     }
 
+    /// Whether the history holds no pairs.
     pub fn is_empty(&self) -> bool {
         self.pairs.is_empty()
     }
@@ -69,8 +71,11 @@ const COLUMNS: [ColumnSpec; 4] = [
 /// One pair named by emails, with the line it is on.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct EmailPair {
+    /// 1-based line of the file the pair is on.
     pub line: u64,
+    /// The mentee's email, as written.
     pub mentee_email: String,
+    /// The mentor's email, as written.
     pub mentor_email: String,
 }
 
@@ -83,8 +88,11 @@ pub fn read_pairs(source: Source) -> Result<Vec<EmailPair>, Problems> {
 /// A pair with the names a `matches.csv` gives (empty when the file has none).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NamedPair {
+    /// The pair's emails and line.
     pub pair: EmailPair,
+    /// The mentee's name, as written.
     pub mentee_name: String,
+    /// The mentor's name, as written.
     pub mentor_name: String,
 }
 

@@ -6,6 +6,7 @@
 mod adjust;
 pub mod biography;
 mod encoding;
+pub mod generate;
 mod history;
 mod organisations;
 mod read;
@@ -27,7 +28,9 @@ use crate::model::Grade;
 /// One input file: its name, for messages, and its bytes.
 #[derive(Clone, Copy, Debug)]
 pub struct Source<'a> {
+    /// The file's name as the user gave it, for messages.
     pub name: &'a str,
+    /// The file's whole contents.
     pub bytes: &'a [u8],
 }
 
@@ -42,15 +45,21 @@ pub struct Person {
     pub email: String,
     /// What emails are compared by: trimmed and lower-case.
     pub email_key: String,
+    /// First name, as registered.
     pub first_name: String,
+    /// Last name, as registered.
     pub last_name: String,
+    /// Job title, as registered.
     pub job_title: String,
+    /// Grade, on the model's ladder.
     pub grade: Grade,
+    /// Organisation, aliases and untidy spellings folded together.
     pub organisation: OrganisationId,
     /// A mentor's profession; for a mentee, the profession they want to be matched on.
     pub profession: String,
     /// What professions are compared by.
     pub profession_key: String,
+    /// Their own words about themselves, sent to their matches under the model's biography policy.
     pub biography: String,
     /// Most matches this person takes.
     pub capacity: u32,
@@ -78,6 +87,7 @@ impl Person {
 /// Someone who wants mentors.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Mentee {
+    /// What every registration has.
     pub person: Person,
     /// Whether they asked to share an identity with their mentors.
     pub wants_identity_match: bool,
@@ -96,6 +106,7 @@ impl Mentee {
 /// Someone who offers to mentor.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Mentor {
+    /// What every registration has.
     pub person: Person,
     /// Their identities, as keys. Special-category data: used for matching only.
     pub characteristics: Vec<String>,
@@ -105,7 +116,9 @@ pub struct Mentor {
 /// order of rows in the files never changes a result.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Programme {
+    /// Every mentee, sorted by email.
     pub mentees: Vec<Mentee>,
+    /// Every mentor, sorted by email.
     pub mentors: Vec<Mentor>,
     /// Display name of each organisation, by [`OrganisationId`].
     pub organisations: Vec<String>,
@@ -120,7 +133,9 @@ pub struct Programme {
 /// A mentor left out of the matching, for the organisers' lists.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct LeftOut {
+    /// Email, as registered.
     pub email: String,
+    /// Full name, as registered.
     pub name: String,
     /// The grade as registered.
     pub grade: String,
@@ -130,11 +145,11 @@ pub struct LeftOut {
 }
 
 impl Programme {
+    /// Display name of an organisation.
     pub fn organisation_name(&self, id: OrganisationId) -> &str {
         &self.organisations[id.0 as usize]
     }
 
-    /// The mentee with this email, if registered.
     /// People registered from each organisation, by id: mentors and mentees,
     /// each person once.
     pub fn organisation_sizes(&self) -> Vec<usize> {
@@ -163,6 +178,7 @@ impl Programme {
             .collect()
     }
 
+    /// The index of the mentee with this email, if registered.
     pub fn mentee_by_email(&self, email: &str) -> Option<usize> {
         let key = crate::model::text::email_key(email);
         self.mentees

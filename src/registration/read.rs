@@ -14,7 +14,9 @@ use super::{LeftOut, Mentee, Mentor, OrganisationId, Person, Programme, Source};
 /// A programme read from its files, with the warnings an organiser should see.
 #[derive(Debug)]
 pub struct Reading {
+    /// The mentees and mentors, checked and sorted.
     pub programme: Programme,
+    /// Problems found that do not stop the run.
     pub warnings: Problems,
 }
 

@@ -32,6 +32,7 @@ const MAX_FIELD_BYTES: usize = 4 * MAX_FIELD_CHARS + 4;
 /// One row of a table, with the line it starts on.
 #[derive(Debug)]
 pub struct Row {
+    /// 1-based line of the file the row starts on.
     pub line: u64,
     /// The record's row as a spreadsheet shows it: 1 is the headings, 2 the
     /// first record. It differs from `line` once a field holds a line break.
@@ -47,7 +48,9 @@ const END: char = '\0';
 /// A CSV file's headings and rows.
 #[derive(Debug)]
 pub struct Table<'a> {
+    /// The file's name, for messages.
     pub file: &'a str,
+    /// The heading row, as written.
     pub headings: Vec<String>,
     /// The rows that could be read. A row that could not (wrong number of
     /// fields, a field too long) is left out, with an error in `problems`.
@@ -63,6 +66,7 @@ pub struct ColumnSpec {
     pub heading: &'static str,
     /// Heading keys (see [`heading_key`]) that mean this column, most specific first.
     pub keys: &'static [&'static str],
+    /// Whether a file without the column is an error.
     pub required: bool,
 }
 

@@ -23,7 +23,9 @@ pub const MAX_LISTED: usize = 1_000;
 /// The names of the files a programme was read from, for messages.
 #[derive(Clone, Copy, Debug)]
 pub struct Files<'a> {
+    /// The mentors file's name.
     pub mentors: &'a str,
+    /// The mentees file's name.
     pub mentees: &'a str,
 }
 

@@ -29,10 +29,12 @@ pub fn pair_keys(programme: &Programme, matching: &Matching) -> BTreeSet<PairKey
 /// One model's column.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Measures {
+    /// The model's summary, as `match` writes it.
     #[serde(flatten)]
     pub summary: Summary,
     /// "flow" or "ilp (backend)".
     pub solver: String,
+    /// Time to find the matching, in milliseconds.
     pub solve_ms: f64,
     /// Pairs this model's matching has in common with the first model's.
     pub pairs_shared_with_first: usize,
@@ -41,6 +43,7 @@ pub struct Measures {
 /// Every model's measures, the first model being the one others are compared to.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Comparison {
+    /// Each model's measures, in the order given.
     pub models: Vec<Measures>,
 }
 

@@ -95,8 +95,11 @@ pub fn matches_csv(programme: &Programme, model: &Model, matching: &Matching) ->
 /// One mailing list: a file name and its CSV bytes.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MailingList {
+    /// The file's name in the output folder.
     pub file_name: &'static str,
+    /// People listed.
     pub people: usize,
+    /// The list as CSV bytes.
     pub csv: Vec<u8>,
 }
 

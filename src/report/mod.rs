@@ -42,7 +42,9 @@ pub fn shown(count: u64) -> String {
 /// One output file: its name in the output folder and its bytes.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OutputFile {
+    /// The file's name in the output folder.
     pub name: String,
+    /// The file's contents.
     pub bytes: Vec<u8>,
 }
 

@@ -15,21 +15,28 @@ use crate::solve::{Optimality, SolveStats};
 /// How long each stage took, in milliseconds.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
 pub struct Timing {
+    /// Reading and checking the registrations.
     pub read_ms: f64,
+    /// Working out the eligible pairs.
     pub eligibility_ms: f64,
+    /// Finding the best matching.
     pub solve_ms: f64,
+    /// The whole run, outputs included.
     pub total_ms: f64,
 }
 
 /// People of one role by how many matches they got.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Counts {
+    /// People registered in this role.
     pub registered: usize,
     /// Number of matches -> people with exactly that many (0 to 3 always shown).
     pub by_matches: BTreeMap<u32, usize>,
     /// People with at least 1, 2 and 3 matches.
     pub at_least_1: usize,
+    /// People with at least 2 matches.
     pub at_least_2: usize,
+    /// People with at least 3 matches.
     pub at_least_3: usize,
 }
 
@@ -53,13 +60,16 @@ impl Counts {
 /// One objective term and the matching's value for it.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ObjectiveValue {
+    /// The objective term.
     pub term: Term,
+    /// The matching's value for it.
     pub value: i64,
 }
 
 /// Whether a constrained solve proved its answer optimal.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct OptimalityReport {
+    /// Whether the matching is proven optimal.
     pub proven_optimal: bool,
     /// How flows proved it, when they did (see [`crate::solve::lagrange`]).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -75,8 +85,11 @@ pub struct OptimalityReport {
 pub struct Gap {
     /// 1-based, as the model file lists the levels.
     pub level: usize,
+    /// The level's objective term.
     pub term: Term,
+    /// The matching's value for it.
     pub value: i64,
+    /// The most any matching keeping the earlier levels could have, when known.
     pub bound: Option<i64>,
 }
 
@@ -85,12 +98,16 @@ pub struct Gap {
 /// biography the model released.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct BiographySummary {
+    /// The model's biography policy, by its name in model files.
     pub policy: &'static str,
+    /// Each biography withheld, with the person and the term found.
     pub withheld: Vec<Withheld>,
+    /// Emails of people whose withheld biography the model released.
     pub released: Vec<String>,
 }
 
 impl BiographySummary {
+    /// What the mailing lists of `programme` do with biographies under `model`.
     pub fn new(programme: &Programme, model: &Model) -> BiographySummary {
         let biographies = Biographies::new(programme, model);
         BiographySummary {
@@ -104,16 +121,23 @@ impl BiographySummary {
 /// Everything `summary.json` holds.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Summary {
+    /// The model's name.
     pub model: String,
+    /// Mentees by how many matches they got.
     pub mentees: Counts,
+    /// Mentors by how many mentees they got.
     pub mentors: Counts,
+    /// Pairs made.
     pub pairs: usize,
+    /// The pairs' scores, added.
     pub total_score: u64,
     /// Mentees who asked to share an identity, and those with at least one such match.
     pub identity_requests: Requests,
     /// Mentees who named a profession, and those with at least one mentor in it.
     pub profession_requests: Requests,
+    /// Mentee-mentor pairs the hard rules allow.
     pub eligible_pairs: usize,
+    /// The matching's value for each term of the model's objective.
     pub objective: Vec<ObjectiveValue>,
     /// The most mentees with at least 1 match any matching could reach, beside
     /// the number reached: a max flow computed apart from the solver.
@@ -146,6 +170,8 @@ pub struct Summary {
 }
 
 impl Summary {
+    /// The summary of `matching`, without certificate or optimality (see the
+    /// `with_` methods).
     pub fn new(
         programme: &Programme,
         model: &Model,
@@ -209,6 +235,7 @@ impl Summary {
         Summary { certificate, ..self }
     }
 
+    /// `summary.json`'s text: pretty-printed, with a final line break.
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).expect("a summary always serialises") + "\n"
     }

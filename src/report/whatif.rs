@@ -18,7 +18,9 @@ pub struct WhatIf<'a> {
     pub model: &'a str,
     /// Runs of each scenario with a random part, and the first seed.
     pub repeat: u32,
+    /// The first run's seed; each further run adds one.
     pub seed: u64,
+    /// Each scenario's aggregates, in the plan's order.
     pub results: &'a [ScenarioResult],
 }
 

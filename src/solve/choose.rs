@@ -22,6 +22,7 @@ pub enum SolverKind {
 }
 
 impl SolverKind {
+    /// The solver's name, as `--solver` takes it.
     pub fn name(self) -> &'static str {
         match self {
             SolverKind::Flow => "flow",
@@ -51,7 +52,9 @@ impl FromStr for SolverKind {
 /// integer program's backend should it run.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct SolverChoice {
+    /// The solver asked for; none lets the model decide.
     pub solver: Option<SolverKind>,
+    /// The integer program's backend, should it run.
     pub backend: Backend,
     /// For models with side constraints: stop after this long with the best
     /// matching found and its proven gap ([`super::Optimality`]). The flow
@@ -62,8 +65,11 @@ pub struct SolverChoice {
 /// The solver that will run, and a one-line note when the model chose it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Chosen {
+    /// The solver that will run.
     pub solver: SolverKind,
+    /// The integer program's backend, should it run.
     pub backend: Backend,
+    /// Why the model chose this solver, when no solver was asked for.
     pub note: Option<String>,
 }
 

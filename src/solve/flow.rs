@@ -45,10 +45,13 @@ impl FlowSolution {
 /// Why a min-cost flow solver could not solve a network.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum FlowError {
+    /// The source is the sink.
     #[error("source and sink are the same node")]
     SourceIsSink,
+    /// A cycle of negative cost: costs fall without end.
     #[error("the network has a cycle of negative cost, so no minimum exists")]
     NegativeCycle,
+    /// Costs so large that path lengths could overflow.
     #[error("cost magnitudes could overflow 64-bit path lengths: {0}")]
     CostTooLarge(String),
     /// The source or sink is not a node of the graph, or the graph has too

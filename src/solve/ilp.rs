@@ -62,8 +62,10 @@ pub const HIGHS_NOT_BUILT: &str = "HiGHS is not built into this program: install
      build with `cargo build --release --features highs`; or use --ilp-backend microlp";
 
 impl Backend {
+    /// Every backend, built in or not.
     pub const ALL: [Backend; 2] = [Backend::Microlp, Backend::Highs];
 
+    /// The backend's name, as `--ilp-backend` takes it.
     pub fn name(self) -> &'static str {
         match self {
             Backend::Microlp => "microlp",
@@ -107,6 +109,7 @@ impl FromStr for Backend {
 /// How [`solve_ilp_with`] works.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct IlpOptions {
+    /// The integer program's solver.
     pub backend: Backend,
     /// Use the flow's optimum as an upper bound and its matching as a start
     /// where the flow can express the objective. Off, the program stands alone
@@ -118,6 +121,7 @@ pub struct IlpOptions {
 }
 
 impl IlpOptions {
+    /// Options for `backend`: the flow used, no time limit.
     pub fn new(backend: Backend) -> Self {
         IlpOptions {
             backend,

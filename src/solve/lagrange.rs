@@ -54,7 +54,14 @@ pub enum Multiplier {
     /// number of levels for "after every level").
     Before(usize),
     /// Mixed into objective level `level` as `den x level + num x requests met`.
-    Mixed { level: usize, num: u64, den: u64 },
+    Mixed {
+        /// The objective level, 0-based.
+        level: usize,
+        /// Weight of identity requests met.
+        num: u64,
+        /// Weight of the level's own value.
+        den: u64,
+    },
 }
 
 impl Multiplier {
@@ -82,7 +89,9 @@ impl Multiplier {
 
 /// The optimum and its certificate.
 pub struct Certified {
+    /// The optimum found.
     pub solution: Solution,
+    /// The multiplier whose relaxation it is optimal for.
     pub multiplier: Multiplier,
     /// Network solves spent.
     pub solves: usize,

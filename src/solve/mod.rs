@@ -42,19 +42,28 @@ pub use priced::{solve_eligible, WarmStart};
 /// limits of the method.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum SolveError {
+    /// The objective needs more than a flow can hold: solve it as an integer program.
     #[error("the objective cannot be solved as a flow: {0}")]
     NotFlowExpressible(String),
+    /// Too many people for exact integer costs under the objective.
     #[error("a programme of {participants} participants is too large for exact integer costs under this objective")]
-    TooLarge { participants: usize },
+    TooLarge {
+        /// Mentees and mentors registered.
+        participants: usize,
+    },
+    /// The flow solver failed.
     #[error("the flow solver failed: {0}")]
     Flow(#[from] FlowError),
     /// No matching meets this side constraint (with those named, when it can be
     /// met alone).
     #[error("{}", infeasible_message(constraint, together_with))]
     Infeasible {
+        /// The constraint, in words.
         constraint: String,
+        /// Earlier constraints it cannot be met together with.
         together_with: Vec<String>,
     },
+    /// The integer program's backend failed.
     #[error("the integer program failed: {0}")]
     IntegerProgram(String),
 }
@@ -71,15 +80,21 @@ fn infeasible_message(constraint: &str, together_with: &[String]) -> String {
 /// A node of the flow network.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Node {
+    /// Where every unit of flow starts.
     Source,
+    /// Where every unit of flow ends.
     Sink,
+    /// A mentee, by index.
     Mentee(u32),
+    /// A mentor, by index.
     Mentor(u32),
     /// A mentee's request layer: the pairs that meet what they asked for.
     Request(u32),
     /// A mentor's mentees from one organisation, when the model caps them.
     MentorOrganisation {
+        /// The mentor, by index.
         mentor: u32,
+        /// The organisation, by id.
         organisation: u32,
     },
     /// One group's first units, when a coverage floor is held (see [`CoverageGadget`]).
@@ -89,9 +104,11 @@ pub enum Node {
 /// The best matching and how it was found.
 #[derive(Clone, Debug)]
 pub struct Solution {
+    /// The pairs chosen.
     pub matching: Matching,
     /// The matching's value for each objective term, in the model's order.
     pub objective_values: Vec<i64>,
+    /// How the matching was found.
     pub stats: SolveStats,
 }
 
@@ -107,14 +124,20 @@ impl Solution {
     }
 }
 
+/// How a matching was found: the network's size and the work done.
 #[derive(Clone, Debug, Default)]
 pub struct SolveStats {
+    /// Nodes of the flow network.
     pub network_nodes: usize,
+    /// Arcs of the flow network.
     pub network_arcs: usize,
+    /// Shortest-path phases (or simplex pivots) the solve took.
     pub phases: usize,
     /// Networks solved: 1, or more when pricing added pairs.
     pub rounds: usize,
+    /// Mentee-mentor pairs the hard rules allow.
     pub eligible_pairs: usize,
+    /// Wall-clock time the solve took.
     pub time: Duration,
     /// Solved from an earlier, similar programme's network ([`WarmStart`]).
     pub warm: bool,
@@ -136,16 +159,22 @@ pub enum Optimality {
     /// its optimum; at `level` the matching has `value`, and no matching that
     /// keeps the earlier levels has more than `bound` (when one is known).
     Stopped {
+        /// The first level not proven optimal, 0-based.
         level: usize,
+        /// The matching's value at that level.
         value: i64,
+        /// The most any matching keeping the earlier levels could have, when known.
         bound: Option<i64>,
     },
 }
 
 /// The flow network of a programme: petgraph's graph, and where its pair arcs start.
 pub struct Network {
+    /// The network: source, mentees, mentors and sink, with their arcs.
     pub graph: DiGraph<Node, FlowArc, u32>,
+    /// The node every unit of flow leaves from.
     pub source: NodeIndex<u32>,
+    /// The node every unit of flow ends at.
     pub sink: NodeIndex<u32>,
     /// Edge index of the first pair arc; pair i is edge `first_pair_arc + i`.
     pub first_pair_arc: usize,

@@ -26,6 +26,7 @@ pub struct ArcCosts {
     pub mentor_unit: Vec<i64>,
     /// Cost of a pair with score s is `pair_base + pair_per_score * s`.
     pub pair_base: i64,
+    /// Cost per point of a pair's score: 0 or negative, as scores are rewards.
     pub pair_per_score: i64,
     /// Cost of a mentee's first match that shares the identity they asked for
     /// (0 when the objective does not count identity requests).

@@ -59,6 +59,7 @@ pub struct ParameterSpec {
     pub help: &'static str,
     /// The smallest and largest value allowed.
     pub limits: (u32, u32),
+    /// Which way of changing the value gives mentees more possible mentors.
     pub loosens: Loosens,
     /// The value the base model has, for the ones the plan compares.
     pub base: Option<fn(&Model) -> u32>,
@@ -161,16 +162,30 @@ pub const PARAMETERS: [ParameterSpec; 11] = [
 /// [`ParameterSpec`] in [`PARAMETERS`].
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Parameter {
+    /// `mentor-capacity`: matches per mentor without their own.
     MentorCapacity,
+    /// `mentee-capacity`: matches per mentee without their own.
     MenteeCapacity,
+    /// `grade-gap-min`: the smallest grade gap allowed.
     GradeGapMin,
+    /// `grade-gap-max`: the largest grade gap allowed.
     GradeGapMax,
+    /// `same-organisation`: whether a mentor may be in the mentee's organisation.
     SameOrganisation,
+    /// `same-organisation-from`: the size from which an organisation matches within itself.
     SameOrganisationFrom,
+    /// `weight-profession`: the score for the profession wanted.
     WeightProfession,
+    /// `weight-identity`: the score for a shared identity asked for.
     WeightIdentity,
+    /// `weight-grade-gap-N`: the score of a pair N grades apart.
     WeightGradeGap(u8),
-    ExtraMentors { grade: String },
+    /// `extra-mentors`: mentors recruited at a grade.
+    ExtraMentors {
+        /// The grade they are recruited at, as given.
+        grade: String,
+    },
+    /// `drop-out`: the percent of mentors who drop out at random.
     DropOut,
 }
 
@@ -261,7 +276,9 @@ impl serde::Serialize for Parameter {
 /// One parameter and the values a sweep tries, in order.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Vary {
+    /// The parameter varied.
     pub parameter: Parameter,
+    /// The values tried, in order.
     pub values: Vec<u32>,
 }
 
@@ -275,7 +292,9 @@ impl Vary {
 /// One parameter set to one value.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Setting {
+    /// The parameter set.
     pub parameter: Parameter,
+    /// Its value.
     pub value: u32,
 }
 
@@ -283,6 +302,7 @@ pub struct Setting {
 /// under the base model.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Scenario {
+    /// The parameters changed from the base, in order.
     pub settings: Vec<Setting>,
 }
 
@@ -355,20 +375,47 @@ pub fn check_sweep(vary: &[Vary]) -> Result<(), WhatIfError> {
 /// Why a what-if analysis cannot run.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum WhatIfError {
+    /// A `--vary` that cannot be read.
     #[error("--vary {text}: {reason}")]
-    BadVary { text: String, reason: String },
+    BadVary {
+        /// The `--vary` as given.
+        text: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// One parameter given to two `--vary`s.
     #[error("the parameter {0} is varied twice; give each parameter once, with every value")]
     VariedTwice(String),
+    /// More scenarios than a run allows.
     #[error("{0} scenarios is more than {MAX_SCENARIOS}; vary fewer values")]
     TooManyScenarios(usize),
+    /// A `--repeat` out of range.
     #[error("--repeat {0}: use a number of runs from 1 to {MAX_REPEAT}")]
     BadRepeat(u32),
+    /// A grade extra mentors cannot be recruited at.
     #[error("extra mentors at {grade}: {reason}")]
-    ExtraGrade { grade: String, reason: String },
+    ExtraGrade {
+        /// The grade as given.
+        grade: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A scenario's changed model breaks a model rule.
     #[error("scenario {scenario}: the changed model is not valid:\n{reason}")]
-    InvalidModel { scenario: String, reason: String },
+    InvalidModel {
+        /// The scenario, in words.
+        scenario: String,
+        /// The model's problems.
+        reason: String,
+    },
+    /// A scenario could not be solved.
     #[error("scenario {scenario}: {error}")]
-    Solve { scenario: String, error: SolveError },
+    Solve {
+        /// The scenario, in words.
+        scenario: String,
+        /// Why it could not be solved.
+        error: SolveError,
+    },
 }
 
 #[cfg(test)]

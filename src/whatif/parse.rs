@@ -8,6 +8,8 @@
 use super::{Parameter, Vary, WhatIfError, PARAMETERS};
 use crate::model::text::edit_distance;
 
+/// Parse `PARAM=RANGE` (see the module's doc); `extra_grade` is the grade
+/// `extra-mentors` recruits at.
 pub fn parse_vary(text: &str, extra_grade: Option<&str>) -> Result<Vary, WhatIfError> {
     let bad = |reason: String| WhatIfError::BadVary {
         text: text.to_string(),

@@ -59,13 +59,17 @@ pub struct Measures {
     pub mentees_by_matches: [i64; 4],
     /// Mentees with at least 1, 2 and 3 matches.
     pub mentees_with_at_least: [i64; 3],
+    /// Mentors with at least one mentee.
     pub mentors_used: i64,
+    /// Mentees who asked to share an identity and have a mentor who shares it.
     pub identity_requests_met: i64,
+    /// Mentees who named a profession and have a mentor in it.
     pub profession_requests_met: i64,
     /// Mentees with fewer matches than they can take, by grade (ladder order).
     pub short_by_grade: Vec<i64>,
     /// The matching's value for each term of the scenario's objective.
     pub objective: Vec<i64>,
+    /// Mentee-mentor pairs the hard rules allow.
     pub eligible_pairs: i64,
     /// Organisations whose mentees may have mentors from them too.
     pub organisations_matching_within: i64,
@@ -107,12 +111,16 @@ impl Measures {
 /// when the scenario ran once).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Figure {
+    /// The mean over the runs.
     pub mean: f64,
+    /// The smallest value of any run.
     pub min: i64,
+    /// The largest value of any run.
     pub max: i64,
 }
 
 impl Figure {
+    /// The mean and range of `values`; all 0 when there are none.
     pub fn of(values: impl IntoIterator<Item = i64>) -> Figure {
         let (mut n, mut sum, mut min, mut max) = (0i64, 0i128, i64::MAX, i64::MIN);
         for v in values {
@@ -148,23 +156,30 @@ pub type Requests = crate::matching::Requests<Figure>;
 /// Everything a what-if output shows about one scenario: aggregates only.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ScenarioResult {
+    /// The scenario, as planned.
     pub scenario: Scenario,
+    /// How many times it ran (drop-out scenarios run several times).
     pub runs: usize,
     /// Mentees registered (no scenario changes them).
     pub mentees: usize,
+    /// Mentors registered (after drop-out and extra mentors).
     pub mentors: Figure,
     /// Mentees with exactly 0, 1 and 2 matches, and with 3 or more.
     pub mentees_by_matches: [Figure; 4],
     /// Coverage: mentees with at least 1, 2 and 3 matches.
     pub mentees_with_at_least: [Figure; 3],
+    /// Mentors with at least one mentee.
     pub mentors_used: Figure,
     /// Identity-related: every rendering shows counts below 5 as "<5".
     pub identity_requests: Requests,
+    /// Mentees who named a profession, and those with a mentor in it.
     pub profession_requests: Requests,
     /// Mentees with fewer matches than they can take, for each grade that has
     /// mentees, in ladder order.
     pub short_by_grade: Vec<(String, Figure)>,
+    /// The matching's value for each term of the scenario's objective.
     pub objective: Vec<Figure>,
+    /// Mentee-mentor pairs the hard rules allow.
     pub eligible_pairs: Figure,
     /// Organisations whose mentees may have mentors from them too (the
     /// organisation rule, and which organisations are large enough for it).

@@ -3,7 +3,7 @@
 //! each override's price equals solving with and without it; bad adjustment
 //! files are refused with nothing written.
 
-use crate::common::{assert_valid, brute_force_best_with, example, mentorflow, programme, Person};
+use crate::common::{assert_valid, brute_force_best_with, cli, programme, Person};
 use crate::optimality::{people, person};
 
 use mentorflow::eligibility::{eligible_pairs, Eligibility};
@@ -184,17 +184,7 @@ fn adjust_file(dir: &std::path::Path, rows: &str) -> String {
 }
 
 fn run_with(adjust: &str, out: &std::path::Path) -> std::process::Output {
-    mentorflow([
-        "match",
-        "--mentors",
-        &example("mentors.csv"),
-        "--mentees",
-        &example("mentees.csv"),
-        "--adjust",
-        adjust,
-        "--out",
-        out.to_str().unwrap(),
-    ])
+    cli("match").on_sample().opt("--adjust", adjust).out(out).run()
 }
 
 #[test]
@@ -226,29 +216,15 @@ fn the_cli_makes_pins_refuses_bans_and_prices_both() {
 
     // check: the matching with the adjustments passes; without the pin it fails.
     let check = |matches: &std::path::Path| {
-        mentorflow([
-            "check",
-            "--mentors",
-            &example("mentors.csv"),
-            "--mentees",
-            &example("mentees.csv"),
-            "--adjust",
-            &adjust,
-            "--matches",
-            matches.to_str().unwrap(),
-        ])
+        cli("check")
+            .on_sample()
+            .opt("--adjust", &adjust)
+            .opt("--matches", matches)
+            .run()
     };
     assert!(check(&out.join("matches.csv")).status.success());
     let plain = dir.path().join("plain");
-    let output = mentorflow([
-        "match",
-        "--mentors",
-        &example("mentors.csv"),
-        "--mentees",
-        &example("mentees.csv"),
-        "--out",
-        plain.to_str().unwrap(),
-    ]);
+    let output = cli("match").on_sample().out(&plain).run();
     assert!(output.status.success());
     let refused = check(&plain.join("matches.csv"));
     assert_eq!(refused.status.code(), Some(1));

@@ -7,8 +7,8 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use crate::common::example;
 use crate::common::webdriver::{unavailable, Browser};
-use crate::common::{example, mentorflow};
 use crate::web::{cli_outputs, zip_of};
 
 struct Shots(Option<PathBuf>);
@@ -125,15 +125,10 @@ fn an_organiser_goes_through_every_step_in_a_browser() {
     browser.click("a[href='/review/mentee/7']");
     browser.wait_for_element("#explanation");
     let explanation = browser.text("#explanation");
-    let cli_explain = mentorflow([
-        "explain",
-        "--mentors",
-        &example("mentors.csv"),
-        "--mentees",
-        &example("mentees.csv"),
-        "--mentee",
-        "mentee.07@gov.uk",
-    ]);
+    let cli_explain = crate::common::cli("explain")
+        .on_sample()
+        .opt("--mentee", "mentee.07@gov.uk")
+        .run();
     let cli_explain = String::from_utf8_lossy(&cli_explain.stdout).into_owned();
     assert_eq!(
         explanation.trim(),

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use crate::common::{example, mentorflow};
+use crate::common::{cli, example, mentorflow};
 
 fn read_csv(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
     let mut reader = csv::Reader::from_path(path).unwrap();
@@ -20,15 +20,7 @@ fn read_csv(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
 fn matches_the_sample_and_the_checker_agrees() {
     let dir = tempfile::tempdir().unwrap();
     let out: PathBuf = dir.path().join("out");
-    let output = mentorflow([
-        "match",
-        "--mentors",
-        &example("mentors.csv"),
-        "--mentees",
-        &example("mentees.csv"),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let output = cli("match").on_sample().out(&out).run();
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     assert!(stdout.contains("mentees"), "{stdout}");
@@ -93,27 +85,11 @@ fn matches_the_sample_and_the_checker_agrees() {
     let (_, without) = read_csv(&out.join("mentees-without-matches.csv"));
     assert_eq!(rows.len() + without.len(), 50);
 
-    let check = mentorflow([
-        "check",
-        "--mentors",
-        &example("mentors.csv"),
-        "--mentees",
-        &example("mentees.csv"),
-        "--matches",
-        out.join("matches.csv").to_str().unwrap(),
-    ]);
+    let check = cli("check").on_sample().opt("--matches", out.join("matches.csv")).run();
     assert!(check.status.success(), "{}", String::from_utf8_lossy(&check.stderr));
 
     // The same run again refuses to overwrite, and --force replaces.
-    let again = mentorflow([
-        "match",
-        "--mentors",
-        &example("mentors.csv"),
-        "--mentees",
-        &example("mentees.csv"),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let again = cli("match").on_sample().out(&out).run();
     assert!(!again.status.success());
     assert!(String::from_utf8_lossy(&again.stderr).contains("--force"));
 }
@@ -128,15 +104,7 @@ fn check_finds_a_broken_rule() {
         "mentee_email,mentor_email\nmentee.00@gov.uk,mentor.08@gov.uk\n",
     )
     .unwrap();
-    let output = mentorflow([
-        "check",
-        "--mentors",
-        &example("mentors.csv"),
-        "--mentees",
-        &example("mentees.csv"),
-        "--matches",
-        matches.to_str().unwrap(),
-    ]);
+    let output = cli("check").on_sample().opt("--matches", &matches).run();
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
@@ -158,15 +126,7 @@ fn bad_input_reports_every_problem_and_writes_nothing() {
     let text = text.replacen("mentee.02@gov.uk", "not-an-email", 1);
     std::fs::write(&mentees, text).unwrap();
     let out = dir.path().join("out");
-    let output = mentorflow([
-        "match",
-        "--mentors",
-        &example("mentors.csv"),
-        "--mentees",
-        mentees.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let output = cli("match").on(example("mentors.csv"), &mentees).out(&out).run();
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
@@ -203,25 +163,12 @@ fn generated_registrations_match() {
     let out = dir.path().join("out");
     let mentors = data.join("mentors.csv");
     let mentees = data.join("mentees.csv");
-    let run = mentorflow([
-        "match",
-        "--mentors",
-        mentors.to_str().unwrap(),
-        "--mentees",
-        mentees.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let run = cli("match").on(&mentors, &mentees).out(&out).run();
     assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
-    let check = mentorflow([
-        "check",
-        "--mentors",
-        mentors.to_str().unwrap(),
-        "--mentees",
-        mentees.to_str().unwrap(),
-        "--matches",
-        out.join("matches.csv").to_str().unwrap(),
-    ]);
+    let check = cli("check")
+        .on(&mentors, &mentees)
+        .opt("--matches", out.join("matches.csv"))
+        .run();
     assert!(check.status.success(), "{}", String::from_utf8_lossy(&check.stderr));
 }
 
@@ -237,18 +184,10 @@ fn objective_values(out: &Path) -> Vec<i64> {
 }
 
 fn match_sample(out: &Path, extra: &[&str]) -> Output {
-    let mut args = vec![
-        "match".to_string(),
-        "--mentors".into(),
-        example("mentors.csv"),
-        "--mentees".into(),
-        example("mentees.csv"),
-        "--out".into(),
-        out.display().to_string(),
-    ];
-    args.extend(extra.iter().map(|a| a.to_string()));
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    mentorflow(&args)
+    extra
+        .iter()
+        .fold(cli("match").on_sample().out(out), |run, arg| run.arg(arg))
+        .run()
 }
 
 #[test]
@@ -260,15 +199,7 @@ fn the_integer_program_matches_the_sample_as_well_as_the_flow() {
     let run = match_sample(&ilp, &["--solver", "ilp", "--ilp-backend", "microlp"]);
     assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
     assert_eq!(objective_values(&ilp), objective_values(&flow));
-    let check = mentorflow([
-        "check",
-        "--mentors",
-        &example("mentors.csv"),
-        "--mentees",
-        &example("mentees.csv"),
-        "--matches",
-        ilp.join("matches.csv").to_str().unwrap(),
-    ]);
+    let check = cli("check").on_sample().opt("--matches", ilp.join("matches.csv")).run();
     assert!(check.status.success(), "{}", String::from_utf8_lossy(&check.stderr));
 }
 
@@ -352,15 +283,7 @@ fn a_constrained_match_says_it_is_proven_optimal_and_takes_a_time_limit() {
 fn the_sample_gives_its_known_answer() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
-    let output = mentorflow([
-        "match",
-        "--mentors",
-        &example("mentors.csv"),
-        "--mentees",
-        &example("mentees.csv"),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let output = cli("match").on_sample().out(&out).run();
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/peer-small");
     for file in ["summary.json", "matches.csv"] {

@@ -1,6 +1,6 @@
 //! `compare` as an organiser runs it: the shipped models side by side on the sample.
 
-use crate::common::{example, mentorflow};
+use crate::common::{cli, example, mentorflow};
 
 fn compare(format: &str, models: &[&str]) -> String {
     let mut args = vec![
@@ -88,15 +88,7 @@ fn table_and_csv_show_every_measure_and_no_personal_data() {
 
 #[test]
 fn an_unknown_model_is_refused() {
-    let output = mentorflow([
-        "compare",
-        "--mentors",
-        &example("mentors.csv"),
-        "--mentees",
-        &example("mentees.csv"),
-        "--model",
-        "no-such-model",
-    ]);
+    let output = cli("compare").on_sample().opt("--model", "no-such-model").run();
     assert_eq!(output.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&output.stderr).contains("no-such-model"));
 }
@@ -104,21 +96,13 @@ fn an_unknown_model_is_refused() {
 #[test]
 fn the_integer_program_reaches_the_flows_values() {
     let flow: serde_json::Value = serde_json::from_str(&compare("json", &["coverage", "quality"])).unwrap();
-    let output = mentorflow([
-        "compare",
-        "--mentors",
-        &example("mentors.csv"),
-        "--mentees",
-        &example("mentees.csv"),
-        "--format",
-        "json",
-        "--solver",
-        "ilp",
-        "--model",
-        "coverage",
-        "--model",
-        "quality",
-    ]);
+    let output = cli("compare")
+        .on_sample()
+        .opt("--format", "json")
+        .opt("--solver", "ilp")
+        .opt("--model", "coverage")
+        .opt("--model", "quality")
+        .run();
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     let ilp: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     for i in 0..2 {

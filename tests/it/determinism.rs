@@ -4,22 +4,14 @@
 use crate::common;
 
 use std::path::Path;
-use std::process::Command;
 
-use mentorflow::generate::{generate, GenerateSpec};
+use common::cli;
+use mentorflow::registration::generate::{generate, GenerateSpec};
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 
 fn run_match(mentors: &Path, mentees: &Path, out: &Path) {
-    let output = Command::new(env!("CARGO_BIN_EXE_mentorflow"))
-        .args(["match", "--mentors"])
-        .arg(mentors)
-        .arg("--mentees")
-        .arg(mentees)
-        .arg("--out")
-        .arg(out)
-        .output()
-        .unwrap();
+    let output = cli("match").on(mentors, mentees).out(out).run();
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
 }
 

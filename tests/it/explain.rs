@@ -620,7 +620,7 @@ fn the_certificate_matches_the_solver_when_coverage_comes_first() {
     assert!(certificate.network_classes < p.mentees.len() + p.mentors.len());
 
     // Larger, with history: the exact bound still meets the solver's coverage.
-    let generated = mentorflow::generate::generate(&mentorflow::generate::GenerateSpec {
+    let generated = mentorflow::registration::generate::generate(&mentorflow::registration::generate::GenerateSpec {
         mentees: 400,
         mentors: 300,
         seed: 7,
@@ -712,7 +712,7 @@ fn tampered_prices_prove_nothing() {
     assert!(!prices_prove_optimal(&network, &flow));
 }
 
-use crate::common::mentorflow;
+use crate::common::{cli, mentorflow};
 
 #[test]
 fn the_explain_command_on_the_sample() {
@@ -721,15 +721,10 @@ fn the_explain_command_on_the_sample() {
         dir.join("mentors.csv").display().to_string(),
         dir.join("mentees.csv").display().to_string(),
     );
-    let output = mentorflow([
-        "explain",
-        "--mentors",
-        &mentors,
-        "--mentees",
-        &mentees,
-        "--mentee",
-        "MENTEE.00@gov.uk",
-    ]);
+    let output = cli("explain")
+        .on(&mentors, &mentees)
+        .opt("--mentee", "MENTEE.00@gov.uk")
+        .run();
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     for words in [
@@ -745,19 +740,14 @@ fn the_explain_command_on_the_sample() {
     // Their identity, from the sample's mentees.csv, never shows.
     assert!(!stdout.to_lowercase().contains("bisexual"), "{stdout}");
 
-    let output = mentorflow([
-        "explain",
-        "--mentors",
-        &mentors,
-        "--mentees",
-        &mentees,
-        "--mentor",
-        "nobody@gov.uk",
-    ]);
+    let output = cli("explain")
+        .on(&mentors, &mentees)
+        .opt("--mentor", "nobody@gov.uk")
+        .run();
     assert_eq!(output.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&output.stderr).contains("nobody@gov.uk is not a registered mentor"));
 
-    let output = mentorflow(["explain", "--mentors", &mentors, "--mentees", &mentees]);
+    let output = cli("explain").on(&mentors, &mentees).run();
     assert_eq!(output.status.code(), Some(2), "--mentee or --mentor is required");
 }
 

@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use crate::common::{example, mentees_csv, mentorflow, mentors_csv, Person};
+use crate::common::{cli, example, mentees_csv, mentorflow, mentors_csv, Person};
 
 const LISTS: [&str; 4] = [
     "mentees-with-matches",
@@ -204,7 +204,11 @@ fn notify_accepts_every_list_of_generated_programmes() {
     // Balanced, scarce mentors (most mentees get nobody), and scarce mentees.
     for (mentees, mentors, seed) in [(300, 300, 1), (400, 40, 2), (40, 300, 3)] {
         let dir = tempfile::tempdir().unwrap();
-        let data = mentorflow::generate::generate(&mentorflow::generate::GenerateSpec { mentees, mentors, seed });
+        let data = mentorflow::registration::generate::generate(&mentorflow::registration::generate::GenerateSpec {
+            mentees,
+            mentors,
+            seed,
+        });
         let (m, e) = (dir.path().join("mentors.csv"), dir.path().join("mentees.csv"));
         std::fs::write(&m, &data.mentors_csv).unwrap();
         std::fs::write(&e, &data.mentees_csv).unwrap();
@@ -391,13 +395,7 @@ fn biographies_that_mention_an_identity_are_withheld_whole() {
     assert!(everything.contains("mentee8@x.gov.uk"), "report.html lists them");
 
     // validate warns, person by person, with the fix.
-    let validate = mentorflow([
-        "validate",
-        "--mentors",
-        m.to_str().unwrap(),
-        "--mentees",
-        e.to_str().unwrap(),
-    ]);
+    let validate = cli("validate").on(&m, &e).run();
     let stdout = String::from_utf8_lossy(&validate.stdout);
     assert!(validate.status.success(), "{stdout}");
     assert_eq!(stdout.matches("warning[V003]").count(), 2 * WITHHELD.len(), "{stdout}");
@@ -454,15 +452,7 @@ fn biographies_can_be_released_one_by_one_or_sent_as_written_or_not_at_all() {
         serde_json::json!({ "policy": "redact" }),
     ] {
         let model = model_with(dir.path(), bad);
-        let output = mentorflow([
-            "validate",
-            "--mentors",
-            m.to_str().unwrap(),
-            "--mentees",
-            e.to_str().unwrap(),
-            "--model",
-            model.to_str().unwrap(),
-        ]);
+        let output = cli("validate").on(&m, &e).opt("--model", &model).run();
         assert!(!output.status.success());
         let stdout = String::from_utf8_lossy(&output.stdout);
         assert!(stdout.contains("error[M00"), "{stdout}");
@@ -502,13 +492,7 @@ fn r019_an_email_a_spreadsheet_would_run_is_refused() {
     let (m, e) = (dir.path().join("mentors.csv"), dir.path().join("mentees.csv"));
     std::fs::write(&m, mentors_csv(&mentors)).unwrap();
     std::fs::write(&e, mentees_csv(&mentees)).unwrap();
-    let output = mentorflow([
-        "validate",
-        "--mentors",
-        m.to_str().unwrap(),
-        "--mentees",
-        e.to_str().unwrap(),
-    ]);
+    let output = cli("validate").on(&m, &e).run();
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(!output.status.success(), "{stdout}");
     assert_eq!(stdout.matches("error[R019]").count(), bad.len(), "{stdout}");

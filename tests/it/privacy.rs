@@ -3,9 +3,7 @@
 
 use crate::common;
 
-use std::process::Command;
-
-use common::{mentees_csv, mentors_csv, Person};
+use common::{cli, mentees_csv, mentors_csv, Person};
 
 const SECRETS: [&str; 3] = ["Qzxidentityalpha", "Vwyidentitybeta", "Jkqidentitygamma"];
 
@@ -51,15 +49,7 @@ fn no_output_holds_an_identity_value() {
     std::fs::write(&m, mentors_text).unwrap();
     std::fs::write(&e, mentees_text).unwrap();
     let out = dir.path().join("out");
-    let output = Command::new(env!("CARGO_BIN_EXE_mentorflow"))
-        .args(["match", "--mentors"])
-        .arg(&m)
-        .arg("--mentees")
-        .arg(&e)
-        .arg("--out")
-        .arg(&out)
-        .output()
-        .unwrap();
+    let output = cli("match").on(&m, &e).out(&out).run();
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     let terminal = String::from_utf8_lossy(&output.stdout).to_lowercase()
         + &String::from_utf8_lossy(&output.stderr).to_lowercase();

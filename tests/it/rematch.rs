@@ -5,7 +5,7 @@
 
 use std::collections::HashSet;
 
-use crate::common::{assert_valid, brute_force_best, brute_force_best_with, example, mentorflow, programme, Person};
+use crate::common::{assert_valid, brute_force_best, brute_force_best_with, cli, example, programme, Person};
 use crate::optimality::{people, person};
 
 use mentorflow::eligibility::Eligibility;
@@ -157,7 +157,7 @@ fn inputs(mentors: &[u8], mentees: &[u8]) -> Inputs {
 
 #[test]
 fn a_withdrawal_on_a_generated_programme_tells_only_the_people_affected() {
-    let data = mentorflow::generate::generate(&mentorflow::generate::GenerateSpec {
+    let data = mentorflow::registration::generate::generate(&mentorflow::registration::generate::GenerateSpec {
         mentees: 300,
         mentors: 200,
         seed: 5,
@@ -245,17 +245,11 @@ fn a_withdrawal_on_a_generated_programme_tells_only_the_people_affected() {
 fn the_cli_refuses_a_previous_file_that_is_not_a_matches_file() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
-    let output = mentorflow([
-        "rematch",
-        "--mentors",
-        &example("mentors.csv"),
-        "--mentees",
-        &example("mentees.csv"),
-        "--previous",
-        &example("mentors.csv"),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let output = cli("rematch")
+        .on_sample()
+        .opt("--previous", example("mentors.csv"))
+        .out(&out)
+        .run();
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
@@ -266,28 +260,12 @@ fn the_cli_refuses_a_previous_file_that_is_not_a_matches_file() {
 
     // A sent matches file for the sample, re-matched unchanged: nothing changes.
     let first = dir.path().join("first");
-    assert!(mentorflow([
-        "match",
-        "--mentors",
-        &example("mentors.csv"),
-        "--mentees",
-        &example("mentees.csv"),
-        "--out",
-        first.to_str().unwrap()
-    ])
-    .status
-    .success());
-    let output = mentorflow([
-        "rematch",
-        "--mentors",
-        &example("mentors.csv"),
-        "--mentees",
-        &example("mentees.csv"),
-        "--previous",
-        first.join("matches.csv").to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    assert!(cli("match").on_sample().out(&first).run().status.success());
+    let output = cli("rematch")
+        .on_sample()
+        .opt("--previous", first.join("matches.csv"))
+        .out(&out)
+        .run();
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     let changes = std::fs::read_to_string(out.join("changes.csv")).unwrap();
     assert_eq!(changes.lines().count(), 1, "only the headings: {changes}");

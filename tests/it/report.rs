@@ -6,7 +6,7 @@ use crate::common;
 use std::path::Path;
 use std::process::Command;
 
-use common::{programme, Person};
+use common::{cli, programme, Person};
 use mentorflow::eligibility::eligible_pairs;
 use mentorflow::explain::coverage_certificate;
 use mentorflow::model::Model;
@@ -96,20 +96,7 @@ fn the_page_renders_in_headless_chromium() {
     }
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
-    let example = |file: &str| {
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("examples/peer-small")
-            .join(file)
-            .display()
-            .to_string()
-    };
-    let status = Command::new(env!("CARGO_BIN_EXE_mentorflow"))
-        .args(["match", "--mentors", &example("mentors.csv"), "--mentees"])
-        .arg(example("mentees.csv"))
-        .arg("--out")
-        .arg(&out)
-        .output()
-        .unwrap();
+    let status = cli("match").on_sample().out(&out).run();
     assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));
     let output = Command::new("timeout")
         .arg("120")

@@ -5,7 +5,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use crate::common::{example, mentorflow};
+use crate::common::{cli, example, mentorflow};
 
 const MANIFEST: &str = ".mentorflow-manifest";
 
@@ -264,13 +264,7 @@ fn generate_keeps_a_strangers_file_too() {
 #[test]
 fn dev_zero_as_an_input_stops_at_the_limit() {
     let start = std::time::Instant::now();
-    let output = mentorflow([
-        "validate",
-        "--mentors",
-        "/dev/zero",
-        "--mentees",
-        &example("mentees.csv"),
-    ]);
+    let output = cli("validate").on("/dev/zero", example("mentees.csv")).run();
     assert_eq!(output.status.code(), Some(1));
     let text = stdout(&output);
     assert!(
@@ -279,15 +273,7 @@ fn dev_zero_as_an_input_stops_at_the_limit() {
     );
     assert!(start.elapsed().as_secs() < 30, "took {:?}", start.elapsed());
 
-    let model = mentorflow([
-        "validate",
-        "--mentors",
-        &example("mentors.csv"),
-        "--mentees",
-        &example("mentees.csv"),
-        "--model",
-        "/dev/zero",
-    ]);
+    let model = cli("validate").on_sample().opt("--model", "/dev/zero").run();
     assert_eq!(model.status.code(), Some(1));
     assert!(stdout(&model).contains("error[M001] /dev/zero"), "{}", stdout(&model));
 }
@@ -321,15 +307,7 @@ fn a_fifo_as_an_input_stops_at_the_limit() {
         })();
         let _ = sent.send(result);
     });
-    let output = mentorflow([
-        "validate",
-        "--mentors",
-        &example("mentors.csv"),
-        "--mentees",
-        &example("mentees.csv"),
-        "--history",
-        fifo.to_str().unwrap(),
-    ]);
+    let output = cli("validate").on_sample().opt("--history", &fifo).run();
     assert_eq!(output.status.code(), Some(1));
     let text = stdout(&output);
     assert!(text.contains("error[R012]") && text.contains("history.csv"), "{text}");
@@ -349,15 +327,7 @@ fn history_errors_are_capped_like_registration_errors() {
         "mentee_email,mentor_email\n".to_string() + &"nobody,nobody\n".repeat(3000),
     )
     .unwrap();
-    let output = mentorflow([
-        "validate",
-        "--mentors",
-        &example("mentors.csv"),
-        "--mentees",
-        &example("mentees.csv"),
-        "--history",
-        history.to_str().unwrap(),
-    ]);
+    let output = cli("validate").on_sample().opt("--history", &history).run();
     assert_eq!(output.status.code(), Some(1));
     let text = stdout(&output);
     let errors = text.lines().filter(|l| l.starts_with("error[H001]")).count();
@@ -427,15 +397,10 @@ fn validate_reports_a_bad_model_and_bad_registrations_together() {
     let mut first_row: Vec<&str> = rest.lines().next().unwrap().split(',').collect();
     first_row[email_column] = "not-an-email";
     fs::write(&mentors, format!("{heading}\n{}\n", first_row.join(","))).unwrap();
-    let output = mentorflow([
-        "validate",
-        "--mentors",
-        mentors.to_str().unwrap(),
-        "--mentees",
-        &example("mentees.csv"),
-        "--model",
-        model.to_str().unwrap(),
-    ]);
+    let output = cli("validate")
+        .on(&mentors, example("mentees.csv"))
+        .opt("--model", &model)
+        .run();
     assert_eq!(output.status.code(), Some(1));
     let text = stdout(&output);
     assert!(text.contains("error[M001]"), "{text}");

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::io::Read;
 
 use crate::common::http::{multipart, request, Client};
-use crate::common::{example, mentorflow};
+use crate::common::{cli, example};
 use mentorflow::registration::MAX_FILE_BYTES;
 
 fn sample() -> (Vec<u8>, Vec<u8>) {
@@ -203,13 +203,7 @@ fn an_oversize_upload_gets_the_clis_message() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("huge.csv");
     std::fs::write(&path, &big).unwrap();
-    let cli = mentorflow([
-        "validate",
-        "--mentors",
-        &example("mentors.csv"),
-        "--mentees",
-        path.to_str().unwrap(),
-    ]);
+    let cli = cli("validate").on(example("mentors.csv"), &path).run();
     assert!(
         String::from_utf8_lossy(&cli.stderr).contains("the file is larger than 64 MB")
             || String::from_utf8_lossy(&cli.stdout).contains("the file is larger than 64 MB")
@@ -431,15 +425,7 @@ fn compare_review_and_adjustments() {
     let found = client.get("/review?q=MENTEE.07").text();
     assert!(found.contains("/review/mentee/7"), "{found}");
     let explained = client.get("/review/mentee/7").text();
-    let cli = mentorflow([
-        "explain",
-        "--mentors",
-        &example("mentors.csv"),
-        "--mentees",
-        &example("mentees.csv"),
-        "--mentee",
-        "mentee.07@gov.uk",
-    ]);
+    let cli = cli("explain").on_sample().opt("--mentee", "mentee.07@gov.uk").run();
     let cli_text = String::from_utf8_lossy(&cli.stdout);
     let first_line = cli_text.lines().next().unwrap();
     assert!(explained.contains(first_line), "{first_line}");

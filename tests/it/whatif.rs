@@ -8,9 +8,9 @@ use std::path::Path;
 
 use common::{programme, read, Person};
 use mentorflow::eligibility::Eligibility;
-use mentorflow::generate::{generate, GenerateSpec};
 use mentorflow::match_programme;
 use mentorflow::model::Model;
+use mentorflow::registration::generate::{generate, GenerateSpec};
 use mentorflow::registration::{History, Programme};
 use mentorflow::report::whatif::WhatIf;
 use mentorflow::solve::{self, SolveOptions, WarmStart};
@@ -445,7 +445,7 @@ fn identity_counts_below_five_are_shown_as_less_than_five() {
     }
 }
 
-use crate::common::mentorflow;
+use crate::common::{cli, mentorflow};
 
 #[test]
 fn cli_runs_every_shipped_scenario_file_on_the_sample() {
@@ -476,21 +476,13 @@ fn cli_runs_every_shipped_scenario_file_on_the_sample() {
 fn cli_sweeps_a_grid_and_writes_a_private_chart() {
     let out = tempfile::tempdir().unwrap();
     let chart = out.path().join("coverage.svg");
-    let output = mentorflow([
-        "whatif",
-        "--mentors",
-        "examples/peer-small/mentors.csv",
-        "--mentees",
-        "examples/peer-small/mentees.csv",
-        "--vary",
-        "mentor-capacity=1..3",
-        "--vary",
-        "grade-gap-max=2..3",
-        "--format",
-        "csv",
-        "--chart",
-        chart.to_str().unwrap(),
-    ]);
+    let output = cli("whatif")
+        .on("examples/peer-small/mentors.csv", "examples/peer-small/mentees.csv")
+        .opt("--vary", "mentor-capacity=1..3")
+        .opt("--vary", "grade-gap-max=2..3")
+        .opt("--format", "csv")
+        .opt("--chart", &chart)
+        .run();
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     let stdout = String::from_utf8(output.stdout).unwrap();
     assert_eq!(

@@ -5,10 +5,13 @@
 pub mod http;
 pub mod webdriver;
 
+use std::ffi::{OsStr, OsString};
+
 use mentorflow::check::check_matching;
 use mentorflow::eligibility::Pair;
 use mentorflow::matching::Matching;
 use mentorflow::model::Model;
+use mentorflow::registration::generate::{generate, GenerateSpec};
 use mentorflow::registration::{
     read_programme, History, Programme, Source, MAX_MATCHES_HEADING, MENTEE_HEADINGS, MENTOR_HEADINGS,
 };
@@ -106,7 +109,7 @@ pub fn read(mentors: &[u8], mentees: &[u8], model: &Model) -> Programme {
 
 /// Generated registrations (`mentorflow generate`), read.
 pub fn generated(mentees: usize, mentors: usize, seed: u64, model: &Model) -> Programme {
-    let data = mentorflow::generate::generate(&mentorflow::generate::GenerateSpec { mentees, mentors, seed });
+    let data = generate(&GenerateSpec { mentees, mentors, seed });
     read(data.mentors_csv.as_bytes(), data.mentees_csv.as_bytes(), model)
 }
 
@@ -187,6 +190,48 @@ pub fn mentorflow<S: AsRef<std::ffi::OsStr>>(args: impl IntoIterator<Item = S>) 
         .args(args)
         .output()
         .expect("the binary runs")
+}
+
+/// One `mentorflow` command line on a programme's files, built up as an
+/// organiser would type it: `cli("match").on_sample().out(&dir).run()`.
+pub struct Cli(Vec<OsString>);
+
+/// `mentorflow COMMAND`, to add a programme and options to.
+pub fn cli(command: &str) -> Cli {
+    Cli(vec![command.into()])
+}
+
+impl Cli {
+    /// `--mentors MENTORS --mentees MENTEES`.
+    pub fn on(self, mentors: impl AsRef<OsStr>, mentees: impl AsRef<OsStr>) -> Cli {
+        self.opt("--mentors", mentors).opt("--mentees", mentees)
+    }
+
+    /// The bundled sample's two files.
+    pub fn on_sample(self) -> Cli {
+        self.on(example("mentors.csv"), example("mentees.csv"))
+    }
+
+    /// `--out DIR`.
+    pub fn out(self, dir: impl AsRef<OsStr>) -> Cli {
+        self.opt("--out", dir)
+    }
+
+    /// An option and its value, such as `--model coverage`.
+    pub fn opt(self, name: &str, value: impl AsRef<OsStr>) -> Cli {
+        self.arg(name).arg(value)
+    }
+
+    /// One more argument, as given.
+    pub fn arg(mut self, arg: impl AsRef<OsStr>) -> Cli {
+        self.0.push(arg.as_ref().to_owned());
+        self
+    }
+
+    /// Runs the command line with [`mentorflow`].
+    pub fn run(&self) -> std::process::Output {
+        mentorflow(&self.0)
+    }
 }
 
 /// A file of the bundled sample, by absolute path.

@@ -205,6 +205,11 @@ impl NetworkSimplex {
         }
     }
 
+    /// Whether an input arc is out of the network (see [`NetworkSimplex::close`]).
+    pub fn is_closed(&self, arc: usize) -> bool {
+        self.state[self.input_arcs[arc] as usize] == State::Gone
+    }
+
     /// Put back an input arc taken out by [`NetworkSimplex::close`]; it starts
     /// with no flow.
     pub fn open(&mut self, arc: usize) {

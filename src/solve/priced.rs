@@ -5,12 +5,13 @@
 //! eligible pair the simplex's prices say could still help, until the prices
 //! certify every pair (column generation).
 //!
-//! The solved network is kept as a [`WarmStart`]. A what-if scenario changes
-//! capacities, rules, weights or mentors a little; when the old flow still fits
-//! the changed programme (more capacity, a wider window, extra mentors, new
-//! weights), the old tree is the start and only the changes are pivoted in.
-//! When it does not (flow on a pair the new rules forbid), the programme is
-//! solved from scratch. Either way the answer is exact.
+//! The solved network is kept as a [`WarmStart`]. A changed programme (a
+//! what-if scenario; pins, bans, withdrawals and late registrations) is solved
+//! from the old tree, people found again by email: what is new joins the
+//! network, and what must go is closed, or, while it still carries flow,
+//! drained (its cost raised until the simplex moves the flow elsewhere). Only
+//! the changes are pivoted in, and pricing certifies every eligible pair as
+//! after a solve from scratch, so the answer is exact either way.
 
 use std::collections::{HashMap, HashSet};
 use std::time::Instant;
@@ -80,8 +81,10 @@ struct Arcs {
 }
 
 impl Arcs {
-    /// Take an arc out: closed at once when it can be, else drained.
+    /// Take an arc out: closed at once when it can be (out of the tree with
+    /// no flow), else drained.
     fn retire(&mut self, arc: usize) {
+        self.simplex.leave_tree(arc);
         if !self.simplex.close(arc) {
             self.simplex.set_cost(arc, self.drain);
             self.drained.push(arc);
@@ -176,6 +179,8 @@ pub struct WarmStart {
     /// Whether identity and profession requests are counted: which pairs leave
     /// from a request layer.
     requests_counted: (bool, bool),
+    /// The number of people the costs' weights are made for.
+    participants: usize,
     /// Mentees and mentors by email key, each with a slot.
     mentee_of_key: HashMap<String, u32>,
     mentees: Vec<MenteeSlot>,
@@ -258,24 +263,30 @@ pub fn solve_eligible(eligibility: &Eligibility, options: SolveOptions) -> Resul
     WarmStart::solve(eligibility, options).map(|(solution, _)| solution)
 }
 
+/// The people of a programme, mentees and mentors: what its costs' weights
+/// are made for.
+fn participants(eligibility: &Eligibility) -> usize {
+    let programme = eligibility.programme();
+    programme.mentees.len() + programme.mentors.len()
+}
+
 /// The costs of a programme's arcs under its model.
 fn costs_of(eligibility: &Eligibility) -> Result<ArcCosts, SolveError> {
-    let programme = eligibility.programme();
-    flow_can_solve(eligibility.model(), programme.mentees.len() + programme.mentors.len())
+    flow_can_solve(eligibility.model(), participants(eligibility))
 }
 
 impl WarmStart {
     /// Solve from scratch by pricing; the network is kept for [`WarmStart::resolve`].
     pub fn solve(eligibility: &Eligibility, options: SolveOptions) -> Result<(Solution, WarmStart), SolveError> {
-        WarmStart::solve_cold(eligibility, options, &costs_of(eligibility)?, Instant::now())
+        WarmStart::solve_cold(eligibility, options, Instant::now())
     }
 
     fn solve_cold(
         eligibility: &Eligibility,
         options: SolveOptions,
-        costs: &ArcCosts,
         start: Instant,
     ) -> Result<(Solution, WarmStart), SolveError> {
+        let costs = &costs_of(eligibility)?;
         let mut state = WarmStart::cold(eligibility, options, costs)?;
         let slots = Slots::same_as(eligibility.programme());
         let solution = state.optimise(eligibility, options, costs, &slots, start, false)?;
@@ -294,17 +305,31 @@ impl WarmStart {
         options: SolveOptions,
     ) -> Result<(Solution, WarmStart), SolveError> {
         let start = Instant::now();
-        let costs = costs_of(eligibility)?;
+        // The weights are kept while the programme is no larger than the one
+        // they were made for (any larger count is as exact): new weights would
+        // move every price, and the solve would pivot them all back. A larger
+        // programme gets room to grow.
+        let exact = participants(eligibility);
+        let room = if exact <= self.participants {
+            self.participants
+        } else {
+            exact + exact / 8
+        };
+        let (costs, participants) = match flow_can_solve(eligibility.model(), room) {
+            Ok(costs) => (costs, room),
+            Err(_) => (costs_of(eligibility)?, exact),
+        };
         if (costs.identity_met != 0, costs.profession_met != 0) != self.requests_counted {
-            return WarmStart::solve_cold(eligibility, options, &costs, start);
+            return WarmStart::solve_cold(eligibility, options, start);
         }
+        self.participants = participants;
         let warm = self
             .fit(eligibility, &costs)
             .and_then(|slots| self.optimise(eligibility, options, &costs, &slots, start, true));
         match warm {
             Ok(solution) => Ok((solution, self)),
             // Costs too large for the drains: nothing is lost by starting again.
-            Err(_) => WarmStart::solve_cold(eligibility, options, &costs, start),
+            Err(_) => WarmStart::solve_cold(eligibility, options, start),
         }
     }
 
@@ -320,6 +345,7 @@ impl WarmStart {
             source,
             sink,
             requests_counted: (costs.identity_met != 0, costs.profession_met != 0),
+            participants: programme.mentees.len() + programme.mentors.len(),
             mentee_of_key: HashMap::with_capacity(programme.mentees.len()),
             mentees: network
                 .mentee_nodes

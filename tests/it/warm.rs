@@ -6,12 +6,14 @@
 
 use crate::common::{assert_valid, brute_force_best_with, generated, programme, Person};
 use crate::optimality::{people, person};
+use crate::rematch::{inputs, previous_of};
 
 use mentorflow::eligibility::Eligibility;
 use mentorflow::matching::Matching;
 use mentorflow::model::text::email_key;
 use mentorflow::model::Model;
-use mentorflow::registration::{Action, Adjustment, History, Programme};
+use mentorflow::pipeline::{rematch, run_match, Inputs, MatchOptions, RematchOptions, Resolver};
+use mentorflow::registration::{Action, Adjustment, History, Programme, Reading};
 use mentorflow::solve::{self, SolveOptions, WarmStart};
 use proptest::prelude::*;
 
@@ -276,4 +278,94 @@ fn a_re_solve_after_withdrawals_goes_on_from_the_solved_network() {
         warm.stats.phases,
         cold.stats.phases
     );
+}
+
+/// The same registrations as `base`, changed.
+fn changed(base: &Inputs, change: impl FnOnce(&mut Programme)) -> Inputs {
+    let mut programme = base.reading.programme.clone();
+    change(&mut programme);
+    Inputs {
+        model: base.model.clone(),
+        reading: Reading {
+            programme,
+            warnings: base.reading.warnings.clone(),
+        },
+        history: base.history.clone(),
+        read_time: base.read_time,
+        files: base.files.clone(),
+    }
+}
+
+/// The library's kept network: match, re-match after mentors and mentees
+/// withdraw and a late registration arrives (the previous pairs kept), then a
+/// pin and a ban. Every run after the first is warm and as good as the same
+/// run from scratch, with the same changes and the same price of each
+/// override; `run_match` checks every matching with the independent checker.
+#[test]
+fn a_resolver_re_matches_warm_and_exactly() {
+    let data = mentorflow::generate::generate(&mentorflow::generate::GenerateSpec {
+        mentees: 150,
+        mentors: 150,
+        seed: 2,
+    });
+    let registered = inputs(data.mentors_csv.as_bytes(), data.mentees_csv.as_bytes());
+    let late = registered.reading.programme.mentees[7].person.email_key.clone();
+    let first = changed(&registered, |p| p.mentees.retain(|m| m.person.email_key != late));
+    let mut resolver = Resolver::new();
+    let sent = resolver
+        .run_match(&first, MatchOptions::default(), &mut |_| {})
+        .unwrap();
+    assert!(!sent.solution.stats.warm && resolver.is_warm());
+    let pairs: Vec<(u32, u32)> = sent
+        .solution
+        .matching
+        .pairs
+        .iter()
+        .map(|q| (q.mentee, q.mentor))
+        .collect();
+    let previous = previous_of(&first.reading.programme, &pairs);
+
+    let now = changed(&registered, |p| {
+        let mut i = 0;
+        p.mentors.retain(|_| {
+            i += 1;
+            i % 20 != 0
+        });
+        p.mentees.remove(30);
+    });
+    let warm = resolver
+        .rematch(&now, &previous, RematchOptions::default(), &mut |_| {})
+        .unwrap();
+    let fresh = rematch(&now, &previous, RematchOptions::default(), &mut |_| {}).unwrap();
+    assert!(warm.run.solution.stats.warm);
+    assert_eq!(warm.run.solution.objective_values, fresh.run.solution.objective_values);
+    let (w, f) = (warm.run.summary.changes.unwrap(), fresh.run.summary.changes.unwrap());
+    assert_eq!(
+        (w.kept, w.removed, &w.removed_by_why),
+        (f.kept, f.removed, &f.removed_by_why)
+    );
+    assert!(w.removed > 0);
+
+    let programme = &now.reading.programme;
+    let made = &warm.run.solution.matching.pairs;
+    let row = |action, mentee: u32, mentor: u32, line| Adjustment {
+        action,
+        mentee_email: programme.mentees[mentee as usize].person.email.clone(),
+        mentor_email: programme.mentors[mentor as usize].person.email.clone(),
+        note: String::new(),
+        line,
+    };
+    let pin = row(Action::Pin, made[0].mentee, made[made.len() / 2].mentor, 2);
+    let ban = row(Action::Ban, made[made.len() / 3].mentee, made[made.len() / 3].mentor, 3);
+    let adjusted = changed(&now, |p| p.adjustments.rows.extend([pin, ban]));
+    let warm = resolver
+        .run_match(&adjusted, MatchOptions::default(), &mut |_| {})
+        .unwrap();
+    let fresh = run_match(&adjusted, MatchOptions::default(), &mut |_| {}).unwrap();
+    assert!(warm.solution.stats.warm);
+    let (model, history) = (&adjusted.model, &adjusted.history);
+    assert_valid(&adjusted.reading.programme, model, history, &warm.solution.matching);
+    assert_eq!(warm.solution.objective_values, fresh.solution.objective_values);
+    assert_eq!(warm.summary.overrides, fresh.summary.overrides);
+    assert_eq!(warm.summary.overrides.len(), 2);
 }

@@ -1,16 +1,22 @@
 //! Adjusting after matching: `rematch` after 5% of mentors withdraw on 2,000 +
-//! 2,000, beside `match` from scratch on the same registrations; and the price
-//! of 20 overrides (10 pins, 10 bans) on 1,000 + 1,000.
+//! 2,000, from scratch and warm from the solved network, beside `match` from
+//! scratch on the same registrations; a warm re-solve after one pin and after
+//! one ban on 1,000 + 1,000; and the price of 20 overrides (10 pins, 10 bans)
+//! on 1,000 + 1,000. Each as the solve alone and as the whole pipeline.
 //! Run: `cargo bench --bench adjust`.
 
-use criterion::{criterion_group, criterion_main, Criterion};
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
+use mentorflow::eligibility::Eligibility;
+use mentorflow::registration::generate::{generate, GenerateSpec};
 use mentorflow::model::Model;
 use mentorflow::overrides::override_prices;
-use mentorflow::pipeline::{read_inputs, rematch, run_match, Inputs, MatchOptions, Registrations, RematchOptions};
-use mentorflow::registration::generate::{generate, GenerateSpec};
-use mentorflow::registration::{Action, Adjustment, Adjustments, Source};
-use mentorflow::rematch::PreviousPair;
+use mentorflow::pipeline::{
+    read_inputs, rematch, run_match, Inputs, MatchOptions, Registrations, RematchOptions, Resolver,
+};
+use mentorflow::registration::{Action, Adjustment, Adjustments, Programme, Reading, Source};
+use mentorflow::rematch::{prepare, sort_previous, PreviousPair};
 use mentorflow::solve::choose::SolverChoice;
+use mentorflow::solve::{SolveOptions, WarmStart};
 
 fn inputs(mentors: &[u8], mentees: &[u8]) -> Inputs {
     let registrations = Registrations {
@@ -49,7 +55,11 @@ fn rematch_after_withdrawals(c: &mut Criterion) {
         seed: 1,
     });
     let first = inputs(data.mentors_csv.as_bytes(), data.mentees_csv.as_bytes());
-    let sent = run_match(&first, MatchOptions::default(), &mut |_| {}).unwrap();
+    // The matching sent, with its network kept for the warm re-match.
+    let mut resolver = Resolver::new();
+    let sent = resolver
+        .run_match(&first, MatchOptions::default(), &mut |_| {})
+        .unwrap();
     let programme = &first.reading.programme;
     let previous: Vec<PreviousPair> = sent
         .solution
@@ -71,9 +81,135 @@ fn rematch_after_withdrawals(c: &mut Criterion) {
     group.bench_function("5% of mentors withdraw, 2000", |b| {
         b.iter(|| rematch(&now, &previous, RematchOptions::default(), &mut |_| {}).unwrap())
     });
+    group.bench_function("5% of mentors withdraw, warm, 2000", |b| {
+        b.iter_batched(
+            || resolver.clone(),
+            |mut resolver| {
+                resolver
+                    .rematch(&now, &previous, RematchOptions::default(), &mut |_| {})
+                    .unwrap()
+            },
+            BatchSize::LargeInput,
+        )
+    });
     group.bench_function("match from scratch, 2000", |b| {
         b.iter(|| run_match(&now, MatchOptions::default(), &mut |_| {}).unwrap())
     });
+    group.finish();
+
+    // The solve alone: the programme to re-match (previous pairs kept as
+    // pins), from scratch and from the sent matching's network.
+    let (model, history) = (&now.model, &now.history);
+    let sorted = sort_previous(&now.reading.programme, model, history, &previous);
+    let (programme, model) = prepare(&now.reading.programme, model, &sorted, false);
+    let eligibility = Eligibility::new(&programme, &model, history);
+    let options = SolveOptions::default();
+    let (_, kept) = WarmStart::solve(
+        &Eligibility::new(&first.reading.programme, &first.model, history),
+        options,
+    )
+    .unwrap();
+    let mut group = c.benchmark_group("rematch-solve");
+    group.sample_size(10);
+    group.bench_function("5% of mentors withdraw, from scratch, 2000", |b| {
+        b.iter(|| WarmStart::solve(&eligibility, options).unwrap())
+    });
+    group.bench_function("5% of mentors withdraw, warm, 2000", |b| {
+        b.iter_batched(
+            || kept.clone(),
+            |kept| {
+                let (solution, _) = kept.resolve(&eligibility, options).unwrap();
+                assert!(solution.stats.warm);
+                solution
+            },
+            BatchSize::LargeInput,
+        )
+    });
+    group.finish();
+}
+
+/// The same registrations with one more adjustment row.
+fn with_row(base: &Inputs, row: Adjustment) -> Inputs {
+    let mut programme: Programme = base.reading.programme.clone();
+    programme.adjustments.rows.push(row);
+    Inputs {
+        model: base.model.clone(),
+        reading: Reading {
+            programme,
+            warnings: base.reading.warnings.clone(),
+        },
+        history: base.history.clone(),
+        read_time: base.read_time,
+        files: base.files.clone(),
+    }
+}
+
+/// A re-solve after one pin and after one ban on 1,000 + 1,000, from the
+/// solved network: the web app's review step.
+fn one_pin_or_ban(c: &mut Criterion) {
+    let data = generate(&GenerateSpec {
+        mentees: 1_000,
+        mentors: 1_000,
+        seed: 1,
+    });
+    let base = inputs(data.mentors_csv.as_bytes(), data.mentees_csv.as_bytes());
+    let mut resolver = Resolver::new();
+    let solved = resolver.run_match(&base, MatchOptions::default(), &mut |_| {}).unwrap();
+    let programme = &base.reading.programme;
+    let pairs = &solved.solution.matching.pairs;
+    let row = |action, mentee: u32, mentor: u32| Adjustment {
+        action,
+        mentee_email: programme.mentees[mentee as usize].person.email.clone(),
+        mentor_email: programme.mentors[mentor as usize].person.email.clone(),
+        note: String::new(),
+        line: 2,
+    };
+    // A mentee pinned to another mentee's mentor; a pair that was made, banned.
+    let pinned = with_row(&base, row(Action::Pin, pairs[0].mentee, pairs[pairs.len() / 2].mentor));
+    let banned = with_row(
+        &base,
+        row(
+            Action::Ban,
+            pairs[pairs.len() / 3].mentee,
+            pairs[pairs.len() / 3].mentor,
+        ),
+    );
+    let options = SolveOptions::default();
+    let (_, kept) = WarmStart::solve(&Eligibility::new(programme, &base.model, &base.history), options).unwrap();
+    let mut group = c.benchmark_group("one-override");
+    group.sample_size(10);
+    for (name, changed) in [("pin", &pinned), ("ban", &banned)] {
+        let eligibility = Eligibility::new(&changed.reading.programme, &changed.model, &changed.history);
+        group.bench_function(format!("solve after one {name}, warm, 1000"), |b| {
+            b.iter_batched(
+                || kept.clone(),
+                |kept| {
+                    let (solution, _) = kept.resolve(&eligibility, options).unwrap();
+                    assert!(solution.stats.warm);
+                    solution
+                },
+                BatchSize::LargeInput,
+            )
+        });
+        group.bench_function(format!("solve after one {name}, from scratch, 1000"), |b| {
+            b.iter(|| WarmStart::solve(&eligibility, options).unwrap())
+        });
+        // The whole run, its price included, as the web app runs it.
+        group.bench_function(format!("match after one {name}, warm, 1000"), |b| {
+            b.iter_batched(
+                || resolver.clone(),
+                |mut resolver| {
+                    resolver
+                        .run_match(changed, MatchOptions::default(), &mut |_| {})
+                        .unwrap()
+                },
+                BatchSize::LargeInput,
+            )
+        });
+        group.bench_function(format!("match after one {name}, from scratch, 1000"), |b| {
+            b.iter(|| run_match(changed, MatchOptions::default(), &mut |_| {}).unwrap())
+        });
+    }
     group.finish();
 }
 
@@ -144,5 +280,10 @@ fn prices_of_twenty_overrides(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, rematch_after_withdrawals, prices_of_twenty_overrides);
+criterion_group!(
+    benches,
+    rematch_after_withdrawals,
+    one_pin_or_ban,
+    prices_of_twenty_overrides
+);
 criterion_main!(benches);

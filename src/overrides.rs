@@ -86,7 +86,7 @@ pub fn override_prices_from(
     history: &History,
     choice: SolverChoice,
     with_all: &Matching,
-    warm: Option<WarmStart>,
+    warm: Option<&WarmStart>,
 ) -> Result<Vec<OverridePrice>, SolveError> {
     let rows: Vec<(usize, &Adjustment)> = programme.adjustments.overrides().collect();
     if rows.is_empty() {
@@ -97,7 +97,7 @@ pub fn override_prices_from(
     let options = SolveOptions::default();
     // The network with every override, for the flow's warm re-solves.
     let warm: Option<WarmStart> = match warm {
-        Some(warm) if flow => Some(warm),
+        Some(warm) if flow => Some(warm.clone()),
         _ if flow => {
             let eligibility = Eligibility::new(programme, model, history);
             Some(WarmStart::solve(&eligibility, options)?.1)

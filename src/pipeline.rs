@@ -25,7 +25,7 @@ use crate::report::compare::{pair_keys, Comparison};
 use crate::report::export::{change_lists, changes_csv, matches_csv};
 use crate::report::{output_files, report_file, OutputFile, Summary, Timing};
 use crate::solve::choose::{choose, solve_warm, solve_with, SolverChoice, SolverKind};
-use crate::solve::{self, Optimality, Solution, SolveError, SolveOptions};
+use crate::solve::{self, Optimality, Solution, SolveError, SolveOptions, WarmStart};
 
 /// The registration files of a programme, as bytes with the names to report
 /// them by: what the command line reads from disk and the web app from uploads.
@@ -202,6 +202,17 @@ pub fn run_match(
     options: MatchOptions,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<MatchRun, RunError> {
+    run_kept(inputs, options, progress, None)
+}
+
+/// [`run_match`], going on from the network in `kept` (when there is one)
+/// and leaving this run's network there, when given.
+fn run_kept(
+    inputs: &Inputs,
+    options: MatchOptions,
+    progress: &mut dyn FnMut(Progress),
+    mut kept: Option<&mut Option<WarmStart>>,
+) -> Result<MatchRun, RunError> {
     let start = Instant::now();
     let (model, programme, history) = (&inputs.model, &inputs.reading.programme, &inputs.history);
     let participants = programme.mentees.len() + programme.mentors.len();
@@ -215,9 +226,10 @@ pub fn run_match(
     let eligible = start.elapsed();
     progress(Progress::Solve);
     // With pins or bans, the flow keeps its network: each override's price
-    // goes on from it.
-    let (solution, warm) = if programme.adjustments.overrides().next().is_some() {
-        solve_warm(&eligibility, options.solver, SolveOptions::default(), None)?
+    // goes on from it; so does the next run, when the caller keeps it.
+    let (solution, warm) = if kept.is_some() || programme.adjustments.overrides().next().is_some() {
+        let from = kept.as_mut().and_then(|kept| kept.take());
+        solve_warm(&eligibility, options.solver, SolveOptions::default(), from)?
     } else {
         (solve_with(&eligibility, options.solver)?, None)
     };
@@ -241,8 +253,18 @@ pub fn run_match(
         Vec::new()
     } else {
         progress(Progress::Prices);
-        override_prices_from(programme, model, history, options.solver, &solution.matching, warm)?
+        override_prices_from(
+            programme,
+            model,
+            history,
+            options.solver,
+            &solution.matching,
+            warm.as_ref(),
+        )?
     };
+    if let Some(kept) = kept {
+        *kept = warm;
+    }
     // The certificate comes from its own max flow, apart from the solve.
     progress(Progress::Certificate);
     let certificate = coverage_certificate(programme, model, history, &solution.matching);
@@ -300,6 +322,17 @@ pub fn rematch(
     options: RematchOptions,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<RematchRun, RunError> {
+    rematch_kept(inputs, previous, options, progress, None)
+}
+
+/// [`rematch`], going on from the network in `kept` as [`run_kept`] does.
+fn rematch_kept(
+    inputs: &Inputs,
+    previous: &[PreviousPair],
+    options: RematchOptions,
+    progress: &mut dyn FnMut(Progress),
+    kept: Option<&mut Option<WarmStart>>,
+) -> Result<RematchRun, RunError> {
     let (model, programme, history) = (&inputs.model, &inputs.reading.programme, &inputs.history);
     let sorted = sort_previous(programme, model, history, previous);
     let (programme, model) = prepare(programme, model, &sorted, options.allow_moves);
@@ -313,7 +346,7 @@ pub fn rematch(
         read_time: inputs.read_time,
         files: inputs.files.clone(),
     };
-    let mut run = run_match(&prepared, MatchOptions { solver: options.solver }, progress)?;
+    let mut run = run_kept(&prepared, MatchOptions { solver: options.solver }, progress, kept)?;
     let (programme, model) = (&prepared.reading.programme, &prepared.model);
     let changes = changes(programme, &run.solution.matching, previous, &sorted);
     run.summary.changes = Some(ChangeSummary::new(programme, previous, &changes, options.allow_moves));
@@ -348,6 +381,57 @@ pub fn rematch(
     ));
     run.files = files;
     Ok(RematchRun { run, changes })
+}
+
+/// A programme's solved network, kept between runs so the next run after a
+/// change is solved warm (see [`WarmStart::resolve`]): a pin, a ban, a
+/// withdrawal, a late registration, capacities, or the matches marked as sent
+/// and re-matched with the previous pairs kept. Each run gives exactly what
+/// [`run_match`] or [`rematch`] gives (the same optimum; among equally good
+/// matchings, possibly another). What the web app's review step and repeated
+/// re-matches call; models only the integer program can hold are solved from
+/// scratch each time.
+#[derive(Clone, Default)]
+pub struct Resolver {
+    kept: Option<WarmStart>,
+}
+
+impl Resolver {
+    /// No network yet: the first run solves from scratch.
+    pub fn new() -> Resolver {
+        Resolver::default()
+    }
+
+    /// [`run_match`], from the last run's network.
+    pub fn run_match(
+        &mut self,
+        inputs: &Inputs,
+        options: MatchOptions,
+        progress: &mut dyn FnMut(Progress),
+    ) -> Result<MatchRun, RunError> {
+        run_kept(inputs, options, progress, Some(&mut self.kept))
+    }
+
+    /// [`rematch`], from the last run's network.
+    pub fn rematch(
+        &mut self,
+        inputs: &Inputs,
+        previous: &[PreviousPair],
+        options: RematchOptions,
+        progress: &mut dyn FnMut(Progress),
+    ) -> Result<RematchRun, RunError> {
+        rematch_kept(inputs, previous, options, progress, Some(&mut self.kept))
+    }
+
+    /// Whether a network is kept: the next run of the flow will be warm.
+    pub fn is_warm(&self) -> bool {
+        self.kept.is_some()
+    }
+
+    /// Forget the network (when the data is cleared).
+    pub fn clear(&mut self) {
+        self.kept = None;
+    }
 }
 
 /// One model's column of a comparison.

@@ -181,15 +181,20 @@ pub struct Network {
     /// Node each pair arc leaves from, by pair: the mentee's own node, or its
     /// request layer for pairs that meet the request the objective counts.
     pub pair_tails: Vec<NodeIndex<u32>>,
+    /// Each mentee's nodes, by mentee.
+    pub mentee_nodes: Vec<MenteeNodes>,
+    /// Each mentor's node, by mentor.
+    pub mentor_nodes: Vec<NodeIndex<u32>>,
 }
 
-/// Where a mentee's pair arcs leave from.
-#[derive(Clone, Copy)]
-struct MenteeNodes {
-    own: NodeIndex<u32>,
+/// A mentee's nodes: where their capacity arrives and their pair arcs leave from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MenteeNodes {
+    /// The mentee's own node: the source's arcs end here.
+    pub own: NodeIndex<u32>,
     /// Pairs meeting the counted request (identity or profession) leave from here,
     /// so the first unit through it can be rewarded once.
-    request: Option<NodeIndex<u32>>,
+    pub request: Option<NodeIndex<u32>>,
 }
 
 /// Build the flow network for `pairs` under the model's objective.
@@ -232,7 +237,7 @@ pub fn network_capped(
     let mut graph = DiGraph::with_capacity(nodes, pairs.len() + 4 * nodes);
     let source = graph.add_node(Node::Source);
     let sink = graph.add_node(Node::Sink);
-    let mentee_nodes: Vec<MenteeNodes> = (0..programme.mentees.len() as u32)
+    let mut mentee_nodes: Vec<MenteeNodes> = (0..programme.mentees.len() as u32)
         .map(|i| MenteeNodes {
             own: graph.add_node(Node::Mentee(i)),
             request: None,
@@ -241,7 +246,6 @@ pub fn network_capped(
     let mentor_nodes: Vec<_> = (0..programme.mentors.len() as u32)
         .map(|i| graph.add_node(Node::Mentor(i)))
         .collect();
-    let mut mentee_nodes = mentee_nodes;
     for (i, (mentee, nodes)) in programme.mentees.iter().zip(mentee_nodes.iter_mut()).enumerate() {
         if has_request_layer(mentee, costs) {
             nodes.request = Some(graph.add_node(Node::Request(i as u32)));
@@ -384,6 +388,8 @@ pub fn network_capped(
         sink,
         first_pair_arc,
         pair_tails,
+        mentee_nodes,
+        mentor_nodes,
     }
 }
 

@@ -150,7 +150,8 @@ impl ArcCosts {
             + if pair.previous { self.previous_kept } else { 0 }
     }
 
-    fn largest_arc_cost(&self, max_score: i64) -> Option<i64> {
+    /// The largest cost of any arc, pins included: what bounds the solver's prices.
+    pub(crate) fn largest_arc_cost(&self, max_score: i64) -> Option<i64> {
         let unit = self
             .mentee_unit
             .iter()

@@ -5,12 +5,13 @@
 //! eligible pair the simplex's prices say could still help, until the prices
 //! certify every pair (column generation).
 //!
-//! The solved network is kept as a [`WarmStart`]. A what-if scenario changes
-//! capacities, rules, weights or mentors a little; when the old flow still fits
-//! the changed programme (more capacity, a wider window, extra mentors, new
-//! weights), the old tree is the start and only the changes are pivoted in.
-//! When it does not (flow on a pair the new rules forbid), the programme is
-//! solved from scratch. Either way the answer is exact.
+//! The solved network is kept as a [`WarmStart`]. A changed programme (a
+//! what-if scenario; pins, bans, withdrawals and late registrations) is solved
+//! from the old tree, people found again by email: what is new joins the
+//! network, and what must go is closed, or, while it still carries flow,
+//! drained (its cost raised until the simplex moves the flow elsewhere). Only
+//! the changes are pivoted in, and pricing certifies every eligible pair as
+//! after a solve from scratch, so the answer is exact either way.
 
 use std::collections::{HashMap, HashSet};
 use std::time::Instant;
@@ -19,14 +20,7 @@ use super::objective::ArcCosts;
 use super::simplex::NetworkSimplex;
 use super::{flow_can_solve, has_request_layer, network, solve, Node, Solution, SolveError, SolveOptions, SolveStats};
 use crate::eligibility::{Eligibility, Pair};
-
-/// Source and sink, as [`network`] numbers them; mentee `e` is node `2 + e`.
-const SOURCE: usize = 0;
-const SINK: usize = 1;
-
-fn mentee_node(mentee: u32) -> usize {
-    2 + mentee as usize
-}
+use crate::registration::Programme;
 
 /// Arcs for a run of a person's capacity units that cost the same: units
 /// `first..first + units`.
@@ -37,42 +31,217 @@ struct Run {
     arc: usize,
 }
 
-/// A candidate pair's arc. Mentors are named by slot, which outlives their
-/// place in any one programme's list.
+/// A candidate pair's arc, between a mentee's slot and a mentor's.
 #[derive(Clone, Copy, Debug)]
 struct PairArc {
     mentee: u32,
-    slot: u32,
+    mentor: u32,
+    /// The node it leaves from: the mentee's own, or their request layer.
+    tail: usize,
     arc: usize,
+}
+
+/// A mentee's place in the kept network, found again by email in the next
+/// programme.
+#[derive(Clone, Debug)]
+struct MenteeSlot {
+    node: usize,
+    /// Their request layer node, once they have one.
+    request: Option<usize>,
+    /// Source to mentee.
+    runs: Vec<Run>,
+    /// Mentee to request layer: the first unit earns the request's reward.
+    request_runs: Vec<Run>,
+}
+
+/// A mentor's place in the kept network: a node and arcs to the sink.
+#[derive(Clone, Debug)]
+struct MentorSlot {
+    node: usize,
+    runs: Vec<Run>,
+}
+
+/// The simplex, and the arcs taken out of it since the last solve.
+///
+/// An arc that carries flow or is in the tree cannot simply be closed (the
+/// flow would no longer balance, or the tree would not span). It is drained
+/// instead: its cost is raised above anything a path through it could gain,
+/// so the next solve moves its flow elsewhere, the primal simplex staying
+/// feasible throughout; once empty, it is closed.
+#[derive(Clone)]
+struct Arcs {
+    simplex: NetworkSimplex,
+    /// The cost of a drained arc.
+    drain: i64,
+    /// Arcs at the drain cost, to close once they carry no flow.
+    drained: Vec<usize>,
+    /// Arcs that belong to no person or pair any more (a capacity run that was
+    /// split, a pair arc moved to another tail), drained until they can close.
+    orphans: Vec<usize>,
+}
+
+impl Arcs {
+    /// Take an arc out: closed at once when it can be (out of the tree with
+    /// no flow), else drained.
+    fn retire(&mut self, arc: usize) {
+        self.simplex.leave_tree(arc);
+        if !self.simplex.close(arc) {
+            self.simplex.set_cost(arc, self.drain);
+            self.drained.push(arc);
+        }
+    }
+
+    /// Put an arc (back) in with this cost.
+    fn keep(&mut self, arc: usize, cost: i64) {
+        self.simplex.set_cost(arc, cost);
+        self.simplex.open(arc);
+    }
+
+    /// Raise the cost of every drained arc that still carries flow; false
+    /// when none does. A drain's cost is meant to empty its arc in one solve;
+    /// this keeps the answer exact even where it did not.
+    fn drain_harder(&mut self) -> Result<bool, SolveError> {
+        let mut raised = false;
+        for &arc in &self.drained {
+            if self.simplex.flow(arc) > 0 {
+                let cost = self.simplex.cost(arc).checked_mul(4).ok_or(SolveError::TooLarge {
+                    participants: self.simplex.node_count(),
+                })?;
+                self.simplex.set_cost(arc, cost);
+                raised = true;
+            }
+        }
+        Ok(raised)
+    }
+
+    /// Close the drained arcs that left the tree; the rest stay at the drain
+    /// cost (carrying no flow, which is the same as closed) until the next
+    /// change. Orphans that closed are forgotten.
+    fn close_drained(&mut self) {
+        let simplex = &mut self.simplex;
+        for &arc in &self.drained {
+            debug_assert_eq!(simplex.flow(arc), 0, "a drained arc carries no flow after the solve");
+            simplex.close(arc);
+        }
+        self.drained.clear();
+        self.orphans.retain(|&arc| !simplex.is_closed(arc));
+    }
+
+    /// Fit a person's capacity arcs to a new capacity and unit costs: runs
+    /// inside the capacity take the new cost, runs beyond it are taken out,
+    /// units beyond the runs get new arcs. A run the capacity or the costs
+    /// split is taken out with every run after it, and its units get new arcs.
+    fn fit_runs(
+        &mut self,
+        runs: &mut Vec<Run>,
+        capacity: u32,
+        unit_cost: impl Fn(usize) -> i64,
+        (tail, head): (usize, usize),
+    ) {
+        let mut split = runs.len();
+        for (i, run) in runs.iter().enumerate() {
+            let end = run.first + run.units;
+            let cost = unit_cost(run.first as usize);
+            if run.first >= capacity {
+                self.retire(run.arc);
+            } else if end <= capacity && (run.first..end).all(|k| unit_cost(k as usize) == cost) {
+                self.keep(run.arc, cost);
+            } else {
+                split = i;
+                break;
+            }
+        }
+        for run in runs.drain(split..) {
+            self.retire(run.arc);
+            self.orphans.push(run.arc);
+        }
+        let mut k = runs.last().map_or(0, |r| r.first + r.units);
+        while k < capacity {
+            let cost = unit_cost(k as usize);
+            let mut units = 1;
+            while k + units < capacity && unit_cost((k + units) as usize) == cost {
+                units += 1;
+            }
+            let arc = self.simplex.add_arc(tail, head, units, cost);
+            runs.push(Run { first: k, units, arc });
+            k += units;
+        }
+    }
 }
 
 /// A programme's network, solved by pricing, kept so a changed programme can be
 /// solved from it.
 #[derive(Clone)]
 pub struct WarmStart {
-    simplex: NetworkSimplex,
+    arcs: Arcs,
+    source: usize,
+    sink: usize,
     /// Whether identity and profession requests are counted: which pairs leave
     /// from a request layer.
     requests_counted: (bool, bool),
-    mentee_keys: Vec<String>,
-    /// Each mentee's request layer node, once they have one.
-    request: Vec<Option<usize>>,
-    /// Source to mentee, by mentee.
-    mentee_runs: Vec<Vec<Run>>,
-    /// Mentee to request layer: the first unit earns the request's reward.
-    request_runs: Vec<Vec<Run>>,
-    /// Mentors by email key, each with a slot: a node and arcs to the sink.
-    slot_of_key: HashMap<String, u32>,
-    slot_node: Vec<usize>,
-    slot_runs: Vec<Vec<Run>>,
+    /// The number of people the costs' weights are made for.
+    participants: usize,
+    /// Mentees and mentors by email key, each with a slot.
+    mentee_of_key: HashMap<String, u32>,
+    mentees: Vec<MenteeSlot>,
+    mentor_of_key: HashMap<String, u32>,
+    mentors: Vec<MentorSlot>,
     pairs: Vec<PairArc>,
+    /// (mentee slot, mentor slot) of every pair arc.
     known: HashSet<(u32, u32)>,
 }
 
-/// Where the current programme's mentors sit among the slots.
+/// Where the current programme's people sit among the slots.
 struct Slots {
+    /// Slot of each mentee, by index into the programme's mentees.
+    of_mentee: Vec<u32>,
+    /// The mentee in each slot, if they are in this programme.
+    mentee_of: Vec<Option<u32>>,
     of_mentor: Vec<u32>,
     mentor_of: Vec<Option<u32>>,
+}
+
+impl Slots {
+    /// Slots numbered as the programme numbers its people.
+    fn same_as(programme: &Programme) -> Slots {
+        let (mentees, mentors) = (programme.mentees.len() as u32, programme.mentors.len() as u32);
+        Slots {
+            of_mentee: (0..mentees).collect(),
+            mentee_of: (0..mentees).map(Some).collect(),
+            of_mentor: (0..mentors).collect(),
+            mentor_of: (0..mentors).map(Some).collect(),
+        }
+    }
+}
+
+/// Each person's slot, by email key: a person seen before keeps theirs, a new
+/// one gets a slot from `make`. Two people with one key (which validation
+/// refuses) get one slot each. Returns the slot of each person, and the person
+/// in each slot.
+fn assign<'p>(
+    of_key: &mut HashMap<String, u32>,
+    slots: usize,
+    keys: impl Iterator<Item = &'p String>,
+    mut make: impl FnMut() -> u32,
+) -> (Vec<u32>, Vec<Option<u32>>) {
+    let mut person_of: Vec<Option<u32>> = vec![None; slots];
+    let mut of_person = Vec::new();
+    for (i, key) in keys.enumerate() {
+        let slot = match of_key.get(key) {
+            Some(&slot) if person_of[slot as usize].is_none() => slot,
+            found => {
+                let slot = make();
+                if found.is_none() {
+                    of_key.insert(key.clone(), slot);
+                }
+                person_of.push(None);
+                slot
+            }
+        };
+        person_of[slot as usize] = Some(i as u32);
+        of_person.push(slot);
+    }
+    (of_person, person_of)
 }
 
 /// The best matching of every eligible pair under the model's objective, exactly.
@@ -94,62 +263,130 @@ pub fn solve_eligible(eligibility: &Eligibility, options: SolveOptions) -> Resul
     WarmStart::solve(eligibility, options).map(|(solution, _)| solution)
 }
 
+/// The people of a programme, mentees and mentors: what its costs' weights
+/// are made for.
+fn participants(eligibility: &Eligibility) -> usize {
+    let programme = eligibility.programme();
+    programme.mentees.len() + programme.mentors.len()
+}
+
+/// The costs of a programme's arcs under its model.
+fn costs_of(eligibility: &Eligibility) -> Result<ArcCosts, SolveError> {
+    flow_can_solve(eligibility.model(), participants(eligibility))
+}
+
 impl WarmStart {
     /// Solve from scratch by pricing; the network is kept for [`WarmStart::resolve`].
     pub fn solve(eligibility: &Eligibility, options: SolveOptions) -> Result<(Solution, WarmStart), SolveError> {
-        let start = Instant::now();
-        let mut state = WarmStart::cold(eligibility, options)?;
-        let solution = state.optimise(eligibility, options, start, false)?;
+        WarmStart::solve_cold(eligibility, options, Instant::now())
+    }
+
+    fn solve_cold(
+        eligibility: &Eligibility,
+        options: SolveOptions,
+        start: Instant,
+    ) -> Result<(Solution, WarmStart), SolveError> {
+        let costs = &costs_of(eligibility)?;
+        let mut state = WarmStart::cold(eligibility, options, costs)?;
+        let slots = Slots::same_as(eligibility.programme());
+        let solution = state.optimise(eligibility, options, costs, &slots, start, false)?;
         Ok((solution, state))
     }
 
-    /// Solve a changed programme, starting from this one's tree when its flow
-    /// still fits the change, else from scratch. Mentees must be the same
-    /// people for a warm start; mentors are recognised by email.
+    /// Solve a changed programme starting from this one's tree: only the
+    /// changes are pivoted in. People are recognised by email: a mentee or
+    /// mentor who withdrew has their arcs taken out (drained of flow first),
+    /// a late registration gets new ones, and pins, bans, rules, capacities
+    /// and weights may all change. A model that counts a different kind of
+    /// request is solved from scratch. Either way the answer is exact.
     pub fn resolve(
         mut self,
         eligibility: &Eligibility,
         options: SolveOptions,
     ) -> Result<(Solution, WarmStart), SolveError> {
         let start = Instant::now();
-        let costs = flow_can_solve(
-            eligibility.model(),
-            eligibility.programme().mentees.len() + eligibility.programme().mentors.len(),
-        )?;
-        if !self.fit(eligibility, &costs) {
-            return WarmStart::solve(eligibility, options);
+        // The weights are kept while the programme is no larger than the one
+        // they were made for (any larger count is as exact): new weights would
+        // move every price, and the solve would pivot them all back. A larger
+        // programme gets room to grow.
+        let exact = participants(eligibility);
+        let room = if exact <= self.participants {
+            self.participants
+        } else {
+            exact + exact / 8
+        };
+        let (costs, participants) = match flow_can_solve(eligibility.model(), room) {
+            Ok(costs) => (costs, room),
+            Err(_) => (costs_of(eligibility)?, exact),
+        };
+        if (costs.identity_met != 0, costs.profession_met != 0) != self.requests_counted {
+            return WarmStart::solve_cold(eligibility, options, start);
         }
-        let solution = self.optimise(eligibility, options, start, true)?;
-        Ok((solution, self))
+        self.participants = participants;
+        let warm = self
+            .fit(eligibility, &costs)
+            .and_then(|slots| self.optimise(eligibility, options, &costs, &slots, start, true));
+        match warm {
+            Ok(solution) => Ok((solution, self)),
+            // Costs too large for the drains: nothing is lost by starting again.
+            Err(_) => WarmStart::solve_cold(eligibility, options, start),
+        }
     }
 
     /// The network of the first candidate pairs, unsolved.
-    fn cold(eligibility: &Eligibility, options: SolveOptions) -> Result<WarmStart, SolveError> {
+    fn cold(eligibility: &Eligibility, options: SolveOptions, costs: &ArcCosts) -> Result<WarmStart, SolveError> {
         let programme = eligibility.programme();
-        let costs = flow_can_solve(eligibility.model(), programme.mentees.len() + programme.mentors.len())?;
         let candidates = first_candidates(eligibility, options.candidates_per_mentee.max(1), options.threads);
-        let network = network(programme, &costs, &candidates);
-        debug_assert!(network.source.index() == SOURCE && network.sink.index() == SINK);
+        let network = network(programme, costs, &candidates);
         let graph = &network.graph;
-        let mut simplex = NetworkSimplex::new(graph.node_count(), SOURCE, SINK)?;
-        let mentees = programme.mentees.len();
+        let (source, sink) = (network.source.index(), network.sink.index());
+        let mut simplex = NetworkSimplex::new(graph.node_count(), source, sink)?;
         let mut state = WarmStart {
+            source,
+            sink,
             requests_counted: (costs.identity_met != 0, costs.profession_met != 0),
-            mentee_keys: programme.mentees.iter().map(|m| m.person.email_key.clone()).collect(),
-            request: vec![None; mentees],
-            mentee_runs: vec![Vec::new(); mentees],
-            request_runs: vec![Vec::new(); mentees],
-            slot_of_key: HashMap::with_capacity(programme.mentors.len()),
-            slot_node: Vec::with_capacity(programme.mentors.len()),
-            slot_runs: vec![Vec::new(); programme.mentors.len()],
+            participants: programme.mentees.len() + programme.mentors.len(),
+            mentee_of_key: HashMap::with_capacity(programme.mentees.len()),
+            mentees: network
+                .mentee_nodes
+                .iter()
+                .map(|nodes| MenteeSlot {
+                    node: nodes.own.index(),
+                    request: nodes.request.map(|r| r.index()),
+                    runs: Vec::new(),
+                    request_runs: Vec::new(),
+                })
+                .collect(),
+            mentor_of_key: HashMap::with_capacity(programme.mentors.len()),
+            mentors: network
+                .mentor_nodes
+                .iter()
+                .map(|node| MentorSlot {
+                    node: node.index(),
+                    runs: Vec::new(),
+                })
+                .collect(),
             pairs: Vec::with_capacity(candidates.len()),
             known: candidates.iter().map(|p| (p.mentee, p.mentor)).collect(),
             // Replaced by the network below, once its arcs are recorded.
-            simplex: NetworkSimplex::new(2, 0, 1)?,
+            arcs: Arcs {
+                simplex: NetworkSimplex::new(2, 0, 1)?,
+                drain: drain_cost(eligibility, costs)?,
+                drained: Vec::new(),
+                orphans: Vec::new(),
+            },
         };
+        for (i, mentee) in programme.mentees.iter().enumerate() {
+            state
+                .mentee_of_key
+                .entry(mentee.person.email_key.clone())
+                .or_insert(i as u32);
+        }
         for (i, mentor) in programme.mentors.iter().enumerate() {
-            state.slot_of_key.insert(mentor.person.email_key.clone(), i as u32);
-            state.slot_node.push(2 + mentees + i);
+            state
+                .mentor_of_key
+                .entry(mentor.person.email_key.clone())
+                .or_insert(i as u32);
         }
         // Record what each arc of the network is, so the next programme's
         // network can be fitted onto it.
@@ -162,18 +399,18 @@ impl WarmStart {
             let arc = simplex.add_arc(tail.index(), head.index(), edge.weight.capacity, edge.weight.cost);
             match (graph[tail], graph[head]) {
                 (Node::Source, Node::Mentee(e)) => {
-                    record(&mut state.mentee_runs[e as usize], edge.weight.capacity, arc)
+                    record(&mut state.mentees[e as usize].runs, edge.weight.capacity, arc)
                 }
                 (Node::Mentee(e), Node::Request(_)) => {
-                    state.request[e as usize] = Some(head.index());
-                    record(&mut state.request_runs[e as usize], edge.weight.capacity, arc)
+                    record(&mut state.mentees[e as usize].request_runs, edge.weight.capacity, arc)
                 }
-                (Node::Mentor(m), Node::Sink) => record(&mut state.slot_runs[m as usize], edge.weight.capacity, arc),
+                (Node::Mentor(m), Node::Sink) => record(&mut state.mentors[m as usize].runs, edge.weight.capacity, arc),
                 (_, Node::Mentor(_)) => {
                     let pair = candidates[i - network.first_pair_arc];
                     state.pairs.push(PairArc {
                         mentee: pair.mentee,
-                        slot: pair.mentor,
+                        mentor: pair.mentor,
+                        tail: tail.index(),
                         arc,
                     });
                 }
@@ -181,150 +418,183 @@ impl WarmStart {
             }
         }
         simplex.start_from(&network.first_tree());
-        state.simplex = simplex;
+        state.arcs.simplex = simplex;
         Ok(state)
     }
 
-    /// Change the network to the new programme's capacities, pairs and costs,
-    /// keeping the flow; false if the flow does not fit (then nothing useful is
-    /// left of the network and it is solved from scratch).
-    fn fit(&mut self, eligibility: &Eligibility, costs: &ArcCosts) -> bool {
+    /// Change the network to the new programme's people, capacities, pairs and
+    /// costs, keeping the flow: what must go is taken out (see [`Arcs`]), what
+    /// is new is added. Returns where the programme's people sit.
+    fn fit(&mut self, eligibility: &Eligibility, costs: &ArcCosts) -> Result<Slots, SolveError> {
         let programme = eligibility.programme();
-        if (costs.identity_met != 0, costs.profession_met != 0) != self.requests_counted
-            || programme.mentees.len() != self.mentee_keys.len()
-            || programme
-                .mentees
-                .iter()
-                .zip(&self.mentee_keys)
-                .any(|(m, key)| &m.person.email_key != key)
-        {
-            return false;
+        self.arcs.drain = drain_cost(eligibility, costs)?;
+        let slots = self.slots_for(programme);
+        for &arc in &self.arcs.orphans {
+            if !self.arcs.simplex.is_closed(arc) {
+                self.arcs.simplex.set_cost(arc, self.arcs.drain);
+                self.arcs.drained.push(arc);
+            }
         }
-        let slots = self.slots_for(eligibility);
         let request_cost = costs.identity_met + costs.profession_met;
-        for (e, mentee) in programme.mentees.iter().enumerate() {
-            let capacity = mentee.person.capacity;
-            let own = mentee_node(e as u32);
-            if !fit_runs(
-                &mut self.simplex,
-                &mut self.mentee_runs[e],
-                capacity,
-                |k| costs.mentee_unit[k],
-                (SOURCE, own),
-            ) {
-                return false;
+        for (slot, state) in self.mentees.iter_mut().enumerate() {
+            let mentee = slots.mentee_of[slot].map(|e| &programme.mentees[e as usize]);
+            let capacity = mentee.map_or(0, |m| m.person.capacity);
+            let own = state.node;
+            self.arcs
+                .fit_runs(&mut state.runs, capacity, |k| costs.mentee_unit[k], (self.source, own));
+            let layered = mentee.is_some_and(|m| has_request_layer(m, costs));
+            if state.request.is_none() && layered {
+                state.request = Some(self.arcs.simplex.add_node());
             }
-            if self.request[e].is_none() && has_request_layer(mentee, costs) {
-                self.request[e] = Some(self.simplex.add_node());
-            }
-            if let Some(request) = self.request[e] {
+            if let Some(request) = state.request {
                 let unit = |k: usize| if k == 0 { request_cost } else { 0 };
-                if !fit_runs(
-                    &mut self.simplex,
-                    &mut self.request_runs[e],
-                    capacity,
-                    unit,
-                    (own, request),
-                ) {
-                    return false;
-                }
+                let capacity = if layered { capacity } else { 0 };
+                self.arcs
+                    .fit_runs(&mut state.request_runs, capacity, unit, (own, request));
             }
         }
-        for slot in 0..self.slot_node.len() {
+        for (slot, state) in self.mentors.iter_mut().enumerate() {
             let capacity = slots.mentor_of[slot].map_or(0, |m| programme.mentors[m as usize].person.capacity);
-            let node = self.slot_node[slot];
-            if !fit_runs(
-                &mut self.simplex,
-                &mut self.slot_runs[slot],
+            self.arcs.fit_runs(
+                &mut state.runs,
                 capacity,
                 |k| costs.mentor_unit[k],
-                (node, SINK),
+                (state.node, self.sink),
+            );
+        }
+        for i in 0..self.pairs.len() {
+            let old = self.pairs[i];
+            let pair = match (
+                slots.mentee_of[old.mentee as usize],
+                slots.mentor_of[old.mentor as usize],
             ) {
-                return false;
-            }
-        }
-        for pair_arc in &self.pairs {
-            let pair = slots.mentor_of[pair_arc.slot as usize].and_then(|m| eligibility.pair(pair_arc.mentee, m));
-            match pair {
-                Some(pair) => {
-                    self.simplex.set_cost(pair_arc.arc, costs.pair_cost(&pair));
-                    self.simplex.open(pair_arc.arc);
-                }
-                None if self.simplex.close(pair_arc.arc) => {}
-                None => return false,
-            }
-        }
-        true
-    }
-
-    /// Slots for the current programme's mentors, new ones made for mentors
-    /// not seen before.
-    fn slots_for(&mut self, eligibility: &Eligibility) -> Slots {
-        let programme = eligibility.programme();
-        let mut of_mentor = Vec::with_capacity(programme.mentors.len());
-        for mentor in &programme.mentors {
-            let slot = match self.slot_of_key.get(&mentor.person.email_key) {
-                Some(&slot) => slot,
-                None => {
-                    let slot = self.slot_node.len() as u32;
-                    self.slot_of_key.insert(mentor.person.email_key.clone(), slot);
-                    self.slot_node.push(self.simplex.add_node());
-                    self.slot_runs.push(Vec::new());
-                    slot
-                }
+                (Some(e), Some(m)) => eligibility.pair(e, m),
+                _ => None,
             };
-            of_mentor.push(slot);
+            let Some(pair) = pair else {
+                self.arcs.retire(old.arc);
+                continue;
+            };
+            let (tail, head) = self.ends(&pair, old.mentee, old.mentor);
+            if tail == old.tail {
+                self.arcs.keep(old.arc, costs.pair_cost(&pair));
+            } else {
+                // The pair now meets a request it did not (or no longer does):
+                // its arc leaves from the other node.
+                self.arcs.retire(old.arc);
+                self.arcs.orphans.push(old.arc);
+                self.pairs[i].arc = self.arcs.simplex.add_arc(tail, head, 1, costs.pair_cost(&pair));
+                self.pairs[i].tail = tail;
+            }
         }
-        let mut mentor_of = vec![None; self.slot_node.len()];
-        for (m, &slot) in of_mentor.iter().enumerate() {
-            mentor_of[slot as usize] = Some(m as u32);
+        // Pins are made whatever the prices say, so their arcs are there from the start.
+        for pair in eligibility.pinned() {
+            let (mentee, mentor) = (
+                slots.of_mentee[pair.mentee as usize],
+                slots.of_mentor[pair.mentor as usize],
+            );
+            if self.known.insert((mentee, mentor)) {
+                self.add_pair(&pair, mentee, mentor, costs);
+            }
         }
-        Slots { of_mentor, mentor_of }
+        Ok(slots)
     }
 
-    /// Solve, price, and repeat until the prices certify every eligible pair.
+    /// Slots for the current programme's people, new ones made for people not
+    /// seen before.
+    fn slots_for(&mut self, programme: &Programme) -> Slots {
+        let simplex = &mut self.arcs.simplex;
+        let mentees = &mut self.mentees;
+        let (of_mentee, mentee_of) = assign(
+            &mut self.mentee_of_key,
+            mentees.len(),
+            programme.mentees.iter().map(|m| &m.person.email_key),
+            || {
+                mentees.push(MenteeSlot {
+                    node: simplex.add_node(),
+                    request: None,
+                    runs: Vec::new(),
+                    request_runs: Vec::new(),
+                });
+                mentees.len() as u32 - 1
+            },
+        );
+        let mentors = &mut self.mentors;
+        let (of_mentor, mentor_of) = assign(
+            &mut self.mentor_of_key,
+            mentors.len(),
+            programme.mentors.iter().map(|m| &m.person.email_key),
+            || {
+                mentors.push(MentorSlot {
+                    node: simplex.add_node(),
+                    runs: Vec::new(),
+                });
+                mentors.len() as u32 - 1
+            },
+        );
+        Slots {
+            of_mentee,
+            mentee_of,
+            of_mentor,
+            mentor_of,
+        }
+    }
+
+    /// Add a pair's arc between two slots.
+    fn add_pair(&mut self, pair: &Pair, mentee: u32, mentor: u32, costs: &ArcCosts) {
+        let (tail, head) = self.ends(pair, mentee, mentor);
+        let arc = self.arcs.simplex.add_arc(tail, head, 1, costs.pair_cost(pair));
+        self.pairs.push(PairArc {
+            mentee,
+            mentor,
+            tail,
+            arc,
+        });
+    }
+
+    /// Solve, price, and repeat until the prices certify every eligible pair
+    /// and every drained arc is empty.
     fn optimise(
         &mut self,
         eligibility: &Eligibility,
         options: SolveOptions,
+        costs: &ArcCosts,
+        slots: &Slots,
         start: Instant,
         warm: bool,
     ) -> Result<Solution, SolveError> {
         let programme = eligibility.programme();
         let model = eligibility.model();
-        let costs = flow_can_solve(model, programme.mentees.len() + programme.mentors.len())?;
-        let slots = self.slots_for(eligibility);
         let per_mentee = options.candidates_per_mentee.max(1);
-        let pivots_before = self.simplex.pivots();
+        let pivots_before = self.arcs.simplex.pivots();
         let mut rounds = 1;
-        self.simplex.solve()?;
+        self.arcs.simplex.solve()?;
         loop {
-            let added = self.price(eligibility, &costs, &slots, per_mentee, options.threads);
-            if added.is_empty() {
+            let added = self.price(eligibility, costs, slots, per_mentee, options.threads);
+            if added.is_empty() && !self.arcs.drain_harder()? {
                 break;
             }
             rounds += 1;
             for pair in added {
-                let slot = slots.of_mentor[pair.mentor as usize];
-                let (tail, head) = self.ends(&pair, slot);
-                let arc = self.simplex.add_arc(tail, head, 1, costs.pair_cost(&pair));
-                self.pairs.push(PairArc {
-                    mentee: pair.mentee,
-                    slot,
-                    arc,
-                });
-                self.known.insert((pair.mentee, slot));
+                let (mentee, mentor) = (
+                    slots.of_mentee[pair.mentee as usize],
+                    slots.of_mentor[pair.mentor as usize],
+                );
+                self.add_pair(&pair, mentee, mentor, costs);
+                self.known.insert((mentee, mentor));
             }
             // The tree so far is the start: only the new arcs can move it.
-            self.simplex.solve()?;
+            self.arcs.simplex.solve()?;
         }
+        self.arcs.close_drained();
         let chosen = self
             .pairs
             .iter()
-            .filter(|p| self.simplex.flow(p.arc) > 0)
+            .filter(|p| self.arcs.simplex.flow(p.arc) > 0)
             .map(|p| {
-                let mentor = slots.mentor_of[p.slot as usize].expect("flow only on pairs of this programme");
-                eligibility.pair(p.mentee, mentor).expect("flow only on eligible pairs")
+                let mentee = slots.mentee_of[p.mentee as usize].expect("flow only on pairs of this programme");
+                let mentor = slots.mentor_of[p.mentor as usize].expect("flow only on pairs of this programme");
+                eligibility.pair(mentee, mentor).expect("flow only on eligible pairs")
             })
             .collect();
         Ok(Solution::new(
@@ -332,9 +602,9 @@ impl WarmStart {
             model,
             chosen,
             SolveStats {
-                network_nodes: self.simplex.node_count(),
-                network_arcs: self.simplex.arc_count(),
-                phases: (self.simplex.pivots() - pivots_before) as usize,
+                network_nodes: self.arcs.simplex.node_count(),
+                network_arcs: self.arcs.simplex.arc_count(),
+                phases: (self.arcs.simplex.pivots() - pivots_before) as usize,
                 rounds,
                 eligible_pairs: eligibility.count(),
                 time: start.elapsed(),
@@ -345,15 +615,16 @@ impl WarmStart {
         ))
     }
 
-    /// The nodes a pair's arc leaves from and goes to.
-    fn ends(&self, pair: &Pair, slot: u32) -> (usize, usize) {
+    /// The nodes a pair's arc leaves from and goes to, between these slots.
+    fn ends(&self, pair: &Pair, mentee: u32, mentor: u32) -> (usize, usize) {
         let (identity, profession) = self.requests_counted;
         let meets = (identity && pair.identity_matched) || (profession && pair.profession_matched);
-        let tail = match self.request[pair.mentee as usize] {
+        let slot = &self.mentees[mentee as usize];
+        let tail = match slot.request {
             Some(node) if meets => node,
-            _ => mentee_node(pair.mentee),
+            _ => slot.node,
         };
-        (tail, self.slot_node[slot as usize])
+        (tail, self.mentors[mentor as usize].node)
     }
 
     /// Eligible pairs outside the network whose reduced cost under the current
@@ -367,12 +638,12 @@ impl WarmStart {
         per_mentee: usize,
         threads: usize,
     ) -> Vec<Pair> {
-        let potential = self.simplex.prices();
+        let potential = self.arcs.simplex.prices();
         // Each grade's mentors from the highest price down: a pair can only
         // improve the flow if its mentor's price exceeds the mentee's side by more
         // than the pair's cost, so the walk stops at the first mentor too cheap
         // for even the best-scoring pair.
-        let mentor_node = |m: u32| self.slot_node[slots.of_mentor[m as usize] as usize];
+        let mentor_node = |m: u32| self.mentors[slots.of_mentor[m as usize] as usize].node;
         let by_grade: Vec<Vec<u32>> = eligibility
             .mentors_by_grade()
             .iter()
@@ -384,13 +655,18 @@ impl WarmStart {
             .collect();
         let weights = &eligibility.model().weights;
         let programme = eligibility.programme();
+        // A previous pair costs less than its score says (pins are in the
+        // network from the start, so the bound need not cover them).
+        let previous = costs.previous_kept.min(0);
         let price_mentees = |mentees: std::ops::Range<u32>| {
             let mut added = Vec::new();
             let mut found: Vec<(i64, Pair)> = Vec::new();
             for e in mentees {
                 found.clear();
-                let own = potential[mentee_node(e)];
-                let lowest_tail = self.request[e as usize].map_or(own, |r| own.min(potential[r]));
+                let mentee_slot = slots.of_mentee[e as usize];
+                let slot = &self.mentees[mentee_slot as usize];
+                let own = potential[slot.node];
+                let lowest_tail = slot.request.map_or(own, |r| own.min(potential[r]));
                 // The cheapest pair this mentee can have at each gap: what the
                 // gap scores, plus what their requests could add.
                 let mentee = &programme.mentees[e as usize];
@@ -407,17 +683,17 @@ impl WarmStart {
                 eligibility.for_mentee_in(e, &by_grade, |pair| {
                     if pair.grade_gap != cheapest_gap {
                         let low = weights.grade_gap_score(pair.grade_gap);
-                        cheapest = costs.pair(low).min(costs.pair(low + could_add));
+                        cheapest = costs.pair(low).min(costs.pair(low + could_add)) + previous;
                         cheapest_gap = pair.grade_gap;
                     }
                     let head = mentor_node(pair.mentor);
                     if cheapest + lowest_tail - potential[head] >= 0 {
                         return false;
                     }
-                    let slot = slots.of_mentor[pair.mentor as usize];
-                    let (tail, _) = self.ends(&pair, slot);
+                    let mentor_slot = slots.of_mentor[pair.mentor as usize];
+                    let (tail, _) = self.ends(&pair, mentee_slot, mentor_slot);
                     let reduced = costs.pair_cost(&pair) + potential[tail] - potential[head];
-                    if reduced < 0 && !self.known.contains(&(pair.mentee, slot)) {
+                    if reduced < 0 && !self.known.contains(&(mentee_slot, mentor_slot)) {
                         found.push((reduced, pair));
                     }
                     true
@@ -430,52 +706,21 @@ impl WarmStart {
             }
             added
         };
-        over_mentees(self.mentee_keys.len(), threads, price_mentees).concat()
+        over_mentees(programme.mentees.len(), threads, price_mentees).concat()
     }
 }
 
-/// Fit a person's capacity arcs to a new capacity and unit costs: runs inside
-/// the capacity take the new cost, runs beyond it close, and units beyond the
-/// runs get new arcs. False if a run cannot: it is split by the new capacity or
-/// costs, or must close while carrying flow.
-fn fit_runs(
-    simplex: &mut NetworkSimplex,
-    runs: &mut Vec<Run>,
-    capacity: u32,
-    unit_cost: impl Fn(usize) -> i64,
-    (tail, head): (usize, usize),
-) -> bool {
-    let mut covered = 0;
-    for run in runs.iter() {
-        let end = run.first + run.units;
-        covered = end;
-        if end <= capacity {
-            let cost = unit_cost(run.first as usize);
-            if (run.first..end).any(|k| unit_cost(k as usize) != cost) {
-                return false;
-            }
-            simplex.set_cost(run.arc, cost);
-            simplex.open(run.arc);
-        } else if run.first >= capacity {
-            if !simplex.close(run.arc) {
-                return false;
-            }
-        } else {
-            return false;
-        }
-    }
-    let mut k = covered;
-    while k < capacity {
-        let cost = unit_cost(k as usize);
-        let mut units = 1;
-        while k + units < capacity && unit_cost((k + units) as usize) == cost {
-            units += 1;
-        }
-        let arc = simplex.add_arc(tail, head, units, cost);
-        runs.push(Run { first: k, units, arc });
-        k += units;
-    }
-    true
+/// The cost of a drained arc: above anything a path through it could gain
+/// (a pin's reward, which already outweighs every other change along a
+/// cycle, plus the largest arc), so a solve moves every unit off it.
+fn drain_cost(eligibility: &Eligibility, costs: &ArcCosts) -> Result<i64, SolveError> {
+    let programme = eligibility.programme();
+    costs
+        .largest_arc_cost(i64::from(eligibility.model().weights.max_score()))
+        .and_then(|largest| largest.checked_add(costs.pin_reward)?.checked_add(1))
+        .ok_or(SolveError::TooLarge {
+            participants: programme.mentees.len() + programme.mentors.len(),
+        })
 }
 
 /// A deterministic scatter of equally scored pairs, so mentees do not all pick

@@ -205,6 +205,33 @@ impl NetworkSimplex {
         }
     }
 
+    /// Take an input arc out of the tree when it is in it with no flow or
+    /// full, so that it can be closed, or its cost raised (a drain) without
+    /// moving any other node's price: the nodes below it are hung from the
+    /// root by a new artificial arc whose cost keeps their prices.
+    pub fn leave_tree(&mut self, arc: usize) {
+        let a = self.input_arcs[arc] as usize;
+        let flow = self.flow[a];
+        if self.state[a] != State::Tree || (flow != 0 && flow != self.capacity[a]) {
+            return;
+        }
+        let (u, v) = (self.from[a] as usize, self.to[a] as usize);
+        let below = if self.pred[u] as usize == a { u } else { v };
+        self.detach(below);
+        // Artificial arcs never carry flow (the root has no arc out), so their
+        // cost is free to choose.
+        let artificial = self.push_arc(below, ROOT, UNLIMITED, -self.price[below], State::Tree);
+        self.attach(below, ROOT, artificial as u32);
+        self.set_state(a, if flow == 0 { State::Lower } else { State::Upper });
+        // Depths below it changed.
+        self.prices_stale = true;
+    }
+
+    /// Whether an input arc is out of the network (see [`NetworkSimplex::close`]).
+    pub fn is_closed(&self, arc: usize) -> bool {
+        self.state[self.input_arcs[arc] as usize] == State::Gone
+    }
+
     /// Put back an input arc taken out by [`NetworkSimplex::close`]; it starts
     /// with no flow.
     pub fn open(&mut self, arc: usize) {
@@ -295,7 +322,13 @@ impl NetworkSimplex {
     /// Pivot until no arc can improve the flow. May be called again after
     /// adding nodes and arcs or changing costs: the current tree is the start.
     pub fn solve(&mut self) -> Result<(), FlowError> {
-        let largest = self.cost.iter().map(|c| c.unsigned_abs()).max().unwrap_or(0) as u128;
+        // Artificial arcs' costs are prices the tree already had (see
+        // `leave_tree`), bounded as every price is.
+        let largest = (self.cost.iter().zip(&self.to))
+            .filter(|&(_, &to)| to as usize != ROOT)
+            .map(|(c, _)| c.unsigned_abs())
+            .max()
+            .unwrap_or(0) as u128;
         if largest * (self.nodes as u128 + 2) * 4 > i64::MAX as u128 {
             return Err(FlowError::CostTooLarge(format!(
                 "cost {largest} on {} nodes could overflow prices",

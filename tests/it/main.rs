@@ -22,5 +22,6 @@ mod rematch;
 mod report;
 mod safety;
 mod validate;
+mod warm;
 mod web;
 mod whatif;

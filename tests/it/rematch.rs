@@ -17,7 +17,7 @@ use mentorflow::rematch::{prepare, sort_previous, PreviousPair};
 use proptest::prelude::*;
 
 /// The previous pairs of a matching, as `matches.csv` would give them.
-fn previous_of(p: &Programme, pairs: &[(u32, u32)]) -> Vec<PreviousPair> {
+pub(crate) fn previous_of(p: &Programme, pairs: &[(u32, u32)]) -> Vec<PreviousPair> {
     pairs
         .iter()
         .enumerate()
@@ -135,7 +135,7 @@ proptest! {
     }
 }
 
-fn inputs(mentors: &[u8], mentees: &[u8]) -> Inputs {
+pub(crate) fn inputs(mentors: &[u8], mentees: &[u8]) -> Inputs {
     let (inputs, problems) = read_inputs(
         Ok(Model::civil_service()),
         Registrations {

@@ -33,7 +33,8 @@ use crate::solve::{self, Optimality, Solution, SolveError, SolveOptions};
 pub struct Registrations<'a> {
     pub mentors: Source<'a>,
     pub mentees: Source<'a>,
-    /// Earlier years' pairs, none of which is made again.
+    /// Earlier years' pairs, none of which is made again, and the mentees who
+    /// went unmatched or short (see [`crate::registration::read_history`]).
     pub history: Option<Source<'a>>,
     /// The organisers' pins and bans (see [`crate::registration::read_adjustments`]).
     pub adjust: Option<Source<'a>>,
@@ -85,6 +86,7 @@ pub fn read_inputs(model: Result<Model, Problems>, registrations: Registrations)
     match (model, reading) {
         (Some(model), Some(mut reading)) if !problems.has_errors() => {
             let history = history.unwrap_or_default();
+            history.mark_priority(&mut reading.programme);
             if let Some(source) = registrations.adjust {
                 match read_adjustments(source, &reading.programme) {
                     Ok(adjustments) => reading.programme.adjustments = adjustments,

@@ -209,7 +209,7 @@ impl WarmStart {
                 &mut self.simplex,
                 &mut self.mentee_runs[e],
                 capacity,
-                |k| costs.mentee_unit[k],
+                |k| costs.mentee_unit_cost(mentee, k),
                 (SOURCE, own),
             ) {
                 return false;

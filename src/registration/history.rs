@@ -173,7 +173,8 @@ fn read_rows(source: Source, history: bool) -> Result<Vec<PairRow>, Problems> {
                 (mentee_email, mentee, "mentee_email"),
                 (mentor_email, mentor, "mentor_email"),
             ] {
-                if !value.contains('@') && !(unmatched && column == mentor) {
+                let allowed = value.contains('@') || (unmatched && column == mentor);
+                if !allowed {
                     problems.push(
                         Problem::error("H001", table.file, "not an email address")
                             .at_line(row.line)

@@ -324,3 +324,69 @@ proptest! {
         prop_assert!(first.objective_values[0] >= priority_with_at_least(&p, &plain.matching, 1));
     }
 }
+
+/// `match --model priority --history` on the sample: the terminal, summary.json
+/// and report.html count the priority mentees, and `check` accepts the pairs
+/// with the same history; a bad `priority` value stops the run with H002.
+#[test]
+fn the_command_line_matches_priority_mentees_first_and_reports_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let mentees = std::fs::read_to_string(common::example("mentees.csv")).unwrap();
+    let records = common::csv_records(&mentees);
+    let email = records[0].iter().position(|h| h == "email address").unwrap();
+    let mut history = String::from("mentee_email,mentor_email,priority\n");
+    for record in &records[1..8] {
+        history += &format!("{},,\n", record[email]);
+    }
+    let history_path = dir.path().join("history.csv");
+    std::fs::write(&history_path, &history).unwrap();
+    let out = dir.path().join("out");
+    let (mentors_arg, mentees_arg) = (common::example("mentors.csv"), common::example("mentees.csv"));
+    let run = |extra: &[&str]| {
+        let mut args = vec!["match", "--mentors", &mentors_arg, "--mentees", &mentees_arg];
+        args.extend_from_slice(extra);
+        common::mentorflow(args)
+    };
+    let history_arg = history_path.to_str().unwrap();
+    let output = run(&[
+        "--model",
+        "priority",
+        "--history",
+        history_arg,
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(stdout.contains("priority 7 mentees the history names"), "{stdout}");
+    let summary = std::fs::read_to_string(out.join("summary.json")).unwrap();
+    assert!(summary.contains("\"priority_mentees\"") && summary.contains("priority-mentees-with-at-least"));
+    let report = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(report.contains("Priority mentees with at least 1 match"));
+    let matches = out.join("matches.csv");
+    let checked = common::mentorflow([
+        "check",
+        "--mentors",
+        &mentors_arg,
+        "--mentees",
+        &mentees_arg,
+        "--model",
+        "priority",
+        "--history",
+        history_arg,
+        "--matches",
+        matches.to_str().unwrap(),
+    ]);
+    assert!(checked.status.success(), "{}", String::from_utf8_lossy(&checked.stdout));
+
+    std::fs::write(&history_path, format!("{history}x@y.uk,,perhaps\n")).unwrap();
+    let refused = run(&[
+        "--history",
+        history_arg,
+        "--out",
+        dir.path().join("none").to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(!refused.status.success() && stderr.contains("error[H002]"), "{stderr}");
+    assert!(!dir.path().join("none").exists(), "nothing is written");
+}

@@ -390,3 +390,39 @@ fn the_command_line_matches_priority_mentees_first_and_reports_them() {
     assert!(!refused.status.success() && stderr.contains("error[H002]"), "{stderr}");
     assert!(!dir.path().join("none").exists(), "nothing is written");
 }
+
+/// The priority model without a history naming a registered mentee warns
+/// (V004): its first term would count nobody. With one, no warning.
+#[test]
+fn the_priority_model_without_priority_mentees_warns() {
+    let mentors = mentors_csv(&[Person {
+        email: "mentor@x.uk".into(),
+        grade: "Grade 7".into(),
+        organisation: "Org B".into(),
+        ..Person::default()
+    }]);
+    let mentees = mentees_csv(&[Person {
+        email: "mentee@x.uk".into(),
+        ..Person::default()
+    }]);
+    let warnings = |history: Option<&str>| {
+        let registrations = Registrations {
+            mentors: source("mentors.csv", &mentors),
+            mentees: source("mentees.csv", &mentees),
+            history: history.map(|text| source("history.csv", text)),
+            adjust: None,
+            organisations: None,
+        };
+        let (inputs, problems) = read_inputs(Ok(Model::built_in("priority").unwrap()), registrations);
+        assert!(inputs.is_some(), "{problems}");
+        problems.to_string()
+    };
+    let none = warnings(None);
+    assert!(
+        none.contains("warning[V004] mentees.csv") && none.contains("Fix: give --history"),
+        "{none}"
+    );
+    let elsewhere = warnings(Some("mentee_email,mentor_email\nsomeone.else@x.uk,\n"));
+    assert!(elsewhere.contains("warning[V004]"), "{elsewhere}");
+    assert!(!warnings(Some("mentee_email,mentor_email\nMentee@x.uk,\n")).contains("V004"));
+}

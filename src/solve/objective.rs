@@ -237,6 +237,39 @@ mod tests {
     }
 
     #[test]
+    fn the_priority_model_fits_100_000_participants_and_rewards_priority_first_matches() {
+        let model = Model::built_in("priority").unwrap();
+        let costs = ArcCosts::new(&model, 100_000).unwrap();
+        assert!(costs.weights[0].checked_mul(100_003 * 16).is_some());
+        let data = crate::generate::generate(&crate::generate::GenerateSpec {
+            mentees: 1,
+            mentors: 1,
+            seed: 1,
+        });
+        let source = |name, text: &'static str| crate::registration::Source {
+            name,
+            bytes: text.as_bytes(),
+        };
+        let (mentors, mentees) = (data.mentors_csv.leak(), data.mentees_csv.leak());
+        let programme =
+            crate::registration::read_programme(source("mentors.csv", mentors), source("mentees.csv", mentees), &model)
+                .unwrap()
+                .programme;
+        let plain: Mentee = programme.mentees[0].clone();
+        let first = Mentee {
+            priority: true,
+            ..plain.clone()
+        };
+        // The priority level's reward on the first unit only, on top of coverage's.
+        assert_eq!(
+            costs.mentee_unit_cost(&first, 0),
+            costs.mentee_unit[0] - costs.weights[0]
+        );
+        assert_eq!(costs.mentee_unit_cost(&plain, 0), costs.mentee_unit[0]);
+        assert_eq!(costs.mentee_unit_cost(&first, 1), costs.mentee_unit_cost(&plain, 1));
+    }
+
+    #[test]
     fn rewarding_more_before_fewer_is_refused() {
         let mut file = Model::civil_service().to_file().clone();
         file.objective = vec![Term::mentees_with_at_least(3), Term::mentees_with_at_least(1)];

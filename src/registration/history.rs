@@ -185,11 +185,14 @@ fn read_rows(source: Source, history: bool) -> Result<Vec<PairRow>, Problems> {
                     );
                 }
             }
-            let said = priority.map(|c| (c, row.get(Some(c))));
-            let first = match said.map(|(c, value)| (c, value, super::read::yes_no(value))) {
-                Some((_, value, Some(_))) if value.trim().is_empty() => unmatched,
-                Some((_, _, Some(yes))) => yes,
-                Some((column, value, None)) => {
+            // The `priority` cell decides; empty (or no column), a row without a
+            // mentor is a priority mentee and a pair is not.
+            let said = priority
+                .map(|c| (c, row.get(Some(c))))
+                .filter(|(_, v)| !v.trim().is_empty());
+            let first = match said {
+                None => unmatched,
+                Some((column, value)) => super::read::yes_no(value).unwrap_or_else(|| {
                     problems.push(
                         Problem::error("H002", table.file, "priority is not yes or no")
                             .at_line(row.line)
@@ -199,8 +202,7 @@ fn read_rows(source: Source, history: bool) -> Result<Vec<PairRow>, Problems> {
                             .fix("write yes to put this mentee first (unmatched or short last time), no, or leave it empty"),
                     );
                     false
-                }
-                None => unmatched,
+                }),
             };
             rows.push(PairRow {
                 named: NamedPair {

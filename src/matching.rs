@@ -88,6 +88,10 @@ impl Matching {
         let mentees = self.mentee_counts(programme);
         let mentors = self.mentor_counts(programme);
         let at_least = |counts: &[u32], k: u32| counts.iter().filter(|&&c| c >= k).count() as i64;
+        let priority_at_least = |k: u32| {
+            let priority = programme.mentees.iter().map(|m| m.priority);
+            mentees.iter().zip(priority).filter(|&(&c, p)| p && c >= k).count() as i64
+        };
         let identity_met = self.mentees_with(programme, |p| p.identity_matched) as i64;
         let profession_met = self.mentees_with(programme, |p| p.profession_matched) as i64;
         let value = |term: &Term| -> i64 {
@@ -97,6 +101,7 @@ impl Matching {
                     weight as i64
                         * match part {
                             Term::MenteesWithAtLeast { matches, .. } => at_least(&mentees, *matches),
+                            Term::PriorityMenteesWithAtLeast { matches, .. } => priority_at_least(*matches),
                             Term::MentorsWithAtLeast { matches, .. } => at_least(&mentors, *matches),
                             Term::IdentityRequestsMet { .. } => identity_met,
                             Term::ProfessionRequestsMet { .. } => profession_met,

@@ -35,7 +35,8 @@ pub struct Registrations<'a> {
     pub mentors: Source<'a>,
     /// The mentees file.
     pub mentees: Source<'a>,
-    /// Earlier years' pairs, none of which is made again.
+    /// Earlier years' pairs, none of which is made again, and the mentees who
+    /// went unmatched or short (see [`crate::registration::read_history`]).
     pub history: Option<Source<'a>>,
     /// The organisers' pins and bans (see [`crate::registration::read_adjustments`]).
     pub adjust: Option<Source<'a>>,
@@ -89,6 +90,7 @@ pub fn read_inputs(model: Result<Model, Problems>, registrations: Registrations)
     match (model, reading) {
         (Some(model), Some(mut reading)) if !problems.has_errors() => {
             let history = history.unwrap_or_default();
+            history.mark_priority(&mut reading.programme);
             if let Some(source) = registrations.adjust {
                 match read_adjustments(source, &reading.programme) {
                     Ok(adjustments) => reading.programme.adjustments = adjustments,

@@ -61,11 +61,13 @@ pub struct ProgrammeArgs {
     #[arg(long, value_name = "FILE")]
     pub mentees: PathBuf,
     /// Model file (JSON), or the name of a model in models/ (coverage, quality,
-    /// identity-first, profession-first, balanced, fair-organisations); civil-service
-    /// when not given.
+    /// identity-first, profession-first, balanced, fair-organisations, priority);
+    /// civil-service when not given.
     #[arg(long, value_name = "FILE")]
     pub model: Option<PathBuf>,
-    /// Earlier pairs (CSV with mentee_email, mentor_email), none of which is made again.
+    /// Earlier pairs (CSV with mentee_email, mentor_email), none of which is made
+    /// again; a row without a mentor (or `priority` yes) names a mentee unmatched
+    /// or short last time, whom the priority model puts first.
     #[arg(long, value_name = "FILE")]
     pub history: Option<PathBuf>,
     /// The organisers' pins and bans (CSV with action (pin or ban), mentee email,

@@ -750,6 +750,12 @@ fn rank(objective: &[Term], role: Role, k: u32) -> Option<usize> {
 /// this person. It is worse when every such loss comes earlier in the objective
 /// than the gain and than the total score.
 pub fn verdict(objective: &[Term], role: Role, count: u32, most_held: u32) -> Verdict {
+    // Counts that matter only for priority mentees make a move's worth depend
+    // on who gives and who gains; the prices still decide it exactly.
+    let priority = |t: &Term| matches!(t, Term::PriorityMenteesWithAtLeast { .. });
+    if role == Role::Mentee && objective.iter().flat_map(Term::parts).any(|(t, _)| priority(t)) {
+        return Verdict::ByPrices;
+    }
     let Some(gain) = rank(objective, role, count + 1) else {
         return Verdict::NotCounted;
     };

@@ -30,6 +30,7 @@ pub const BUILT_IN: &[(&str, &str)] = &[
         "fair-organisations",
         include_str!("../../models/fair-organisations.json"),
     ),
+    ("priority", include_str!("../../models/priority.json")),
 ];
 
 /// Largest model file read: real models are a few kilobytes.

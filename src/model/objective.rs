@@ -30,6 +30,15 @@ pub enum Term {
         #[serde(default = "one", skip_serializing_if = "is_one")]
         weight: u32,
     },
+    /// Priority mentees (named by the history as unmatched or short last time)
+    /// with at least `matches` matches.
+    PriorityMenteesWithAtLeast {
+        /// The k in "at least k matches".
+        matches: u32,
+        /// Weight within a weighted sum (1 unless given).
+        #[serde(default = "one", skip_serializing_if = "is_one")]
+        weight: u32,
+    },
     /// Mentors with at least `matches` mentees.
     MentorsWithAtLeast {
         /// The fewest matches that count.
@@ -83,6 +92,11 @@ impl Term {
         Term::MenteesWithAtLeast { matches, weight: 1 }
     }
 
+    /// Priority mentees with at least `matches` matches, weight 1.
+    pub fn priority_mentees_with_at_least(matches: u32) -> Term {
+        Term::PriorityMenteesWithAtLeast { matches, weight: 1 }
+    }
+
     /// Mentors with at least `matches` mentees, weight 1.
     pub fn mentors_with_at_least(matches: u32) -> Term {
         Term::MentorsWithAtLeast { matches, weight: 1 }
@@ -97,6 +111,7 @@ impl Term {
     pub fn weight(&self) -> u32 {
         match self {
             Term::MenteesWithAtLeast { weight, .. }
+            | Term::PriorityMenteesWithAtLeast { weight, .. }
             | Term::MentorsWithAtLeast { weight, .. }
             | Term::IdentityRequestsMet { weight }
             | Term::ProfessionRequestsMet { weight }
@@ -126,6 +141,9 @@ impl Term {
         };
         match self {
             Term::MenteesWithAtLeast { matches, weight } => weighted(format!("mentees with >= {matches}"), *weight),
+            Term::PriorityMenteesWithAtLeast { matches, weight } => {
+                weighted(format!("priority mentees with >= {matches}"), *weight)
+            }
             Term::MentorsWithAtLeast { matches, weight } => weighted(format!("mentors with >= {matches}"), *weight),
             Term::IdentityRequestsMet { weight } => weighted("identity requests met".into(), *weight),
             Term::ProfessionRequestsMet { weight } => weighted("profession requests met".into(), *weight),
@@ -139,7 +157,9 @@ impl Term {
     /// Why this term cannot be used, if it cannot.
     pub fn check(&self) -> Result<(), String> {
         match self {
-            Term::MenteesWithAtLeast { matches, .. } | Term::MentorsWithAtLeast { matches, .. }
+            Term::MenteesWithAtLeast { matches, .. }
+            | Term::PriorityMenteesWithAtLeast { matches, .. }
+            | Term::MentorsWithAtLeast { matches, .. }
                 if *matches == 0 || *matches > super::MAX_CAPACITY =>
             {
                 Err(format!("`matches` must be from 1 to {}", super::MAX_CAPACITY))

@@ -1,4 +1,5 @@
-//! Earlier years' pairs, none of which may be made again.
+//! Earlier years: the pairs made, none of which may be made again, and the
+//! mentees who went unmatched or short, whom a model may put first.
 
 use std::collections::HashSet;
 
@@ -6,12 +7,14 @@ use crate::model::text::email_key;
 use crate::problem::{Problem, Problems};
 
 use super::table::{too_many_problems, ColumnSpec, Table, MAX_PROBLEMS};
-use super::Source;
+use super::{Programme, Source};
 
-/// Pairs made before, as (mentee email key, mentor email key).
+/// What earlier years left: pairs made before, as (mentee email key, mentor
+/// email key), and priority mentees (unmatched or short last time), by email key.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct History {
     pairs: HashSet<(String, String)>,
+    priority: HashSet<String>,
 }
 
 impl History {
@@ -33,19 +36,46 @@ impl History {
         self.pairs.iter().map(|(a, b)| (a.as_str(), b.as_str()))
     }
 
-    /// How many distinct pairs the history holds.
+    /// How many pairs were made before.
     pub fn len(&self) -> usize {
         self.pairs.len()
     }
 
-    /// Whether the history holds no pairs.
+    /// Whether no pair was made before (priority mentees aside).
     pub fn is_empty(&self) -> bool {
         self.pairs.is_empty()
     }
+
+    /// Record a mentee who went unmatched or short last time.
+    pub fn insert_priority(&mut self, mentee_email: &str) {
+        self.priority.insert(email_key(mentee_email));
+    }
+
+    /// Whether this mentee went unmatched or short last time.
+    pub fn is_priority(&self, mentee_email_key: &str) -> bool {
+        self.priority.contains(mentee_email_key)
+    }
+
+    /// How many mentees the history names as priority, registered this time or not.
+    pub fn priority_len(&self) -> usize {
+        self.priority.len()
+    }
+
+    /// Mark the programme's priority mentees ([`super::Mentee::priority`]), so
+    /// every stage after reading sees them; returns how many are registered.
+    pub fn mark_priority(&self, programme: &mut Programme) -> usize {
+        let mut marked = 0;
+        for mentee in &mut programme.mentees {
+            mentee.priority = self.is_priority(&mentee.person.email_key);
+            marked += usize::from(mentee.priority);
+        }
+        marked
+    }
 }
 
-/// The columns of a file of pairs: the emails, and (in `matches.csv`) the names.
-const COLUMNS: [ColumnSpec; 4] = [
+/// The columns of a file of pairs: the emails, and (in `matches.csv`) the names;
+/// a history file may also say who goes first (`priority`).
+const COLUMNS: [ColumnSpec; 5] = [
     ColumnSpec {
         heading: "mentee_email",
         keys: &["menteeemail", "menteeemailaddress"],
@@ -66,16 +96,21 @@ const COLUMNS: [ColumnSpec; 4] = [
         keys: &["mentorname"],
         required: false,
     },
+    ColumnSpec {
+        heading: "priority",
+        keys: &["priority"],
+        required: false,
+    },
 ];
 
 /// One pair named by emails, with the line it is on.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct EmailPair {
-    /// 1-based line of the file the pair is on.
+    /// The line the pair is on, for messages.
     pub line: u64,
-    /// The mentee's email, as written.
+    /// The mentee's email as written.
     pub mentee_email: String,
-    /// The mentor's email, as written.
+    /// The mentor's email as written.
     pub mentor_email: String,
 }
 
@@ -88,22 +123,41 @@ pub fn read_pairs(source: Source) -> Result<Vec<EmailPair>, Problems> {
 /// A pair with the names a `matches.csv` gives (empty when the file has none).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NamedPair {
-    /// The pair's emails and line.
+    /// The two emails and the line.
     pub pair: EmailPair,
-    /// The mentee's name, as written.
+    /// The mentee's name, if the file gives it.
     pub mentee_name: String,
-    /// The mentor's name, as written.
+    /// The mentor's name, if the file gives it.
     pub mentor_name: String,
 }
 
 /// Read a file of pairs as [`read_pairs`] does, with the `mentee_name` and
 /// `mentor_name` columns when it has them.
 pub fn read_named_pairs(source: Source) -> Result<Vec<NamedPair>, Problems> {
+    Ok(read_rows(source, false)?.into_iter().map(|row| row.named).collect())
+}
+
+/// One row of a file of pairs; in a history, the mentor's email may be empty.
+struct PairRow {
+    named: NamedPair,
+    /// The row's mentee goes first this time.
+    priority: bool,
+}
+
+/// Read a file of pairs; `history` allows a row without a mentor (a mentee who
+/// got no match) and reads the `priority` column.
+fn read_rows(source: Source, history: bool) -> Result<Vec<PairRow>, Problems> {
     let mut table = Table::read(source)?;
     let mut problems = std::mem::take(&mut table.problems);
     let columns = table.columns(&COLUMNS, &mut problems);
-    let mut pairs = Vec::with_capacity(table.rows.len());
-    if let [Some(mentee), Some(mentor), mentee_name, mentor_name] = columns[..] {
+    let mut rows = Vec::with_capacity(table.rows.len());
+    if let [Some(mentee), Some(mentor), mentee_name, mentor_name, priority] = columns[..] {
+        let priority = priority.filter(|_| history);
+        let fix = if history {
+            "write the mentee's and the mentor's email address, or leave the mentor's empty for a mentee who got no match"
+        } else {
+            "write the mentee's and the mentor's email address"
+        };
         // Only errors are pushed in this loop; like a registration file's, they
         // stop at MAX_PROBLEMS (R017).
         let before = problems.len();
@@ -113,40 +167,77 @@ pub fn read_named_pairs(source: Source) -> Result<Vec<NamedPair>, Problems> {
                 break;
             }
             let (mentee_email, mentor_email) = (row.get(Some(mentee)), row.get(Some(mentor)));
+            // In a history, an empty mentor says this mentee got no match.
+            let unmatched = history && mentor_email.trim().is_empty();
             for (value, column, heading) in [
                 (mentee_email, mentee, "mentee_email"),
                 (mentor_email, mentor, "mentor_email"),
             ] {
-                if !value.contains('@') {
+                let allowed = value.contains('@') || (unmatched && column == mentor);
+                if !allowed {
                     problems.push(
                         Problem::error("H001", table.file, "not an email address")
                             .at_line(row.line)
+                            .at_row(row.row)
                             .in_column(column + 1, heading)
                             .with_value(value)
-                            .fix("write the mentee's and the mentor's email address"),
+                            .fix(fix),
                     );
                 }
             }
-            pairs.push(NamedPair {
-                pair: EmailPair {
-                    line: row.line,
-                    mentee_email: mentee_email.to_string(),
-                    mentor_email: mentor_email.to_string(),
+            // The `priority` cell decides; empty (or no column), a row without a
+            // mentor is a priority mentee and a pair is not.
+            let said = priority
+                .map(|c| (c, row.get(Some(c))))
+                .filter(|(_, v)| !v.trim().is_empty());
+            let first = match said {
+                None => unmatched,
+                Some((column, value)) => super::read::yes_no(value).unwrap_or_else(|| {
+                    problems.push(
+                        Problem::error("H002", table.file, "priority is not yes or no")
+                            .at_line(row.line)
+                            .at_row(row.row)
+                            .in_column(column + 1, "priority")
+                            .with_value(value)
+                            .fix("write yes to put this mentee first (unmatched or short last time), no, or leave it empty"),
+                    );
+                    false
+                }),
+            };
+            rows.push(PairRow {
+                named: NamedPair {
+                    pair: EmailPair {
+                        line: row.line,
+                        mentee_email: mentee_email.to_string(),
+                        mentor_email: mentor_email.to_string(),
+                    },
+                    mentee_name: mentee_name.map(|c| row.get(Some(c)).to_string()).unwrap_or_default(),
+                    mentor_name: mentor_name.map(|c| row.get(Some(c)).to_string()).unwrap_or_default(),
                 },
-                mentee_name: mentee_name.map(|c| row.get(Some(c)).to_string()).unwrap_or_default(),
-                mentor_name: mentor_name.map(|c| row.get(Some(c)).to_string()).unwrap_or_default(),
+                priority: first,
             });
         }
     }
     problems.into_result()?;
-    Ok(pairs)
+    Ok(rows)
 }
 
-/// Read a history file: earlier pairs, as [`read_pairs`] reads them.
+/// Read a history file: earlier pairs, as [`read_pairs`] reads them, and
+/// priority mentees. A row whose `mentor_email` is empty names a mentee who got
+/// no match last time; the optional `priority` column (yes or no) says whether
+/// the row's mentee goes first this time (empty: yes for a row without a
+/// mentor, no otherwise), so a mentee who was short gets `yes` on one of their
+/// rows. A `matches.csv` of an earlier year is a history as it is.
 pub fn read_history(source: Source) -> Result<History, Problems> {
     let mut history = History::default();
-    for pair in read_pairs(source)? {
-        history.insert(&pair.mentee_email, &pair.mentor_email);
+    for row in read_rows(source, true)? {
+        let pair = &row.named.pair;
+        if !pair.mentor_email.trim().is_empty() {
+            history.insert(&pair.mentee_email, &pair.mentor_email);
+        }
+        if row.priority {
+            history.insert_priority(&pair.mentee_email);
+        }
     }
     Ok(history)
 }

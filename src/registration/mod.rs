@@ -94,6 +94,10 @@ pub struct Mentee {
     /// The identities they want to share, as keys. Special-category data: used
     /// for matching only, never written to any output.
     pub identities: Vec<String>,
+    /// Named by the history (`--history`) as unmatched or short last time: the
+    /// `priority-mentees-with-at-least` term counts them. Set by
+    /// [`History::mark_priority`], false until then.
+    pub priority: bool,
 }
 
 impl Mentee {

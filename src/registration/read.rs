@@ -350,6 +350,7 @@ pub fn read_programme(mentors: Source, mentees: Source, model: &Model) -> Result
             person,
             wants_identity_match,
             identities,
+            priority: false,
         });
     }
 
@@ -795,7 +796,7 @@ fn words_key_preserving_case(name: &str) -> String {
 }
 
 /// A yes/no answer as forms write it; `None` when it is neither.
-fn yes_no(text: &str) -> Option<bool> {
+pub(super) fn yes_no(text: &str) -> Option<bool> {
     let key = words_key(text);
     if key.is_empty() || key.starts_with('n') || key == "false" || key == "0" {
         Some(false)

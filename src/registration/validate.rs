@@ -35,7 +35,30 @@ pub fn validate(programme: &Programme, model: &Model, history: &History, files: 
     let mut warnings = organisation_warnings(programme, model, files);
     warnings.extend(mentees_without_mentors(programme, model, history, files));
     warnings.extend(withheld_biographies(programme, model, files));
+    warnings.extend(priority_without_mentees(programme, model, files));
     warnings
+}
+
+/// A warning when the model counts priority mentees but none registered is
+/// one (no `--history`, or its emails are not the registered ones): the term
+/// would then count nothing, silently.
+pub fn priority_without_mentees(programme: &Programme, model: &Model, files: Files) -> Option<Problem> {
+    let counts_priority = model
+        .objective
+        .iter()
+        .flat_map(crate::model::Term::parts)
+        .any(|(term, _)| matches!(term, crate::model::Term::PriorityMenteesWithAtLeast { .. }));
+    (counts_priority && !programme.mentees.iter().any(|m| m.priority)).then(|| {
+        Problem::warning(
+            "V004",
+            files.mentees,
+            format!(
+                "the model ({}) puts priority mentees first, but no mentee registered here is one, so that term counts nobody",
+                model.name
+            ),
+        )
+        .fix("give --history a file whose rows without a mentor (or with priority yes) name last time's unmatched or short mentees, by the emails they registered with; or choose a model without the priority term")
+    })
 }
 
 // ---- Biographies withheld from the mailing lists ----

@@ -141,6 +141,9 @@ fn term_words(term: &Term) -> String {
     match term {
         Term::MenteesWithAtLeast { matches: 1, weight: 1 } => "mentees with at least 1 match".into(),
         Term::MentorsWithAtLeast { matches: 1, weight: 1 } => "mentors with at least 1 mentee".into(),
+        Term::PriorityMenteesWithAtLeast { matches: 1, weight: 1 } => {
+            "priority mentees (unmatched or short last time) with at least 1 match".into()
+        }
         other => other.label(),
     }
 }
@@ -180,6 +183,19 @@ fn summary_section(page: &mut String, model: &Model, summary: &Summary) {
             summary.profession_requests.asked, summary.profession_requests.met
         ),
     );
+    if let Some(priority) = &summary.priority_mentees {
+        row(
+            page,
+            "Priority mentees (unmatched or short last time)",
+            &priority.registered,
+        );
+        row(page, "Priority mentees with at least 1 match", &priority.with_a_match);
+        row(
+            page,
+            "Priority mentees with every match asked for",
+            &priority.with_every_match_asked_for,
+        );
+    }
     page.push_str("</table>\n");
     if let Some(c) = &summary.certificate {
         let verdict = if c.reached() {
@@ -199,7 +215,17 @@ fn summary_section(page: &mut String, model: &Model, summary: &Summary) {
     }
     page.push_str("<p>The objective, highest priority first:</p>\n<ol>\n");
     for value in &summary.objective {
-        let _ = writeln!(page, "<li>{}: {}</li>", escape(&term_words(&value.term)), value.value);
+        // Priority mentees are a small group: their counts show as the summary's do.
+        let shown_value = match value.term {
+            Term::PriorityMenteesWithAtLeast { weight: 1, .. } => crate::report::shown(value.value as u64),
+            _ => value.value.to_string(),
+        };
+        let _ = writeln!(
+            page,
+            "<li>{}: {}</li>",
+            escape(&term_words(&value.term)),
+            escape(&shown_value)
+        );
     }
     page.push_str("</ol>\n</section>\n");
 }

@@ -10,6 +10,7 @@ use crate::explain::CoverageCertificate;
 use crate::matching::{Matching, Request, Requests};
 use crate::model::{Model, Term};
 use crate::registration::{Biographies, Programme, Withheld};
+use crate::report::shown;
 use crate::solve::{Optimality, SolveStats};
 
 /// How long each stage took, in milliseconds.
@@ -54,6 +55,48 @@ impl Counts {
             at_least_2: at_least(2),
             at_least_3: at_least(3),
         }
+    }
+}
+
+/// The priority mentees (named by the history as unmatched or short last
+/// time) registered this time, and how many have a match. They are a small
+/// group who may be told apart, so counts under 5 show as "<5"
+/// ([`crate::report::shown`]), as the report shows small groups.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PriorityCounts {
+    /// Priority mentees registered this time.
+    pub registered: String,
+    /// Of them, those with at least 1 match.
+    pub with_a_match: String,
+    /// Of them, those with every match they asked for.
+    pub with_every_match_asked_for: String,
+}
+
+impl PriorityCounts {
+    /// The counts for this matching; none when no priority mentee registered.
+    pub fn new(programme: &Programme, matching: &Matching) -> Option<PriorityCounts> {
+        let counts = matching.mentee_counts(programme);
+        let priority: Vec<(u32, u32)> = programme
+            .mentees
+            .iter()
+            .zip(counts)
+            .filter(|(m, _)| m.priority)
+            .map(|(m, c)| (c, m.person.capacity))
+            .collect();
+        let count = |keep: fn(&(u32, u32)) -> bool| shown(priority.iter().filter(|p| keep(p)).count() as u64);
+        (!priority.is_empty()).then(|| PriorityCounts {
+            registered: shown(priority.len() as u64),
+            with_a_match: count(|&(c, _)| c >= 1),
+            with_every_match_asked_for: count(|&(c, wanted)| c >= wanted),
+        })
+    }
+
+    /// One line for the terminal and the report.
+    pub fn words(&self) -> String {
+        format!(
+            "{} mentees the history names as unmatched or short last time registered; {} have a match, {} every match they asked for",
+            self.registered, self.with_a_match, self.with_every_match_asked_for
+        )
     }
 }
 
@@ -139,6 +182,10 @@ pub struct Summary {
     pub eligible_pairs: usize,
     /// The matching's value for each term of the model's objective.
     pub objective: Vec<ObjectiveValue>,
+    /// The priority mentees and how many have a match (none when the history
+    /// names no mentee registered this time).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub priority_mentees: Option<PriorityCounts>,
     /// The most mentees with at least 1 match any matching could reach, beside
     /// the number reached: a max flow computed apart from the solver.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -197,6 +244,7 @@ impl Summary {
                 .zip(matching.objective_values(programme, &model.objective))
                 .map(|(term, value)| ObjectiveValue { term, value })
                 .collect(),
+            priority_mentees: PriorityCounts::new(programme, matching),
             certificate: None,
             optimality: None,
             biographies: BiographySummary::new(programme, model),
@@ -276,6 +324,9 @@ impl fmt::Display for Summary {
             self.profession_requests.met,
             self.profession_requests.asked
         )?;
+        if let Some(priority) = &self.priority_mentees {
+            writeln!(f, "priority {}", priority.words())?;
+        }
         if let Some(c) = &self.certificate {
             writeln!(
                 f,

@@ -727,7 +727,9 @@ fn largest_tier(objective: &[Term], mentees: bool) -> u32 {
         .iter()
         .flat_map(Term::parts)
         .filter_map(|(part, _)| match part {
-            Term::MenteesWithAtLeast { matches, .. } if mentees => Some(*matches),
+            Term::MenteesWithAtLeast { matches, .. } | Term::PriorityMenteesWithAtLeast { matches, .. } if mentees => {
+                Some(*matches)
+            }
             Term::MentorsWithAtLeast { matches, .. } if !mentees => Some(*matches),
             _ => None,
         })
@@ -888,6 +890,17 @@ impl<'a> Program<'a> {
             match part {
                 Term::MenteesWithAtLeast { matches, .. } => {
                     expression.add_mul(weight, tier(&self.mentee_tiers, *matches))
+                }
+                Term::PriorityMenteesWithAtLeast { matches, .. } => {
+                    let priority = self.programme.mentees.iter().map(|m| m.priority);
+                    let tiers: Vec<_> = self
+                        .mentee_tiers
+                        .iter()
+                        .zip(priority)
+                        .filter(|(_, p)| *p)
+                        .map(|(t, _)| t.clone())
+                        .collect();
+                    expression.add_mul(weight, tier(&tiers, *matches))
                 }
                 Term::MentorsWithAtLeast { matches, .. } => {
                     expression.add_mul(weight, tier(&self.mentor_tiers, *matches))

@@ -117,6 +117,7 @@ fn relaxed_model(model: &Model, m: Multiplier) -> Option<Model> {
                 let scaled = weight.checked_mul(den)?;
                 match &mut part {
                     Term::MenteesWithAtLeast { weight, .. }
+                    | Term::PriorityMenteesWithAtLeast { weight, .. }
                     | Term::MentorsWithAtLeast { weight, .. }
                     | Term::IdentityRequestsMet { weight }
                     | Term::ProfessionRequestsMet { weight }

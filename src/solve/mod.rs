@@ -334,17 +334,18 @@ pub fn network_capped(
             .filter(|&g| g != u32::MAX && mentee.person.capacity > 0);
         match group {
             None => {
-                for (capacity, cost) in unit_arcs(&costs.mentee_unit, mentee.person.capacity) {
+                for (capacity, cost) in unit_arcs(|k| costs.mentee_unit_cost(mentee, k), mentee.person.capacity) {
                     graph.add_edge(source, nodes.own, FlowArc { capacity, cost });
                 }
             }
             Some(g) => {
                 let first = FlowArc {
                     capacity: 1,
-                    cost: costs.mentee_unit[0],
+                    cost: costs.mentee_unit_cost(mentee, 0),
                 };
                 graph.add_edge(group_nodes[g as usize], nodes.own, first);
-                for (capacity, cost) in unit_arcs(&costs.mentee_unit[1..], mentee.person.capacity - 1) {
+                for (capacity, cost) in unit_arcs(|k| costs.mentee_unit_cost(mentee, k + 1), mentee.person.capacity - 1)
+                {
                     graph.add_edge(source, nodes.own, FlowArc { capacity, cost });
                 }
             }
@@ -372,7 +373,7 @@ pub fn network_capped(
         }
     }
     for (mentor, &node) in programme.mentors.iter().zip(&mentor_nodes) {
-        for (capacity, cost) in unit_arcs(&costs.mentor_unit, mentor.person.capacity) {
+        for (capacity, cost) in unit_arcs(|k| costs.mentor_unit[k], mentor.person.capacity) {
             graph.add_edge(node, sink, FlowArc { capacity, cost });
         }
     }
@@ -441,9 +442,9 @@ pub(crate) fn has_request_layer(mentee: &crate::registration::Mentee, costs: &Ar
 }
 
 /// A person's capacity as parallel arcs, one per run of units that cost the same.
-fn unit_arcs(unit_costs: &[i64], capacity: u32) -> Vec<(u32, i64)> {
+fn unit_arcs(unit_cost: impl Fn(usize) -> i64, capacity: u32) -> Vec<(u32, i64)> {
     let mut arcs: Vec<(u32, i64)> = Vec::new();
-    for &cost in unit_costs.iter().take(capacity as usize) {
+    for cost in (0..capacity as usize).map(unit_cost) {
         match arcs.last_mut() {
             Some((units, last)) if *last == cost => *units += 1,
             _ => arcs.push((1, cost)),

@@ -1,8 +1,8 @@
 //! A lexicographic objective as one integer cost per arc.
 //!
 //! Every term rewards arcs of one kind: the k-th unit of a mentee's capacity
-//! ("mentees with at least k"), the k-th unit of a mentor's, or a pair ("total
-//! score", "pairs"). Terms are folded into one cost with weights `W` chosen so
+//! ("mentees with at least k"; for priority mentees also "priority mentees with
+//! at least k"), the k-th unit of a mentor's, or a pair ("total score", "pairs"). Terms are folded into one cost with weights `W` chosen so
 //! that a gain of 1 in a term outweighs any change in all later terms that one
 //! augmenting cycle can make. Any two flows differ by a sum of simple cycles in
 //! the residual network, and a simple cycle passes the source and the sink at most
@@ -14,14 +14,20 @@
 //! max score`), far inside `i64`.
 
 use crate::model::{Model, Term, MAX_CAPACITY};
+use crate::registration::Mentee;
 
 use super::SolveError;
 
 /// The weight of each term and what each arc earns.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ArcCosts {
-    /// Cost of the k-th unit (index k-1) of a mentee's capacity, `MAX_CAPACITY` long.
+    /// Cost of the k-th unit (index k-1) of a mentee's capacity, `MAX_CAPACITY`
+    /// long; read it through [`ArcCosts::mentee_unit_cost`], which adds the
+    /// priority reward.
     pub mentee_unit: Vec<i64>,
+    /// What the k-th unit of a priority mentee's capacity costs besides
+    /// `mentee_unit` (0 unless the objective counts priority mentees).
+    pub priority_unit: Vec<i64>,
     /// Cost of the k-th unit of a mentor's capacity.
     pub mentor_unit: Vec<i64>,
     /// Cost of a pair with score s is `pair_base + pair_per_score * s`.
@@ -60,7 +66,9 @@ impl ArcCosts {
         // mentors' counts, or every pair and mentee on it.
         let part_bound = |term: &Term| -> Option<i64> {
             match term {
-                Term::MenteesWithAtLeast { .. } | Term::MentorsWithAtLeast { .. } => Some(2),
+                Term::MenteesWithAtLeast { .. }
+                | Term::PriorityMenteesWithAtLeast { .. }
+                | Term::MentorsWithAtLeast { .. } => Some(2),
                 Term::TotalScore { .. } => cycle_pairs.checked_mul(max_score),
                 Term::IdentityRequestsMet { .. }
                 | Term::ProfessionRequestsMet { .. }
@@ -87,6 +95,7 @@ impl ArcCosts {
 
         let mut costs = ArcCosts {
             mentee_unit: vec![0; MAX_CAPACITY as usize],
+            priority_unit: vec![0; MAX_CAPACITY as usize],
             mentor_unit: vec![0; MAX_CAPACITY as usize],
             pair_base: 0,
             pair_per_score: 0,
@@ -102,6 +111,7 @@ impl ArcCosts {
                 let w = level_weight.checked_mul(weight as i64).ok_or_else(overflow)?;
                 let cost = match part {
                     Term::MenteesWithAtLeast { matches, .. } => &mut costs.mentee_unit[*matches as usize - 1],
+                    Term::PriorityMenteesWithAtLeast { matches, .. } => &mut costs.priority_unit[*matches as usize - 1],
                     Term::MentorsWithAtLeast { matches, .. } => &mut costs.mentor_unit[*matches as usize - 1],
                     Term::IdentityRequestsMet { .. } => &mut costs.identity_met,
                     Term::ProfessionRequestsMet { .. } => &mut costs.profession_met,
@@ -114,8 +124,17 @@ impl ArcCosts {
             }
         }
         // Parallel unit arcs fill cheapest first, so the k-th unit is only used
-        // after the (k-1)-th when costs do not fall with k.
-        for (side, units) in [("mentees", &costs.mentee_unit), ("mentors", &costs.mentor_unit)] {
+        // after the (k-1)-th when costs do not fall with k: for every mentee,
+        // priority or not, and every mentor.
+        let priority_units: Vec<i64> = (0..costs.mentee_unit.len())
+            .map(|k| costs.mentee_unit[k].checked_add(costs.priority_unit[k]))
+            .collect::<Option<_>>()
+            .ok_or_else(overflow)?;
+        for (side, units) in [
+            ("mentees", &costs.mentee_unit),
+            ("priority mentees", &priority_units),
+            ("mentors", &costs.mentor_unit),
+        ] {
             if units.windows(2).any(|w| w[1] < w[0]) {
                 return Err(SolveError::NotFlowExpressible(format!(
                     "the objective rewards {side} with more matches more than {side} with fewer"
@@ -139,6 +158,13 @@ impl ArcCosts {
         Ok(costs)
     }
 
+    /// Cost of the k-th unit (index `k`, from 0) of this mentee's capacity:
+    /// the model's, plus the priority reward when they are a priority mentee.
+    /// Every solver reads a mentee's unit costs here.
+    pub fn mentee_unit_cost(&self, mentee: &Mentee, k: usize) -> i64 {
+        self.mentee_unit[k] + if mentee.priority { self.priority_unit[k] } else { 0 }
+    }
+
     /// Cost of a pair with this score.
     pub fn pair(&self, score: u32) -> i64 {
         self.pair_base + self.pair_per_score * score as i64
@@ -155,8 +181,10 @@ impl ArcCosts {
         let unit = self
             .mentee_unit
             .iter()
-            .chain(&self.mentor_unit)
-            .chain([&self.identity_met, &self.profession_met, &self.previous_kept])
+            .zip(&self.priority_unit)
+            .flat_map(|(unit, priority)| [*unit, unit + priority])
+            .chain(self.mentor_unit.iter().copied())
+            .chain([self.identity_met, self.profession_met, self.previous_kept])
             .map(|c| c.abs())
             .max()
             .unwrap_or(0);
@@ -208,6 +236,39 @@ mod tests {
             let later: i64 = (l + 1..costs.weights.len()).map(|j| costs.weights[j] * d[j]).sum();
             assert!(costs.weights[l] > later);
         }
+    }
+
+    #[test]
+    fn the_priority_model_fits_100_000_participants_and_rewards_priority_first_matches() {
+        let model = Model::built_in("priority").unwrap();
+        let costs = ArcCosts::new(&model, 100_000).unwrap();
+        assert!(costs.weights[0].checked_mul(100_003 * 16).is_some());
+        let data = crate::generate::generate(&crate::generate::GenerateSpec {
+            mentees: 1,
+            mentors: 1,
+            seed: 1,
+        });
+        let source = |name, text: &'static str| crate::registration::Source {
+            name,
+            bytes: text.as_bytes(),
+        };
+        let (mentors, mentees) = (data.mentors_csv.leak(), data.mentees_csv.leak());
+        let programme =
+            crate::registration::read_programme(source("mentors.csv", mentors), source("mentees.csv", mentees), &model)
+                .unwrap()
+                .programme;
+        let plain: Mentee = programme.mentees[0].clone();
+        let first = Mentee {
+            priority: true,
+            ..plain.clone()
+        };
+        // The priority level's reward on the first unit only, on top of coverage's.
+        assert_eq!(
+            costs.mentee_unit_cost(&first, 0),
+            costs.mentee_unit[0] - costs.weights[0]
+        );
+        assert_eq!(costs.mentee_unit_cost(&plain, 0), costs.mentee_unit[0]);
+        assert_eq!(costs.mentee_unit_cost(&first, 1), costs.mentee_unit_cost(&plain, 1));
     }
 
     #[test]

@@ -440,8 +440,12 @@ impl WarmStart {
             let mentee = slots.mentee_of[slot].map(|e| &programme.mentees[e as usize]);
             let capacity = mentee.map_or(0, |m| m.person.capacity);
             let own = state.node;
-            self.arcs
-                .fit_runs(&mut state.runs, capacity, |k| costs.mentee_unit[k], (self.source, own));
+            self.arcs.fit_runs(
+                &mut state.runs,
+                capacity,
+                |k| mentee.map_or(costs.mentee_unit[k], |m| costs.mentee_unit_cost(m, k)),
+                (self.source, own),
+            );
             let layered = mentee.is_some_and(|m| has_request_layer(m, costs));
             if state.request.is_none() && layered {
                 state.request = Some(self.arcs.simplex.add_node());

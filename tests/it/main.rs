@@ -17,6 +17,7 @@ mod messages;
 mod mincost;
 mod notify;
 mod optimality;
+mod priority;
 mod privacy;
 mod rematch;
 mod report;

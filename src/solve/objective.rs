@@ -243,7 +243,7 @@ mod tests {
         let model = Model::built_in("priority").unwrap();
         let costs = ArcCosts::new(&model, 100_000).unwrap();
         assert!(costs.weights[0].checked_mul(100_003 * 16).is_some());
-        let data = crate::generate::generate(&crate::generate::GenerateSpec {
+        let data = crate::registration::generate::generate(&crate::registration::generate::GenerateSpec {
             mentees: 1,
             mentors: 1,
             seed: 1,

@@ -8,8 +8,8 @@
 //! offers are the ones `match` writes, byte for byte.
 //!
 //! Safe by default: the server listens on 127.0.0.1 only; every request needs
-//! the token printed at start (kept in an HttpOnly, SameSite=Strict cookie after
-//! the first visit); a Host header other than this address is refused; form
+//! the token printed at start, whose address works once (the first visit
+//! exchanges it for an HttpOnly, SameSite=Strict cookie); a Host header other than this address is refused; form
 //! posts from other sites are refused; registrations stay in memory and are
 //! gone when the server stops or the organiser presses "Clear all data".
 
@@ -60,7 +60,8 @@ impl Server {
         self.app.port
     }
 
-    /// The token every request needs (in the cookie or, once, in the address).
+    /// The token every request needs: in the cookie, or in the address for
+    /// the first visit only.
     pub fn token(&self) -> &str {
         &self.app.token
     }

@@ -1,5 +1,6 @@
 //! What the server holds: one organiser's files and results, in memory only.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use crate::matching::Matching;
@@ -11,6 +12,9 @@ use crate::report::compare::Comparison;
 pub struct App {
     pub port: u16,
     pub token: String,
+    /// Whether the token in the printed address was exchanged for the cookie:
+    /// it works once, so an address seen later (history, a screen share) opens nothing.
+    token_used: AtomicBool,
     session: Mutex<Session>,
 }
 
@@ -19,8 +23,14 @@ impl App {
         App {
             port,
             token,
+            token_used: AtomicBool::new(false),
             session: Mutex::new(Session::default()),
         }
+    }
+
+    /// Take the address's token for the cookie: true the first time only.
+    pub fn take_token(&self) -> bool {
+        !self.token_used.swap(true, Ordering::SeqCst)
     }
 
     /// The Host headers this server answers to.

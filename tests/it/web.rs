@@ -79,6 +79,43 @@ fn without_the_token_every_request_is_refused() {
 }
 
 #[test]
+fn the_printed_address_works_once() {
+    let server = mentorflow::web::Server::bind(0).unwrap();
+    let (port, token) = (server.port(), server.token().to_string());
+    let _running = server.spawn().unwrap();
+    let first = request(port, "GET", &format!("/upload?token={token}"), &[], b"");
+    assert_eq!(first.status, 303);
+    assert_eq!(
+        first.header("location"),
+        Some("/upload"),
+        "the same page, without the token"
+    );
+    let cookie = first
+        .header("set-cookie")
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    // Another browser (or the address from history) gets nothing.
+    for path in ["/upload", "/", "/check"] {
+        let again = request(port, "GET", &format!("{path}?token={token}"), &[], b"");
+        assert_eq!(again.status, 403, "{path}");
+        let text = again.text();
+        assert!(
+            text.contains("works only once") && text.contains("Use the browser that opened it"),
+            "{text}"
+        );
+        assert!(!again.headers.iter().any(|(n, _)| n == "set-cookie"));
+    }
+    // The browser that opened it reopens the address: the page, without the token.
+    let reopened = request(port, "GET", &format!("/?token={token}"), &[("Cookie", &cookie)], b"");
+    assert_eq!(reopened.status, 303);
+    assert_eq!(reopened.header("location"), Some("/"));
+    assert_eq!(request(port, "GET", "/upload", &[("Cookie", &cookie)], b"").status, 200);
+}
+
+#[test]
 fn a_foreign_host_is_refused() {
     let (_server, client) = Client::start();
     for host in [

@@ -140,6 +140,12 @@ async fn serve(
         .await
 }
 
+/// The app as a [`Router`], answering at 127.0.0.1:`port` to `token`, with
+/// no socket: for benchmarks that drive it in-process (tower's `oneshot`).
+pub fn router_for(port: u16, token: &str) -> Router {
+    router(Arc::new(App::new(port, token.to_string())))
+}
+
 /// Every page and file, behind the guard.
 fn router(app: Arc<App>) -> Router {
     use handlers::*;
@@ -147,15 +153,26 @@ fn router(app: Arc<App>) -> Router {
         .route("/", get(start))
         .route("/upload", get(upload_page).post(upload))
         .route("/check", get(check_page))
+        .route("/check/organisations", post(merge_organisations))
+        .route("/check/organisations/undo", post(unmerge_organisation))
+        .route("/check/organisations.csv", get(organisations_csv))
+        .route("/check/columns", post(map_column))
+        .route("/check/model.json", get(model_json))
         .route("/model", get(model_page).post(choose_model))
         .route("/compare", post(compare))
         .route("/match", get(match_page).post(run_match))
+        .route("/match/progress", get(match_progress))
         .route("/result", get(result_page))
         .route("/review", get(review_page))
         .route("/review/{role}/{index}", get(review_person))
         .route("/review/adjustments", post(add_adjustment))
         .route("/review/adjustments/remove", post(remove_adjustment))
         .route("/review/adjustments.csv", get(adjustments_csv))
+        .route("/review/withdraw", post(withdraw))
+        .route("/review/late", post(add_late))
+        .route("/review/late/upload", post(upload_late))
+        .route("/review/undo", post(undo_change))
+        .route("/review/registrations/{name}", get(amended_file))
         .route("/download", get(download_page))
         .route("/download/mentorflow-outputs.zip", get(download_zip))
         .route("/files/{name}", get(output_file))

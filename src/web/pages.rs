@@ -217,6 +217,9 @@ pub fn check(
                 @if warnings > 0 {
                     p class="govuk-body" { (warnings) " warning" @if warnings != 1 { "s" } ": worth a look, but they do not stop matching." }
                 }
+                // What can be fixed here, first: above the table of every problem.
+                (column_offers(unmapped, columns))
+                (organisations(suggestions, merged))
                 @if !problems.is_empty() {
                     table class="govuk-table app-problems" {
                         caption class="govuk-table__caption govuk-table__caption--m" { "Problems found" }
@@ -246,8 +249,6 @@ pub fn check(
                         }
                     }
                 }
-                (column_offers(unmapped, columns))
-                (organisations(suggestions, merged))
                 @if errors == 0 && ready.is_some() {
                     a href="/model" class="govuk-button" role="button" { "Continue: choose a model" }
                 }
@@ -323,7 +324,7 @@ fn organisations(suggestions: &[(String, String)], merged: &[(String, String)]) 
     html! {
         @if !suggestions.is_empty() {
             h2 class="govuk-heading-m" { "Organisations spelt more than one way" }
-            p class="govuk-body" { "These spellings look like one organisation (the V001 warnings above). Merging them keeps mentees from being matched with mentors of their own organisation under another spelling." }
+            p class="govuk-body" { "These spellings look like one organisation (the V001 warnings below). Merging them keeps mentees from being matched with mentors of their own organisation under another spelling." }
             table class="govuk-table" id="suggestions" {
                 thead class="govuk-table__head" { tr class="govuk-table__row" {
                     th scope="col" class="govuk-table__header" { "Spelling" }
@@ -555,7 +556,7 @@ pub fn progress(started: &[Progress], priced: bool, elapsed: std::time::Duration
         true,
         html! {
             h1 class="govuk-heading-l" { "Matching…" }
-            p class="govuk-body" { "This page updates itself every second; the result opens when it is ready. Running for " (elapsed.as_secs()) " s." }
+            p class="govuk-body" { "This page updates itself every second; the result opens when it is ready. Running for " (format!("{:.1}", elapsed.as_secs_f64())) " s." }
             ol class="govuk-list govuk-list--number app-stages" id="stages" {
                 @for (i, (_, words)) in stages(priced).iter().enumerate() {
                     li {

@@ -673,6 +673,23 @@ impl Model {
         Model::from_file(file, changed)
     }
 
+    /// The model with these columns mapped (a column's own heading, the heading
+    /// it has in the registration files), added to its `columns`; checked as
+    /// the model's own.
+    pub fn with_columns(
+        &self,
+        columns: &std::collections::BTreeMap<String, String>,
+        file: &str,
+    ) -> Result<Model, Problems> {
+        let mut changed = self.file.clone();
+        changed.columns.extend(
+            columns
+                .iter()
+                .map(|(column, heading)| (column.clone(), heading.clone())),
+        );
+        Model::from_file(file, changed)
+    }
+
     /// The model as a file, for saving a changed copy.
     pub fn to_file(&self) -> &ModelFile {
         &self.file

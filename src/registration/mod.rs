@@ -4,6 +4,7 @@
 //! name to use in messages (a [`Source`]).
 
 mod adjust;
+mod amend;
 pub mod biography;
 mod encoding;
 pub mod generate;
@@ -14,11 +15,13 @@ mod table;
 pub mod validate;
 
 pub use adjust::{pin_warnings, read_adjustments, Action, Adjustment, Adjustments};
+pub use amend::{amend, headings};
 pub use biography::{Biographies, Withheld};
 pub use history::{read_history, read_named_pairs, read_pairs, EmailPair, History, NamedPair};
 pub use organisations::{organisations_csv, read_organisations};
 pub use read::{
-    read_programme, Reading, BOTH_HEADING, COLUMN_HEADINGS, MAX_MATCHES_HEADING, MENTEE_HEADINGS, MENTOR_HEADINGS,
+    read_programme, unmapped_columns, Reading, Unmapped, BOTH_HEADING, COLUMN_HEADINGS, MAX_MATCHES_HEADING,
+    MENTEE_HEADINGS, MENTOR_HEADINGS,
 };
 pub use table::{MAX_COLUMNS, MAX_FIELD_CHARS, MAX_FILE_BYTES, MAX_PROBLEMS, MAX_ROWS};
 pub use validate::{eligible_mentor_counts, validate, Files};

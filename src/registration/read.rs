@@ -21,7 +21,7 @@ pub struct Reading {
 }
 
 // Column order in these lists is the order of `Col` below.
-const PERSON_COLUMNS: [ColumnSpec; 9] = [
+pub(super) const PERSON_COLUMNS: [ColumnSpec; 9] = [
     ColumnSpec {
         heading: "first name",
         keys: &["firstname", "forename", "givenname"],
@@ -68,12 +68,12 @@ const PERSON_COLUMNS: [ColumnSpec; 9] = [
         required: false,
     },
 ];
-const MENTOR_COLUMNS: [ColumnSpec; 1] = [ColumnSpec {
+pub(super) const MENTOR_COLUMNS: [ColumnSpec; 1] = [ColumnSpec {
     heading: "characteristics",
     keys: &["characteristics", "identity", "identities"],
     required: false,
 }];
-const MENTEE_COLUMNS: [ColumnSpec; 2] = [
+pub(super) const MENTEE_COLUMNS: [ColumnSpec; 2] = [
     ColumnSpec {
         heading: "match with similar identity",
         keys: &["matchwithsimilaridentity"],
@@ -140,6 +140,86 @@ pub const COLUMN_HEADINGS: [&str; 12] = [
     MENTEE_COLUMNS[0].heading,
     MENTEE_COLUMNS[1].heading,
 ];
+
+/// A column the reader needs and did not find in a registrations file, with
+/// the file's headings it does not recognise: what the model's `columns` could
+/// map it to. Found for the required columns (R001) and for the identity
+/// columns when a heading looks like one (R020).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Unmapped {
+    /// The file's name.
+    pub file: String,
+    /// The column's own heading: a key of the model's `columns`.
+    pub column: &'static str,
+    /// Whether the file cannot be read without it.
+    pub required: bool,
+    /// The file's headings the reader does not recognise, as written.
+    pub headings: Vec<String>,
+    /// The heading that looks like this column, if one does.
+    pub likely: Option<String>,
+}
+
+/// Every column of the two files that the model's `columns` could map to a
+/// heading the reader does not recognise (see [`Unmapped`]).
+pub fn unmapped_columns(mentors: Source, mentees: Source, model: &Model) -> Vec<Unmapped> {
+    let mapped: Vec<String> = model.columns.values().map(|h| heading_key(h)).collect();
+    let recognised = |key: &str| {
+        PERSON_COLUMNS
+            .iter()
+            .chain(&MENTOR_COLUMNS)
+            .chain(&MENTEE_COLUMNS)
+            .any(|spec| spec.keys.contains(&key))
+            || mapped.iter().any(|m| m == key)
+            || key == heading_key(BOTH_HEADING)
+    };
+    let mut found = Vec::new();
+    for (source, side) in [(mentors, &MENTOR_COLUMNS[..]), (mentees, &MENTEE_COLUMNS[..])] {
+        let Ok(table) = Table::read(source) else {
+            continue;
+        };
+        let headings: Vec<String> = table
+            .headings
+            .iter()
+            .filter(|h| !h.trim().is_empty() && !recognised(&heading_key(h)))
+            .map(|h| h.trim().to_string())
+            .collect();
+        if headings.is_empty() {
+            continue;
+        }
+        let identity_like = headings
+            .iter()
+            .find(|h| IDENTITY_HINTS.iter().any(|hint| heading_key(h).contains(hint)))
+            .cloned();
+        let mut scratch = Problems::default();
+        let person = table.columns_mapped(&PERSON_COLUMNS, &model.columns, &mut scratch);
+        let own = table.columns_mapped(side, &model.columns, &mut scratch);
+        for (spec, at) in PERSON_COLUMNS.iter().zip(person) {
+            if spec.required && at.is_none() {
+                found.push(Unmapped {
+                    file: source.name.to_string(),
+                    column: spec.heading,
+                    required: true,
+                    headings: headings.clone(),
+                    likely: None,
+                });
+            }
+        }
+        if identity_like.is_some() {
+            for (spec, at) in side.iter().zip(own) {
+                if at.is_none() {
+                    found.push(Unmapped {
+                        file: source.name.to_string(),
+                        column: spec.heading,
+                        required: false,
+                        headings: headings.clone(),
+                        likely: identity_like.clone(),
+                    });
+                }
+            }
+        }
+    }
+    found
+}
 
 /// Parts of a heading key that suggest a column about identity.
 const IDENTITY_HINTS: [&str; 6] = ["identit", "characteristic", "lgbt", "sexual", "gender", "orientation"];

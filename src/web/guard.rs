@@ -48,12 +48,11 @@ async fn check(app: &App, request: Request, next: Next) -> Response {
         );
     }
     if !has_token_cookie(headers, &app.token) {
-        // The first visit: the token in the address becomes a cookie, and leaves the address.
-        let given = request
-            .uri()
-            .query()
-            .and_then(|q| q.split('&').find_map(|kv| kv.strip_prefix("token=")));
-        if request.method() == Method::GET && given.is_some_and(|t| same(t, &app.token)) {
+        // The first visit: the token in the address becomes a cookie, and leaves
+        // the address; it opens nothing after that.
+        let given = token_in(&request);
+        let right = given.is_some_and(|t| same(t, &app.token));
+        if right && request.method() == Method::GET && app.take_token() {
             let cookie = format!("{COOKIE}={}; HttpOnly; SameSite=Strict; Path=/", app.token);
             let mut response = (
                 StatusCode::SEE_OTHER,
@@ -66,10 +65,24 @@ async fn check(app: &App, request: Request, next: Next) -> Response {
             );
             return response;
         }
+        if right {
+            return refused(
+                StatusCode::FORBIDDEN,
+                "This address has already been opened once, and works only once. Use the browser that opened it first, or stop mentorflow serve and start it again for a new address.",
+            );
+        }
         return refused(
             StatusCode::FORBIDDEN,
             "This page needs the address mentorflow printed when it started (the one with ?token= in it). Open that address, or start mentorflow serve again.",
         );
+    }
+    if request.method() == Method::GET && token_in(&request).is_some() {
+        // The printed address opened again in the same browser: the page, without the token.
+        return (
+            StatusCode::SEE_OTHER,
+            [(header::LOCATION, request.uri().path().to_string())],
+        )
+            .into_response();
     }
     if request.method() != Method::GET && request.method() != Method::HEAD && !same_origin(app, headers) {
         return refused(
@@ -78,6 +91,13 @@ async fn check(app: &App, request: Request, next: Next) -> Response {
         );
     }
     next.run(request).await
+}
+
+fn token_in(request: &Request) -> Option<&str> {
+    request
+        .uri()
+        .query()
+        .and_then(|q| q.split('&').find_map(|kv| kv.strip_prefix("token=")))
 }
 
 fn refused(status: StatusCode, message: &str) -> Response {

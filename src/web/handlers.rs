@@ -14,14 +14,18 @@ use axum::Form;
 use maud::Markup;
 
 use super::pages::{self, Compared, Found, Loaded, ModelOption, Review};
-use super::state::{Adjustment, App, Explained, ModelChoice, Session, Upload, WhatIfShown};
+use super::state::{
+    Adjustment, App, Columns, Explained, Job, Late, ModelChoice, Session, Side, Upload, WhatIfShown, Withdrawal,
+};
 use crate::explain as mentorflow_explain;
 use crate::model::{Model, BUILT_IN};
 use crate::pipeline::{
-    self, compare_run, comparison, explain, explained_matching, MatchOptions, Person, Registrations, RematchOptions,
+    self, compare_run, comparison, explain, explained_matching, MatchOptions, Person, Progress, Registrations,
+    RematchOptions,
 };
 use crate::problem::{Problem, Problems};
-use crate::registration::{Source, MAX_FILE_BYTES};
+use crate::registration::validate::organisation_suggestions;
+use crate::registration::{amend, read_organisations, unmapped_columns, Source, COLUMN_HEADINGS, MAX_FILE_BYTES};
 use crate::report::whatif::WhatIf;
 use crate::whatif::{self, RunOptions, Vary};
 
@@ -109,6 +113,7 @@ fn loaded(session: &Session) -> Loaded<'_> {
         mentees: session.mentees.as_ref().map(|u| u.name.as_str()),
         history: session.history.as_ref().map(|u| u.name.as_str()),
         adjustments: session.adjustments.len(),
+        organisations: session.organisations.len(),
     }
 }
 
@@ -216,6 +221,7 @@ pub async fn upload(State(app): AppState, multipart: Result<Multipart, Multipart
     }
     let take = |name: &str| files.iter().find(|(f, _)| f == name).map(|(_, u)| u.clone());
     let (mentors, mentees, history, adjust) = (take("mentors"), take("mentees"), take("history"), take("adjust"));
+    let organisations = take("organisations");
     let mut errors = Vec::new();
     if mentors.is_none() && !oversize.0.is_empty() || !oversize.0.is_empty() {
         // Too large: reported as the CLI reports it, on the Check page.
@@ -239,6 +245,14 @@ pub async fn upload(State(app): AppState, multipart: Result<Multipart, Multipart
         Some(Ok(rows)) => Some(rows),
         None => None,
     };
+    let merges = match organisations.as_ref().map(|u| read_organisations(u.source())) {
+        Some(Err(problems)) => {
+            errors.extend(problems.0.iter().map(ToString::to_string));
+            None
+        }
+        Some(Ok(merges)) => Some(merges),
+        None => None,
+    };
     if !errors.is_empty() {
         let session = app.session();
         return (StatusCode::BAD_REQUEST, page(pages::upload(&loaded(&session), &errors))).into_response();
@@ -252,32 +266,79 @@ pub async fn upload(State(app): AppState, multipart: Result<Multipart, Multipart
         if let Some(rows) = adjustments {
             session.adjustments = rows;
         }
+        if let Some(merges) = merges {
+            session.organisations = merges;
+        }
+        // New files are the organisers' current spreadsheets: the changes made
+        // on the Review page were to the old ones.
+        session.withdrawn.clear();
+        session.late.clear();
     }
     recheck(&app).await;
     see("/check")
 }
 
-/// Read the inputs again from the session's files and model, and keep the result.
+/// Read the inputs again from the session's files and model, with the people
+/// withdrawn and added on the Review page, and keep the result.
 async fn recheck(app: &Arc<App>) {
-    let (generation, mentors, mentees, history, model, adjust) = {
+    let (generation, files, model, columns, withdrawn, late) = {
         let s = app.session();
         let (Some(mentors), Some(mentees)) = (s.mentors.clone(), s.mentees.clone()) else {
             return;
         };
-        (
-            s.generation,
+        let files = Files {
             mentors,
             mentees,
-            s.history.clone(),
+            history: s.history.clone(),
+            adjust: s.adjust_file(),
+            organisations: s.organisations_file(),
+        };
+        (
+            s.generation,
+            files,
             s.model.clone(),
-            s.adjust_file(),
+            s.columns.clone(),
+            s.withdrawn.clone(),
+            s.late.clone(),
         )
     };
     let checked = blocking(move || {
-        pipeline::read_inputs(
-            read_model(&model),
-            registrations(&mentors, &mentees, history.as_ref(), adjust.as_ref()),
-        )
+        let headings = (
+            crate::registration::headings(files.mentors.source()).unwrap_or_default(),
+            crate::registration::headings(files.mentees.source()).unwrap_or_default(),
+        );
+        let model = read_model(&model, &columns);
+        let unmapped = match &model {
+            Ok(model) => unmapped_columns(files.mentors.source(), files.mentees.source(), model),
+            Err(_) => Vec::new(),
+        };
+        let amended = match &model {
+            Ok(model) if !withdrawn.is_empty() || !late.is_empty() => {
+                match amend_files(&files, model, &withdrawn, &late) {
+                    Ok(amended) => Some(amended),
+                    Err(problems) => return (None, problems, None, headings, Vec::new(), unmapped),
+                }
+            }
+            _ => None,
+        };
+        let (mentors, mentees) = amended
+            .clone()
+            .unwrap_or_else(|| (files.mentors.clone(), files.mentees.clone()));
+        let (inputs, problems) = pipeline::read_inputs(
+            model,
+            Registrations {
+                mentors: mentors.source(),
+                mentees: mentees.source(),
+                history: files.history.as_ref().map(Upload::source),
+                adjust: files.adjust.as_ref().map(Upload::source),
+                organisations: files.organisations.as_ref().map(Upload::source),
+            },
+        );
+        let suggestions = inputs
+            .as_ref()
+            .map(|i| organisation_suggestions(&i.reading.programme, &i.model))
+            .unwrap_or_default();
+        (inputs, problems, amended, headings, suggestions, unmapped)
     })
     .await;
     let mut session = app.session();
@@ -285,9 +346,13 @@ async fn recheck(app: &Arc<App>) {
         return; // newer files arrived meanwhile
     }
     match checked {
-        Ok((inputs, problems)) => {
+        Ok((inputs, problems, amended, headings, suggestions, unmapped)) => {
+            session.unmapped = unmapped;
             session.inputs = inputs.map(Arc::new);
             session.problems = problems;
+            session.amended = amended;
+            session.headings = headings;
+            session.suggestions = suggestions;
         }
         Err(_) => {
             session.inputs = None;
@@ -296,7 +361,62 @@ async fn recheck(app: &Arc<App>) {
     }
 }
 
-fn read_model(choice: &ModelChoice) -> Result<Model, Problems> {
+/// The uploaded files, each as the pipeline reads it.
+#[derive(Clone)]
+struct Files {
+    mentors: Upload,
+    mentees: Upload,
+    history: Option<Upload>,
+    adjust: Option<Upload>,
+    organisations: Option<Upload>,
+}
+
+/// The two registration files with the Review page's withdrawals and late
+/// registrations, under their uploaded names: (mentors, mentees).
+fn amend_files(
+    files: &Files,
+    model: &Model,
+    withdrawn: &[Withdrawal],
+    late: &[Late],
+) -> Result<(Upload, Upload), Problems> {
+    let side = |upload: &Upload, side: Side| {
+        let emails: Vec<String> = withdrawn
+            .iter()
+            .filter(|w| w.side == side)
+            .map(|w| w.email.clone())
+            .collect();
+        let rows: Vec<Source> = late
+            .iter()
+            .filter(|l| l.side == side)
+            .map(|l| l.upload.source())
+            .collect();
+        amend(upload.source(), model, &emails, &rows).map(|bytes| Upload {
+            name: upload.name.clone(),
+            bytes,
+        })
+    };
+    let (mentors, mentees) = (side(&files.mentors, Side::Mentor), side(&files.mentees, Side::Mentee));
+    match (mentors, mentees) {
+        (Ok(mentors), Ok(mentees)) => Ok((mentors, mentees)),
+        (Err(mut a), Err(b)) => {
+            a.extend(b);
+            Err(a)
+        }
+        (Err(p), _) | (_, Err(p)) => Err(p),
+    }
+}
+
+/// The chosen model, with the columns mapped on the Check page.
+fn read_model(choice: &ModelChoice, columns: &Columns) -> Result<Model, Problems> {
+    let model = base_model(choice)?;
+    if columns.is_empty() {
+        Ok(model)
+    } else {
+        model.with_columns(columns, "the columns chosen on the Check page")
+    }
+}
+
+fn base_model(choice: &ModelChoice) -> Result<Model, Problems> {
     match choice {
         ModelChoice::Shipped(name) => Model::built_in(name).ok_or_else(|| {
             Problems(vec![Problem::error(
@@ -370,7 +490,15 @@ pub async fn check_page(State(app): AppState) -> Response {
         .inputs
         .as_ref()
         .map(|i| (i.reading.programme.mentors.len(), i.reading.programme.mentees.len()));
-    page(pages::check(&session.problems.0, ready, &model_name(&session.model)))
+    page(pages::check(
+        &session.problems.0,
+        ready,
+        &model_name(&session.model),
+        &session.suggestions,
+        &session.organisations,
+        &session.unmapped,
+        &session.columns,
+    ))
 }
 
 // ---- 3. Choose a model -----------------------------------------------------
@@ -495,15 +623,22 @@ pub async fn compare(State(app): AppState, fields: Result<Form<Vec<(String, Stri
         .filter(|(k, _)| k == "compare")
         .map(|(_, v)| v)
         .collect();
-    let (generation, mentors, mentees, history, model, adjust) = {
+    let (generation, mentors, mentees, history, model, adjust, organisations, columns) = {
         let s = app.session();
+        // As matched: with the Review page's withdrawals and late registrations.
+        let (mentors, mentees) = match &s.amended {
+            Some((mentors, mentees)) => (Some(mentors.clone()), Some(mentees.clone())),
+            None => (s.mentors.clone(), s.mentees.clone()),
+        };
         (
             s.generation,
-            s.mentors.clone(),
-            s.mentees.clone(),
+            mentors,
+            mentees,
             s.history.clone(),
             s.model.clone(),
             s.adjust_file(),
+            s.organisations_file(),
+            s.columns.clone(),
         )
     };
     let (Some(mentors), Some(mentees)) = (mentors, mentees) else {
@@ -533,8 +668,14 @@ pub async fn compare(State(app): AppState, fields: Result<Form<Vec<(String, Stri
                 ModelChoice::Shipped(name.clone())
             };
             let (inputs, problems) = pipeline::read_inputs(
-                read_model(&choice),
-                registrations(&mentors, &mentees, history.as_ref(), adjust.as_ref()),
+                read_model(&choice, &columns),
+                Registrations {
+                    mentors: mentors.source(),
+                    mentees: mentees.source(),
+                    history: history.as_ref().map(Upload::source),
+                    adjust: adjust.as_ref().map(Upload::source),
+                    organisations: organisations.as_ref().map(Upload::source),
+                },
             );
             match inputs.map(|inputs| (compare_run(&inputs, MatchOptions::default()), inputs)) {
                 Some((Ok(run), inputs)) => runs.push((inputs, run)),
@@ -577,51 +718,96 @@ pub async fn match_page(State(app): AppState) -> Response {
     page(pages::match_page(ready, &model_name(&session.model), None))
 }
 
-pub async fn run_match(State(app): AppState) -> Response {
-    let (generation, inputs) = {
+/// The Match form: a plain button, or on Review the re-match with its choice.
+#[derive(Default, serde::Deserialize)]
+pub struct MatchForm {
+    /// "yes" when the organiser lets sent pairs move (`rematch --allow-moves`).
+    #[serde(default)]
+    allow_moves: Option<String>,
+}
+
+/// Start the match in the background and go to the page that follows it.
+pub async fn run_match(State(app): AppState, form: Result<Form<MatchForm>, FormRejection>) -> Response {
+    // A post without a form (no content type) is the plain button.
+    let allow_moves = form.map(|Form(f)| f.allow_moves.is_some()).unwrap_or(false);
+    let (generation, inputs, sent) = {
         let s = app.session();
-        (s.generation, s.inputs.clone())
+        (s.generation, s.inputs.clone(), s.sent.clone())
     };
     let Some(inputs) = inputs else {
         return see("/match");
     };
-    let sent = app.session().sent.clone();
-    let for_run = inputs.clone();
-    let run = blocking(move || match sent {
-        // After the results went out: keep every sent pair still allowed.
-        Some(previous) => pipeline::rematch(&for_run, &previous, RematchOptions::default(), &mut |_| {}).map(|r| r.run),
-        None => pipeline::run_match(&for_run, MatchOptions::default(), &mut |_| {}),
-    })
-    .await;
-    match run {
-        Ok(Ok(run)) => {
-            let explained = Explained::default();
-            {
+    let job = Arc::new(Job::new(
+        inputs.reading.programme.adjustments.overrides().next().is_some(),
+    ));
+    app.session().job = Some(job.clone());
+    let app = app.clone();
+    tokio::task::spawn_blocking(move || {
+        let stage = |p: Progress| job.state.send_modify(|s| s.stages.push(p));
+        let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match sent {
+            // After the results went out: keep every sent pair still allowed.
+            Some(previous) => {
+                let options = RematchOptions {
+                    allow_moves,
+                    ..RematchOptions::default()
+                };
+                pipeline::rematch(&inputs, &previous, options, &mut |p| stage(p)).map(|r| r.run)
+            }
+            None => pipeline::run_match(&inputs, MatchOptions::default(), &mut |p| stage(p)),
+        }));
+        let explained = Explained::default();
+        let outcome = match run {
+            Ok(Ok(run)) => {
                 let mut session = app.session();
-                if session.generation == generation {
+                // Kept unless the files changed or a newer match started meanwhile.
+                let current = session.job.as_ref().is_some_and(|j| Arc::ptr_eq(j, &job));
+                if session.generation == generation && current {
                     session.run = Some(Arc::new(run));
                     session.explained = Some(explained.clone());
                 }
+                Ok(())
             }
+            Ok(Err(e)) => Err(e.to_string()),
+            Err(_) => Err(
+                "mentorflow hit an internal error while matching; please report it. Your files are still loaded."
+                    .into(),
+            ),
+        };
+        let matched = outcome.is_ok();
+        job.state.send_modify(|s| s.outcome = Some(outcome));
+        if matched {
             // The matching `explain` explains, solved now, before anyone is looked up.
-            tokio::task::spawn_blocking(move || {
-                explained.get_or_init(|| explained_matching(&inputs).map_err(|e| e.to_string()));
-            });
-            see("/result")
+            explained.get_or_init(|| explained_matching(&inputs).map_err(|e| e.to_string()));
         }
-        Ok(Err(e)) => {
+    });
+    see("/match/progress")
+}
+
+/// How long the progress page waits for the match before answering: a match
+/// that ends sooner goes straight to the result, without a waiting page.
+const PROGRESS_WAIT: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// The stage the match has reached, on a page that reloads itself each second
+/// (no script); the result once it is ready.
+pub async fn match_progress(State(app): AppState) -> Response {
+    let job = app.session().job.clone();
+    let Some(job) = job else {
+        return see("/match");
+    };
+    let mut finished = job.state.subscribe();
+    let _ = tokio::time::timeout(PROGRESS_WAIT, finished.wait_for(|s| s.outcome.is_some())).await;
+    let state = job.state.borrow().clone();
+    match state.outcome {
+        Some(Ok(())) => see("/result"),
+        Some(Err(e)) => {
             let session = app.session();
             (
                 StatusCode::UNPROCESSABLE_ENTITY,
-                page(pages::match_page(
-                    None,
-                    &model_name(&session.model),
-                    Some(&e.to_string()),
-                )),
+                page(pages::match_page(None, &model_name(&session.model), Some(&e))),
             )
                 .into_response()
         }
-        Err(response) => response,
+        None => page(pages::progress(&state.stages, job.priced, job.started.elapsed())),
     }
 }
 
@@ -652,15 +838,32 @@ pub async fn review_page(State(app): AppState, search: Result<Query<Search>, Que
         (Some(inputs), false) => find(&inputs.reading.programme, query),
         _ => Vec::new(),
     };
-    page(pages::review(&Review {
+    page(review_of(&session, query, found, None, Vec::new()))
+}
+
+/// The Review page from the session, with what this request found or explains.
+fn review_of(
+    session: &Session,
+    query: &str,
+    found: Vec<Found>,
+    explained: Option<(String, String, Side, String)>,
+    errors: Vec<String>,
+) -> Markup {
+    pages::review(&Review {
         matched: session.run.is_some(),
-        prices: prices(&session),
+        prices: prices(session),
         query,
         found,
-        explained: None,
+        explained,
         adjustments: &session.adjustments,
-        errors: Vec::new(),
-    }))
+        errors,
+        withdrawn: &session.withdrawn,
+        late: &session.late,
+        headings: (&session.headings.1, &session.headings.0),
+        loaded: session.inputs.is_some() || session.mentors.is_some(),
+        amended: session.amended.is_some(),
+        sent: session.sent.as_ref().map(Vec::len),
+    })
 }
 
 /// The price of each pin and ban in the last matching, in words.
@@ -721,6 +924,10 @@ pub async fn review_person(State(app): AppState, path: Result<Path<(String, usiz
         _ => return not_found().await,
     };
     let heading = format!("{} ({}), {role}", who.full_name(), who.email);
+    let (side, who_email) = (
+        if role == "mentee" { Side::Mentee } else { Side::Mentor },
+        who.email.clone(),
+    );
     let work_inputs = inputs.clone();
     let explained = explained.unwrap_or_default();
     let cell = explained.clone();
@@ -755,15 +962,13 @@ pub async fn review_person(State(app): AppState, path: Result<Path<(String, usiz
     if session.generation == generation && session.explained.is_none() {
         session.explained = Some(explained);
     }
-    page(pages::review(&Review {
-        matched: true,
-        prices: prices(&session),
-        query: "",
-        found: Vec::new(),
-        explained: Some((heading, text)),
-        adjustments: &session.adjustments,
-        errors: Vec::new(),
-    }))
+    page(review_of(
+        &session,
+        "",
+        Vec::new(),
+        Some((heading, text, side, who_email)),
+        Vec::new(),
+    ))
 }
 
 #[derive(serde::Deserialize)]
@@ -816,15 +1021,7 @@ pub async fn add_adjustment(State(app): AppState, form: Result<Form<NewAdjustmen
             });
             None
         } else {
-            Some(pages::review(&Review {
-                matched: session.run.is_some(),
-                prices: prices(&session),
-                query: "",
-                found: Vec::new(),
-                explained: None,
-                adjustments: &session.adjustments,
-                errors,
-            }))
+            Some(review_of(&session, "", Vec::new(), None, errors))
         }
     };
     match refused {
@@ -878,6 +1075,377 @@ pub async fn adjustments_csv(State(app): AppState) -> Response {
         .map(|f| f.bytes)
         .unwrap_or_else(|| b"action,mentee email,mentor email,note\n".to_vec());
     attachment("adjust.csv", "text/csv; charset=utf-8", bytes)
+}
+
+// ---- Withdrawals and late registrations --------------------------------------
+
+#[derive(serde::Deserialize)]
+pub struct WithdrawForm {
+    email: String,
+    /// "mentee" or "mentor"; either registration when not given.
+    #[serde(default)]
+    role: String,
+}
+
+/// Withdraw a person: their row is left out of their file from now on.
+pub async fn withdraw(State(app): AppState, form: Result<Form<WithdrawForm>, FormRejection>) -> Response {
+    let Form(form) = match form {
+        Ok(f) => f,
+        Err(e) => return bad_form(&e.body_text(), "/review"),
+    };
+    let email = form.email.trim().to_string();
+    let refused = {
+        let mut session = app.session();
+        let mut errors = Vec::new();
+        let mut found = Vec::new();
+        match session.inputs.clone() {
+            None => errors.push("Upload registrations that pass the check first".to_string()),
+            Some(inputs) => {
+                let programme = &inputs.reading.programme;
+                let side = Side::parse(&form.role);
+                if side != Some(Side::Mentor) {
+                    if let Some(i) = programme.mentee_by_email(&email) {
+                        found.push((Side::Mentee, &programme.mentees[i].person));
+                    }
+                }
+                if side != Some(Side::Mentee) {
+                    if let Some(i) = programme.mentor_by_email(&email) {
+                        found.push((Side::Mentor, &programme.mentors[i].person));
+                    }
+                }
+                if email.is_empty() {
+                    errors.push("Enter the email of the person who withdrew".to_string());
+                } else if found.is_empty() {
+                    errors.push(format!(
+                        "“{email}” is not registered; check the spelling, or find the person above"
+                    ));
+                }
+                let key = crate::model::text::email_key(&email);
+                if let Some(row) = programme.adjustments.rows.iter().find(|a| a.names(&key)) {
+                    errors.push(format!(
+                        "“{email}” is named by the {} on row {} of the pins and bans: remove it first (below), then withdraw them",
+                        row.action, row.line
+                    ));
+                }
+                if errors.is_empty() {
+                    session.withdrawn.extend(found.iter().map(|(side, person)| Withdrawal {
+                        side: *side,
+                        email: person.email.clone(),
+                        name: person.full_name(),
+                    }));
+                }
+            }
+        }
+        (!errors.is_empty()).then(|| review_of(&session, "", Vec::new(), None, errors))
+    };
+    match refused {
+        Some(markup) => (StatusCode::BAD_REQUEST, page(markup)).into_response(),
+        None => registrations_changed(&app).await,
+    }
+}
+
+/// Add a late registration typed into the form: one field a column of the
+/// uploaded file, named c0, c1, ... in the file's order.
+pub async fn add_late(State(app): AppState, fields: Result<Form<Vec<(String, String)>>, FormRejection>) -> Response {
+    let Form(fields) = match fields {
+        Ok(f) => f,
+        Err(e) => return bad_form(&e.body_text(), "/review"),
+    };
+    let field = |name: &str| fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim());
+    let Some(side) = field("role").and_then(Side::parse) else {
+        return bad_form("The form did not say mentee or mentor.", "/review");
+    };
+    let refused = {
+        let mut session = app.session();
+        let headings = match side {
+            Side::Mentor => session.headings.0.clone(),
+            Side::Mentee => session.headings.1.clone(),
+        };
+        let values: Vec<String> = (0..headings.len())
+            .map(|i| field(&format!("c{i}")).unwrap_or_default().to_string())
+            .collect();
+        let email = headings
+            .iter()
+            .zip(&values)
+            .find(|(h, _)| h.to_lowercase().contains("email"))
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default();
+        if headings.is_empty() {
+            Some(review_of(
+                &session,
+                "",
+                Vec::new(),
+                None,
+                vec!["Upload the registrations first".into()],
+            ))
+        } else if values.iter().all(String::is_empty) {
+            Some(review_of(
+                &session,
+                "",
+                Vec::new(),
+                None,
+                vec![format!("Fill in the late {}'s registration", side.word())],
+            ))
+        } else {
+            let mut writer = csv::Writer::from_writer(Vec::new());
+            let _ = writer.write_record(&headings);
+            let _ = writer.write_record(&values);
+            session.late.push(Late {
+                side,
+                upload: Upload {
+                    name: format!("the late {} form", side.word()),
+                    bytes: writer.into_inner().unwrap_or_default(),
+                },
+                label: if email.is_empty() {
+                    "(no email given)".into()
+                } else {
+                    email
+                },
+            });
+            None
+        }
+    };
+    match refused {
+        Some(markup) => (StatusCode::BAD_REQUEST, page(markup)).into_response(),
+        None => registrations_changed(&app).await,
+    }
+}
+
+/// Add late registrations from a file of rows with the same headings.
+pub async fn upload_late(State(app): AppState, multipart: Result<Multipart, MultipartRejection>) -> Response {
+    let parts = match read_form(multipart).await {
+        Ok(parts) => parts,
+        Err(response) => return response,
+    };
+    let mut side = None;
+    let mut rows = None;
+    let mut errors = Vec::new();
+    for (field, part) in parts {
+        match (field.as_str(), part) {
+            ("role", Part::File(value)) => side = Side::parse(&String::from_utf8_lossy(&value.bytes)),
+            ("rows", Part::File(upload)) => rows = Some(upload),
+            ("rows", Part::TooLarge(name)) => errors.push(too_large(&name).to_string()),
+            _ => {}
+        }
+    }
+    let Some(side) = side else {
+        return bad_form("The form did not say mentee or mentor.", "/review");
+    };
+    if rows.is_none() && errors.is_empty() {
+        errors.push(format!("Choose the file of late {}s' registrations", side.word()));
+    }
+    let refused = {
+        let mut session = app.session();
+        match rows.filter(|_| errors.is_empty()) {
+            Some(upload) => {
+                let label = upload.name.clone();
+                session.late.push(Late { side, upload, label });
+                None
+            }
+            None => Some(review_of(&session, "", Vec::new(), None, errors)),
+        }
+    };
+    match refused {
+        Some(markup) => (StatusCode::BAD_REQUEST, page(markup)).into_response(),
+        None => registrations_changed(&app).await,
+    }
+}
+
+#[derive(serde::Deserialize)]
+pub struct Undo {
+    /// "withdrawn" or "late".
+    list: String,
+    row: usize,
+}
+
+/// Undo a withdrawal or remove a late registration.
+pub async fn undo_change(State(app): AppState, form: Result<Form<Undo>, FormRejection>) -> Response {
+    let Form(form) = match form {
+        Ok(f) => f,
+        Err(e) => return bad_form(&e.body_text(), "/review"),
+    };
+    {
+        let mut session = app.session();
+        match form.list.as_str() {
+            "withdrawn" if form.row < session.withdrawn.len() => {
+                session.withdrawn.remove(form.row);
+            }
+            "late" if form.row < session.late.len() => {
+                session.late.remove(form.row);
+            }
+            _ => return see("/review"),
+        }
+    }
+    registrations_changed(&app).await
+}
+
+/// Check the changed registrations: on to Review, or to Check when they have an
+/// error. The last matching stays (until re-matched) for its figures, but
+/// people are explained from the registrations as they are now.
+async fn registrations_changed(app: &Arc<App>) -> Response {
+    let kept = {
+        let mut session = app.session();
+        let kept = session.run.take();
+        session.inputs_changed();
+        kept
+    };
+    recheck(app).await;
+    let mut session = app.session();
+    if session.inputs.is_none() {
+        return see("/check");
+    }
+    session.run = kept;
+    see("/review")
+}
+
+/// The registrations as now matched (uploaded, with the Review page's changes).
+pub async fn amended_file(State(app): AppState, Path(name): Path<String>) -> Response {
+    let file = {
+        let session = app.session();
+        match (name.as_str(), &session.amended) {
+            ("mentors.csv", Some((mentors, _))) => Some(mentors.clone()),
+            ("mentees.csv", Some((_, mentees))) => Some(mentees.clone()),
+            _ => None,
+        }
+    };
+    match file {
+        Some(file) => attachment(&file.name, "text/csv; charset=utf-8", file.bytes),
+        None => not_found().await,
+    }
+}
+
+// ---- Organisation spellings --------------------------------------------------
+
+#[derive(serde::Deserialize)]
+pub struct Merge {
+    /// The suggestion's index, or "all".
+    merge: String,
+}
+
+/// Merge spellings the check suggests are one organisation (one, or all).
+pub async fn merge_organisations(State(app): AppState, form: Result<Form<Merge>, FormRejection>) -> Response {
+    let Form(form) = match form {
+        Ok(f) => f,
+        Err(e) => return bad_form(&e.body_text(), "/check"),
+    };
+    {
+        let mut session = app.session();
+        let chosen: Vec<(String, String)> = if form.merge == "all" {
+            session.suggestions.clone()
+        } else {
+            match form
+                .merge
+                .parse::<usize>()
+                .ok()
+                .and_then(|i| session.suggestions.get(i))
+            {
+                Some(one) => vec![one.clone()],
+                None => return see("/check"),
+            }
+        };
+        for merge in chosen {
+            if !session.organisations.contains(&merge) {
+                session.organisations.push(merge);
+            }
+        }
+        session.inputs_changed();
+    }
+    recheck(&app).await;
+    see("/check")
+}
+
+#[derive(serde::Deserialize)]
+pub struct Unmerge {
+    row: usize,
+}
+
+/// Keep a merged spelling apart again.
+pub async fn unmerge_organisation(State(app): AppState, form: Result<Form<Unmerge>, FormRejection>) -> Response {
+    let Form(form) = match form {
+        Ok(f) => f,
+        Err(e) => return bad_form(&e.body_text(), "/check"),
+    };
+    {
+        let mut session = app.session();
+        if form.row >= session.organisations.len() {
+            return see("/check");
+        }
+        session.organisations.remove(form.row);
+        session.inputs_changed();
+    }
+    recheck(&app).await;
+    see("/check")
+}
+
+// ---- Column headings ----------------------------------------------------------
+
+#[derive(serde::Deserialize)]
+pub struct MapColumn {
+    /// The column's own heading (a key of the model's `columns`).
+    column: String,
+    /// The heading it has in the file; none to undo the mapping.
+    #[serde(default)]
+    heading: Option<String>,
+}
+
+/// Map a column the reader did not find to a heading of the file, or undo it.
+pub async fn map_column(State(app): AppState, form: Result<Form<MapColumn>, FormRejection>) -> Response {
+    let Form(form) = match form {
+        Ok(f) => f,
+        Err(e) => return bad_form(&e.body_text(), "/check"),
+    };
+    if !COLUMN_HEADINGS.contains(&form.column.as_str()) {
+        return bad_form(
+            &format!("“{}” is not a column mentorflow reads.", form.column),
+            "/check",
+        );
+    }
+    {
+        let mut session = app.session();
+        match form.heading.as_deref().map(str::trim) {
+            Some("") => return see("/check"),
+            Some(heading) => {
+                session.columns.insert(form.column, heading.to_string());
+            }
+            None => {
+                session.columns.remove(&form.column);
+            }
+        }
+        session.inputs_changed();
+    }
+    recheck(&app).await;
+    see("/check")
+}
+
+/// The chosen model as a file with the columns mapped on the Check page in its
+/// `columns`: upload it on the model step next time (or give it to `--model`).
+pub async fn model_json(State(app): AppState) -> Response {
+    let (choice, columns) = {
+        let s = app.session();
+        (s.model.clone(), s.columns.clone())
+    };
+    match read_model(&choice, &columns) {
+        Ok(model) => {
+            let json = serde_json::to_string_pretty(model.to_file()).unwrap_or_default();
+            attachment("model.json", "application/json", format!("{json}\n").into_bytes())
+        }
+        Err(problems) => failure(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "The model file could not be made",
+            &problems.to_string(),
+            ("/check", "Back to Check"),
+        ),
+    }
+}
+
+/// The merged spellings as the organisations file `--organisations` reads.
+pub async fn organisations_csv(State(app): AppState) -> Response {
+    let merges = app.session().organisations.clone();
+    attachment(
+        "organisations.csv",
+        "text/csv; charset=utf-8",
+        crate::registration::organisations_csv(&merges),
+    )
 }
 
 // ---- 6. Download -----------------------------------------------------------
@@ -1176,20 +1744,4 @@ pub async fn clear(State(app): AppState) -> Response {
         ..Session::default()
     };
     see("/upload")
-}
-
-/// The uploaded files as the pipeline reads them.
-fn registrations<'a>(
-    mentors: &'a Upload,
-    mentees: &'a Upload,
-    history: Option<&'a Upload>,
-    adjust: Option<&'a Upload>,
-) -> Registrations<'a> {
-    Registrations {
-        mentors: mentors.source(),
-        mentees: mentees.source(),
-        history: history.map(Upload::source),
-        adjust: adjust.map(Upload::source),
-        organisations: None,
-    }
 }

@@ -8,8 +8,8 @@
 //! offers are the ones `match` writes, byte for byte.
 //!
 //! Safe by default: the server listens on 127.0.0.1 only; every request needs
-//! the token printed at start (kept in an HttpOnly, SameSite=Strict cookie after
-//! the first visit); a Host header other than this address is refused; form
+//! the token printed at start, whose address works once (the first visit
+//! exchanges it for an HttpOnly, SameSite=Strict cookie); a Host header other than this address is refused; form
 //! posts from other sites are refused; registrations stay in memory and are
 //! gone when the server stops or the organiser presses "Clear all data".
 
@@ -60,7 +60,8 @@ impl Server {
         self.app.port
     }
 
-    /// The token every request needs (in the cookie or, once, in the address).
+    /// The token every request needs: in the cookie, or in the address for
+    /// the first visit only.
     pub fn token(&self) -> &str {
         &self.app.token
     }
@@ -139,6 +140,12 @@ async fn serve(
         .await
 }
 
+/// The app as a [`Router`], answering at 127.0.0.1:`port` to `token`, with
+/// no socket: for benchmarks that drive it in-process (tower's `oneshot`).
+pub fn router_for(port: u16, token: &str) -> Router {
+    router(Arc::new(App::new(port, token.to_string())))
+}
+
 /// Every page and file, behind the guard.
 fn router(app: Arc<App>) -> Router {
     use handlers::*;
@@ -146,15 +153,26 @@ fn router(app: Arc<App>) -> Router {
         .route("/", get(start))
         .route("/upload", get(upload_page).post(upload))
         .route("/check", get(check_page))
+        .route("/check/organisations", post(merge_organisations))
+        .route("/check/organisations/undo", post(unmerge_organisation))
+        .route("/check/organisations.csv", get(organisations_csv))
+        .route("/check/columns", post(map_column))
+        .route("/check/model.json", get(model_json))
         .route("/model", get(model_page).post(choose_model))
         .route("/compare", post(compare))
         .route("/match", get(match_page).post(run_match))
+        .route("/match/progress", get(match_progress))
         .route("/result", get(result_page))
         .route("/review", get(review_page))
         .route("/review/{role}/{index}", get(review_person))
         .route("/review/adjustments", post(add_adjustment))
         .route("/review/adjustments/remove", post(remove_adjustment))
         .route("/review/adjustments.csv", get(adjustments_csv))
+        .route("/review/withdraw", post(withdraw))
+        .route("/review/late", post(add_late))
+        .route("/review/late/upload", post(upload_late))
+        .route("/review/undo", post(undo_change))
+        .route("/review/registrations/{name}", get(amended_file))
         .route("/download", get(download_page))
         .route("/download/mentorflow-outputs.zip", get(download_zip))
         .route("/files/{name}", get(output_file))

@@ -3,8 +3,10 @@
 
 use maud::{html, Markup, DOCTYPE};
 
-use super::state::{Adjustment, WhatIfShown};
+use super::state::{Adjustment, Columns, Late, Side, WhatIfShown, Withdrawal};
+use crate::pipeline::Progress;
 use crate::problem::{Problem, Severity};
+use crate::registration::Unmapped;
 use crate::report::Summary;
 
 /// The steps, in the organiser's order: path and name.
@@ -20,12 +22,19 @@ pub const STEPS: [(&str, &str); 7] = [
 
 /// A page in the app's frame: header, the steps, the content, and "Clear all data".
 pub fn layout(title: &str, step: Option<usize>, body: Markup) -> Markup {
+    frame(title, step, false, body)
+}
+
+/// [`layout`], for a page that reloads itself each second when `refresh`
+/// (the match's progress: a meta refresh, so no script is needed).
+fn frame(title: &str, step: Option<usize>, refresh: bool, body: Markup) -> Markup {
     html! {
         (DOCTYPE)
         html lang="en" class="govuk-template" {
             head {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
+                @if refresh { meta http-equiv="refresh" content="1"; }
                 title { (title) " – mentorflow" }
                 link rel="stylesheet" href="/assets/govuk-frontend.min.css";
                 link rel="stylesheet" href="/assets/app.css";
@@ -135,6 +144,8 @@ pub struct Loaded<'a> {
     pub mentees: Option<&'a str>,
     pub history: Option<&'a str>,
     pub adjustments: usize,
+    /// Organisation spellings merged.
+    pub organisations: usize,
 }
 
 pub fn upload(loaded: &Loaded, errors: &[String]) -> Markup {
@@ -156,6 +167,12 @@ pub fn upload(loaded: &Loaded, errors: &[String]) -> Markup {
                 (file_field("adjust", "Pins and bans (optional)",
                     "A CSV with the columns action (pin or ban), mentee email, mentor email and note, as the Review step saves it.",
                     None))
+                (file_field("organisations", "Organisation spellings (optional)",
+                    "A CSV with the columns name and same as: spellings that are one organisation, as the Check step saves it.",
+                    None))
+                @if loaded.organisations > 0 {
+                    p class="govuk-body" { (loaded.organisations) " organisation spellings merged are kept from before; a new organisations file replaces them." }
+                }
                 @if loaded.adjustments > 0 {
                     p class="govuk-body" { (loaded.adjustments) " pins and bans are kept from before; a new adjustments file replaces them." }
                 }
@@ -165,7 +182,15 @@ pub fn upload(loaded: &Loaded, errors: &[String]) -> Markup {
     )
 }
 
-pub fn check(problems: &[Problem], ready: Option<(usize, usize)>, model: &str) -> Markup {
+pub fn check(
+    problems: &[Problem],
+    ready: Option<(usize, usize)>,
+    model: &str,
+    suggestions: &[(String, String)],
+    merged: &[(String, String)],
+    unmapped: &[Unmapped],
+    columns: &Columns,
+) -> Markup {
     let errors = problems.iter().filter(|p| p.is_error()).count();
     let warnings = problems.len() - errors;
     layout(
@@ -192,6 +217,9 @@ pub fn check(problems: &[Problem], ready: Option<(usize, usize)>, model: &str) -
                 @if warnings > 0 {
                     p class="govuk-body" { (warnings) " warning" @if warnings != 1 { "s" } ": worth a look, but they do not stop matching." }
                 }
+                // What can be fixed here, first: above the table of every problem.
+                (column_offers(unmapped, columns))
+                (organisations(suggestions, merged))
                 @if !problems.is_empty() {
                     table class="govuk-table app-problems" {
                         caption class="govuk-table__caption govuk-table__caption--m" { "Problems found" }
@@ -227,6 +255,137 @@ pub fn check(problems: &[Problem], ready: Option<(usize, usize)>, model: &str) -
             }
         },
     )
+}
+
+/// Columns not found, each offered as a mapping to one of the file's other
+/// headings; and those mapped, with the model file that keeps them.
+fn column_offers(unmapped: &[Unmapped], columns: &Columns) -> Markup {
+    html! {
+        @if !unmapped.is_empty() {
+            h2 class="govuk-heading-m" { "Columns not found" }
+            p class="govuk-body" { "These columns were not found under the headings mentorflow knows. If the file has one under another heading, choose it." }
+            @for (i, u) in unmapped.iter().enumerate() {
+                form method="post" action="/check/columns" class="app-column-map" {
+                    input type="hidden" name="column" value=(u.column);
+                    div class="govuk-form-group" {
+                        label class="govuk-label" for=(format!("heading-{i}")) {
+                            strong { (u.column) } " in " (u.file)
+                            @if u.required { " (needed)" } @else { " (for identity matching)" }
+                            " is the column headed"
+                        }
+                        select class="govuk-select" id=(format!("heading-{i}")) name="heading" {
+                            option value="" { "(not in this file)" }
+                            @for h in &u.headings {
+                                option value=(h) selected[u.likely.as_deref() == Some(h.as_str())] { (h) }
+                            }
+                        }
+                        " "
+                        button type="submit" class="govuk-button govuk-button--secondary app-inline-button" { "Use this column" }
+                    }
+                }
+            }
+        }
+        @if !columns.is_empty() {
+            h2 class="govuk-heading-m" { "Columns mapped" }
+            table class="govuk-table" id="columns" {
+                thead class="govuk-table__head" { tr class="govuk-table__row" {
+                    th scope="col" class="govuk-table__header" { "Column" }
+                    th scope="col" class="govuk-table__header" { "Heading in the files" }
+                    th scope="col" class="govuk-table__header" { span class="govuk-visually-hidden" { "Undo" } }
+                } }
+                tbody class="govuk-table__body" {
+                    @for (column, heading) in columns {
+                        tr class="govuk-table__row" {
+                            td class="govuk-table__cell" { (column) }
+                            td class="govuk-table__cell" { (heading) }
+                            td class="govuk-table__cell" {
+                                form method="post" action="/check/columns" {
+                                    input type="hidden" name="column" value=(column);
+                                    button type="submit" class="govuk-button govuk-button--secondary app-small-button" {
+                                        "Undo" span class="govuk-visually-hidden" { " the mapping of " (column) }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            p class="govuk-body" {
+                a class="govuk-link" href="/check/model.json" { "Download the model file with these columns (model.json)" }
+                ": upload it on the Choose a model step next time, and the columns are found at once."
+            }
+        }
+    }
+}
+
+/// Spellings that look like one organisation, each a one-click merge, and
+/// those merged, with the file that keeps them for next time.
+fn organisations(suggestions: &[(String, String)], merged: &[(String, String)]) -> Markup {
+    html! {
+        @if !suggestions.is_empty() {
+            h2 class="govuk-heading-m" { "Organisations spelt more than one way" }
+            p class="govuk-body" { "These spellings look like one organisation (the V001 warnings below). Merging them keeps mentees from being matched with mentors of their own organisation under another spelling." }
+            table class="govuk-table" id="suggestions" {
+                thead class="govuk-table__head" { tr class="govuk-table__row" {
+                    th scope="col" class="govuk-table__header" { "Spelling" }
+                    th scope="col" class="govuk-table__header" { "Same organisation as" }
+                    th scope="col" class="govuk-table__header" { span class="govuk-visually-hidden" { "Merge" } }
+                } }
+                tbody class="govuk-table__body" {
+                    @for (i, (name, same_as)) in suggestions.iter().enumerate() {
+                        tr class="govuk-table__row" {
+                            td class="govuk-table__cell" { (name) }
+                            td class="govuk-table__cell" { (same_as) }
+                            td class="govuk-table__cell" {
+                                form method="post" action="/check/organisations" {
+                                    input type="hidden" name="merge" value=(i);
+                                    button type="submit" class="govuk-button govuk-button--secondary app-small-button" {
+                                        "Merge" span class="govuk-visually-hidden" { " " (name) " into " (same_as) }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            @if suggestions.len() > 1 {
+                form method="post" action="/check/organisations" {
+                    input type="hidden" name="merge" value="all";
+                    button type="submit" class="govuk-button govuk-button--secondary" { "Merge all " (suggestions.len()) }
+                }
+            }
+        }
+        @if !merged.is_empty() {
+            h2 class="govuk-heading-m" { "Organisation spellings merged" }
+            table class="govuk-table" id="merged" {
+                thead class="govuk-table__head" { tr class="govuk-table__row" {
+                    th scope="col" class="govuk-table__header" { "Spelling" }
+                    th scope="col" class="govuk-table__header" { "Counted as" }
+                    th scope="col" class="govuk-table__header" { span class="govuk-visually-hidden" { "Undo" } }
+                } }
+                tbody class="govuk-table__body" {
+                    @for (i, (name, same_as)) in merged.iter().enumerate() {
+                        tr class="govuk-table__row" {
+                            td class="govuk-table__cell" { (name) }
+                            td class="govuk-table__cell" { (same_as) }
+                            td class="govuk-table__cell" {
+                                form method="post" action="/check/organisations/undo" {
+                                    input type="hidden" name="row" value=(i);
+                                    button type="submit" class="govuk-button govuk-button--secondary app-small-button" {
+                                        "Undo" span class="govuk-visually-hidden" { " the merge of " (name) }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            p class="govuk-body" {
+                a class="govuk-link" href="/check/organisations.csv" { "Download the organisations file (organisations.csv)" }
+                ": upload it with next year's registrations to merge the same spellings again."
+            }
+        }
+    }
 }
 
 /// One shipped model, or the uploaded one: name, description, chosen.
@@ -366,6 +525,52 @@ pub fn match_page(ready: Option<(usize, usize, usize)>, model: &str, error: Opti
     )
 }
 
+/// The stages of a match in organisers' words, in order; the prices only when
+/// there are pins or bans.
+fn stages(priced: bool) -> Vec<(Progress, &'static str)> {
+    [
+        (Progress::Eligibility, "Finding every pair the rules allow"),
+        (Progress::Solve, "Finding the best matching"),
+        (Progress::Check, "Checking every rule again, independently"),
+        (Progress::Prices, "Working out what each pin and ban costs"),
+        (
+            Progress::Certificate,
+            "Proving how many mentees could be matched at most",
+        ),
+        (Progress::Outputs, "Writing the files and the report"),
+    ]
+    .into_iter()
+    .filter(|(p, _)| priced || *p != Progress::Prices)
+    .collect()
+}
+
+/// The match running: each stage done, running or to come. Reloads itself.
+pub fn progress(started: &[Progress], priced: bool, elapsed: std::time::Duration) -> Markup {
+    let reached = stages(priced)
+        .iter()
+        .rposition(|(p, _)| started.contains(p))
+        .map_or(0, |i| i + 1);
+    frame(
+        "Matching",
+        Some(3),
+        true,
+        html! {
+            h1 class="govuk-heading-l" { "Matching…" }
+            p class="govuk-body" { "This page updates itself every second; the result opens when it is ready. Running for " (format!("{:.1}", elapsed.as_secs_f64())) " s." }
+            ol class="govuk-list govuk-list--number app-stages" id="stages" {
+                @for (i, (_, words)) in stages(priced).iter().enumerate() {
+                    li {
+                        (words) " "
+                        @if i + 1 < reached { strong class="govuk-tag govuk-tag--green" { "done" } }
+                        @else if i + 1 == reached { strong class="govuk-tag govuk-tag--blue" aria-current="step" { "running" } }
+                        @else { strong class="govuk-tag govuk-tag--grey" { "to come" } }
+                    }
+                }
+            }
+        },
+    )
+}
+
 pub fn result(summary: &Summary) -> Markup {
     let by = |c: &crate::report::summary::Counts, k: u32| c.by_matches.get(&k).copied().unwrap_or(0);
     layout(
@@ -405,7 +610,9 @@ pub fn result(summary: &Summary) -> Markup {
             @if let Some(c) = &summary.changes {
                 div class="govuk-inset-text" id="changes" {
                     "Re-matched against the matches marked as sent: " (c.kept) " of " (c.previous) " pairs kept, "
-                    (c.removed) " removed, " (c.added) " added. The mailing lists name only the people whose matches changed; "
+                    (c.removed) " removed, " (c.added) " added"
+                    @if c.moves_allowed { " (sent pairs were allowed to move for a better matching)" }
+                    ". The mailing lists name only the people whose matches changed; "
                     code { "changes.csv" } " lists every change and why."
                 }
             }
@@ -441,10 +648,129 @@ pub struct Review<'a> {
     pub prices: Vec<String>,
     pub query: &'a str,
     pub found: Vec<Found>,
-    /// The person explained: their heading and the explanation's text.
-    pub explained: Option<(String, String)>,
+    /// The person explained: their heading, the explanation's text, and
+    /// their side and email (to withdraw them).
+    pub explained: Option<(String, String, Side, String)>,
     pub adjustments: &'a [Adjustment],
     pub errors: Vec<String>,
+    pub withdrawn: &'a [Withdrawal],
+    pub late: &'a [Late],
+    /// The headings of the registration files, (mentees, mentors): the late
+    /// registration forms' fields.
+    pub headings: (&'a [String], &'a [String]),
+    /// Whether registrations are loaded.
+    pub loaded: bool,
+    /// Whether the registrations were changed here (so can be downloaded).
+    pub amended: bool,
+    /// How many pairs were marked as sent, if they were.
+    pub sent: Option<usize>,
+}
+
+/// A form for one late registration: a field a column of the file.
+fn late_form(side: Side, headings: &[String]) -> Markup {
+    html! {
+        details class="govuk-details" {
+            summary class="govuk-details__summary" { span class="govuk-details__summary-text" { "Add a late " (side.word()) } }
+            div class="govuk-details__text" {
+                form method="post" action="/review/late" {
+                    input type="hidden" name="role" value=(side.word());
+                    p class="govuk-body" { "One field a column of the " (side.word()) "s' file, as the registration form asks them." }
+                    @for (i, heading) in headings.iter().enumerate() {
+                        @let id = format!("late-{}-{i}", side.word());
+                        div class="govuk-form-group" {
+                            label class="govuk-label" for=(id) { (heading) }
+                            input class="govuk-input" id=(id) name=(format!("c{i}")) type="text" autocomplete="off";
+                        }
+                    }
+                    button type="submit" class="govuk-button govuk-button--secondary" { "Add this " (side.word()) }
+                }
+            }
+        }
+    }
+}
+
+/// Withdrawals and late registrations: the forms, and the list with undo.
+fn changes(r: &Review) -> Markup {
+    html! {
+        h2 class="govuk-heading-m" { "Withdrawals and late registrations" }
+        p class="govuk-body" { "Someone withdrew, or registered late? Change the registrations here, then press Match again below. "
+            @if r.sent.is_some() { "The matches were marked as sent, so every sent pair still allowed is kept." }
+            @else { "Nothing has been marked as sent, so the whole matching may change." } }
+        form method="post" action="/review/withdraw" {
+            div class="govuk-form-group" {
+                label class="govuk-label govuk-label--s" for="withdraw_email" { "Email of the person who withdrew" }
+                div class="govuk-hint" id="withdraw_email-hint" { "Someone registered as both mentee and mentor is withdrawn as both." }
+                input class="govuk-input govuk-!-width-one-half" id="withdraw_email" name="email" type="email" autocomplete="off" aria-describedby="withdraw_email-hint";
+                " "
+                button type="submit" class="govuk-button govuk-button--secondary app-inline-button" { "Withdraw" }
+            }
+        }
+        (late_form(Side::Mentee, r.headings.0))
+        (late_form(Side::Mentor, r.headings.1))
+        details class="govuk-details" {
+            summary class="govuk-details__summary" { span class="govuk-details__summary-text" { "Upload late registrations (a CSV)" } }
+            div class="govuk-details__text" {
+                form method="post" action="/review/late/upload" enctype="multipart/form-data" {
+                    div class="govuk-form-group" {
+                        fieldset class="govuk-fieldset" {
+                            legend class="govuk-fieldset__legend govuk-fieldset__legend--s" { "They are" }
+                            div class="govuk-radios govuk-radios--inline" {
+                                div class="govuk-radios__item" {
+                                    input class="govuk-radios__input" id="late-role-mentee" name="role" type="radio" value="mentee" checked;
+                                    label class="govuk-label govuk-radios__label" for="late-role-mentee" { "mentees" }
+                                }
+                                div class="govuk-radios__item" {
+                                    input class="govuk-radios__input" id="late-role-mentor" name="role" type="radio" value="mentor";
+                                    label class="govuk-label govuk-radios__label" for="late-role-mentor" { "mentors" }
+                                }
+                            }
+                        }
+                    }
+                    (file_field("rows", "Their rows", "A CSV with the same headings as the registrations file (in any order).", None))
+                    button type="submit" class="govuk-button govuk-button--secondary" { "Add them" }
+                }
+            }
+        }
+        @if !r.withdrawn.is_empty() || !r.late.is_empty() {
+            table class="govuk-table" id="changes-made" {
+                caption class="govuk-table__caption govuk-table__caption--s" { "Changes to the registrations" }
+                thead class="govuk-table__head" { tr class="govuk-table__row" {
+                    @for h in ["Change", "Who", ""] { th scope="col" class="govuk-table__header" { (h) } }
+                } }
+                tbody class="govuk-table__body" {
+                    @for (i, w) in r.withdrawn.iter().enumerate() {
+                        tr class="govuk-table__row" {
+                            td class="govuk-table__cell" { (w.side.word()) " withdrew" }
+                            td class="govuk-table__cell" { (w.name) " (" (w.email) ")" }
+                            td class="govuk-table__cell" { (undo("withdrawn", i, "Undo", &w.email)) }
+                        }
+                    }
+                    @for (i, l) in r.late.iter().enumerate() {
+                        tr class="govuk-table__row" {
+                            td class="govuk-table__cell" { "late " (l.side.word()) }
+                            td class="govuk-table__cell" { (l.label) }
+                            td class="govuk-table__cell" { (undo("late", i, "Remove", &l.label)) }
+                        }
+                    }
+                }
+            }
+            @if r.amended {
+                p class="govuk-body" { "The registrations with these changes, to keep for next time: "
+                    a class="govuk-link" href="/review/registrations/mentees.csv" { "mentees" } " and "
+                    a class="govuk-link" href="/review/registrations/mentors.csv" { "mentors" } "." }
+            }
+        }
+    }
+}
+
+fn undo(list: &str, row: usize, action: &str, who: &str) -> Markup {
+    html! {
+        form method="post" action="/review/undo" {
+            input type="hidden" name="list" value=(list);
+            input type="hidden" name="row" value=(row);
+            button type="submit" class="govuk-button govuk-button--secondary app-small-button" { (action) span class="govuk-visually-hidden" { " " (who) } }
+        }
+    }
 }
 
 pub fn review(r: &Review) -> Markup {
@@ -476,16 +802,22 @@ pub fn review(r: &Review) -> Markup {
                         }
                     }
                 }
-                @if let Some((heading, text)) = &r.explained {
+                @if let Some((heading, text, side, email)) = &r.explained {
                     h2 class="govuk-heading-m" { (heading) }
                     pre class="app-explanation" id="explanation" { (text) }
+                    form method="post" action="/review/withdraw" {
+                        input type="hidden" name="email" value=(email);
+                        input type="hidden" name="role" value=(side.word());
+                        button type="submit" class="govuk-button govuk-button--warning" id="withdraw" { "Withdraw this " (side.word()) }
+                    }
                 }
             }
+            @if r.loaded { (changes(r)) }
             h2 class="govuk-heading-m" { "Pins and bans" }
             p class="govuk-body" { "A pin makes a pair; a ban stops one (for example: line manager). They are kept here, in memory, as an adjustments file you can download and upload again next time (or give to mentorflow match --adjust)." }
             div class="govuk-inset-text" id="rematch-note" {
                 "A pin is made even when it breaks a rule (the check warns); a pin that cannot be met is an error at the check. "
-                "Press Re-match to match again with them; the result shows what each one costs."
+                "Press Match again (below) to match with them; the result shows what each one costs."
             }
             form method="post" action="/review/adjustments" {
                 div class="govuk-form-group" {
@@ -541,8 +873,22 @@ pub fn review(r: &Review) -> Markup {
                     @for p in &r.prices { li { (p) } }
                 }
             }
-            form method="post" action="/match" {
-                button type="submit" class="govuk-button" aria-describedby="rematch-note" { "Re-match with these adjustments" }
+            form method="post" action="/match" id="rematch" {
+                @if let Some(pairs) = r.sent {
+                    div class="govuk-form-group" {
+                        div class="govuk-checkboxes govuk-checkboxes--small" {
+                            div class="govuk-checkboxes__item" {
+                                input class="govuk-checkboxes__input" id="allow_moves" name="allow_moves" type="checkbox" value="yes" aria-describedby="allow_moves-hint";
+                                label class="govuk-label govuk-checkboxes__label" for="allow_moves" { "Allow sent pairs to move" }
+                                div class="govuk-hint govuk-checkboxes__hint" id="allow_moves-hint" {
+                                    "Only if the emails for the " (pairs) " pairs marked as sent have not gone out yet: pairs may then change where that gives a better matching (as few as can be). "
+                                    "Otherwise leave this unticked: every sent pair still allowed is kept."
+                                }
+                            }
+                        }
+                    }
+                }
+                button type="submit" class="govuk-button" aria-describedby="rematch-note" { "Match again with these changes" }
             }
         },
     )
@@ -691,4 +1037,31 @@ pub fn whatif(ready: bool, shown: &WhatIfShown, error: Option<&str>) -> Markup {
             }
         },
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::solve::choose::SolverKind;
+
+    #[test]
+    fn the_progress_page_reloads_itself_and_names_the_stage_running() {
+        let started = [
+            Progress::Chosen {
+                solver: SolverKind::Flow,
+                note: None,
+            },
+            Progress::Eligibility,
+            Progress::Solve,
+        ];
+        let page = progress(&started, false, std::time::Duration::from_secs(3)).into_string();
+        assert!(page.contains(r#"<meta http-equiv="refresh" content="1">"#), "{page}");
+        assert!(!page.contains("<script"));
+        let running = page.find("running").unwrap();
+        assert!(page[..running].contains("Finding the best matching"));
+        assert!(!page[..running].contains("Writing the files"));
+        assert!(!page.contains("pin and ban"), "no prices without pins or bans");
+        let priced = progress(&started, true, std::time::Duration::ZERO).into_string();
+        assert!(priced.contains("what each pin and ban costs"));
+    }
 }

@@ -1,9 +1,12 @@
 //! What the server holds: one organiser's files and results, in memory only.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
+use std::time::Instant;
+
 use crate::matching::Matching;
-use crate::pipeline::{Inputs, MatchRun};
+use crate::pipeline::{Inputs, MatchRun, Progress};
 use crate::problem::Problems;
 use crate::report::compare::Comparison;
 
@@ -11,6 +14,9 @@ use crate::report::compare::Comparison;
 pub struct App {
     pub port: u16,
     pub token: String,
+    /// Whether the token in the printed address was exchanged for the cookie:
+    /// it works once, so an address seen later (history, a screen share) opens nothing.
+    token_used: AtomicBool,
     session: Mutex<Session>,
 }
 
@@ -19,8 +25,14 @@ impl App {
         App {
             port,
             token,
+            token_used: AtomicBool::new(false),
             session: Mutex::new(Session::default()),
         }
+    }
+
+    /// Take the address's token for the cookie: true the first time only.
+    pub fn take_token(&self) -> bool {
+        !self.token_used.swap(true, Ordering::SeqCst)
     }
 
     /// The Host headers this server answers to.
@@ -34,6 +46,9 @@ impl App {
         self.session.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
+
+/// Columns mapped: by a column's own heading, the heading it has in the files.
+pub type Columns = std::collections::BTreeMap<String, String>;
 
 /// The matching `explain` explains, once solved (or why it could not be).
 pub type Explained = Arc<OnceLock<Result<(Matching, bool), String>>>;
@@ -77,6 +92,78 @@ pub struct Adjustment {
     pub note: String,
 }
 
+/// Which registrations file: the mentees' or the mentors'.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Side {
+    Mentee,
+    Mentor,
+}
+
+impl Side {
+    /// "mentee" or "mentor", as forms and addresses write it.
+    pub fn word(self) -> &'static str {
+        match self {
+            Side::Mentee => "mentee",
+            Side::Mentor => "mentor",
+        }
+    }
+
+    /// From a form's value.
+    pub fn parse(word: &str) -> Option<Side> {
+        match word {
+            "mentee" => Some(Side::Mentee),
+            "mentor" => Some(Side::Mentor),
+            _ => None,
+        }
+    }
+}
+
+/// A person withdrawn on the Review page: their row is left out of their file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Withdrawal {
+    pub side: Side,
+    pub email: String,
+    pub name: String,
+}
+
+/// Late registrations added on the Review page: rows added to the end of their
+/// file, from the form or an uploaded file.
+#[derive(Clone, Debug)]
+pub struct Late {
+    pub side: Side,
+    /// The rows, as a CSV with headings.
+    pub upload: Upload,
+    /// What the list of changes shows: the email entered, or the file's name.
+    pub label: String,
+}
+
+/// A match running in the background, and how far it has got.
+pub struct Job {
+    pub started: Instant,
+    /// Whether the programme has pins or bans (so their prices are a stage).
+    pub priced: bool,
+    pub state: tokio::sync::watch::Sender<JobState>,
+}
+
+impl Job {
+    pub fn new(priced: bool) -> Job {
+        Job {
+            started: Instant::now(),
+            priced,
+            state: tokio::sync::watch::Sender::new(JobState::default()),
+        }
+    }
+}
+
+/// What a [`Job`] has done so far.
+#[derive(Clone, Debug, Default)]
+pub struct JobState {
+    /// The stages started, in order; the last one is running.
+    pub stages: Vec<Progress>,
+    /// Set once finished: done, or why not, in words.
+    pub outcome: Option<Result<(), String>>,
+}
+
 /// A what-if analysis's results, as shown.
 #[derive(Clone, Debug, Default)]
 pub struct WhatIfShown {
@@ -115,6 +202,28 @@ pub struct Session {
     pub sent: Option<Vec<crate::rematch::PreviousPair>>,
     pub comparison: Option<Comparison>,
     pub whatif: Option<WhatIfShown>,
+    /// People withdrawn since the files were uploaded.
+    pub withdrawn: Vec<Withdrawal>,
+    /// Late registrations added since the files were uploaded.
+    pub late: Vec<Late>,
+    /// The registrations as matched, (mentors, mentees), when people were
+    /// withdrawn or added: the uploaded files so changed, to download.
+    pub amended: Option<(Upload, Upload)>,
+    /// The headings of the uploaded files, (mentors, mentees): the fields of
+    /// the late registration forms.
+    pub headings: (Vec<String>, Vec<String>),
+    /// Spellings merged into one organisation: (name, same as), as the
+    /// organisations file has them.
+    pub organisations: Vec<(String, String)>,
+    /// Spellings the check suggests merging, (name, same as).
+    pub suggestions: Vec<(String, String)>,
+    /// Columns mapped on the Check page: by a column's own heading, the
+    /// heading it has in the files (added to the model's `columns`).
+    pub columns: Columns,
+    /// Columns the reader did not find, with the headings they could be.
+    pub unmapped: Vec<crate::registration::Unmapped>,
+    /// The match running or last run.
+    pub job: Option<Arc<Job>>,
 }
 
 impl Session {
@@ -133,6 +242,15 @@ impl Session {
         Some(Upload {
             name: "adjust.csv".into(),
             bytes: writer.into_inner().unwrap_or_default(),
+        })
+    }
+
+    /// The organisations file `--organisations` reads, named
+    /// `organisations.csv`; none when no spellings are merged.
+    pub fn organisations_file(&self) -> Option<Upload> {
+        (!self.organisations.is_empty()).then(|| Upload {
+            name: "organisations.csv".into(),
+            bytes: crate::registration::organisations_csv(&self.organisations),
         })
     }
 

@@ -29,6 +29,26 @@ fn upload_sample(client: &Client) {
     assert_eq!(reply.header("location"), Some("/check"));
 }
 
+/// Every form's address.
+const POSTS: [&str; 16] = [
+    "/upload",
+    "/model",
+    "/compare",
+    "/match",
+    "/check/organisations",
+    "/check/organisations/undo",
+    "/review/adjustments",
+    "/review/adjustments/remove",
+    "/review/withdraw",
+    "/review/late",
+    "/review/late/upload",
+    "/review/undo",
+    "/whatif",
+    "/sent",
+    "/clear",
+    "/nowhere",
+];
+
 /// Every page an organiser visits, after upload and match.
 const PAGES: [&str; 12] = [
     "/upload",
@@ -48,10 +68,14 @@ const PAGES: [&str; 12] = [
 #[test]
 fn without_the_token_every_request_is_refused() {
     let (_server, client) = Client::start();
-    for path in PAGES
-        .iter()
-        .chain(&["/", "/files/report.html", "/download/mentorflow-outputs.zip"])
-    {
+    for path in PAGES.iter().chain(&[
+        "/",
+        "/files/report.html",
+        "/download/mentorflow-outputs.zip",
+        "/match/progress",
+        "/check/organisations.csv",
+        "/review/registrations/mentors.csv",
+    ]) {
         let reply = request(client.port, "GET", path, &[], b"");
         assert_eq!(reply.status, 403, "{path}");
         let wrong = request(
@@ -63,8 +87,10 @@ fn without_the_token_every_request_is_refused() {
         );
         assert_eq!(wrong.status, 403, "{path} with a wrong token");
     }
-    let post = request(client.port, "POST", "/clear", &[], b"");
-    assert_eq!(post.status, 403);
+    for path in POSTS {
+        let post = request(client.port, "POST", path, &[], b"");
+        assert_eq!(post.status, 403, "{path}");
+    }
     let page = request(
         client.port,
         "GET",
@@ -76,6 +102,43 @@ fn without_the_token_every_request_is_refused() {
     assert!(page.text().contains("with ?token= in it"), "the page says what to do");
     // With the cookie, the same page is served.
     assert_eq!(client.get("/upload").status, 200);
+}
+
+#[test]
+fn the_printed_address_works_once() {
+    let server = mentorflow::web::Server::bind(0).unwrap();
+    let (port, token) = (server.port(), server.token().to_string());
+    let _running = server.spawn().unwrap();
+    let first = request(port, "GET", &format!("/upload?token={token}"), &[], b"");
+    assert_eq!(first.status, 303);
+    assert_eq!(
+        first.header("location"),
+        Some("/upload"),
+        "the same page, without the token"
+    );
+    let cookie = first
+        .header("set-cookie")
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    // Another browser (or the address from history) gets nothing.
+    for path in ["/upload", "/", "/check"] {
+        let again = request(port, "GET", &format!("{path}?token={token}"), &[], b"");
+        assert_eq!(again.status, 403, "{path}");
+        let text = again.text();
+        assert!(
+            text.contains("works only once") && text.contains("Use the browser that opened it"),
+            "{text}"
+        );
+        assert!(!again.headers.iter().any(|(n, _)| n == "set-cookie"));
+    }
+    // The browser that opened it reopens the address: the page, without the token.
+    let reopened = request(port, "GET", &format!("/?token={token}"), &[("Cookie", &cookie)], b"");
+    assert_eq!(reopened.status, 303);
+    assert_eq!(reopened.header("location"), Some("/"));
+    assert_eq!(request(port, "GET", "/upload", &[("Cookie", &cookie)], b"").status, 200);
 }
 
 #[test]
@@ -117,14 +180,21 @@ fn cross_site_posts_are_refused() {
         ("Sec-Fetch-Site", "cross-site"),
         ("Sec-Fetch-Site", "same-site"),
     ] {
-        let reply = request(
-            client.port,
-            "POST",
-            "/clear",
-            &[("Cookie", &client.cookie), (name, value)],
-            b"",
-        );
-        assert_eq!(reply.status, 403, "{name}: {value}");
+        for path in POSTS {
+            let reply = request(
+                client.port,
+                "POST",
+                path,
+                &[
+                    ("Cookie", &client.cookie),
+                    (name, value),
+                    ("Content-Type", "application/x-www-form-urlencoded"),
+                ],
+                b"email=mentor.05%40gov.uk&merge=all&list=withdrawn&row=0",
+            );
+            assert_eq!(reply.status, 403, "{path}, {name}: {value}");
+            assert!(reply.text().contains("sent from another site"), "{path}");
+        }
     }
     // Still loaded: nothing was cleared.
     assert!(client.get("/check").text().contains("Ready to match"));
@@ -136,7 +206,7 @@ fn cross_site_posts_are_refused() {
 fn every_response_has_the_strict_policy_and_nothing_from_another_origin() {
     let (_server, client) = Client::start();
     upload_sample(&client);
-    assert_eq!(client.post_form("/match", "").status, 303);
+    assert_eq!(client.match_now("").header("location"), Some("/result"));
     assert_eq!(
         client
             .post_form("/whatif", "parameter1=mentor-capacity&values1=1..3&repeat=1")
@@ -356,7 +426,7 @@ fn the_zip_holds_the_clis_files_byte_for_byte() {
         client.post("/model", &content_type, &body).header("location"),
         Some("/match")
     );
-    assert_eq!(client.post_form("/match", "").status, 303);
+    assert_eq!(client.match_now("").header("location"), Some("/result"));
     let zip = client.get("/download/mentorflow-outputs.zip");
     assert_eq!(zip.header("content-type"), Some("application/zip"));
     let web = unzip(&zip.body);
@@ -398,7 +468,7 @@ fn two_tabs_at_once_are_safe() {
                     if tab % 2 == 0 {
                         upload_sample(client);
                     }
-                    let reply = client.post_form("/match", "");
+                    let reply = client.match_now("");
                     assert!(reply.status == 303, "{}", reply.status);
                     for path in ["/result", "/download", "/review?q=mentor", "/check"] {
                         let reply = client.get(path);
@@ -408,7 +478,7 @@ fn two_tabs_at_once_are_safe() {
             });
         }
     });
-    assert_eq!(client.post_form("/match", "").status, 303);
+    assert_eq!(client.match_now("").header("location"), Some("/result"));
     let summary = client.get("/files/summary.json");
     assert_eq!(summary.body, cli_outputs(None)["summary.json"]);
 }
@@ -421,7 +491,7 @@ fn compare_review_and_adjustments() {
     assert_eq!(compare.status, 200);
     let text = compare.text();
     assert!(text.contains("mentees with at least 1") && text.contains("coverage") && text.contains("quality"));
-    assert_eq!(client.post_form("/match", "").status, 303);
+    assert_eq!(client.match_now("").header("location"), Some("/result"));
     let found = client.get("/review?q=MENTEE.07").text();
     assert!(found.contains("/review/mentee/7"), "{found}");
     let explained = client.get("/review/mentee/7").text();
@@ -458,7 +528,7 @@ fn compare_review_and_adjustments() {
     assert_eq!(file, "action,mentee email,mentor email,note\npin,mentee.07@gov.uk,mentor.01@gov.uk,asked\nban,mentee.08@gov.uk,mentor.02@gov.uk,\n");
     // Re-matched with them: what `match --adjust` writes, byte for byte, and each one's price.
     assert!(client.get("/check").text().contains("Ready to match"));
-    assert_eq!(client.post_form("/match", "").status, 303);
+    assert_eq!(client.match_now("").header("location"), Some("/result"));
     let result = client.get("/result").text();
     assert!(
         result.contains("id=\"prices\"") && result.contains("the pin on line 2"),
@@ -482,7 +552,7 @@ fn compare_review_and_adjustments() {
 fn after_marking_the_matches_sent_a_match_is_a_rematch() {
     let (_server, client) = Client::start();
     upload_sample(&client);
-    assert_eq!(client.post_form("/match", "").status, 303);
+    assert_eq!(client.match_now("").header("location"), Some("/result"));
     assert_eq!(client.post_form("/sent", "").status, 303);
     assert!(client.get("/download").text().contains("marked as sent"));
     let sent = client.get("/files/matches.csv").body;
@@ -502,7 +572,7 @@ fn after_marking_the_matches_sent_a_match_is_a_rematch() {
         ],
     );
     assert_eq!(reply.status, 303);
-    assert_eq!(client.post_form("/match", "").status, 303);
+    assert_eq!(client.match_now("").header("location"), Some("/result"));
     let result = client.get("/result").text();
     assert!(result.contains("id=\"changes\""), "{result}");
     let web = unzip(&client.get("/download/mentorflow-outputs.zip").body);
@@ -545,4 +615,415 @@ fn after_marking_the_matches_sent_a_match_is_a_rematch() {
     // Clear all data forgets the sent matches too.
     assert_eq!(client.post_form("/clear", "").status, 303);
     assert!(!client.get("/download").text().contains("marked as sent"));
+}
+
+/// A form's value, encoded as a browser encodes it.
+fn enc(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' => (b as char).to_string(),
+            b' ' => "+".to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// What `rematch --previous` writes from these files (named mentors.csv,
+/// mentees.csv and matches.csv, as the web app names them).
+fn cli_rematch(mentors: &[u8], mentees: &[u8], previous: &[u8], allow_moves: bool) -> BTreeMap<String, Vec<u8>> {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, bytes) in [
+        ("mentors.csv", mentors),
+        ("mentees.csv", mentees),
+        ("matches.csv", previous),
+    ] {
+        std::fs::write(dir.path().join(name), bytes).unwrap();
+    }
+    let mut args = vec![
+        "rematch",
+        "--mentors",
+        "mentors.csv",
+        "--mentees",
+        "mentees.csv",
+        "--previous",
+        "matches.csv",
+        "--out",
+        "out",
+    ];
+    if allow_moves {
+        args.push("--allow-moves");
+    }
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_mentorflow"))
+        .current_dir(dir.path())
+        .args(&args)
+        .output()
+        .unwrap();
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    std::fs::read_dir(dir.path().join("out"))
+        .unwrap()
+        .map(|e| e.unwrap())
+        .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
+        .map(|e| {
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                std::fs::read(e.path()).unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// A late mentee, a field for each of the sample's mentees' columns.
+pub const LATE_MENTEE: [&str; 11] = [
+    "Late",
+    "Registrant",
+    "late.mentee@gov.uk",
+    "no",
+    "Analyst",
+    "HEO",
+    "Department of Truth",
+    "Policy",
+    "no",
+    "",
+    "I registered late.",
+];
+
+#[test]
+fn withdrawals_and_late_registrations_re_match_keeping_the_sent_pairs() {
+    let (_server, client) = Client::start();
+    upload_sample(&client);
+    client.match_now("");
+    assert_eq!(client.post_form("/sent", "").status, 303);
+    let sent = client.get("/files/matches.csv").body;
+    // A mentor withdraws, from the page explaining them.
+    let page = client.get("/review/mentor/5").text();
+    assert!(
+        page.contains("mentor.05@gov.uk") && page.contains("Withdraw this mentor"),
+        "{page}"
+    );
+    let reply = client.post_form("/review/withdraw", "email=mentor.05%40gov.uk&role=mentor");
+    assert_eq!(reply.status, 303, "{}", reply.text());
+    assert_eq!(reply.header("location"), Some("/review"));
+    // A late mentee, typed into the form: one field a column of their file.
+    let review = client.get("/review").text();
+    assert!(
+        review.contains("Add a late mentee") && review.contains("allow_moves"),
+        "{review}"
+    );
+    let form: Vec<String> = LATE_MENTEE
+        .iter()
+        .enumerate()
+        .map(|(i, v)| format!("c{i}={}", enc(v)))
+        .collect();
+    let reply = client.post_form("/review/late", &format!("role=mentee&{}", form.join("&")));
+    assert_eq!(reply.header("location"), Some("/review"), "{}", reply.text());
+    let review = client.get("/review").text();
+    assert!(
+        review.contains("mentor withdrew") && review.contains("late.mentee@gov.uk"),
+        "{review}"
+    );
+    // The registrations as now matched, to keep for next time.
+    let mentors = client.get("/review/registrations/mentors.csv").body;
+    let mentees = client.get("/review/registrations/mentees.csv").body;
+    assert!(!String::from_utf8_lossy(&mentors).contains("mentor.05@gov.uk"));
+    assert!(String::from_utf8_lossy(&mentees).contains("late.mentee@gov.uk,no,Analyst,HEO"));
+    // Matched again: a re-match keeping every sent pair still allowed, as
+    // `rematch` writes it from the same files, byte for byte.
+    assert_eq!(client.match_now("").header("location"), Some("/result"));
+    let result = client.get("/result").text();
+    assert!(
+        result.contains("id=\"changes\"") && !result.contains("allowed to move"),
+        "{result}"
+    );
+    let web = unzip(&client.get("/download/mentorflow-outputs.zip").body);
+    let cli = cli_rematch(&mentors, &mentees, &sent, false);
+    assert_eq!(web.keys().collect::<Vec<_>>(), cli.keys().collect::<Vec<_>>());
+    for (name, bytes) in &cli {
+        assert!(&web[name] == bytes, "{name} differs from rematch's");
+    }
+    let changes = String::from_utf8_lossy(&web["changes.csv"]).into_owned();
+    assert!(changes.contains("the mentor withdrew"), "{changes}");
+    // With moves allowed: as `rematch --allow-moves`.
+    assert_eq!(client.match_now("allow_moves=yes").header("location"), Some("/result"));
+    assert!(client.get("/result").text().contains("allowed to move"));
+    let web = unzip(&client.get("/download/mentorflow-outputs.zip").body);
+    let cli = cli_rematch(&mentors, &mentees, &sent, true);
+    for (name, bytes) in &cli {
+        assert!(&web[name] == bytes, "{name} differs from rematch --allow-moves's");
+    }
+    // Undone: the mentor is back in their file.
+    let reply = client.post_form("/review/undo", "list=withdrawn&row=0");
+    assert_eq!(reply.header("location"), Some("/review"));
+    let mentors = client.get("/review/registrations/mentors.csv").text();
+    assert!(mentors.contains("mentor.05@gov.uk"));
+    assert_eq!(client.post_form("/review/undo", "list=late&row=0").status, 303);
+    assert_eq!(
+        client.get("/review/registrations/mentors.csv").status,
+        404,
+        "no changes left"
+    );
+}
+
+#[test]
+fn review_changes_that_cannot_be_made_get_a_clear_page() {
+    let (_server, client) = Client::start();
+    let reply = client.post_form("/review/withdraw", "email=mentor.05%40gov.uk");
+    assert_eq!(reply.status, 400);
+    assert!(reply.text().contains("Upload registrations that pass the check first"));
+    upload_sample(&client);
+    let reply = client.post_form("/review/withdraw", "email=nobody%40gov.uk");
+    assert_eq!(reply.status, 400);
+    assert!(
+        reply.text().contains("“nobody@gov.uk” is not registered"),
+        "{}",
+        reply.text()
+    );
+    let reply = client.post_form("/review/withdraw", "email=");
+    assert_eq!(reply.status, 400);
+    assert!(reply.text().contains("Enter the email"));
+    assert_eq!(client.post_form("/review/withdraw", "mail=x").status, 400);
+    // Someone a pin names: the pin goes first.
+    assert_eq!(
+        client
+            .post_form(
+                "/review/adjustments",
+                "action=pin&mentee_email=mentee.07%40gov.uk&mentor_email=mentor.01%40gov.uk"
+            )
+            .status,
+        303
+    );
+    let reply = client.post_form("/review/withdraw", "email=mentee.07%40gov.uk");
+    assert_eq!(reply.status, 400);
+    assert!(reply.text().contains("remove it first"), "{}", reply.text());
+    // An empty late registration, or one without its side.
+    let reply = client.post_form("/review/late", "role=mentee&c0=&c1=");
+    assert_eq!(reply.status, 400);
+    assert!(reply.text().contains("Fill in the late mentee"));
+    let reply = client.post_form("/review/late", "c0=Late");
+    assert_eq!(reply.status, 400);
+    assert!(reply.text().contains("The form could not be read"));
+    // Late rows with a column the file lacks: the check names it, and the way back.
+    let (content_type, body) = {
+        let boundary = "----mentorflow-late";
+        let mut body = format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"role\"\r\n\r\nmentor\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"rows\"; filename=\"late.csv\"\r\nContent-Type: text/csv\r\n\r\n"
+        );
+        body += "first name,email address,shoe size\nLate,late.mentor@gov.uk,9\n\r\n";
+        body += &format!("--{boundary}--\r\n");
+        (format!("multipart/form-data; boundary={boundary}"), body.into_bytes())
+    };
+    let reply = client.post("/review/late/upload", &content_type, &body);
+    assert_eq!(reply.header("location"), Some("/check"), "{}", reply.text());
+    let check = client.get("/check").text();
+    assert!(
+        check.contains("R022") && check.contains("the column &quot;shoe size&quot; is not in mentors.csv"),
+        "{check}"
+    );
+    assert!(client.get("/review").text().contains("late.csv"));
+    assert_eq!(
+        client.post_form("/review/undo", "list=late&row=0").header("location"),
+        Some("/review")
+    );
+    assert!(client.get("/check").text().contains("Ready to match"));
+    // A late upload without its file; undoing what is not there.
+    let (content_type, body) = multipart(&[("role", "", b"mentee")]);
+    let reply = client.post("/review/late/upload", &content_type, &body);
+    assert_eq!(reply.status, 400);
+    assert!(
+        reply.text().contains("Choose the file of late mentees"),
+        "{}",
+        reply.text()
+    );
+    assert_eq!(
+        client.post_form("/review/undo", "list=late&row=9").header("location"),
+        Some("/review")
+    );
+    assert_eq!(
+        client.post_form("/review/undo", "list=x&row=0").header("location"),
+        Some("/review")
+    );
+    assert_eq!(client.post_form("/review/undo", "row=x").status, 400);
+}
+
+/// The sample's mentors with two of the Department of Joy's written with a typo.
+fn mentors_with_a_typo() -> Vec<u8> {
+    let (mentors, _) = sample();
+    String::from_utf8(mentors)
+        .unwrap()
+        .replacen("Department of Joy,", "Dept of Joy,", 2)
+        .into_bytes()
+}
+
+#[test]
+fn organisation_spellings_merge_in_one_click_and_are_kept_as_a_file() {
+    let (_server, client) = Client::start();
+    let (_, mentees) = sample();
+    let mentors = mentors_with_a_typo();
+    let reply = client.upload(
+        "/upload",
+        &[
+            ("mentors", "mentors.csv", &mentors),
+            ("mentees", "mentees.csv", &mentees),
+        ],
+    );
+    assert_eq!(reply.status, 303);
+    let check = client.get("/check").text();
+    assert!(
+        check.contains("id=\"suggestions\"") && check.contains("Dept of Joy"),
+        "{check}"
+    );
+    let reply = client.post_form("/check/organisations", "merge=0");
+    assert_eq!(reply.header("location"), Some("/check"));
+    let check = client.get("/check").text();
+    assert!(
+        check.contains("id=\"merged\"") && !check.contains("id=\"suggestions\""),
+        "{check}"
+    );
+    // The file keeps them: what `validate --write-organisations` writes.
+    let file = client.get("/check/organisations.csv").body;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("mentors.csv"), &mentors).unwrap();
+    let out = dir.path().join("organisations.csv");
+    mentorflow([
+        "validate",
+        "--mentors",
+        dir.path().join("mentors.csv").to_str().unwrap(),
+        "--mentees",
+        &example("mentees.csv"),
+        "--write-organisations",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        String::from_utf8_lossy(&file),
+        String::from_utf8_lossy(&std::fs::read(&out).unwrap())
+    );
+    // Uploaded with next year's files, it merges them again.
+    assert_eq!(client.post_form("/clear", "").status, 303);
+    let reply = client.upload(
+        "/upload",
+        &[
+            ("mentors", "mentors.csv", &mentors),
+            ("mentees", "mentees.csv", &mentees),
+            ("organisations", "organisations.csv", &file),
+        ],
+    );
+    assert_eq!(reply.status, 303);
+    let check = client.get("/check").text();
+    assert!(
+        check.contains("id=\"merged\"") && check.contains("Ready to match"),
+        "{check}"
+    );
+    // Undone: suggested again.
+    assert_eq!(client.post_form("/check/organisations/undo", "row=0").status, 303);
+    assert!(client.get("/check").text().contains("id=\"suggestions\""));
+    assert_eq!(client.post_form("/check/organisations", "merge=all").status, 303);
+    assert!(client.get("/check").text().contains("id=\"merged\""));
+    // Nonsense: a clear page, or nothing done.
+    assert_eq!(
+        client.post_form("/check/organisations", "merge=99").header("location"),
+        Some("/check")
+    );
+    assert_eq!(
+        client
+            .post_form("/check/organisations/undo", "row=99")
+            .header("location"),
+        Some("/check")
+    );
+    assert_eq!(client.post_form("/check/organisations", "nothing=1").status, 400);
+    // A file that is not an organisations file is named, on the upload page.
+    let reply = client.upload(
+        "/upload",
+        &[
+            ("mentors", "mentors.csv", &mentors),
+            ("mentees", "mentees.csv", &mentees),
+            ("organisations", "orgs.csv", b"spelling,counted as\nA,B\n"),
+        ],
+    );
+    assert_eq!(reply.status, 400);
+    assert!(reply.text().contains("orgs.csv"), "{}", reply.text());
+}
+
+#[test]
+fn an_unrecognised_heading_is_offered_as_a_column_and_kept_in_a_model_file() {
+    let (_server, client) = Client::start();
+    let (mentors, mentees) = sample();
+    // The mentors' email and the mentees' identity under headings the reader does not know.
+    let rename = |bytes: &[u8], from: &str, to: &str| {
+        let text = String::from_utf8(bytes.to_vec()).unwrap();
+        let (head, rest) = text.split_once('\n').unwrap();
+        format!("{}\n{rest}", head.replace(from, to)).into_bytes()
+    };
+    // The model's `columns` is one for both files, as the registration form is.
+    let mentors = rename(&mentors, "email address", "Work email");
+    let mentees = rename(&mentees, "email address", "Work email");
+    let mentees = rename(&mentees, "identity to match", "Which identity would you like to share");
+    let reply = client.upload(
+        "/upload",
+        &[
+            ("mentors", "mentors.csv", &mentors),
+            ("mentees", "mentees.csv", &mentees),
+        ],
+    );
+    assert_eq!(reply.status, 303);
+    let check = client.get("/check").text();
+    assert!(check.contains("R001") && check.contains("Columns not found"), "{check}");
+    assert!(
+        check.contains("<strong>email address</strong> in mentors.csv (needed)"),
+        "{check}"
+    );
+    assert!(
+        check.contains(r#"<option value="Which identity would you like to share" selected>"#),
+        "the heading that looks like it is chosen: {check}"
+    );
+    for (column, heading) in [
+        ("email address", "Work email"),
+        ("identity to match", "Which identity would you like to share"),
+    ] {
+        let reply = client.post_form(
+            "/check/columns",
+            &format!("column={}&heading={}", enc(column), enc(heading)),
+        );
+        assert_eq!(reply.header("location"), Some("/check"));
+    }
+    let check = client.get("/check").text();
+    assert!(
+        check.contains("Ready to match") && check.contains("id=\"columns\"") && !check.contains("Columns not found"),
+        "{check}"
+    );
+    // Kept as a model file: the shipped model with these columns, which reads
+    // the same files without help.
+    let model = client.get("/check/model.json");
+    assert_eq!(model.header("content-type"), Some("application/json"));
+    let json: serde_json::Value = serde_json::from_slice(&model.body).unwrap();
+    assert_eq!(json["columns"]["email address"], "Work email");
+    assert_eq!(json["name"], "civil-service");
+    let dir = tempfile::tempdir().unwrap();
+    for (name, bytes) in [
+        ("mentors.csv", &mentors),
+        ("mentees.csv", &mentees),
+        ("model.json", &model.body),
+    ] {
+        std::fs::write(dir.path().join(name), bytes).unwrap();
+    }
+    let cli = std::process::Command::new(env!("CARGO_BIN_EXE_mentorflow"))
+        .current_dir(dir.path())
+        .args([
+            "validate",
+            "--mentors",
+            "mentors.csv",
+            "--mentees",
+            "mentees.csv",
+            "--model",
+            "model.json",
+        ])
+        .output()
+        .unwrap();
+    assert!(cli.status.success(), "{}", String::from_utf8_lossy(&cli.stdout));
+    // Undone: offered again. Nonsense: a clear page.
+    assert_eq!(client.post_form("/check/columns", "column=email+address").status, 303);
+    assert!(client.get("/check").text().contains("Columns not found"));
+    let reply = client.post_form("/check/columns", "column=shoe+size&heading=x");
+    assert_eq!(reply.status, 400);
+    assert!(reply.text().contains("is not a column mentorflow reads"));
+    assert_eq!(client.post_form("/check/columns", "heading=x").status, 400);
 }

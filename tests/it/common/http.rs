@@ -171,6 +171,25 @@ impl Client {
         self.post(path, "application/x-www-form-urlencoded", form.as_bytes())
     }
 
+    /// Press Match (with the form's fields) and follow the progress page until
+    /// the match has finished: the last answer (a redirect to /result, or the
+    /// page saying why not).
+    pub fn match_now(&self, form: &str) -> Reply {
+        let pressed = self.post_form("/match", form);
+        assert_eq!(pressed.status, 303, "{}", pressed.text());
+        if pressed.header("location") != Some("/match/progress") {
+            return pressed;
+        }
+        loop {
+            // Each look waits up to half a second for the match to end.
+            let reply = self.get("/match/progress");
+            if reply.status != 200 {
+                return reply;
+            }
+            assert!(reply.text().contains("Matching"), "{}", reply.text());
+        }
+    }
+
     pub fn upload(&self, path: &str, files: &[(&str, &str, &[u8])]) -> Reply {
         let (content_type, body) = multipart(files);
         self.post(path, &content_type, &body)

@@ -9,7 +9,7 @@ use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use axum::Router;
 use criterion::{criterion_group, criterion_main, Criterion};
-use mentorflow::generate::{generate, GenerateSpec};
+use mentorflow::registration::generate::{generate, GenerateSpec};
 use tower::ServiceExt;
 
 const PORT: u16 = 8123;

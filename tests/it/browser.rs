@@ -235,7 +235,7 @@ fn an_organiser_goes_through_every_step_in_a_browser() {
     assert_eq!(browser.count("a[href='/check/organisations.csv']"), 1);
 
     // 4. Match with progress, on a programme large enough to take a while.
-    let big = mentorflow::generate::generate(&mentorflow::generate::GenerateSpec {
+    let big = mentorflow::registration::generate::generate(&mentorflow::registration::generate::GenerateSpec {
         mentees: 4000,
         mentors: 4000,
         seed: 1,

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::io::Read;
 
 use crate::common::http::{multipart, request, Client};
-use crate::common::{cli, example};
+use crate::common::{cli, example, mentorflow};
 use mentorflow::registration::MAX_FILE_BYTES;
 
 fn sample() -> (Vec<u8>, Vec<u8>) {

@@ -5,10 +5,9 @@
 
 use std::collections::HashMap;
 
+use super::super::capped::Pricer;
 use super::super::lagrange::{Decided, Undecided};
-use super::super::{
-    flow_can_solve, solve_capped, solve_covered, CoverageGadget, Covered, Solution, SolveError, SolveStats,
-};
+use super::super::{flow_can_solve, CoverageGadget, Covered, Solution, SolveError, SolveStats};
 use super::constraints::{constraint_met, group_of};
 use crate::eligibility::Pair;
 use crate::matching::Matching;
@@ -17,8 +16,8 @@ use crate::registration::Programme;
 
 /// The flow's optimum of the model without its side constraints (but for a cap
 /// on mentees from one organisation, which a flow holds), when the flow can
-/// express the objective.
-pub(super) fn flow_without_constraints(programme: &Programme, model: &Model, pairs: &[Pair]) -> Option<Solution> {
+/// express the objective; by pricing over `pricer`'s pairs.
+pub(super) fn flow_without_constraints(programme: &Programme, model: &Model, pricer: &mut Pricer) -> Option<Solution> {
     let mut relaxed = model.clone();
     relaxed.constraints.clear();
     let participants = programme.mentees.len() + programme.mentors.len();
@@ -33,16 +32,17 @@ pub(super) fn flow_without_constraints(programme: &Programme, model: &Model, pai
             _ => None,
         })
         .min();
-    solve_capped(programme, &relaxed, pairs, organisation_cap).ok()
+    pricer.solve_capped(&relaxed, organisation_cap).ok()
 }
 
 /// The optimum of a model whose objective puts mentees with at least one match
-/// first and whose constraints are one coverage floor and any caps on mentees
-/// from one organisation, by flows alone; none when flows cannot tell.
+/// first and whose constraints are coverage floors over one grouping (the
+/// highest holds the rest) and any caps on mentees from one organisation, by
+/// flows alone; none when flows cannot tell.
 ///
 /// For a total T, the floor says how many covered mentees each group needs at
 /// least (`ceil(percent x group size x T / (100 x all))`), and a flow holds
-/// that while covering as many mentees as it can ([`solve_covered`]). Every
+/// that while covering as many mentees as it can ([`Pricer::solve_covered`]). Every
 /// matching that meets the floor and covers T or more is such a flow, so:
 /// - if no flow holds the bounds for T, no matching that meets the floor covers
 ///   T or more;
@@ -59,7 +59,7 @@ pub(super) fn flow_without_constraints(programme: &Programme, model: &Model, pai
 pub(super) fn flow_with_coverage_floor(
     programme: &Programme,
     model: &Model,
-    pairs: &[Pair],
+    pricer: &mut Pricer,
     upper: i64,
 ) -> Option<Result<Solution, Undecided>> {
     if !matches!(
@@ -72,7 +72,12 @@ pub(super) fn flow_with_coverage_floor(
     let mut organisation_cap: Option<u32> = None;
     for constraint in &model.constraints {
         match *constraint {
-            Constraint::CoverageFloor { by, percent } if floor.is_none() => floor = Some((by, percent)),
+            Constraint::CoverageFloor { by, percent } => match floor {
+                None => floor = Some((by, percent)),
+                // Floors over the same groups: the highest holds the others.
+                Some((same, higher)) if same == by => floor = Some((by, percent.max(higher))),
+                Some(_) => return None,
+            },
             Constraint::MaxMenteesFromOneOrganisation { mentees } => {
                 organisation_cap = Some(organisation_cap.map_or(mentees, |c| c.min(mentees)))
             }
@@ -109,7 +114,7 @@ pub(super) fn flow_with_coverage_floor(
     };
     // The best flow holding the bounds for `total`, when it covers `total` or
     // more; Err when flows cannot tell.
-    let covered = |total: u64| -> Result<Option<Solution>, ()> {
+    let mut covered = |total: u64| -> Result<Option<Solution>, ()> {
         let gadget = CoverageGadget {
             group_of: group_of.clone(),
             lower: sizes
@@ -117,7 +122,10 @@ pub(super) fn flow_with_coverage_floor(
                 .map(|&n| (u64::from(percent) * n * total).div_ceil(100 * all.max(1)) as u32)
                 .collect(),
         };
-        match solve_covered(programme, &relaxed, pairs, organisation_cap, &gadget).map_err(|_| ())? {
+        match pricer
+            .solve_covered(&relaxed, organisation_cap, &gadget)
+            .map_err(|_| ())?
+        {
             Covered::Infeasible => Ok(None),
             Covered::Unsure => Err(()),
             Covered::Solved(solution) => Ok((solution.objective_values[0] >= total as i64).then_some(solution)),
@@ -141,7 +149,14 @@ pub(super) fn flow_with_coverage_floor(
     }
     match at_reach {
         // The flow covers T1 or more; it is the optimum when it meets the floor.
-        Some(solution) if met(&solution) => Some(Ok(solution)),
+        Some(mut solution) if met(&solution) => {
+            // Halving showed no matching that meets the floor covers more.
+            solution.stats.certificate = Some(format!(
+                "no matching that meets the coverage floor covers more than {reach} mentees, and the best \
+                 flow holding each group's share of {reach} meets the floor"
+            ));
+            Some(Ok(solution))
+        }
         // Else T1 bounds the coverage, and dropping the most covered groups'
         // mentees until the floor holds gives the program a start.
         Some(solution) => Some(Err(Undecided {
@@ -185,13 +200,15 @@ fn repair_coverage_floor(programme: &Programme, model: &Model, matching: Matchin
         // the largest covered / mentees (as whole numbers; ties to the smaller id).
         let all: u64 = groups.values().map(|&(n, _)| n).sum();
         let total: u64 = groups.values().map(|&(_, c)| c).sum();
+        // The highest floor, which holds the others (all are over `by`).
         let percent = model
             .constraints
             .iter()
-            .find_map(|c| match *c {
+            .filter_map(|c| match *c {
                 Constraint::CoverageFloor { percent, .. } => Some(u64::from(percent)),
                 _ => None,
             })
+            .max()
             .unwrap_or(0);
         let (&most, _) = groups
             .iter()

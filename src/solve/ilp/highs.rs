@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use good_lp::{Constraint as Row, ResolutionError, SolverModel, WithTimeLimit};
+use good_lp::{Constraint as Row, ResolutionError, WithTimeLimit};
 
 use super::backend::{solve_model, Chosen};
 

@@ -44,10 +44,12 @@ use std::time::{Duration, Instant};
 
 use good_lp::{Constraint as Row, ResolutionError};
 
+use super::capped::Pricer;
 use super::lagrange::Undecided;
 use super::{Optimality, Solution, SolveError, SolveStats};
 use crate::eligibility::Eligibility;
 use crate::matching::Matching;
+use crate::model::Constraint;
 pub use backend::{Backend, HIGHS_NOT_BUILT};
 pub use constraints::constraint_met;
 use floors::{flow_with_coverage_floor, flow_with_identity_floor, flow_without_constraints, Left};
@@ -143,8 +145,11 @@ pub fn solve_ilp_with(eligibility: &Eligibility, options: IlpOptions) -> Result<
             None => {}
         }
     }
+    // Flows over every eligible pair, by pricing: the pairs one solve needed
+    // start the next.
+    let mut pricer = Pricer::new(programme, &pairs);
     let flow = if options.use_flow {
-        flow_without_constraints(programme, model, &pairs)
+        flow_without_constraints(programme, model, &mut pricer)
     } else {
         None
     };
@@ -163,6 +168,18 @@ pub fn solve_ilp_with(eligibility: &Eligibility, options: IlpOptions) -> Result<
                     rounds: 0,
                     eligible_pairs: pairs.len(),
                     time: start.elapsed(),
+                    certificate: Some(
+                        if model
+                            .constraints
+                            .iter()
+                            .any(|c| matches!(c, Constraint::MaxMenteesFromOneOrganisation { .. }))
+                        {
+                            "the optimum with the organisation cap held by the network meets every constraint"
+                        } else {
+                            "the optimum without the constraints meets every one"
+                        }
+                        .to_string(),
+                    ),
                     ..SolveStats::default()
                 },
                 ..flow.clone()
@@ -173,7 +190,7 @@ pub fn solve_ilp_with(eligibility: &Eligibility, options: IlpOptions) -> Result<
     // A coverage floor (with at most a cap besides) can be held by flows, one
     // total coverage at a time (see `flow_with_coverage_floor`).
     if let Some(flow) = &flow {
-        match flow_with_coverage_floor(programme, model, &pairs, flow.objective_values[0]) {
+        match flow_with_coverage_floor(programme, model, &mut pricer, flow.objective_values[0]) {
             Some(Ok(mut covered)) => {
                 covered.stats.time = start.elapsed();
                 covered.stats.eligible_pairs = pairs.len();

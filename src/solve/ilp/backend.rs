@@ -27,8 +27,10 @@ pub const HIGHS_NOT_BUILT: &str = "HiGHS is not built into this program: install
      build with `cargo build --release --features highs`; or use --ilp-backend microlp";
 
 impl Backend {
+    /// Every backend, built in or not, in the order help lists them.
     pub const ALL: [Backend; 2] = [Backend::Microlp, Backend::Highs];
 
+    /// The backend's name, as `--ilp-backend` takes it.
     pub fn name(self) -> &'static str {
         match self {
             Backend::Microlp => "microlp",

@@ -58,6 +58,7 @@ use formulation::{which_constraint_fails, Program};
 /// How [`solve_ilp_with`] works.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct IlpOptions {
+    /// The solver library that runs the program.
     pub backend: Backend,
     /// Use the flow's optimum as an upper bound and its matching as a start
     /// where the flow can express the objective. Off, the program stands alone
@@ -69,6 +70,7 @@ pub struct IlpOptions {
 }
 
 impl IlpOptions {
+    /// The defaults with this backend: the flows' help, no time limit.
     pub fn new(backend: Backend) -> Self {
         IlpOptions {
             backend,

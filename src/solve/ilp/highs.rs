@@ -13,9 +13,10 @@ pub(super) fn solve<I: Iterator<Item = Row>>(
     chosen: Chosen<'_, I>,
     time_limit: Option<Duration>,
 ) -> Result<(Vec<bool>, f64, bool), ResolutionError> {
-    let model = problem.using(good_lp::highs); // quiet: good_lp leaves its log off
-                                               // Exact: objective values are whole numbers, so a gap below 1 proves optimality.
-    let mut model = model
+    // Quiet: good_lp leaves HiGHS's log off. Exact: objective values are whole
+    // numbers, so a gap below 1 proves optimality.
+    let mut model = problem
+        .using(good_lp::highs)
         .set_mip_rel_gap(0.0)
         .and_then(|m| m.set_mip_abs_gap(0.99))
         .map_err(|e| ResolutionError::Str(e.to_string()))?;

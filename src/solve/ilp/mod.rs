@@ -27,10 +27,10 @@
 //! feasible for it.
 
 //!
-//! The module's files, one job each: [`backend`] names the solver libraries,
+//! The module's files, one job each: `backend` names the solver libraries,
 //! `microlp` and `highs` run the program through each (behind good_lp's
 //! traits), `formulation` writes the program, `floors` lets flows decide
-//! first, and [`constraints`] checks a matching against the side constraints.
+//! first, and `constraints` checks a matching against the side constraints.
 
 mod backend;
 mod constraints;

@@ -11,6 +11,12 @@
 //! `MENTORFLOW_BENCH_HIGHS_ALL=1` for every size (minutes per iteration).
 //!
 //! Run: `cargo bench --bench constrained` (add `--features highs` for HiGHS).
+//!
+//! The README's side-by-side table: `MENTORFLOW_BENCH_TABLE=1 cargo bench
+//! --features highs --bench constrained -- table`, which times each model and
+//! size once by the default path and once by HiGHS alone on the same integer
+//! program (stopped at 120 s, shown as "> 120 s"; `MENTORFLOW_BENCH_HIGHS_LIMIT`
+//! sets another limit), and prints a Markdown table.
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use mentorflow::eligibility::Eligibility;
@@ -151,5 +157,94 @@ fn compare_all_shipped(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, constrained, compare_all_shipped);
+/// Seconds HiGHS alone may take per row of the table:
+/// `MENTORFLOW_BENCH_HIGHS_LIMIT`, or 120.
+#[cfg(feature = "highs")]
+fn highs_limit() -> u64 {
+    std::env::var("MENTORFLOW_BENCH_HIGHS_LIMIT")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(120)
+}
+
+/// The side-by-side table (see the module's documentation): one timed run per
+/// cell, not a statistic; run only when `MENTORFLOW_BENCH_TABLE` is set.
+fn table(_: &mut Criterion) {
+    use std::time::Instant;
+    if std::env::var_os("MENTORFLOW_BENCH_TABLE").is_none() {
+        return;
+    }
+    println!("| model | size | default build (flows) | result | HiGHS alone |");
+    println!("|---|---|---|---|---|");
+    for model in models() {
+        for (mentees, mentors) in SIZES {
+            let p = programme(mentees, mentors, &model);
+            let history = History::default();
+            let eligibility = Eligibility::new(&p, &model, &history);
+            let start = Instant::now();
+            let result = solve_with(&eligibility, SolverChoice::default());
+            let ours = start.elapsed();
+            #[cfg(feature = "highs")]
+            let values = result.as_ref().ok().map(|s| s.objective_values.clone());
+            let result = match &result {
+                Ok(s) => format!("{:?}", s.objective_values),
+                Err(e) => format!("{e}").chars().take(60).collect(),
+            };
+            #[cfg(not(feature = "highs"))]
+            let highs = "(not built)";
+            #[cfg(feature = "highs")]
+            let highs = {
+                use mentorflow::solve::ilp::{solve_ilp_with, Backend, IlpOptions};
+                use mentorflow::solve::Optimality;
+                let limit = highs_limit();
+                let alone = IlpOptions {
+                    backend: Backend::Highs,
+                    use_flow: false,
+                    time_limit: Some(std::time::Duration::from_secs(limit)),
+                };
+                let start = Instant::now();
+                let solved = solve_ilp_with(&eligibility, alone);
+                let took = start.elapsed();
+                match solved {
+                    // Both proven: the same optimum, or the table says so.
+                    Ok(s) if s.stats.optimality == Optimality::Proven => format!(
+                        "{:.2} s{}",
+                        took.as_secs_f64(),
+                        if Some(&s.objective_values) == values.as_ref() {
+                            ""
+                        } else {
+                            " (DIFFERENT values)"
+                        }
+                    ),
+                    Ok(_) => format!("> {limit} s"),
+                    Err(_) if took.as_secs() >= limit => format!("> {limit} s"),
+                    Err(_) => format!("{:.2} s (no matching)", took.as_secs_f64()),
+                }
+            };
+            println!(
+                "| {} | {mentees} + {mentors} | {:.2} s | {result} | {highs} |",
+                model.name,
+                ours.as_secs_f64()
+            );
+        }
+    }
+    let models: Vec<Model> = BUILT_IN
+        .iter()
+        .map(|(name, _)| Model::built_in(name).unwrap())
+        .collect();
+    let p = programme(1_000, 1_000, &models[0]);
+    let start = Instant::now();
+    for model in &models {
+        let history = History::default();
+        let eligibility = Eligibility::new(&p, model, &history);
+        solve_with(&eligibility, SolverChoice::default()).unwrap();
+    }
+    println!(
+        "\n`compare` of all {} shipped models, 1000 + 1000: {:.2} s",
+        models.len(),
+        start.elapsed().as_secs_f64()
+    );
+}
+
+criterion_group!(benches, table, constrained, compare_all_shipped);
 criterion_main!(benches);

@@ -40,6 +40,7 @@ use std::collections::VecDeque;
 use super::SolveError;
 use std::time::Instant;
 
+use super::capped::Pricer;
 use super::flow::FlowSolution;
 use super::simplex::NetworkSimplex;
 use super::{flow_can_solve, network_capped, solve_network, Network, Node, Solution, SolveStats};
@@ -148,6 +149,8 @@ struct Search<'a> {
     pairs: &'a [Pair],
     organisation_cap: Option<u32>,
     solves: usize,
+    /// Relaxations by pricing, each starting from the pairs earlier ones needed.
+    pricer: Pricer<'a>,
     /// The network simplex of the last relaxation, which the next one goes on
     /// from: every relaxation has the same network, only its costs change.
     warm: Option<NetworkSimplex>,
@@ -162,8 +165,14 @@ impl Search<'_> {
         Point { solution, met, values }
     }
 
+    /// One relaxation by pricing over the eligible pairs: enough where only
+    /// its optimum's values are read (with requests as a level of their own,
+    /// every optimum meets as many), not the flow itself.
     fn solve(&mut self, m: Multiplier) -> Option<Point> {
-        self.solve_warm(m).map(|(point, _, _)| point)
+        let relaxed = relaxed_model(self.model, m)?;
+        self.solves += 1;
+        let solution = self.pricer.solve_capped(&relaxed, self.organisation_cap).ok()?;
+        Some(self.point(solution))
     }
 
     /// One relaxation, from the last one's tree: its optimum, network and flow.
@@ -320,6 +329,7 @@ pub fn identity_floor(
         pairs,
         organisation_cap,
         solves: 0,
+        pricer: Pricer::new(programme, pairs),
         warm: None,
     };
     let done = |search: &Search, point: Point, multiplier: Multiplier| {

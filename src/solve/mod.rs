@@ -13,8 +13,10 @@
 //! decide first (an organisation cap held by the network, a coverage floor
 //! total by total, identity floors by the Lagrangian relaxation of
 //! [`lagrange`], each answer with its proof) and the integer program closes
-//! what they leave.
+//! what they leave. Those networks are priced too ([`capped`]): candidate
+//! pairs, and any eligible pair the prices say could help.
 
+pub mod capped;
 pub mod choose;
 pub mod flow;
 pub mod ilp;

@@ -6,6 +6,7 @@ mod common;
 
 mod adjust;
 mod browser;
+mod capped;
 mod cli;
 mod compare;
 mod determinism;

@@ -1,0 +1,310 @@
+//! The network with side constraints a flow holds (a cap on each mentor's
+//! mentees from one organisation, a coverage gadget), solved by pricing.
+//!
+//! [`network_capped`] over every eligible pair is exact but large: at 1,000 +
+//! 1,000 its simplex pivots over hundreds of thousands of pair arcs, several
+//! times when a coverage floor is searched total by total. Here the network
+//! starts from a few candidate pairs per mentee, but with every node the whole
+//! network has (each mentor-by-organisation node, joined to its mentor by the
+//! cap's arc, whether or not a candidate reaches it yet). The simplex's prices
+//! then price every eligible pair outside the network: a pair's reduced cost is
+//! its cost plus its mentee's (or request layer's) price minus the price of the
+//! node it would enter, its (mentor, organisation) node under a cap. Pairs with
+//! negative reduced cost join, and the network is solved again from its tree,
+//! until none is left: the prices then certify the flow over every eligible
+//! pair, so the answer is the whole network's optimum (column generation, as
+//! [`super::solve_eligible`] does without side constraints).
+//!
+//! Cost: each round is one warm simplex solve on the candidate network plus one
+//! O(P) scan of the eligible pairs; rounds are few (typically 2 to 4). A
+//! [`Pricer`] keeps the pairs that joined, so a search that solves many
+//! networks over the same pairs (the coverage floor's halving) starts each one
+//! from every pair an earlier one needed.
+
+use std::collections::HashMap;
+use std::time::Instant;
+
+use super::objective::ArcCosts;
+use super::simplex::NetworkSimplex;
+use super::{
+    flow_can_solve, network_capped, CoverageGadget, Covered, Node, Optimality, Solution, SolveError, SolveStats,
+};
+use crate::eligibility::Pair;
+use crate::model::Model;
+use crate::registration::Programme;
+
+/// Candidate pairs per mentee in the first network, and the most that join per
+/// mentee in one pricing round.
+const PER_MENTEE: usize = 16;
+
+/// Solves networks over one set of eligible pairs by pricing, remembering which
+/// pairs earlier solves needed.
+pub struct Pricer<'a> {
+    programme: &'a Programme,
+    pairs: &'a [Pair],
+    /// Pairs (by index into `pairs`) in every network from now on.
+    candidates: Vec<bool>,
+}
+
+impl<'a> Pricer<'a> {
+    /// A pricer over `pairs` (in mentee order, as
+    /// [`crate::eligibility::Eligibility::pairs`] gives them), starting from each
+    /// mentee's best-scoring pairs and each mentor's, and every pin.
+    pub fn new(programme: &'a Programme, pairs: &'a [Pair]) -> Self {
+        Pricer {
+            programme,
+            pairs,
+            candidates: first_candidates(programme, pairs),
+        }
+    }
+
+    /// The best matching of every eligible pair under the model's objective, with
+    /// each mentor taking at most `organisation_cap` mentees from one
+    /// organisation: [`super::solve_capped`], by pricing.
+    pub fn solve_capped(&mut self, model: &Model, organisation_cap: Option<u32>) -> Result<Solution, SolveError> {
+        self.solve(model, organisation_cap, None).map(|(solution, _)| solution)
+    }
+
+    /// [`super::solve_covered`], by pricing.
+    pub fn solve_covered(
+        &mut self,
+        model: &Model,
+        organisation_cap: Option<u32>,
+        gadget: &CoverageGadget,
+    ) -> Result<Covered, SolveError> {
+        let (solution, gadget_flows) = self.solve(model, organisation_cap, Some(gadget))?;
+        if gadget_flows.short {
+            return Ok(Covered::Infeasible);
+        }
+        let counts = solution.matching.mentee_counts(self.programme);
+        if counts
+            .iter()
+            .zip(&gadget_flows.first_unit)
+            .any(|(&c, &first)| c > 0 && !first)
+        {
+            return Ok(Covered::Unsure);
+        }
+        Ok(Covered::Solved(solution))
+    }
+
+    /// Build the candidate network, solve and price until every eligible pair
+    /// is certified; the matching, and what the coverage gadget's arcs carry.
+    fn solve(
+        &mut self,
+        model: &Model,
+        organisation_cap: Option<u32>,
+        coverage: Option<&CoverageGadget>,
+    ) -> Result<(Solution, GadgetFlows), SolveError> {
+        let start = Instant::now();
+        let programme = self.programme;
+        let (mentees, mentors) = (programme.mentees.len(), programme.mentors.len());
+        // As `solve_network` counts the people one cycle can pass.
+        let people = match organisation_cap {
+            None => mentees + mentors,
+            Some(_) => 2 * mentees + mentors,
+        };
+        let costs = flow_can_solve(model, people)?;
+        let chosen: Vec<usize> = (0..self.pairs.len()).filter(|&i| self.candidates[i]).collect();
+        let first: Vec<Pair> = chosen.iter().map(|&i| self.pairs[i]).collect();
+        let network = network_capped(programme, &costs, &first, organisation_cap, coverage);
+        let graph = &network.graph;
+        let mut simplex = NetworkSimplex::new(graph.node_count(), network.source.index(), network.sink.index())?;
+        for e in graph.raw_edges() {
+            simplex.add_arc(e.source().index(), e.target().index(), e.weight.capacity, e.weight.cost);
+        }
+        let mut tree = network.first_tree();
+
+        // Where any eligible pair's arc would start and end.
+        let mut own = vec![usize::MAX; mentees];
+        let mut request = vec![None; mentees];
+        let mut mentor_node = vec![usize::MAX; mentors];
+        let mut group: HashMap<(u32, u32), usize> = HashMap::new();
+        for v in graph.node_indices() {
+            match graph[v] {
+                Node::Mentee(e) => own[e as usize] = v.index(),
+                Node::Request(e) => request[e as usize] = Some(v.index()),
+                Node::Mentor(m) => mentor_node[m as usize] = v.index(),
+                Node::MentorOrganisation { mentor, organisation } => {
+                    group.insert((mentor, organisation), v.index());
+                }
+                _ => {}
+            }
+        }
+        let organisation = |pair: &Pair| programme.mentees[pair.mentee as usize].person.organisation.0;
+        if let Some(cap) = organisation_cap {
+            // Every (mentor, organisation) node the whole network has, so each
+            // eligible pair has a price to be checked against; the cap's arc
+            // is its one way on, at no cost, as in `network_capped`.
+            let mut missing: Vec<(u32, u32)> = self
+                .pairs
+                .iter()
+                .map(|p| (p.mentor, organisation(p)))
+                .filter(|key| !group.contains_key(key))
+                .collect();
+            missing.sort_unstable();
+            missing.dedup();
+            for (mentor, organisation) in missing {
+                let node = simplex.add_node();
+                let arc = simplex.add_arc(node, mentor_node[mentor as usize], cap, 0);
+                group.insert((mentor, organisation), node);
+                // Under its mentor, as `first_tree` hangs the others: its price
+                // is then its mentor's, not an artificial arc's.
+                if cap > 0 {
+                    tree.push((node, arc));
+                }
+            }
+        }
+        simplex.start_from(&tree);
+        let ends = |pair: &Pair| {
+            let tail = match request[pair.mentee as usize] {
+                Some(node) if meets_counted_request(&costs, pair) => node,
+                _ => own[pair.mentee as usize],
+            };
+            let head = match organisation_cap {
+                Some(_) => group[&(pair.mentor, organisation(pair))],
+                None => mentor_node[pair.mentor as usize],
+            };
+            (tail, head)
+        };
+        // Pair arcs by pair index: the first network's, in edge order.
+        let mut arcs: Vec<(usize, usize)> = chosen
+            .iter()
+            .enumerate()
+            .map(|(k, &i)| (i, network.first_pair_arc + k))
+            .collect();
+        let pivots_before = simplex.pivots();
+        let mut rounds = 1;
+        simplex.solve()?;
+        loop {
+            let added = self.price(simplex.prices(), &costs, &ends);
+            if added.is_empty() {
+                break;
+            }
+            rounds += 1;
+            for i in added {
+                let pair = &self.pairs[i];
+                let (tail, head) = ends(pair);
+                arcs.push((i, simplex.add_arc(tail, head, 1, costs.pair_cost(pair))));
+                self.candidates[i] = true;
+            }
+            // The tree so far is the start: only the new arcs can move it.
+            simplex.solve()?;
+        }
+        arcs.sort_unstable();
+        let made: Vec<Pair> = arcs
+            .iter()
+            .filter(|&&(_, arc)| simplex.flow(arc) > 0)
+            .map(|&(i, _)| self.pairs[i])
+            .collect();
+
+        // The gadget's arcs are the first network's, numbered as its edges.
+        let mut gadget = GadgetFlows {
+            short: false,
+            first_unit: vec![false; mentees],
+        };
+        for (i, edge) in graph.raw_edges().iter().enumerate() {
+            let units = simplex.flow(i);
+            match (graph[edge.source()], graph[edge.target()]) {
+                (Node::Source, Node::CoverageGroup(_)) if edge.weight.cost < 0 && units < edge.weight.capacity => {
+                    gadget.short = true
+                }
+                (Node::CoverageGroup(_), Node::Mentee(e)) => gadget.first_unit[e as usize] = units > 0,
+                _ => {}
+            }
+        }
+        let solution = Solution::new(
+            programme,
+            model,
+            made,
+            SolveStats {
+                network_nodes: simplex.node_count(),
+                network_arcs: simplex.arc_count(),
+                phases: (simplex.pivots() - pivots_before) as usize,
+                rounds,
+                eligible_pairs: self.pairs.len(),
+                time: start.elapsed(),
+                warm: false,
+                certificate: None,
+                optimality: Optimality::Proven,
+            },
+        );
+        Ok((solution, gadget))
+    }
+
+    /// Eligible pairs outside the network with negative reduced cost under
+    /// `prices`: up to [`PER_MENTEE`] per mentee, most negative first (ties to
+    /// the earlier pair). Empty means the prices certify every pair.
+    fn price(&self, prices: &[i64], costs: &ArcCosts, ends: &dyn Fn(&Pair) -> (usize, usize)) -> Vec<usize> {
+        let mut added = Vec::new();
+        let mut found: Vec<(i64, usize)> = Vec::new();
+        let mut i = 0;
+        while i < self.pairs.len() {
+            let mentee = self.pairs[i].mentee;
+            found.clear();
+            while i < self.pairs.len() && self.pairs[i].mentee == mentee {
+                if !self.candidates[i] {
+                    let pair = &self.pairs[i];
+                    let (tail, head) = ends(pair);
+                    let reduced = costs.pair_cost(pair) + prices[tail] - prices[head];
+                    if reduced < 0 {
+                        found.push((reduced, i));
+                    }
+                }
+                i += 1;
+            }
+            if found.len() > PER_MENTEE {
+                found.select_nth_unstable(PER_MENTEE - 1);
+                found.truncate(PER_MENTEE);
+            }
+            added.extend(found.iter().map(|&(_, i)| i));
+        }
+        added
+    }
+}
+
+/// What the coverage gadget's arcs carry in a solved network.
+struct GadgetFlows {
+    /// Some group's forced arc is not full: the bounds cannot all be held.
+    short: bool,
+    /// Whether each mentee's first unit came through their group's node.
+    first_unit: Vec<bool>,
+}
+
+/// Whether a pair's arc leaves from its mentee's request layer: it meets the
+/// request the objective counts (as [`network_capped`] lays it out).
+fn meets_counted_request(costs: &ArcCosts, pair: &Pair) -> bool {
+    (costs.identity_met != 0 && pair.identity_matched) || (costs.profession_met != 0 && pair.profession_matched)
+}
+
+/// The first network's pairs: each mentee's [`PER_MENTEE`] best-scoring, each
+/// mentor's best-scoring third as many (so every mentor can be used from the
+/// start), and every pin. Ties go to the earlier pair, so the choice is fixed.
+fn first_candidates(programme: &Programme, pairs: &[Pair]) -> Vec<bool> {
+    let mut chosen = vec![false; pairs.len()];
+    let mut by_mentor: Vec<Vec<usize>> = vec![Vec::new(); programme.mentors.len()];
+    let mut start = 0;
+    while start < pairs.len() {
+        let mentee = pairs[start].mentee;
+        let mut end = start;
+        while end < pairs.len() && pairs[end].mentee == mentee {
+            by_mentor[pairs[end].mentor as usize].push(end);
+            end += 1;
+        }
+        let mut own: Vec<usize> = (start..end).collect();
+        own.sort_by_key(|&i| std::cmp::Reverse(pairs[i].score)); // stable: earlier first on ties
+        for &i in own.iter().take(PER_MENTEE) {
+            chosen[i] = true;
+        }
+        start = end;
+    }
+    for own in &mut by_mentor {
+        own.sort_by_key(|&i| std::cmp::Reverse(pairs[i].score));
+        for &i in own.iter().take(PER_MENTEE.div_ceil(3)) {
+            chosen[i] = true;
+        }
+    }
+    for (i, pair) in pairs.iter().enumerate() {
+        chosen[i] |= pair.pinned;
+    }
+    chosen
+}

@@ -1,0 +1,282 @@
+//! Flows decide first: the optimum without the side constraints (an
+//! organisation cap held by the network), a coverage floor total by total, and
+//! identity floors by the Lagrangian relaxation; each either answers with its
+//! proof or leaves the program a start and a bound.
+
+use std::collections::HashMap;
+
+use super::super::capped::Pricer;
+use super::super::lagrange::{Decided, Undecided};
+use super::super::{flow_can_solve, CoverageGadget, Covered, Solution, SolveError, SolveStats};
+use super::constraints::{constraint_met, group_of};
+use crate::eligibility::Pair;
+use crate::matching::Matching;
+use crate::model::{Constraint, Group, Model, Term};
+use crate::registration::Programme;
+
+/// The flow's optimum of the model without its side constraints (but for a cap
+/// on mentees from one organisation, which a flow holds), when the flow can
+/// express the objective; by pricing over `pricer`'s pairs.
+pub(super) fn flow_without_constraints(programme: &Programme, model: &Model, pricer: &mut Pricer) -> Option<Solution> {
+    let mut relaxed = model.clone();
+    relaxed.constraints.clear();
+    let participants = programme.mentees.len() + programme.mentors.len();
+    flow_can_solve(&relaxed, participants).ok()?;
+    // A cap on each mentor's mentees from one organisation is a network of its
+    // own: held by the flow, it makes a tighter relaxation, and often the answer.
+    let organisation_cap = model
+        .constraints
+        .iter()
+        .filter_map(|c| match *c {
+            Constraint::MaxMenteesFromOneOrganisation { mentees } => Some(mentees),
+            _ => None,
+        })
+        .min();
+    pricer.solve_capped(&relaxed, organisation_cap).ok()
+}
+
+/// The optimum of a model whose objective puts mentees with at least one match
+/// first and whose constraints are coverage floors over one grouping (the
+/// highest holds the rest) and any caps on mentees from one organisation, by
+/// flows alone; none when flows cannot tell.
+///
+/// For a total T, the floor says how many covered mentees each group needs at
+/// least (`ceil(percent x group size x T / (100 x all))`), and a flow holds
+/// that while covering as many mentees as it can ([`Pricer::solve_covered`]). Every
+/// matching that meets the floor and covers T or more is such a flow, so:
+/// - if no flow holds the bounds for T, no matching that meets the floor covers
+///   T or more;
+/// - if the best such flow covers fewer than T, again none does;
+/// - if it covers T or more and its matching meets the floor, it is the best
+///   coverage, and best on every later level among matchings that cover as many.
+///
+/// Whether the best flow covers T or more falls as T rises (the bounds only
+/// tighten), so halving finds the largest such T1, after trying `upper` (the
+/// coverage without the floor) first; no matching that meets the floor covers
+/// more than T1. If that flow meets the floor it is the optimum; with T1 = 0,
+/// the empty matching is. A flow that covers more than T1 but breaks the floor
+/// leaves the question open, and the program answers it.
+pub(super) fn flow_with_coverage_floor(
+    programme: &Programme,
+    model: &Model,
+    pricer: &mut Pricer,
+    upper: i64,
+) -> Option<Result<Solution, Undecided>> {
+    if !matches!(
+        model.objective.first(),
+        Some(Term::MenteesWithAtLeast { matches: 1, .. })
+    ) {
+        return None;
+    }
+    let mut floor = None;
+    let mut organisation_cap: Option<u32> = None;
+    for constraint in &model.constraints {
+        match *constraint {
+            Constraint::CoverageFloor { by, percent } => match floor {
+                None => floor = Some((by, percent)),
+                // Floors over the same groups: the highest holds the others.
+                Some((same, higher)) if same == by => floor = Some((by, percent.max(higher))),
+                Some(_) => return None,
+            },
+            Constraint::MaxMenteesFromOneOrganisation { mentees } => {
+                organisation_cap = Some(organisation_cap.map_or(mentees, |c| c.min(mentees)))
+            }
+            _ => return None,
+        }
+    }
+    let (by, percent) = floor?;
+    // Groups as the constraint counts them: mentees who can take a match.
+    let mut ids: HashMap<u32, u32> = HashMap::new();
+    let group_of: Vec<u32> = programme
+        .mentees
+        .iter()
+        .enumerate()
+        .map(|(e, mentee)| {
+            if mentee.person.capacity == 0 {
+                return u32::MAX;
+            }
+            let next = ids.len() as u32;
+            *ids.entry(group_of(programme, e, by)).or_insert(next)
+        })
+        .collect();
+    let mut sizes = vec![0u64; ids.len()];
+    for &g in group_of.iter().filter(|&&g| g != u32::MAX) {
+        sizes[g as usize] += 1;
+    }
+    let all: u64 = sizes.iter().sum();
+    let mut relaxed = model.clone();
+    relaxed.constraints.clear();
+    let met = |solution: &Solution| {
+        model
+            .constraints
+            .iter()
+            .all(|c| constraint_met(programme, &solution.matching, c))
+    };
+    // The best flow holding the bounds for `total`, when it covers `total` or
+    // more; Err when flows cannot tell.
+    let mut covered = |total: u64| -> Result<Option<Solution>, ()> {
+        let gadget = CoverageGadget {
+            group_of: group_of.clone(),
+            lower: sizes
+                .iter()
+                .map(|&n| (u64::from(percent) * n * total).div_ceil(100 * all.max(1)) as u32)
+                .collect(),
+        };
+        match pricer
+            .solve_covered(&relaxed, organisation_cap, &gadget)
+            .map_err(|_| ())?
+        {
+            Covered::Infeasible => Ok(None),
+            Covered::Unsure => Err(()),
+            Covered::Solved(solution) => Ok((solution.objective_values[0] >= total as i64).then_some(solution)),
+        }
+    };
+    // The best flow for T covers T or more for every T up to some T1 and for
+    // none above it (the bounds only tighten as T grows): find T1 by halving.
+    // No matching that meets the floor covers more than T1.
+    // Most often the floor costs nothing, or a few mentees: try the top first.
+    let upper = upper.max(0) as u64;
+    let (mut reach, mut beyond, mut at_reach) = match covered(upper).ok()? {
+        Some(solution) => (upper, upper + 1, Some(solution)),
+        None => (0, upper, None),
+    };
+    while beyond - reach > 1 {
+        let mid = reach + (beyond - reach) / 2;
+        match covered(mid).ok()? {
+            Some(solution) => (reach, at_reach) = (mid, Some(solution)),
+            None => beyond = mid,
+        }
+    }
+    match at_reach {
+        // The flow covers T1 or more; it is the optimum when it meets the floor.
+        Some(mut solution) if met(&solution) => {
+            // Halving showed no matching that meets the floor covers more.
+            solution.stats.certificate = Some(format!(
+                "no matching that meets the coverage floor covers more than {reach} mentees, and the best \
+                 flow holding each group's share of {reach} meets the floor"
+            ));
+            Some(Ok(solution))
+        }
+        // Else T1 bounds the coverage, and dropping the most covered groups'
+        // mentees until the floor holds gives the program a start.
+        Some(solution) => Some(Err(Undecided {
+            best: repair_coverage_floor(programme, model, solution.matching, by)?,
+            level: 0,
+            bound: reach as i64,
+        })),
+        // No matching that meets the floor covers anyone (a group nobody in it
+        // can be matched with, say): the empty matching is the optimum.
+        None => {
+            let empty = Solution::new(programme, model, Vec::new(), SolveStats::default());
+            met(&empty).then_some(Ok(empty))
+        }
+    }
+}
+
+/// A matching that meets the model's constraints, made from `matching` (which
+/// keeps its caps) by dropping, one at a time, every match of a mentee in the
+/// group with the largest share covered; none if that does not get there.
+fn repair_coverage_floor(programme: &Programme, model: &Model, matching: Matching, by: Group) -> Option<Matching> {
+    let mut pairs = matching.pairs;
+    for _ in 0..=programme.mentees.len() {
+        let matching = Matching::new(pairs.clone());
+        if model
+            .constraints
+            .iter()
+            .all(|c| constraint_met(programme, &matching, c))
+        {
+            return Some(matching);
+        }
+        let counts = matching.mentee_counts(programme);
+        let mut groups: HashMap<u32, (u64, u64)> = HashMap::new(); // group -> (mentees, covered)
+        for (e, mentee) in programme.mentees.iter().enumerate() {
+            if mentee.person.capacity > 0 {
+                let entry = groups.entry(group_of(programme, e, by)).or_default();
+                entry.0 += 1;
+                entry.1 += u64::from(counts[e] > 0);
+            }
+        }
+        // Among groups that still meet the floor with one mentee fewer covered,
+        // the largest covered / mentees (as whole numbers; ties to the smaller id).
+        let all: u64 = groups.values().map(|&(n, _)| n).sum();
+        let total: u64 = groups.values().map(|&(_, c)| c).sum();
+        // The highest floor, which holds the others (all are over `by`).
+        let percent = model
+            .constraints
+            .iter()
+            .filter_map(|c| match *c {
+                Constraint::CoverageFloor { percent, .. } => Some(u64::from(percent)),
+                _ => None,
+            })
+            .max()
+            .unwrap_or(0);
+        let (&most, _) = groups
+            .iter()
+            .filter(|(_, &(n, c))| c > 0 && 100 * all * (c - 1) >= percent * n * (total - 1))
+            .max_by(|(a, &(n, c)), (b, &(m, d))| (c * m).cmp(&(d * n)).then(b.cmp(a)))?;
+        // Its covered mentee with the fewest points of score to lose, the last by id on ties.
+        let mut score = vec![0u64; programme.mentees.len()];
+        for p in &pairs {
+            score[p.mentee as usize] += u64::from(p.score);
+        }
+        // Pinned pairs are made in every matching: their mentees stay.
+        let mut pinned = vec![false; programme.mentees.len()];
+        for p in pairs.iter().filter(|p| p.pinned) {
+            pinned[p.mentee as usize] = true;
+        }
+        let drop = (0..programme.mentees.len())
+            .filter(|&e| counts[e] > 0 && !pinned[e] && group_of(programme, e, by) == most)
+            .min_by_key(|&e| (score[e], std::cmp::Reverse(e)))? as u32;
+        pairs.retain(|p| p.mentee != drop);
+    }
+    None
+}
+
+/// What flows could not finish: an error, or a gap for the program to close.
+pub(super) enum Left {
+    Error(SolveError),
+    Undecided(Undecided),
+}
+
+/// The optimum of a model whose constraints are floors on identity requests
+/// met and caps on mentees from one organisation, by flows alone, with its
+/// certificate ([`super::super::lagrange`]); none when flows cannot decide it.
+pub(super) fn flow_with_identity_floor(
+    programme: &Programme,
+    model: &Model,
+    pairs: &[Pair],
+) -> Option<Result<Solution, Left>> {
+    let asked = programme.mentees.iter().filter(|m| m.asks_for_identity()).count() as u64;
+    let mut needed = None;
+    let mut organisation_cap: Option<u32> = None;
+    for constraint in &model.constraints {
+        match *constraint {
+            Constraint::IdentityRequestsMetAtLeast { percent } => {
+                let n = (u64::from(percent) * asked).div_ceil(100);
+                needed = Some(needed.map_or(n, |m: u64| m.max(n)));
+            }
+            Constraint::MaxMenteesFromOneOrganisation { mentees } => {
+                organisation_cap = Some(organisation_cap.map_or(mentees, |c| c.min(mentees)))
+            }
+            Constraint::CoverageFloor { .. } => return None,
+        }
+    }
+    let needed = needed?;
+    let certified = match super::super::lagrange::identity_floor(programme, model, pairs, organisation_cap, needed)? {
+        Decided::Optimal(certified) => certified,
+        Decided::Infeasible(e) => return Some(Err(Left::Error(e))),
+        Decided::Undecided(undecided) => return Some(Err(Left::Undecided(undecided))),
+    };
+    let mut solution = certified.solution;
+    // Checked exactly, as every answer is.
+    if !model
+        .constraints
+        .iter()
+        .all(|c| constraint_met(programme, &solution.matching, c))
+    {
+        return None;
+    }
+    solution.stats.rounds = certified.solves;
+    solution.stats.certificate = Some(certified.multiplier.describe(model));
+    Some(Ok(solution))
+}

@@ -1,0 +1,346 @@
+//! The integer program: the same model as the flow, solved through good_lp, so that
+//! objectives and side constraints a flow cannot hold are solved exactly too.
+//!
+//! Only what the model uses becomes a variable:
+//! - `pair[p]`, binary, one per eligible pair: the pair is made.
+//! - `mentee_tiers[e][k - 1]`, binary: mentee e has at least k matches, for k up
+//!   to the largest `mentees-with-at-least` of the objective (1 for a coverage
+//!   floor), and never above what the mentee can have. Tiers fall with k, and
+//!   their sum is at most the mentee's matches. Mentors' tiers alike.
+//! - `identity_met[e]`, `profession_met[e]`, from 0 to 1: at most the number of
+//!   e's pairs that meet the request.
+//!
+//! Every indicator is held only from above, which is enough where the program
+//! wants it large. A coverage floor also counts covered mentees against it, so
+//! there a mentee's first tier is also held from below: its capacity row becomes
+//! `matches <= capacity x first tier`.
+//!
+//! The objective's levels are solved in turn: maximise level l, then hold level l
+//! at its optimum and go on. Values are whole numbers, so the solvers are told a
+//! gap below 1 is optimal; every value is then taken from the matching itself.
+//!
+//! The flow helps where it can express the objective. Its matching is the
+//! lexicographic optimum without the side constraints: if it meets them all it is
+//! the optimum with them too, and is the answer. Otherwise, as long as the
+//! program's optima equal the flow's, the flow's value of the next level bounds it
+//! from above. Each level starts from the previous level's matching, which is
+//! feasible for it.
+
+//!
+//! The module's files, one job each: `backend` names the solver libraries,
+//! `microlp` and `highs` run the program through each (behind good_lp's
+//! traits), `formulation` writes the program, `floors` lets flows decide
+//! first, and `constraints` checks a matching against the side constraints.
+
+mod backend;
+mod constraints;
+mod floors;
+mod formulation;
+#[cfg(feature = "highs")]
+mod highs;
+mod microlp;
+
+use std::time::{Duration, Instant};
+
+use good_lp::{Constraint as Row, ResolutionError};
+
+use super::capped::Pricer;
+use super::lagrange::Undecided;
+use super::{Optimality, Solution, SolveError, SolveStats};
+use crate::eligibility::Eligibility;
+use crate::matching::Matching;
+use crate::model::Constraint;
+pub use backend::{Backend, HIGHS_NOT_BUILT};
+pub use constraints::constraint_met;
+use floors::{flow_with_coverage_floor, flow_with_identity_floor, flow_without_constraints, Left};
+use formulation::{which_constraint_fails, Program};
+
+/// How [`solve_ilp_with`] works.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct IlpOptions {
+    /// The solver library that runs the program.
+    /// The integer program's solver.
+    pub backend: Backend,
+    /// Use the flow's optimum as an upper bound and its matching as a start
+    /// where the flow can express the objective. Off, the program stands alone
+    /// (tests compare the two that way).
+    pub use_flow: bool,
+    /// Stop after this long with the best matching found and its gap (see
+    /// [`super::Optimality`]) instead of running on.
+    pub time_limit: Option<Duration>,
+}
+
+impl IlpOptions {
+    /// The defaults with this backend: the flows' help, no time limit.
+    /// Options for `backend`: the flow used, no time limit.
+    pub fn new(backend: Backend) -> Self {
+        IlpOptions {
+            backend,
+            use_flow: true,
+            time_limit: None,
+        }
+    }
+}
+
+/// The best matching of every eligible pair under the model's objective and
+/// constraints, as an integer program.
+pub fn solve_ilp(eligibility: &Eligibility, backend: Backend) -> Result<Solution, SolveError> {
+    solve_ilp_with(eligibility, IlpOptions::new(backend))
+}
+
+/// The most eligible pairs the integer program takes (one variable each).
+pub const MAX_PAIRS: usize = 2_000_000;
+
+/// [`solve_ilp`] with every option.
+pub fn solve_ilp_with(eligibility: &Eligibility, options: IlpOptions) -> Result<Solution, SolveError> {
+    let start = Instant::now();
+    if !options.backend.is_built_in() {
+        return Err(SolveError::IntegerProgram(HIGHS_NOT_BUILT.into()));
+    }
+    let programme = eligibility.programme();
+    let model = eligibility.model();
+    // One variable per eligible pair: past this the program would not fit in
+    // memory or finish in a working day, so say so instead of trying.
+    let eligible = eligibility.count();
+    if eligible > MAX_PAIRS {
+        return Err(SolveError::IntegerProgram(format!(
+            "{eligible} eligible pairs are too many for the integer program (at most {MAX_PAIRS}); \
+             use a model without constraints so the flow can solve it, or match a smaller programme"
+        )));
+    }
+    let pairs = eligibility.pairs();
+    if pairs.is_empty() {
+        // Nothing to choose (and some backends refuse an empty program).
+        let matching = Matching::default();
+        if let Some(broken) = model
+            .constraints
+            .iter()
+            .find(|c| !constraint_met(programme, &matching, c))
+        {
+            return Err(SolveError::Infeasible {
+                constraint: broken.label(),
+                together_with: Vec::new(),
+            });
+        }
+        return Ok(Solution {
+            objective_values: matching.objective_values(programme, &model.objective),
+            matching,
+            stats: SolveStats {
+                time: start.elapsed(),
+                ..SolveStats::default()
+            },
+        });
+    }
+    // What flows leave undecided: a matching that meets the constraints and
+    // reaches the optimum on the levels before `level`, and a bound there.
+    let mut lagrangian: Option<Undecided> = None;
+    // Identity floors (with at most a cap besides): the Lagrangian relaxation
+    // on flows, certified (see `lagrange`). Its first relaxation is the
+    // optimum without the floors, so it goes first.
+    if options.use_flow {
+        match flow_with_identity_floor(programme, model, &pairs) {
+            Some(Ok(mut solution)) => {
+                solution.stats.time = start.elapsed();
+                solution.stats.eligible_pairs = pairs.len();
+                return Ok(solution);
+            }
+            Some(Err(Left::Error(e))) => return Err(e),
+            Some(Err(Left::Undecided(undecided))) => lagrangian = Some(undecided),
+            None => {}
+        }
+    }
+    // Flows over every eligible pair, by pricing: the pairs one solve needed
+    // start the next.
+    let mut pricer = Pricer::new(programme, &pairs);
+    let flow = if options.use_flow {
+        flow_without_constraints(programme, model, &mut pricer)
+    } else {
+        None
+    };
+
+    // The flow's matching is the lexicographic optimum without the side
+    // constraints; if it meets them all, it is the optimum with them too, and
+    // nothing is left for the program to find.
+    if let Some(flow) = &flow {
+        if model
+            .constraints
+            .iter()
+            .all(|c| constraint_met(programme, &flow.matching, c))
+        {
+            return Ok(Solution {
+                stats: SolveStats {
+                    rounds: 0,
+                    eligible_pairs: pairs.len(),
+                    time: start.elapsed(),
+                    certificate: Some(
+                        if model
+                            .constraints
+                            .iter()
+                            .any(|c| matches!(c, Constraint::MaxMenteesFromOneOrganisation { .. }))
+                        {
+                            "the optimum with the organisation cap held by the network meets every constraint"
+                        } else {
+                            "the optimum without the constraints meets every one"
+                        }
+                        .to_string(),
+                    ),
+                    ..SolveStats::default()
+                },
+                ..flow.clone()
+            });
+        }
+    }
+
+    // A coverage floor (with at most a cap besides) can be held by flows, one
+    // total coverage at a time (see `flow_with_coverage_floor`).
+    if let Some(flow) = &flow {
+        match flow_with_coverage_floor(programme, model, &mut pricer, flow.objective_values[0]) {
+            Some(Ok(mut covered)) => {
+                covered.stats.time = start.elapsed();
+                covered.stats.eligible_pairs = pairs.len();
+                return Ok(covered);
+            }
+            Some(Err(undecided)) => lagrangian = Some(undecided),
+            None => {}
+        }
+    }
+
+    let deadline = options.time_limit.map(|limit| start + limit);
+
+    let program = Program::new(programme, model, &pairs);
+    let mut held: Vec<Row> = Vec::new(); // earlier levels at their optima
+    let mut optima: Vec<i64> = Vec::new();
+    let mut best: Option<Matching> = lagrangian.as_ref().map(|u| u.best.clone());
+    let mut optimality = Optimality::Proven;
+    // The flow bounds the next level only while every earlier optimum equals its value.
+    let mut flow_bounds = flow.is_some();
+    for (level, expression) in program.levels.iter().enumerate() {
+        let mut rows: Vec<Row> = program
+            .side
+            .iter()
+            .flatten()
+            .cloned()
+            .chain(held.iter().cloned())
+            .collect();
+        // While every optimum so far equals the flow's, the flow's value bounds
+        // this level (its matching breaks a constraint, so it is no start).
+        let bound = flow
+            .as_ref()
+            .filter(|_| flow_bounds)
+            .map(|flow| flow.objective_values[level]);
+        if let Some(bound) = bound {
+            rows.push(expression.clone().leq(bound as f64));
+        }
+        // The Lagrangian bound, where flows left the gap.
+        let lagrangian_bound = lagrangian.as_ref().filter(|u| u.level == level).map(|u| u.bound);
+        if let Some(bound) = lagrangian_bound {
+            rows.push(expression.clone().leq(bound as f64));
+        }
+        let bound = match (bound, lagrangian_bound) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        // The previous level's matching reaches every optimum so far: a feasible
+        // start, and the optimum itself if it reaches the bound already.
+        let reached = best
+            .as_ref()
+            .filter(|m| Some(m.objective_values(programme, &model.objective[level..=level])[0]) == bound);
+        let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
+        let (matching, solver_value, stopped) = match reached {
+            Some(matching) => (matching.clone(), bound.unwrap_or_default() as f64, false),
+            None if left == Some(Duration::ZERO) => (Matching::default(), 0.0, true),
+            None => match program.run(
+                options.backend,
+                expression,
+                &rows,
+                best.as_ref().map(|m| program.values_of(m)),
+                left,
+            ) {
+                Ok(found) => found,
+                Err(ResolutionError::Infeasible) if level == 0 => {
+                    return Err(which_constraint_fails(&program, options.backend))
+                }
+                Err(_) if deadline.is_some_and(|d| Instant::now() >= d) => (Matching::default(), 0.0, true),
+                Err(e) => return Err(SolveError::IntegerProgram(e.to_string())),
+            },
+        };
+        if stopped && deadline.is_none() {
+            return Err(SolveError::IntegerProgram(
+                "the solver stopped before proving the optimum".into(),
+            ));
+        }
+        if stopped {
+            // The better of the solver's incumbent and the last level's matching,
+            // among those that keep every constraint and every level held.
+            let keeps = |m: &Matching| {
+                model.constraints.iter().all(|c| constraint_met(programme, m, c))
+                    && m.objective_values(programme, &model.objective[..level]) == optima
+            };
+            let value_of = |m: &Matching| m.objective_values(programme, &model.objective[level..=level])[0];
+            let found = [Some(matching), best.take()]
+                .into_iter()
+                .flatten()
+                .filter(|m| keeps(m))
+                .max_by_key(|m| value_of(m));
+            let Some(found) = found else {
+                return Err(SolveError::IntegerProgram(
+                    "the time limit passed before any matching that meets the constraints was found".into(),
+                ));
+            };
+            optimality = Optimality::Stopped {
+                level,
+                value: value_of(&found),
+                bound,
+            };
+            best = Some(found);
+            break;
+        }
+        let value = matching.objective_values(programme, &model.objective[level..=level])[0];
+        // The indicators are exact at an optimum: a gap here is a bug in the program.
+        if (solver_value - value as f64).abs() > 0.5 {
+            return Err(SolveError::IntegerProgram(format!(
+                "level {} (\"{}\"): the solver reports {solver_value} but the matching has {value}",
+                level + 1,
+                model.objective[level].label()
+            )));
+        }
+        if let Some(flow) = &flow {
+            flow_bounds &= value == flow.objective_values[level];
+        }
+        // Held exactly: a slack would let the relaxation trade it for fractions
+        // of later levels, which the search would then have to rule out.
+        held.push(expression.clone().geq(value as f64));
+        optima.push(value);
+        best = Some(matching);
+    }
+
+    let matching = best.unwrap_or_default();
+    let objective_values = matching.objective_values(programme, &model.objective);
+    if optimality == Optimality::Proven && objective_values != optima {
+        return Err(SolveError::IntegerProgram(format!(
+            "the matching's objective values {objective_values:?} differ from the optima found {optima:?}"
+        )));
+    }
+    // Solvers compare with tolerances; the constraints are checked exactly.
+    if let Some(broken) = model
+        .constraints
+        .iter()
+        .find(|c| !constraint_met(programme, &matching, c))
+    {
+        return Err(SolveError::IntegerProgram(format!(
+            "the solver's matching breaks the constraint \"{}\"",
+            broken.label()
+        )));
+    }
+    Ok(Solution {
+        matching,
+        objective_values,
+        stats: SolveStats {
+            rounds: model.objective.len(),
+            eligible_pairs: pairs.len(),
+            time: start.elapsed(),
+            optimality,
+            ..SolveStats::default()
+        },
+    })
+}

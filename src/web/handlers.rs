@@ -730,9 +730,14 @@ pub struct MatchForm {
 pub async fn run_match(State(app): AppState, form: Result<Form<MatchForm>, FormRejection>) -> Response {
     // A post without a form (no content type) is the plain button.
     let allow_moves = form.map(|Form(f)| f.allow_moves.is_some()).unwrap_or(false);
-    let (generation, inputs, sent) = {
-        let s = app.session();
-        (s.generation, s.inputs.clone(), s.sent.clone())
+    let (generation, inputs, sent, mut resolver) = {
+        let mut s = app.session();
+        (
+            s.generation,
+            s.inputs.clone(),
+            s.sent.clone(),
+            std::mem::take(&mut s.resolver),
+        )
     };
     let Some(inputs) = inputs else {
         return see("/match");
@@ -751,9 +756,11 @@ pub async fn run_match(State(app): AppState, form: Result<Form<MatchForm>, FormR
                     allow_moves,
                     ..RematchOptions::default()
                 };
-                pipeline::rematch(&inputs, &previous, options, &mut |p| stage(p)).map(|r| r.run)
+                resolver
+                    .rematch(&inputs, &previous, options, &mut |p| stage(p))
+                    .map(|r| r.run)
             }
-            None => pipeline::run_match(&inputs, MatchOptions::default(), &mut |p| stage(p)),
+            None => resolver.run_match(&inputs, MatchOptions::default(), &mut |p| stage(p)),
         }));
         let explained = Explained::default();
         let outcome = match run {
@@ -764,6 +771,7 @@ pub async fn run_match(State(app): AppState, form: Result<Form<MatchForm>, FormR
                 if session.generation == generation && current {
                     session.run = Some(Arc::new(run));
                     session.explained = Some(explained.clone());
+                    session.resolver = resolver;
                 }
                 Ok(())
             }

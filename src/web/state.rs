@@ -224,6 +224,10 @@ pub struct Session {
     pub unmapped: Vec<crate::registration::Unmapped>,
     /// The match running or last run.
     pub job: Option<Arc<Job>>,
+    /// The last match's solved network: a re-match after a pin, a ban, a
+    /// withdrawal or a late registration goes on from it (warm) instead of
+    /// solving again from scratch. Taken by a running match, put back after.
+    pub resolver: crate::pipeline::Resolver,
 }
 
 impl Session {

@@ -303,7 +303,7 @@ fn changed(base: &Inputs, change: impl FnOnce(&mut Programme)) -> Inputs {
 /// override; `run_match` checks every matching with the independent checker.
 #[test]
 fn a_resolver_re_matches_warm_and_exactly() {
-    let data = mentorflow::generate::generate(&mentorflow::generate::GenerateSpec {
+    let data = mentorflow::registration::generate::generate(&mentorflow::registration::generate::GenerateSpec {
         mentees: 150,
         mentors: 150,
         seed: 2,

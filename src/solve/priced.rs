@@ -9,7 +9,9 @@
 //! what-if scenario; pins, bans, withdrawals and late registrations) is solved
 //! from the old tree, people found again by email: what is new joins the
 //! network, and what must go is closed, or, while it still carries flow,
-//! drained (its cost raised until the simplex moves the flow elsewhere). Only
+//! drained (its cost raised until the simplex moves the flow elsewhere). A pin
+//! whose arc already carries its flow is fixed there at the pair's ordinary
+//! cost rather than rewarded, so it moves no price. Only
 //! the changes are pivoted in, and pricing certifies every eligible pair as
 //! after a solve from scratch, so the answer is exact either way.
 

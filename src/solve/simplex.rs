@@ -18,6 +18,12 @@
 //! blocking one met going round the cycle from its apex), which rules out
 //! cycling through degenerate pivots.
 //!
+//! An arc can also be fixed ([`NetworkSimplex::fix`]): held full, out of the
+//! tree, never entering. Its flow is then a given of the problem (as if its
+//! ends' supplies were changed), so its cost moves no price and the optimality
+//! conditions below are over the other arcs; a warm re-solve holds a pin that
+//! way once its arc carries the pin's flow.
+//!
 //! At the end every arc outside the tree has reduced cost `cost + p[u] - p[v]`
 //! of at least 0 if it carries no flow and at most 0 if it is full, and tree
 //! arcs have 0: the prices prove the flow optimal, and price any arc not in the

@@ -7,12 +7,12 @@
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 use mentorflow::eligibility::Eligibility;
-use mentorflow::registration::generate::{generate, GenerateSpec};
 use mentorflow::model::Model;
 use mentorflow::overrides::override_prices;
 use mentorflow::pipeline::{
     read_inputs, rematch, run_match, Inputs, MatchOptions, Registrations, RematchOptions, Resolver,
 };
+use mentorflow::registration::generate::{generate, GenerateSpec};
 use mentorflow::registration::{Action, Adjustment, Adjustments, Programme, Reading, Source};
 use mentorflow::rematch::{prepare, sort_previous, PreviousPair};
 use mentorflow::solve::choose::SolverChoice;

@@ -9,7 +9,9 @@
 //! what-if scenario; pins, bans, withdrawals and late registrations) is solved
 //! from the old tree, people found again by email: what is new joins the
 //! network, and what must go is closed, or, while it still carries flow,
-//! drained (its cost raised until the simplex moves the flow elsewhere). Only
+//! drained (its cost raised until the simplex moves the flow elsewhere). A pin
+//! whose arc already carries its flow is fixed there at the pair's ordinary
+//! cost rather than rewarded, so it moves no price. Only
 //! the changes are pivoted in, and pricing certifies every eligible pair as
 //! after a solve from scratch, so the answer is exact either way.
 
@@ -84,6 +86,7 @@ impl Arcs {
     /// Take an arc out: closed at once when it can be (out of the tree with
     /// no flow), else drained.
     fn retire(&mut self, arc: usize) {
+        self.simplex.unfix(arc);
         self.simplex.leave_tree(arc);
         if !self.simplex.close(arc) {
             self.simplex.set_cost(arc, self.drain);
@@ -95,6 +98,21 @@ impl Arcs {
     fn keep(&mut self, arc: usize, cost: i64) {
         self.simplex.set_cost(arc, cost);
         self.simplex.open(arc);
+    }
+
+    /// Put a pair's arc (back) in. A pin whose arc already carries its unit
+    /// is fixed there (see [`NetworkSimplex::fix`]) at the pair's ordinary
+    /// cost: it holds the pin without the pin's reward, whose cost would move
+    /// every price and have the solve pivot them all back. A pin with no flow
+    /// yet earns the reward; an arc no longer pinned is let go.
+    fn keep_pair(&mut self, arc: usize, pair: &Pair, costs: &ArcCosts) {
+        if pair.pinned && (self.simplex.is_fixed(arc) || self.simplex.fix(arc)) {
+            let ordinary = Pair { pinned: false, ..*pair };
+            self.simplex.set_cost(arc, costs.pair_cost(&ordinary));
+        } else {
+            self.simplex.unfix(arc);
+            self.keep(arc, costs.pair_cost(pair));
+        }
     }
 
     /// Raise the cost of every drained arc that still carries flow; false
@@ -481,7 +499,7 @@ impl WarmStart {
             };
             let (tail, head) = self.ends(&pair, old.mentee, old.mentor);
             if tail == old.tail {
-                self.arcs.keep(old.arc, costs.pair_cost(&pair));
+                self.arcs.keep_pair(old.arc, &pair, costs);
             } else {
                 // The pair now meets a request it did not (or no longer does):
                 // its arc leaves from the other node.

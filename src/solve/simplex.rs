@@ -18,6 +18,12 @@
 //! blocking one met going round the cycle from its apex), which rules out
 //! cycling through degenerate pivots.
 //!
+//! An arc can also be fixed ([`NetworkSimplex::fix`]): held full, out of the
+//! tree, never entering. Its flow is then a given of the problem (as if its
+//! ends' supplies were changed), so its cost moves no price and the optimality
+//! conditions below are over the other arcs; a warm re-solve holds a pin that
+//! way once its arc carries the pin's flow.
+//!
 //! At the end every arc outside the tree has reduced cost `cost + p[u] - p[v]`
 //! of at least 0 if it carries no flow and at most 0 if it is full, and tree
 //! arcs have 0: the prices prove the flow optimal, and price any arc not in the
@@ -40,6 +46,10 @@ enum State {
     /// An artificial arc that left the tree (it can never carry flow, so it
     /// never comes back), or an arc closed by [`NetworkSimplex::close`].
     Gone,
+    /// Full and held there by [`NetworkSimplex::fix`]: never enters, and being
+    /// out of the tree is on no pivot's cycle, so its flow cannot change and
+    /// its cost moves no price.
+    Fixed,
 }
 
 /// A network solved by the network simplex method, to which nodes and arcs can
@@ -201,8 +211,42 @@ impl NetworkSimplex {
                 self.set_state(arc, State::Gone);
                 true
             }
-            State::Upper | State::Tree => false,
+            State::Upper | State::Tree | State::Fixed => false,
         }
+    }
+
+    /// Hold a full input arc at its upper bound: it never enters and is on no
+    /// pivot's cycle, so its flow stays whatever the costs, and its cost (out
+    /// of the tree) moves no price. An arc in the tree leaves it first (see
+    /// [`NetworkSimplex::leave_tree`]). Returns whether it is now fixed: false
+    /// when it is not full, or could not leave the tree.
+    pub fn fix(&mut self, arc: usize) -> bool {
+        let a = self.input_arcs[arc] as usize;
+        if self.flow[a] == 0 || self.flow[a] != self.capacity[a] {
+            return false;
+        }
+        self.leave_tree(arc);
+        match self.state[a] {
+            State::Upper | State::Fixed => {
+                self.set_state(a, State::Fixed);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Let an arc held by [`NetworkSimplex::fix`] go: it is full again at its
+    /// upper bound, free to enter like any other.
+    pub fn unfix(&mut self, arc: usize) {
+        let a = self.input_arcs[arc] as usize;
+        if self.state[a] == State::Fixed {
+            self.set_state(a, State::Upper);
+        }
+    }
+
+    /// Whether an input arc is held by [`NetworkSimplex::fix`].
+    pub fn is_fixed(&self, arc: usize) -> bool {
+        self.state[self.input_arcs[arc] as usize] == State::Fixed
     }
 
     /// Take an input arc out of the tree when it is in it with no flow or

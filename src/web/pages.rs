@@ -287,32 +287,64 @@ fn column_offers(unmapped: &[Unmapped], columns: &Columns) -> Markup {
         }
         @if !columns.is_empty() {
             h2 class="govuk-heading-m" { "Columns mapped" }
-            table class="govuk-table" id="columns" {
-                thead class="govuk-table__head" { tr class="govuk-table__row" {
-                    th scope="col" class="govuk-table__header" { "Column" }
-                    th scope="col" class="govuk-table__header" { "Heading in the files" }
-                    th scope="col" class="govuk-table__header" { span class="govuk-visually-hidden" { "Undo" } }
-                } }
-                tbody class="govuk-table__body" {
-                    @for (column, heading) in columns {
-                        tr class="govuk-table__row" {
-                            td class="govuk-table__cell" { (column) }
-                            td class="govuk-table__cell" { (heading) }
-                            td class="govuk-table__cell" {
-                                form method="post" action="/check/columns" {
-                                    input type="hidden" name="column" value=(column);
-                                    button type="submit" class="govuk-button govuk-button--secondary app-small-button" {
-                                        "Undo" span class="govuk-visually-hidden" { " the mapping of " (column) }
-                                    }
+            (pairs_with_buttons(
+                "columns",
+                ("Column", "Heading in the files"),
+                "/check/columns",
+                columns.iter().map(|(column, heading)| Row {
+                    cells: (column, heading),
+                    field: ("column", column.to_string()),
+                    button: "Undo",
+                    hidden: format!(" the mapping of {column}"),
+                }),
+            ))
+            p class="govuk-body" {
+                a class="govuk-link" href="/check/model.json" { "Download the model file with these columns (model.json)" }
+                ": upload it on the Choose a model step next time, and the columns are found at once."
+            }
+        }
+    }
+}
+
+/// One row of [`pairs_with_buttons`]: two cells, and a button posting one field.
+struct Row<'a> {
+    cells: (&'a str, &'a str),
+    field: (&'static str, String),
+    button: &'static str,
+    /// Read by screen readers after the button's word, naming what it acts on.
+    hidden: String,
+}
+
+/// A table of two columns with a one-click button on each row (the Check
+/// step's merges, their undos and the column mappings).
+fn pairs_with_buttons<'a>(
+    id: &str,
+    headings: (&str, &str),
+    action: &str,
+    rows: impl Iterator<Item = Row<'a>>,
+) -> Markup {
+    html! {
+        table class="govuk-table" id=(id) {
+            thead class="govuk-table__head" { tr class="govuk-table__row" {
+                th scope="col" class="govuk-table__header" { (headings.0) }
+                th scope="col" class="govuk-table__header" { (headings.1) }
+                th scope="col" class="govuk-table__header" { span class="govuk-visually-hidden" { "Action" } }
+            } }
+            tbody class="govuk-table__body" {
+                @for row in rows {
+                    tr class="govuk-table__row" {
+                        td class="govuk-table__cell" { (row.cells.0) }
+                        td class="govuk-table__cell" { (row.cells.1) }
+                        td class="govuk-table__cell" {
+                            form method="post" action=(action) {
+                                input type="hidden" name=(row.field.0) value=(row.field.1);
+                                button type="submit" class="govuk-button govuk-button--secondary app-small-button" {
+                                    (row.button) span class="govuk-visually-hidden" { (row.hidden) }
                                 }
                             }
                         }
                     }
                 }
-            }
-            p class="govuk-body" {
-                a class="govuk-link" href="/check/model.json" { "Download the model file with these columns (model.json)" }
-                ": upload it on the Choose a model step next time, and the columns are found at once."
             }
         }
     }
@@ -325,29 +357,17 @@ fn organisations(suggestions: &[(String, String)], merged: &[(String, String)]) 
         @if !suggestions.is_empty() {
             h2 class="govuk-heading-m" { "Organisations spelt more than one way" }
             p class="govuk-body" { "These spellings look like one organisation (the V001 warnings below). Merging them keeps mentees from being matched with mentors of their own organisation under another spelling." }
-            table class="govuk-table" id="suggestions" {
-                thead class="govuk-table__head" { tr class="govuk-table__row" {
-                    th scope="col" class="govuk-table__header" { "Spelling" }
-                    th scope="col" class="govuk-table__header" { "Same organisation as" }
-                    th scope="col" class="govuk-table__header" { span class="govuk-visually-hidden" { "Merge" } }
-                } }
-                tbody class="govuk-table__body" {
-                    @for (i, (name, same_as)) in suggestions.iter().enumerate() {
-                        tr class="govuk-table__row" {
-                            td class="govuk-table__cell" { (name) }
-                            td class="govuk-table__cell" { (same_as) }
-                            td class="govuk-table__cell" {
-                                form method="post" action="/check/organisations" {
-                                    input type="hidden" name="merge" value=(i);
-                                    button type="submit" class="govuk-button govuk-button--secondary app-small-button" {
-                                        "Merge" span class="govuk-visually-hidden" { " " (name) " into " (same_as) }
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
+            (pairs_with_buttons(
+                "suggestions",
+                ("Spelling", "Same organisation as"),
+                "/check/organisations",
+                suggestions.iter().enumerate().map(|(i, (name, same_as))| Row {
+                    cells: (name, same_as),
+                    field: ("merge", i.to_string()),
+                    button: "Merge",
+                    hidden: format!(" {name} into {same_as}"),
+                }),
+            ))
             @if suggestions.len() > 1 {
                 form method="post" action="/check/organisations" {
                     input type="hidden" name="merge" value="all";
@@ -357,29 +377,17 @@ fn organisations(suggestions: &[(String, String)], merged: &[(String, String)]) 
         }
         @if !merged.is_empty() {
             h2 class="govuk-heading-m" { "Organisation spellings merged" }
-            table class="govuk-table" id="merged" {
-                thead class="govuk-table__head" { tr class="govuk-table__row" {
-                    th scope="col" class="govuk-table__header" { "Spelling" }
-                    th scope="col" class="govuk-table__header" { "Counted as" }
-                    th scope="col" class="govuk-table__header" { span class="govuk-visually-hidden" { "Undo" } }
-                } }
-                tbody class="govuk-table__body" {
-                    @for (i, (name, same_as)) in merged.iter().enumerate() {
-                        tr class="govuk-table__row" {
-                            td class="govuk-table__cell" { (name) }
-                            td class="govuk-table__cell" { (same_as) }
-                            td class="govuk-table__cell" {
-                                form method="post" action="/check/organisations/undo" {
-                                    input type="hidden" name="row" value=(i);
-                                    button type="submit" class="govuk-button govuk-button--secondary app-small-button" {
-                                        "Undo" span class="govuk-visually-hidden" { " the merge of " (name) }
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
+            (pairs_with_buttons(
+                "merged",
+                ("Spelling", "Counted as"),
+                "/check/organisations/undo",
+                merged.iter().enumerate().map(|(i, (name, same_as))| Row {
+                    cells: (name, same_as),
+                    field: ("row", i.to_string()),
+                    button: "Undo",
+                    hidden: format!(" the merge of {name}"),
+                }),
+            ))
             p class="govuk-body" {
                 a class="govuk-link" href="/check/organisations.csv" { "Download the organisations file (organisations.csv)" }
                 ": upload it with next year's registrations to merge the same spellings again."

@@ -13,7 +13,11 @@ pub fn grade_key(spelling: &str) -> String {
 /// Organisations match after trimming, case-folding, reading `&` as `and`, and
 /// collapsing runs of spaces, so "HM Revenue & Customs" is "hm revenue and customs".
 pub fn organisation_key(name: &str) -> String {
-    words_key(&name.replace('&', " and "))
+    if name.contains('&') {
+        words_key(&name.replace('&', " and "))
+    } else {
+        words_key(name)
+    }
 }
 
 /// Professions match like organisations: "Finance & Audit" is "finance and audit".
@@ -28,7 +32,14 @@ pub fn words_key(text: &str) -> String {
         if !key.is_empty() {
             key.push(' ');
         }
-        key.extend(word.chars().flat_map(char::to_lowercase));
+        // Most words are ASCII: lower-cased in place, a byte at a time.
+        if word.is_ascii() {
+            let from = key.len();
+            key.push_str(word);
+            key[from..].make_ascii_lowercase();
+        } else {
+            key.extend(word.chars().flat_map(char::to_lowercase));
+        }
     }
     key
 }

@@ -19,7 +19,7 @@
 //! do not count when joined by a hyphen to the next word: "bi-weekly",
 //! "pan-government" and "trans-Pennine" are not identities.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::model::{BiographyPolicy, Model};
 
@@ -180,7 +180,7 @@ impl IdentityTerms {
     pub fn new(programme: &Programme) -> IdentityTerms {
         let mut terms = IdentityTerms::default();
         for term in BUILT_IN_TERMS {
-            terms.add(words(term).into_iter().map(|w| w.text).collect(), Some(term));
+            terms.add(words(term).texts(), Some(term));
         }
         let written: BTreeSet<&str> = programme
             .mentees
@@ -191,7 +191,7 @@ impl IdentityTerms {
             .collect();
         for value in written {
             for part in identity_parts(value) {
-                let phrase: Vec<String> = words(&part).into_iter().map(|w| w.text).collect();
+                let phrase = words(&part).texts();
                 if phrase.is_empty() {
                     continue;
                 }
@@ -222,17 +222,17 @@ impl IdentityTerms {
     /// The first identity term `text` mentions, if any.
     pub fn find(&self, text: &str) -> Option<Found> {
         let words = words(text);
-        for (i, word) in words.iter().enumerate() {
-            let Some(candidates) = self.by_first.get(&word.text) else {
+        for (i, word) in words.list.iter().enumerate() {
+            let Some(candidates) = self.by_first.get(words.text(word)) else {
                 continue;
             };
             // Longest first, so "two spirit" is named rather than a shorter term.
             let mut best: Option<&Phrase> = None;
             for candidate in candidates {
                 let (rest, _) = candidate;
-                let fits = words.len() > i + rest.len()
-                    && rest.iter().zip(&words[i + 1..]).all(|(t, w)| *t == w.text)
-                    && !(rest.is_empty() && word.hyphen_after && PREFIXES.contains(&word.text.as_str()));
+                let fits = words.list.len() > i + rest.len()
+                    && rest.iter().zip(&words.list[i + 1..]).all(|(t, w)| t == words.text(w))
+                    && !(rest.is_empty() && word.hyphen_after && PREFIXES.contains(&words.text(word)));
                 if fits && best.is_none_or(|(r, _)| rest.len() > r.len()) {
                     best = Some(candidate);
                 }
@@ -270,15 +270,35 @@ fn identity_parts(value: &str) -> Vec<String> {
         .collect()
 }
 
-/// One word of a text, case-folded.
+/// The words of a text, case-folded into one buffer (one allocation a
+/// biography, not one a word: every biography is scanned).
+#[derive(Debug, Default)]
+struct Words {
+    /// The text's words, case-folded, one after another.
+    folded: String,
+    list: Vec<Word>,
+}
+
+/// One word of a text.
 #[derive(Debug)]
 struct Word {
-    text: String,
+    /// Where it is in [`Words::folded`].
+    span: std::ops::Range<usize>,
     /// Joined to the next word by a hyphen.
     hyphen_after: bool,
     /// Which word of the text it is in, counting words between spaces from 1
     /// (as a reader counts: "I'm" is one word).
     position: usize,
+}
+
+impl Words {
+    fn text(&self, word: &Word) -> &str {
+        &self.folded[word.span.clone()]
+    }
+
+    fn texts(&self) -> Vec<String> {
+        self.list.iter().map(|w| self.text(w).to_string()).collect()
+    }
 }
 
 /// Characters dropped before comparing: zero-width spaces and joiners, the
@@ -297,10 +317,12 @@ fn narrow(c: char) -> char {
 
 /// The words of a text: runs of letters and digits, Unicode-lowercased, with
 /// full-width forms read as ASCII and invisible characters dropped.
-fn words(text: &str) -> Vec<Word> {
-    let mut found = Vec::new();
-    let mut current = String::new();
-    let (mut position, mut start, mut in_spoken_word) = (0, 0, false);
+fn words(text: &str) -> Words {
+    let mut words = Words {
+        folded: String::with_capacity(text.len()),
+        list: Vec::new(),
+    };
+    let (mut position, mut start, mut word_start, mut in_spoken_word) = (0, 0, None, false);
     for c in text.chars().filter(|&c| !is_invisible(c)).map(narrow) {
         if c.is_whitespace() {
             in_spoken_word = false;
@@ -309,26 +331,31 @@ fn words(text: &str) -> Vec<Word> {
             position += 1;
         }
         if c.is_alphanumeric() {
-            if current.is_empty() {
+            if word_start.is_none() {
+                word_start = Some(words.folded.len());
                 start = position;
             }
-            current.extend(c.to_lowercase());
-        } else if !current.is_empty() {
-            found.push(Word {
-                text: std::mem::take(&mut current),
+            if c.is_ascii() {
+                words.folded.push(c.to_ascii_lowercase());
+            } else {
+                words.folded.extend(c.to_lowercase());
+            }
+        } else if let Some(from) = word_start.take() {
+            words.list.push(Word {
+                span: from..words.folded.len(),
                 hyphen_after: matches!(c, '-' | '\u{2010}' | '\u{2011}'),
                 position: start,
             });
         }
     }
-    if !current.is_empty() {
-        found.push(Word {
-            text: current,
+    if let Some(from) = word_start {
+        words.list.push(Word {
+            span: from..words.folded.len(),
             hyphen_after: false,
             position: start,
         });
     }
-    found
+    words
 }
 
 /// One biography withheld from the mailing lists, for the organisers.
@@ -350,6 +377,34 @@ pub struct Withheld {
     pub found: Found,
 }
 
+/// The identity term each biography mentions, if any: found once when the
+/// programme is read, so validation, every model's summary and every mailing
+/// list read the same answer without scanning the biographies again.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct IdentityMentions {
+    /// By mentor email key.
+    mentors: BTreeMap<String, Found>,
+    /// By mentee email key.
+    mentees: BTreeMap<String, Found>,
+}
+
+impl IdentityMentions {
+    /// Scan every biography in `programme` for the built-in identity terms and
+    /// every identity written in its registrations.
+    pub fn find(programme: &Programme) -> IdentityMentions {
+        let terms = IdentityTerms::new(programme);
+        let scan = |people: &mut dyn Iterator<Item = &Person>| {
+            people
+                .filter_map(|person| Some((person.email_key.clone(), terms.find(&person.biography)?)))
+                .collect()
+        };
+        IdentityMentions {
+            mentors: scan(&mut programme.mentors.iter().map(|m| &m.person)),
+            mentees: scan(&mut programme.mentees.iter().map(|m| &m.person)),
+        }
+    }
+}
+
 /// Each registration's biography as the mailing lists send it, under a model's
 /// policy.
 #[derive(Clone, Debug)]
@@ -364,27 +419,37 @@ pub struct Biographies {
 }
 
 impl Biographies {
-    /// Each registration's biography in `programme` under `model`'s policy.
+    /// Each registration's biography in `programme` under `model`'s policy,
+    /// from the identity terms found when the programme was read.
     pub fn new(programme: &Programme, model: &Model) -> Biographies {
         let policy = model.biography_policy;
         let mut released = Vec::new();
-        let mut check = |people: &mut dyn Iterator<Item = &Person>, role: &'static str, terms: &IdentityTerms| {
-            people
-                .map(|person| {
-                    let found = terms.find(&person.biography)?;
-                    if model.biography_release.contains(&person.email_key) {
-                        released.push((role, person.email.clone()));
-                        return None;
-                    }
-                    Some(found)
-                })
-                .collect::<Vec<_>>()
-        };
+        let mut check =
+            |people: &mut dyn Iterator<Item = &Person>, role: &'static str, found: &BTreeMap<String, Found>| {
+                people
+                    .map(|person| {
+                        let found = found.get(&person.email_key)?;
+                        if model.biography_release.contains(&person.email_key) {
+                            released.push((role, person.email.clone()));
+                            return None;
+                        }
+                        Some(found.clone())
+                    })
+                    .collect::<Vec<_>>()
+            };
+        let mentions = &programme.identity_mentions;
         let (mentors, mentees) = if policy == BiographyPolicy::WithholdIfIdentity {
-            let terms = IdentityTerms::new(programme);
             (
-                check(&mut programme.mentors.iter().map(|m| &m.person), "mentor", &terms),
-                check(&mut programme.mentees.iter().map(|m| &m.person), "mentee", &terms),
+                check(
+                    &mut programme.mentors.iter().map(|m| &m.person),
+                    "mentor",
+                    &mentions.mentors,
+                ),
+                check(
+                    &mut programme.mentees.iter().map(|m| &m.person),
+                    "mentee",
+                    &mentions.mentees,
+                ),
             )
         } else {
             (vec![None; programme.mentors.len()], vec![None; programme.mentees.len()])

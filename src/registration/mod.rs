@@ -16,7 +16,7 @@ pub mod validate;
 
 pub use adjust::{pin_warnings, read_adjustments, Action, Adjustment, Adjustments};
 pub use amend::{amend, headings};
-pub use biography::{Biographies, Withheld};
+pub use biography::{Biographies, IdentityMentions, Withheld};
 pub use history::{read_history, read_named_pairs, read_pairs, EmailPair, History, NamedPair};
 pub use organisations::{organisations_csv, read_organisations};
 pub use read::{
@@ -135,6 +135,9 @@ pub struct Programme {
     /// Mentors registered below the model's lowest mentor grade (R006): left
     /// out as mentors, listed for the organisers. Sorted by email.
     pub left_out_mentors: Vec<LeftOut>,
+    /// The identity term each biography mentions, found once when read (see
+    /// [`IdentityMentions`]).
+    pub identity_mentions: IdentityMentions,
 }
 
 /// A mentor left out of the matching, for the organisers' lists.

@@ -9,7 +9,7 @@ use crate::problem::{place, Problem, Problems};
 
 use super::table::{too_many_problems, ColumnSpec, Row, Table, MAX_PROBLEMS};
 use super::validate::{organisation_warnings, Files, MAX_LISTED};
-use super::{LeftOut, Mentee, Mentor, OrganisationId, Person, Programme, Source};
+use super::{IdentityMentions, LeftOut, Mentee, Mentor, OrganisationId, Person, Programme, Source};
 
 /// A programme read from its files, with the warnings an organiser should see.
 #[derive(Debug)]
@@ -465,6 +465,7 @@ pub fn read_programme(mentors: Source, mentees: Source, model: &Model) -> Result
         organisations: organisation_names,
         adjustments: Default::default(),
         left_out_mentors,
+        identity_mentions: Default::default(),
     };
     programme
         .mentees
@@ -482,6 +483,7 @@ pub fn read_programme(mentors: Source, mentees: Source, model: &Model) -> Result
         problems.0.extend(organisation_warnings(&programme, model, files));
         return Err(problems);
     }
+    programme.identity_mentions = IdentityMentions::find(&programme);
     Ok(Reading {
         programme,
         warnings: problems,

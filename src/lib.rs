@@ -39,8 +39,9 @@
 //! let certificate = run.summary.certificate.unwrap();
 //! assert_eq!(certificate.mentees_with_a_match, 50);
 //! assert!(certificate.reached());
-//! // matches.csv, the four mailing lists, summary.json and report.html, as bytes.
-//! assert_eq!(run.files.len(), 7);
+//! // matches.csv, the four mailing lists, summary.json, history-next-time.csv
+//! // and report.html, as bytes.
+//! assert_eq!(run.files.len(), 8);
 //! ```
 
 #![warn(missing_docs)]

@@ -23,7 +23,7 @@ use crate::registration::{
 use crate::rematch::{changes, prepare, sort_previous, ChangeSummary, PairChange, PreviousPair};
 use crate::report::compare::{pair_keys, Comparison};
 use crate::report::export::{change_lists, changes_csv, matches_csv};
-use crate::report::{output_files, report_file, OutputFile, Summary, Timing};
+use crate::report::{history_next_time_file, output_files, report_file, OutputFile, Summary, Timing};
 use crate::solve::choose::{choose, solve_warm, solve_with, SolverChoice, SolverKind};
 use crate::solve::{self, Optimality, Solution, SolveError, SolveOptions, WarmStart};
 
@@ -286,6 +286,7 @@ fn run_kept(
     };
     progress(Progress::Outputs);
     let mut files = output_files(programme, model, &solution.matching, &summary);
+    files.push(history_next_time_file(programme, history, &solution.matching));
     files.push(report_file(programme, model, history, &solution.matching, &summary));
     Ok(MatchRun {
         solution,
@@ -374,6 +375,7 @@ fn rematch_kept(
         name: "summary.json".into(),
         bytes: run.summary.to_json().into_bytes(),
     });
+    files.push(history_next_time_file(programme, history, &run.solution.matching));
     files.push(report_file(
         programme,
         model,

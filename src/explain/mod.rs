@@ -283,6 +283,10 @@ pub struct Explanation {
     pub matches: Vec<MatchScore>,
     /// Why they have fewer matches than asked, if they do.
     pub shortfall: Option<Shortfall>,
+    /// A mentee the history names as unmatched or short last time.
+    pub priority: bool,
+    /// Whether the model's objective puts such mentees first.
+    pub model_counts_priority: bool,
 }
 
 /// Why an under-matched mentee has fewer matches than asked, without the proof:
@@ -529,6 +533,8 @@ impl<'a> Explainer<'a> {
             funnel,
             matches,
             shortfall,
+            priority: role == Role::Mentee && self.programme().mentees[index as usize].priority,
+            model_counts_priority: model.counts_priority_mentees(),
         }
     }
 

@@ -386,6 +386,17 @@ impl fmt::Display for Explanation {
             Role::Mentor => "places offered",
         };
         writeln!(f, "{} of {} {asked}", holdings(self.role, self.matched), self.asked)?;
+        if self.priority {
+            let model = if self.model_counts_priority {
+                "the model puts priority mentees first"
+            } else {
+                "this model does not count priority mentees (the priority model does)"
+            };
+            writeln!(
+                f,
+                "Priority mentee: the history names them as unmatched or short last time; {model}"
+            )?;
+        }
         writeln!(f)?;
         writeln!(f, "Eligible {partner}s, rule by rule:")?;
         writeln!(f, "  {:>6}  {partner}s registered", self.funnel.registered)?;

@@ -313,6 +313,15 @@ impl Weights {
 }
 
 impl Model {
+    /// Whether the objective counts priority mentees (the history's unmatched
+    /// or short), at any level.
+    pub fn counts_priority_mentees(&self) -> bool {
+        self.objective
+            .iter()
+            .flat_map(Term::parts)
+            .any(|(term, _)| matches!(term, Term::PriorityMenteesWithAtLeast { .. }))
+    }
+
     /// The built-in Civil Service model.
     pub fn civil_service() -> Model {
         Model::from_json("models/civil-service.json", CIVIL_SERVICE_JSON).expect("the built-in model is valid")

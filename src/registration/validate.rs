@@ -43,12 +43,7 @@ pub fn validate(programme: &Programme, model: &Model, history: &History, files: 
 /// one (no `--history`, or its emails are not the registered ones): the term
 /// would then count nothing, silently.
 pub fn priority_without_mentees(programme: &Programme, model: &Model, files: Files) -> Option<Problem> {
-    let counts_priority = model
-        .objective
-        .iter()
-        .flat_map(crate::model::Term::parts)
-        .any(|(term, _)| matches!(term, crate::model::Term::PriorityMenteesWithAtLeast { .. }));
-    (counts_priority && !programme.mentees.iter().any(|m| m.priority)).then(|| {
+    (model.counts_priority_mentees() && !programme.mentees.iter().any(|m| m.priority)).then(|| {
         Problem::warning(
             "V004",
             files.mentees,

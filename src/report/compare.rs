@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use serde::Serialize;
 
-use super::summary::Summary;
+use super::summary::{PriorityCounts, Summary};
 use crate::matching::Matching;
 use crate::registration::Programme;
 
@@ -48,7 +48,16 @@ pub struct Comparison {
 }
 
 /// One row of the table: its label and each model's value.
-type Row = (String, Vec<f64>);
+type Row = (String, Vec<Cell>);
+
+/// One model's value in a row.
+#[derive(Clone, Debug, PartialEq)]
+enum Cell {
+    /// A count or a time, compared with the first model's.
+    Number(f64),
+    /// A count of a small group as the report shows it ("<5"), not compared.
+    Shown(String),
+}
 
 impl Comparison {
     /// Build from each model's summary, pairs, solver and solve time, first model first.
@@ -67,7 +76,7 @@ impl Comparison {
     }
 
     fn rows(&self) -> Vec<Row> {
-        let column = |f: &dyn Fn(&Measures) -> f64| self.models.iter().map(f).collect::<Vec<f64>>();
+        let column = |f: &dyn Fn(&Measures) -> f64| self.models.iter().map(|m| Cell::Number(f(m))).collect::<Vec<_>>();
         let mut rows: Vec<Row> = Vec::new();
         for k in 0..=3u32 {
             rows.push((
@@ -79,6 +88,28 @@ impl Comparison {
             "mentees with at least 1".into(),
             column(&|m| m.summary.mentees.at_least_1 as f64),
         ));
+        // Only with a history naming last time's unmatched or short mentees.
+        if self.models.iter().any(|m| m.summary.priority_mentees.is_some()) {
+            let shown = |f: fn(&PriorityCounts) -> &String| -> Vec<Cell> {
+                self.models
+                    .iter()
+                    .map(|m| {
+                        Cell::Shown(
+                            m.summary
+                                .priority_mentees
+                                .as_ref()
+                                .map_or(String::new(), |p| f(p).clone()),
+                        )
+                    })
+                    .collect()
+            };
+            rows.push(("priority mentees".into(), shown(|p| &p.registered)));
+            rows.push(("priority mentees with a match".into(), shown(|p| &p.with_a_match)));
+            rows.push((
+                "priority mentees with every match".into(),
+                shown(|p| &p.with_every_match_asked_for),
+            ));
+        }
         for k in 0..=3u32 {
             rows.push((
                 format!("mentors with {k} mentees"),
@@ -116,14 +147,22 @@ impl Comparison {
             .map(|(label, values)| {
                 let time = label.starts_with("solve time");
                 let shared = label.starts_with("pairs shared");
+                let first = match values.first() {
+                    Some(Cell::Number(v)) => *v,
+                    _ => 0.0,
+                };
                 let cells = values
                     .iter()
                     .enumerate()
-                    .map(|(i, &v)| {
+                    .map(|(i, cell)| {
+                        let v = match cell {
+                            Cell::Number(v) => *v,
+                            Cell::Shown(text) => return text.clone(),
+                        };
                         if time {
                             return format!("{v:.1}");
                         }
-                        let delta = v - values[0];
+                        let delta = v - first;
                         if i == 0 || delta == 0.0 || shared {
                             format!("{v}")
                         } else {
@@ -177,7 +216,10 @@ impl Comparison {
         writer.write_record(&heading).expect("writing to memory");
         for (label, values) in self.rows() {
             let mut record = vec![label];
-            record.extend(values.iter().map(|v| v.to_string()));
+            record.extend(values.iter().map(|cell| match cell {
+                Cell::Number(v) => v.to_string(),
+                Cell::Shown(text) => text.clone(),
+            }));
             writer.write_record(&record).expect("writing to memory");
         }
         String::from_utf8(writer.into_inner().expect("writing to memory")).expect("CSV of UTF-8 is UTF-8")

@@ -8,7 +8,7 @@
 use crate::eligibility::Pair;
 use crate::matching::Matching;
 use crate::model::Model;
-use crate::registration::{Biographies, Person, Programme};
+use crate::registration::{Biographies, History, Person, Programme};
 use crate::rematch::PairChange;
 
 /// Whether a spreadsheet would run this cell as a formula: it starts with `=`,
@@ -270,6 +270,41 @@ fn list<'a>(
         csv: to_csv(&headings, &rows),
     }
 }
+
+/// The file of [`HISTORY_NEXT_TIME`]: what to pass as `--history` next time. Every
+/// pair of the history given and of this matching, so no one is matched with
+/// the same person again; and this time's priority mentees: each mentee who
+/// got no match (a row without a mentor) and each who got fewer than they
+/// asked for (`priority` yes on their rows). Emails only: for organisers.
+pub fn history_next_time_csv(programme: &Programme, history: &History, matching: &Matching) -> Vec<u8> {
+    let headings = ["mentee_email", "mentor_email", "priority"].map(String::from);
+    let yes_no = |short: bool| if short { "yes" } else { "no" }.to_string();
+    let mut earlier: Vec<(&str, &str)> = history.pairs().collect();
+    earlier.sort_unstable();
+    let mut rows: Vec<Vec<String>> = earlier
+        .into_iter()
+        .map(|(mentee, mentor)| vec![mentee.to_string(), mentor.to_string(), yes_no(false)])
+        .collect();
+    let counts = matching.mentee_counts(programme);
+    let mut mentors_of: Vec<Vec<&str>> = vec![Vec::new(); programme.mentees.len()];
+    for pair in &matching.pairs {
+        mentors_of[pair.mentee as usize].push(&programme.mentors[pair.mentor as usize].person.email);
+    }
+    for ((mentee, count), mentors) in programme.mentees.iter().zip(counts).zip(&mut mentors_of) {
+        let short = count < mentee.person.capacity;
+        if mentors.is_empty() && short {
+            rows.push(vec![mentee.person.email.clone(), String::new(), yes_no(true)]);
+        }
+        mentors.sort_unstable();
+        for mentor in mentors.iter() {
+            rows.push(vec![mentee.person.email.clone(), mentor.to_string(), yes_no(short)]);
+        }
+    }
+    to_csv(&headings, &rows)
+}
+
+/// The name of the history file for next time.
+pub const HISTORY_NEXT_TIME: &str = "history-next-time.csv";
 
 /// `changes.csv` after a re-match: one row per pair added or removed, and why.
 pub fn changes_csv(changes: &[PairChange]) -> Vec<u8> {

@@ -70,6 +70,15 @@ pub fn output_files(programme: &Programme, model: &Model, matching: &Matching, s
     files
 }
 
+/// `history-next-time.csv`: next time's `--history` (see
+/// [`export::history_next_time_csv`]).
+pub fn history_next_time_file(programme: &Programme, history: &History, matching: &Matching) -> OutputFile {
+    OutputFile {
+        name: export::HISTORY_NEXT_TIME.into(),
+        bytes: export::history_next_time_csv(programme, history, matching),
+    }
+}
+
 /// `report.html`: the organisers' page (see [`html`]), with the bottlenecks and
 /// every under-matched mentee's reason. Works from counts and each under-matched
 /// mentee's grade window, never from the list of eligible pairs.

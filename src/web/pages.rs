@@ -163,7 +163,7 @@ pub fn upload(loaded: &Loaded, errors: &[String]) -> Markup {
                 (file_field("mentors", "Mentors' registrations (required)", "The mentors' CSV file.", loaded.mentors))
                 (file_field("mentees", "Mentees' registrations (required)", "The mentees' CSV file.", loaded.mentees))
                 (file_field("history", "Earlier years' pairs (optional)",
-                    "A CSV with mentee_email and mentor_email: none of these pairs is made again.", loaded.history))
+                    "Last time's history-next-time.csv, or any CSV with mentee_email and mentor_email: none of these pairs is made again, and the mentees it names as unmatched or short last time can go first (the priority model).", loaded.history))
                 (file_field("adjust", "Pins and bans (optional)",
                     "A CSV with the columns action (pin or ban), mentee email, mentor email and note, as the Review step saves it.",
                     None))
@@ -911,7 +911,7 @@ pub fn download(files: &[(String, usize)], template_names: &[&str], sent: Option
             @if files.is_empty() {
                 p class="govuk-body" { "Match first: " a class="govuk-link" href="/match" { "go to Match" } "." }
             } @else {
-                p class="govuk-body" { "These are the files " code { "mentorflow match" } " writes, byte for byte: the matches, a mailing list per role ready for GOV.UK Notify, the summary and the report." }
+                p class="govuk-body" { "These are the files " code { "mentorflow match" } " writes, byte for byte: the matches, a mailing list per role ready for GOV.UK Notify, the summary and the report. Keep " code { "history-next-time.csv" } " for next time and upload it as the earlier years' pairs: nobody is matched with the same person again, and the mentees left without a match or short this time can go first (the priority model)." }
                 a href="/download/mentorflow-outputs.zip" class="govuk-button" role="button" id="zip" { "Download all as one ZIP" }
                 table class="govuk-table" {
                     caption class="govuk-table__caption govuk-table__caption--m" { "Or each file" }

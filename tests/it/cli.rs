@@ -34,6 +34,7 @@ fn matches_the_sample_and_the_checker_agrees() {
         names,
         [
             ".mentorflow-manifest",
+            "history-next-time.csv",
             "matches.csv",
             "mentees-with-matches.csv",
             "mentees-without-matches.csv",

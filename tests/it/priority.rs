@@ -16,6 +16,7 @@ use mentorflow::registration::{read_history, read_pairs, History, Programme, Sou
 use mentorflow::solve::ilp::{solve_ilp, solve_ilp_with, Backend};
 use mentorflow::solve::{self, flow_can_solve, SolveError, SolveOptions};
 use proptest::prelude::*;
+use std::collections::{BTreeMap, BTreeSet};
 
 fn source<'a>(name: &'a str, text: &'a str) -> Source<'a> {
     Source {
@@ -425,4 +426,155 @@ fn the_priority_model_without_priority_mentees_warns() {
     let elsewhere = warnings(Some("mentee_email,mentor_email\nsomeone.else@x.uk,\n"));
     assert!(elsewhere.contains("warning[V004]"), "{elsewhere}");
     assert!(!warnings(Some("mentee_email,mentor_email\nMentee@x.uk,\n")).contains("V004"));
+}
+
+/// `match` writes `history-next-time.csv`: given back as `--history` on the
+/// same registrations, it makes none of this time's or the earlier history's
+/// pairs again and names exactly the mentees left short as priority mentees,
+/// whom `compare` counts and `explain` names as such.
+#[test]
+fn the_history_for_next_time_carries_every_pair_and_the_short_mentees() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mentors, mentees) = (common::example("mentors.csv"), common::example("mentees.csv"));
+    let out = dir.path().join("first");
+    let first = common::mentorflow([
+        "match",
+        "--mentors",
+        &mentors,
+        "--mentees",
+        &mentees,
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
+    let text = std::fs::read_to_string(out.join("history-next-time.csv")).unwrap();
+    let rows = common::csv_records(&text);
+    assert_eq!(rows[0], ["mentee_email", "mentor_email", "priority"]);
+    let matches = common::csv_records(&std::fs::read_to_string(out.join("matches.csv")).unwrap());
+    let pairs: BTreeSet<(String, String)> = matches[1..].iter().map(|r| (r[0].clone(), r[3].clone())).collect();
+    let written: BTreeSet<(String, String)> = rows[1..]
+        .iter()
+        .filter(|r| !r[1].is_empty())
+        .map(|r| (r[0].clone(), r[1].clone()))
+        .collect();
+    assert_eq!(written, pairs, "every pair of the matching, and no other");
+    // Mentees with fewer matches than asked: on the sample all ask for the
+    // default model's 3.
+    let capacity = 3;
+    let mut count: BTreeMap<&str, u64> = BTreeMap::new();
+    for (mentee, _) in &pairs {
+        *count.entry(mentee).or_default() += 1;
+    }
+    let records = common::csv_records(&std::fs::read_to_string(&mentees).unwrap());
+    let email = records[0].iter().position(|h| h == "email address").unwrap();
+    let short: BTreeSet<String> = records[1..]
+        .iter()
+        .map(|r| r[email].clone())
+        .filter(|e| count.get(e.as_str()).copied().unwrap_or(0) < capacity)
+        .collect();
+    let priority: BTreeSet<String> = rows[1..]
+        .iter()
+        .filter(|r| r[2] == "yes")
+        .map(|r| r[0].clone())
+        .collect();
+    assert_eq!(priority, short);
+    assert!(rows[1..].iter().all(|r| r[2] == "yes" || r[2] == "no"));
+
+    // Next time: none of those pairs again, the short mentees first; and the
+    // history after that still holds the first time's pairs.
+    let history = out.join("history-next-time.csv");
+    let second = dir.path().join("second");
+    let run = common::mentorflow([
+        "match",
+        "--mentors",
+        &mentors,
+        "--mentees",
+        &mentees,
+        "--model",
+        "priority",
+        "--history",
+        history.to_str().unwrap(),
+        "--out",
+        second.to_str().unwrap(),
+    ]);
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let again = common::csv_records(&std::fs::read_to_string(second.join("matches.csv")).unwrap());
+    assert!(
+        again[1..]
+            .iter()
+            .all(|r| !pairs.contains(&(r[0].clone(), r[3].clone()))),
+        "no pair made twice"
+    );
+    let next = common::csv_records(&std::fs::read_to_string(second.join("history-next-time.csv")).unwrap());
+    let carried: BTreeSet<(String, String)> = next[1..].iter().map(|r| (r[0].clone(), r[1].clone())).collect();
+    assert!(pairs.iter().all(|p| carried.contains(p)), "earlier pairs carried on");
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        stdout.contains(&format!("priority {} mentees the history names", short.len())),
+        "{stdout}"
+    );
+
+    let compared = common::mentorflow([
+        "compare",
+        "--mentors",
+        &mentors,
+        "--mentees",
+        &mentees,
+        "--history",
+        history.to_str().unwrap(),
+        "--model",
+        "coverage",
+        "--model",
+        "priority",
+    ]);
+    let table = String::from_utf8_lossy(&compared.stdout);
+    assert!(
+        compared.status.success(),
+        "{}",
+        String::from_utf8_lossy(&compared.stderr)
+    );
+    assert!(table.contains("priority mentees with a match"), "{table}");
+    let without = common::mentorflow([
+        "compare",
+        "--mentors",
+        &mentors,
+        "--mentees",
+        &mentees,
+        "--model",
+        "coverage",
+    ]);
+    assert!(!String::from_utf8_lossy(&without.stdout).contains("priority mentees"));
+
+    let one = short.iter().next().expect("the sample leaves someone short");
+    let explained = common::mentorflow([
+        "explain",
+        "--mentors",
+        &mentors,
+        "--mentees",
+        &mentees,
+        "--model",
+        "priority",
+        "--history",
+        history.to_str().unwrap(),
+        "--mentee",
+        one,
+    ]);
+    let text = String::from_utf8_lossy(&explained.stdout);
+    assert!(
+        text.contains("Priority mentee: the history names them") && text.contains("puts priority mentees first"),
+        "{text}"
+    );
+    let participant = common::mentorflow([
+        "explain",
+        "--mentors",
+        &mentors,
+        "--mentees",
+        &mentees,
+        "--history",
+        history.to_str().unwrap(),
+        "--mentee",
+        one,
+        "--participant",
+    ]);
+    assert!(!String::from_utf8_lossy(&participant.stdout).contains("riority"));
 }

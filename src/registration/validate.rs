@@ -32,10 +32,34 @@ pub struct Files<'a> {
 /// Every warning about the programme as a whole, organisations first, then
 /// mentees in the order of their file. Never an error.
 pub fn validate(programme: &Programme, model: &Model, history: &History, files: Files) -> Vec<Problem> {
-    let mut warnings = organisation_warnings(programme, model, files);
+    let mut warnings = empty_files(programme, files);
+    warnings.extend(organisation_warnings(programme, model, files));
     warnings.extend(mentees_without_mentors(programme, model, history, files));
     warnings.extend(withheld_biographies(programme, model, files));
     warnings.extend(priority_without_mentees(programme, model, files));
+    warnings
+}
+
+/// A warning for a file with headings but no registrations (V005): a form
+/// exported before anyone answered, or the wrong file, matches nobody.
+fn empty_files(programme: &Programme, files: Files) -> Vec<Problem> {
+    let empty = |file: &str, role: &str| {
+        Problem::warning(
+            "V005",
+            file,
+            "this file has its headings but no registrations, so nobody can be matched",
+        )
+        .fix(format!(
+            "check this is the {role}s' export and that it was saved after people registered"
+        ))
+    };
+    let mut warnings = Vec::new();
+    if programme.mentors.is_empty() && programme.left_out_mentors.is_empty() {
+        warnings.push(empty(files.mentors, "mentor"));
+    }
+    if programme.mentees.is_empty() {
+        warnings.push(empty(files.mentees, "mentee"));
+    }
     warnings
 }
 

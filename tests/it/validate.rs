@@ -487,6 +487,17 @@ fn v002_mentee_with_no_eligible_mentor() {
     assert!(stdout.contains("0 error(s), 2 warning(s)"), "{stdout}");
 }
 
+/// A file of headings alone is a warning naming it (V005), not a silent
+/// empty matching; a file with registrations is not warned about.
+#[test]
+fn v005_a_file_with_headings_but_no_registrations() {
+    let stdout = Case::new(&mentors_with(&MENTORS), &mentees_with(&[])).warned(&[(
+        "warning[V005]",
+        "mentees.csv: this file has its headings but no registrations",
+    )]);
+    assert!(!stdout.contains("mentors.csv: this file has its headings"), "{stdout}");
+}
+
 #[test]
 fn v002_counts_history() {
     let mut rows = MENTEES.to_vec();

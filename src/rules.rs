@@ -353,6 +353,20 @@ impl<'a> Rules<'a> {
         allowed
     }
 
+    /// [`Rules::allows`] for one of many pairs of a mentee, with the mentee's
+    /// [`Rules::excluded_mentors`] looked up once: that list holds every pair
+    /// the rules about pairs (matched before, the same person, banned) keep
+    /// apart, so no set is searched for each pair.
+    pub fn allows_given(&self, mentee: u32, mentor: u32, excluded: &[u32]) -> bool {
+        let allowed = Rule::ALL.into_iter().all(|rule| match rule {
+            Rule::MatchedBefore | Rule::SamePerson | Rule::Banned => true,
+            _ => !self.breaks(rule, mentee, mentor),
+        }) && excluded.binary_search(&mentor).is_err();
+        debug_assert_eq!(excluded, self.excluded_mentors(mentee));
+        debug_assert_eq!(allowed, self.allows(mentee, mentor));
+        allowed
+    }
+
     /// The mentors pinned to this mentee, sorted. A pin is the organisers'
     /// override: the pair is made even when it breaks a rule above.
     pub fn pinned_mentors(&self, mentee: u32) -> &[u32] {

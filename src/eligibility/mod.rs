@@ -130,6 +130,36 @@ impl<'a> Eligibility<'a> {
         Some(self.scored(mentee, mentor, gap))
     }
 
+    /// [`Eligibility::pair`] for many mentors of one mentee: what depends on
+    /// the mentee alone (the lists of mentors excluded, pinned and previous)
+    /// is looked up once, so each pair costs no set or map search.
+    pub fn pairs_of(&self, mentee: u32) -> impl Fn(u32) -> Option<Pair> + '_ {
+        let excluded = self.rules.excluded_mentors(mentee);
+        let pins = self.rules.pinned_mentors(mentee);
+        let previous = self.rules.previous_mentors(mentee);
+        let grade = self.programme.mentees[mentee as usize].person.grade.0;
+        move |mentor| {
+            let pinned = !pins.is_empty() && pins.binary_search(&mentor).is_ok();
+            if !pinned && !self.rules.allows_given(mentee, mentor, excluded) {
+                return None;
+            }
+            let gap = self.programme.mentors[mentor as usize]
+                .person
+                .grade
+                .0
+                .saturating_sub(grade);
+            let pair = self.scored_given(
+                mentee,
+                mentor,
+                gap,
+                pinned,
+                !previous.is_empty() && previous.binary_search(&mentor).is_ok(),
+            );
+            debug_assert_eq!(Some(pair), self.pair(mentee, mentor));
+            Some(pair)
+        }
+    }
+
     /// The pinned pairs that break a hard rule: the walks by grade window never
     /// meet them, so every caller that lists pairs adds them.
     fn pinned_overrides(&self, mentee: u32) -> impl Iterator<Item = Pair> + '_ {
@@ -142,11 +172,13 @@ impl<'a> Eligibility<'a> {
 
     /// Every pinned pair of the programme, in mentee then mentor order.
     pub fn pinned(&self) -> Vec<Pair> {
-        self.rules
-            .pinned_pairs()
-            .into_iter()
-            .filter_map(|(e, m)| self.pair(e, m))
-            .collect()
+        let pins = self.rules.pinned_pairs();
+        let mut pairs = Vec::with_capacity(pins.len());
+        for mentee in pins.chunk_by(|a, b| a.0 == b.0) {
+            let pair = self.pairs_of(mentee[0].0);
+            pairs.extend(mentee.iter().filter_map(|&(_, m)| pair(m)));
+        }
+        pairs
     }
 
     /// The hard rules of this programme, pair by pair.
@@ -155,6 +187,12 @@ impl<'a> Eligibility<'a> {
     }
 
     fn scored(&self, mentee: u32, mentor: u32, grade_gap: u8) -> Pair {
+        let pinned = self.rules.is_pinned(mentee, mentor);
+        let previous = self.rules.is_previous(mentee, mentor);
+        self.scored_given(mentee, mentor, grade_gap, pinned, previous)
+    }
+
+    fn scored_given(&self, mentee: u32, mentor: u32, grade_gap: u8, pinned: bool, previous: bool) -> Pair {
         let wanted = self.mentee_profession[mentee as usize];
         let profession_matched = wanted != NO_PROFESSION && wanted == self.mentor_profession[mentor as usize];
         let identity_matched =
@@ -169,8 +207,8 @@ impl<'a> Eligibility<'a> {
             grade_gap,
             profession_matched,
             identity_matched,
-            pinned: self.rules.is_pinned(mentee, mentor),
-            previous: self.rules.is_previous(mentee, mentor),
+            pinned,
+            previous,
         }
     }
 

@@ -8,8 +8,10 @@
 //! The solved network is kept as a [`WarmStart`]. A changed programme (a
 //! what-if scenario; pins, bans, withdrawals and late registrations) is solved
 //! from the old tree, people found again by email: what is new joins the
-//! network, and what must go is closed, or, while it still carries flow,
-//! drained (its cost raised until the simplex moves the flow elsewhere). A pin
+//! network, and what must go is closed, or, while it still carries flow, has
+//! its flow taken off along a path from the source to the sink (or, where no
+//! such path can give it back, is drained: its cost raised until the simplex
+//! moves the flow elsewhere). A pin
 //! whose arc already carries its flow is fixed there at the pair's ordinary
 //! cost rather than rewarded, so it moves no price. Only
 //! the changes are pivoted in, and pricing certifies every eligible pair as
@@ -19,7 +21,7 @@ use std::collections::{HashMap, HashSet};
 use std::time::Instant;
 
 use super::objective::ArcCosts;
-use super::simplex::NetworkSimplex;
+use super::simplex::{with_room, NetworkSimplex};
 use super::{flow_can_solve, has_request_layer, network, solve, Node, Solution, SolveError, SolveOptions, SolveStats};
 use crate::eligibility::{Eligibility, Pair};
 use crate::registration::Programme;
@@ -41,6 +43,8 @@ struct PairArc {
     /// The node it leaves from: the mentee's own, or their request layer.
     tail: usize,
     arc: usize,
+    /// The pair in the programme last fitted, if it is one of its pairs.
+    pair: Option<Pair>,
 }
 
 /// A mentee's place in the kept network, found again by email in the next
@@ -66,10 +70,11 @@ struct MentorSlot {
 /// The simplex, and the arcs taken out of it since the last solve.
 ///
 /// An arc that carries flow or is in the tree cannot simply be closed (the
-/// flow would no longer balance, or the tree would not span). It is drained
-/// instead: its cost is raised above anything a path through it could gain,
-/// so the next solve moves its flow elsewhere, the primal simplex staying
-/// feasible throughout; once empty, it is closed.
+/// flow would no longer balance, or the tree would not span). Its flow is
+/// taken off along a path (see [`Arcs::cancel_drained`]), or, where that
+/// cannot be done, it is drained: its cost is raised above anything a path
+/// through it could gain, so the next solve moves its flow elsewhere, the
+/// primal simplex staying feasible throughout; once empty, it is closed.
 #[derive(Clone)]
 struct Arcs {
     simplex: NetworkSimplex,
@@ -132,6 +137,22 @@ impl Arcs {
         Ok(raised)
     }
 
+    /// Take the flow off drained arcs directly, where it can be (see
+    /// [`NetworkSimplex::cancel_flow`]), and close them: what is left to
+    /// drain is only what has no path to give back.
+    fn cancel_drained(&mut self) {
+        let drained = std::mem::take(&mut self.drained);
+        for arc in drained {
+            if self.simplex.cancel_flow(arc) {
+                self.simplex.leave_tree(arc);
+                if self.simplex.close(arc) {
+                    continue;
+                }
+            }
+            self.drained.push(arc);
+        }
+    }
+
     /// Close the drained arcs that left the tree; the rest stay at the drain
     /// cost (carrying no flow, which is the same as closed) until the next
     /// change. Orphans that closed are forgotten.
@@ -189,7 +210,6 @@ impl Arcs {
 
 /// A programme's network, solved by pricing, kept so a changed programme can be
 /// solved from it.
-#[derive(Clone)]
 pub struct WarmStart {
     arcs: Arcs,
     source: usize,
@@ -207,6 +227,26 @@ pub struct WarmStart {
     pairs: Vec<PairArc>,
     /// (mentee slot, mentor slot) of every pair arc.
     known: HashSet<(u32, u32)>,
+}
+
+/// A clone is made to be solved again, which adds pair arcs: room for some is
+/// made now (see [`NetworkSimplex`]'s clone).
+impl Clone for WarmStart {
+    fn clone(&self) -> WarmStart {
+        WarmStart {
+            arcs: self.arcs.clone(),
+            source: self.source,
+            sink: self.sink,
+            requests_counted: self.requests_counted,
+            participants: self.participants,
+            mentee_of_key: self.mentee_of_key.clone(),
+            mentees: self.mentees.clone(),
+            mentor_of_key: self.mentor_of_key.clone(),
+            mentors: self.mentors.clone(),
+            pairs: with_room(&self.pairs, self.pairs.len() / 8 + 16),
+            known: self.known.clone(),
+        }
+    }
 }
 
 /// Where the current programme's people sit among the slots.
@@ -430,6 +470,7 @@ impl WarmStart {
                         mentor: pair.mentor,
                         tail: tail.index(),
                         arc,
+                        pair: Some(pair),
                     });
                 }
                 _ => unreachable!("the network has no other kind of arc"),
@@ -484,15 +525,25 @@ impl WarmStart {
                 (state.node, self.sink),
             );
         }
+        // Pairs come mentee by mentee (as first made, then as each round of
+        // pricing added them), so each mentee's lists are looked up once a run.
+        let mut of_mentee = None;
         for i in 0..self.pairs.len() {
             let old = self.pairs[i];
             let pair = match (
                 slots.mentee_of[old.mentee as usize],
                 slots.mentor_of[old.mentor as usize],
             ) {
-                (Some(e), Some(m)) => eligibility.pair(e, m),
+                (Some(e), Some(m)) => {
+                    let pair_with = match &of_mentee {
+                        Some((mentee, pair_with)) if *mentee == e => pair_with,
+                        _ => &of_mentee.insert((e, eligibility.pairs_of(e))).1,
+                    };
+                    pair_with(m)
+                }
                 _ => None,
             };
+            self.pairs[i].pair = pair;
             let Some(pair) = pair else {
                 self.arcs.retire(old.arc);
                 continue;
@@ -519,6 +570,7 @@ impl WarmStart {
                 self.add_pair(&pair, mentee, mentor, costs);
             }
         }
+        self.arcs.cancel_drained();
         Ok(slots)
     }
 
@@ -571,6 +623,7 @@ impl WarmStart {
             mentor,
             tail,
             arc,
+            pair: Some(*pair),
         });
     }
 
@@ -590,7 +643,11 @@ impl WarmStart {
         let per_mentee = options.candidates_per_mentee.max(1);
         let pivots_before = self.arcs.simplex.pivots();
         let mut rounds = 1;
-        self.arcs.simplex.solve()?;
+        if warm {
+            self.arcs.simplex.solve_listed()?;
+        } else {
+            self.arcs.simplex.solve()?;
+        }
         loop {
             let added = self.price(eligibility, costs, slots, per_mentee, options.threads);
             if added.is_empty() && !self.arcs.drain_harder()? {
@@ -606,18 +663,14 @@ impl WarmStart {
                 self.known.insert((mentee, mentor));
             }
             // The tree so far is the start: only the new arcs can move it.
-            self.arcs.simplex.solve()?;
+            self.arcs.simplex.solve_listed()?;
         }
         self.arcs.close_drained();
         let chosen = self
             .pairs
             .iter()
             .filter(|p| self.arcs.simplex.flow(p.arc) > 0)
-            .map(|p| {
-                let mentee = slots.mentee_of[p.mentee as usize].expect("flow only on pairs of this programme");
-                let mentor = slots.mentor_of[p.mentor as usize].expect("flow only on pairs of this programme");
-                eligibility.pair(mentee, mentor).expect("flow only on eligible pairs")
-            })
+            .map(|p| p.pair.expect("flow only on pairs of this programme"))
             .collect();
         Ok(Solution::new(
             programme,

@@ -220,14 +220,65 @@ pub struct WarmStart {
     /// The number of people the costs' weights are made for.
     participants: usize,
     /// Mentees and mentors by email key, each with a slot.
-    mentee_of_key: HashMap<String, u32>,
+    mentee_keys: Keys,
     mentees: Vec<MenteeSlot>,
-    mentor_of_key: HashMap<String, u32>,
+    mentor_keys: Keys,
     mentors: Vec<MentorSlot>,
     pairs: Vec<PairArc>,
     /// (mentee slot, mentor slot) of every pair arc.
-    known: HashSet<(u32, u32)>,
+    known: SlotSet,
 }
+
+/// People's email keys and their slots, both ways.
+#[derive(Clone, Default)]
+struct Keys {
+    /// The first slot of each key.
+    slot_of: HashMap<String, u32>,
+    /// The key of each slot.
+    key_of: Vec<String>,
+}
+
+impl Keys {
+    /// Slots numbered as `keys` are.
+    fn in_order<'p>(keys: impl Iterator<Item = &'p String>) -> Keys {
+        let mut made = Keys::default();
+        for (i, key) in keys.enumerate() {
+            made.slot_of.entry(key.clone()).or_insert(i as u32);
+            made.key_of.push(key.clone());
+        }
+        made
+    }
+}
+
+/// Hashes a pair of slot numbers with a multiplication each, far cheaper than
+/// the default SipHash: `known` is asked about every pair pricing looks at,
+/// and slot numbers are not chosen by anyone who could aim at collisions,
+/// which is what SipHash guards against.
+#[derive(Clone, Copy, Default)]
+struct SlotHasher(u64);
+
+impl std::hash::Hasher for SlotHasher {
+    fn finish(&self) -> u64 {
+        self.0 ^ (self.0 >> 29)
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.write_u64(u64::from(byte));
+        }
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.write_u64(u64::from(n));
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(26) ^ n).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+}
+
+/// A set of (mentee slot, mentor slot) pairs.
+type SlotSet = HashSet<(u32, u32), std::hash::BuildHasherDefault<SlotHasher>>;
 
 /// A clone is made to be solved again, which adds pair arcs: room for some is
 /// made now (see [`NetworkSimplex`]'s clone).
@@ -239,9 +290,9 @@ impl Clone for WarmStart {
             sink: self.sink,
             requests_counted: self.requests_counted,
             participants: self.participants,
-            mentee_of_key: self.mentee_of_key.clone(),
+            mentee_keys: self.mentee_keys.clone(),
             mentees: self.mentees.clone(),
-            mentor_of_key: self.mentor_of_key.clone(),
+            mentor_keys: self.mentor_keys.clone(),
             mentors: self.mentors.clone(),
             pairs: with_room(&self.pairs, self.pairs.len() / 8 + 16),
             known: self.known.clone(),
@@ -272,32 +323,42 @@ impl Slots {
     }
 }
 
-/// Each person's slot, by email key: a person seen before keeps theirs, a new
-/// one gets a slot from `make`. Two people with one key (which validation
-/// refuses) get one slot each. Returns the slot of each person, and the person
-/// in each slot.
+/// Each person's slot, by email key: a person seen before keeps theirs (one
+/// with their key), a new one gets a slot from `make`. Two people with one key
+/// (which validation refuses) get one slot each. Returns the slot of each
+/// person, and the person in each slot.
 fn assign<'p>(
-    of_key: &mut HashMap<String, u32>,
-    slots: usize,
+    slots: &mut Keys,
     keys: impl Iterator<Item = &'p String>,
     mut make: impl FnMut() -> u32,
 ) -> (Vec<u32>, Vec<Option<u32>>) {
-    let mut person_of: Vec<Option<u32>> = vec![None; slots];
+    let mut person_of: Vec<Option<u32>> = vec![None; slots.key_of.len()];
     let mut of_person = Vec::new();
+    // People mostly come in the order they came before, so the slot after the
+    // last one found is tried first: a comparison instead of a hash.
+    let mut next = 0;
     for (i, key) in keys.enumerate() {
-        let slot = match of_key.get(key) {
-            Some(&slot) if person_of[slot as usize].is_none() => slot,
-            found => {
-                let slot = make();
-                if found.is_none() {
-                    of_key.insert(key.clone(), slot);
+        let free = |slot: usize| person_of.get(slot) == Some(&None);
+        let slot = if free(next) && slots.key_of[next] == *key {
+            next as u32
+        } else {
+            match slots.slot_of.get(key) {
+                Some(&slot) if free(slot as usize) => slot,
+                found => {
+                    let slot = make();
+                    debug_assert_eq!(slot as usize, slots.key_of.len());
+                    if found.is_none() {
+                        slots.slot_of.insert(key.clone(), slot);
+                    }
+                    slots.key_of.push(key.clone());
+                    person_of.push(None);
+                    slot
                 }
-                person_of.push(None);
-                slot
             }
         };
         person_of[slot as usize] = Some(i as u32);
         of_person.push(slot);
+        next = slot as usize + 1;
     }
     (of_person, person_of)
 }
@@ -404,7 +465,7 @@ impl WarmStart {
             sink,
             requests_counted: (costs.identity_met != 0, costs.profession_met != 0),
             participants: programme.mentees.len() + programme.mentors.len(),
-            mentee_of_key: HashMap::with_capacity(programme.mentees.len()),
+            mentee_keys: Keys::in_order(programme.mentees.iter().map(|m| &m.person.email_key)),
             mentees: network
                 .mentee_nodes
                 .iter()
@@ -415,7 +476,7 @@ impl WarmStart {
                     request_runs: Vec::new(),
                 })
                 .collect(),
-            mentor_of_key: HashMap::with_capacity(programme.mentors.len()),
+            mentor_keys: Keys::in_order(programme.mentors.iter().map(|m| &m.person.email_key)),
             mentors: network
                 .mentor_nodes
                 .iter()
@@ -434,18 +495,6 @@ impl WarmStart {
                 orphans: Vec::new(),
             },
         };
-        for (i, mentee) in programme.mentees.iter().enumerate() {
-            state
-                .mentee_of_key
-                .entry(mentee.person.email_key.clone())
-                .or_insert(i as u32);
-        }
-        for (i, mentor) in programme.mentors.iter().enumerate() {
-            state
-                .mentor_of_key
-                .entry(mentor.person.email_key.clone())
-                .or_insert(i as u32);
-        }
         // Record what each arc of the network is, so the next programme's
         // network can be fitted onto it.
         let record = |runs: &mut Vec<Run>, units: u32, arc: usize| {
@@ -525,22 +574,15 @@ impl WarmStart {
                 (state.node, self.sink),
             );
         }
-        // Pairs come mentee by mentee (as first made, then as each round of
-        // pricing added them), so each mentee's lists are looked up once a run.
-        let mut of_mentee = None;
+        // Each mentee's lists are looked up once.
+        let mut pairs_of: Vec<Option<_>> = (0..programme.mentees.len()).map(|_| None).collect();
         for i in 0..self.pairs.len() {
             let old = self.pairs[i];
             let pair = match (
                 slots.mentee_of[old.mentee as usize],
                 slots.mentor_of[old.mentor as usize],
             ) {
-                (Some(e), Some(m)) => {
-                    let pair_with = match &of_mentee {
-                        Some((mentee, pair_with)) if *mentee == e => pair_with,
-                        _ => &of_mentee.insert((e, eligibility.pairs_of(e))).1,
-                    };
-                    pair_with(m)
-                }
+                (Some(e), Some(m)) => pairs_of[e as usize].get_or_insert_with(|| eligibility.pairs_of(e))(m),
                 _ => None,
             };
             self.pairs[i].pair = pair;
@@ -560,13 +602,15 @@ impl WarmStart {
                 self.pairs[i].tail = tail;
             }
         }
-        // Pins are made whatever the prices say, so their arcs are there from the start.
-        for pair in eligibility.pinned() {
-            let (mentee, mentor) = (
-                slots.of_mentee[pair.mentee as usize],
-                slots.of_mentor[pair.mentor as usize],
-            );
-            if self.known.insert((mentee, mentor)) {
+        // Pins are made whatever the prices say, so their arcs are there from
+        // the start: those not in the network yet join it.
+        for (e, m) in eligibility.rules().pinned_pairs() {
+            let (mentee, mentor) = (slots.of_mentee[e as usize], slots.of_mentor[m as usize]);
+            if self.known.contains(&(mentee, mentor)) {
+                continue;
+            }
+            if let Some(pair) = eligibility.pair(e, m) {
+                self.known.insert((mentee, mentor));
                 self.add_pair(&pair, mentee, mentor, costs);
             }
         }
@@ -580,8 +624,7 @@ impl WarmStart {
         let simplex = &mut self.arcs.simplex;
         let mentees = &mut self.mentees;
         let (of_mentee, mentee_of) = assign(
-            &mut self.mentee_of_key,
-            mentees.len(),
+            &mut self.mentee_keys,
             programme.mentees.iter().map(|m| &m.person.email_key),
             || {
                 mentees.push(MenteeSlot {
@@ -595,8 +638,7 @@ impl WarmStart {
         );
         let mentors = &mut self.mentors;
         let (of_mentor, mentor_of) = assign(
-            &mut self.mentor_of_key,
-            mentors.len(),
+            &mut self.mentor_keys,
             programme.mentors.iter().map(|m| &m.person.email_key),
             || {
                 mentors.push(MentorSlot {

@@ -113,6 +113,14 @@ pub struct NetworkSimplex {
     sink: usize,
     /// The sink-source arc, once built.
     circulation: usize,
+    /// Whether anything but adding arcs changed the network (a cost, a
+    /// state, the prices) since the last solve ended.
+    touched: bool,
+    /// Arcs when the last solve ended.
+    solved_arcs: usize,
+    /// The largest cost of any arc but an artificial one when the last solve
+    /// began (see [`NetworkSimplex::prepare`]).
+    largest_cost: u64,
     pivots: u64,
 }
 
@@ -153,8 +161,20 @@ impl Clone for NetworkSimplex {
             source: self.source,
             sink: self.sink,
             circulation: self.circulation,
+            touched: self.touched,
+            solved_arcs: self.solved_arcs,
+            largest_cost: self.largest_cost,
             pivots: self.pivots,
         }
+    }
+}
+
+/// An arc's [`NetworkSimplex::direction`].
+fn direction(state: State, capacity: i64) -> i8 {
+    match state {
+        State::Lower if capacity > 0 => 1,
+        State::Upper => -1,
+        _ => 0,
     }
 }
 
@@ -203,6 +223,9 @@ impl NetworkSimplex {
             listing: false,
             moved: Vec::new(),
             circulation: usize::MAX,
+            touched: true,
+            solved_arcs: 0,
+            largest_cost: 0,
             source: source + 1,
             sink: sink + 1,
             pivots: 0,
@@ -221,19 +244,14 @@ impl NetworkSimplex {
         self.cost.push(cost);
         self.flow.push(0);
         self.state.push(state);
-        self.direction.push(0);
-        let arc = self.from.len() - 1;
-        self.set_state(arc, state);
-        arc
+        self.direction.push(direction(state, capacity));
+        self.from.len() - 1
     }
 
     fn set_state(&mut self, arc: usize, state: State) {
         self.state[arc] = state;
-        self.direction[arc] = match state {
-            State::Lower if self.capacity[arc] > 0 => 1,
-            State::Upper => -1,
-            _ => 0,
-        };
+        self.direction[arc] = direction(state, self.capacity[arc]);
+        self.touched = true;
     }
 
     /// Add a node with no arcs; returns its number.
@@ -290,6 +308,7 @@ impl NetworkSimplex {
         if self.cost[arc] != cost {
             self.cost[arc] = cost;
             self.prices_stale = true;
+            self.touched = true;
         }
     }
 
@@ -573,7 +592,14 @@ impl NetworkSimplex {
             self.pivot(entering);
             self.pivots += 1;
         }
+        self.solved();
         Ok(())
+    }
+
+    /// A solve ended: what changes from now on is what the next one starts from.
+    fn solved(&mut self) {
+        self.touched = false;
+        self.solved_arcs = self.from.len();
     }
 
     /// [`NetworkSimplex::solve`] for a network near its optimum (solved
@@ -587,6 +613,11 @@ impl NetworkSimplex {
     /// violated arc, so the answer is proven exactly as by
     /// [`NetworkSimplex::solve`] whatever the list held.
     pub fn solve_listed(&mut self) -> Result<(), FlowError> {
+        // When only arcs were added since the last solve (a round of pricing),
+        // only they can be violated: the list starts from them, not from a
+        // pass over every arc. The last pass is over every arc all the same.
+        let only_added = self.built && !self.touched && !self.prices_stale;
+        let added = self.solved_arcs..self.from.len();
         self.prepare()?;
         self.index_incidence();
         self.listed.resize(self.from.len(), false);
@@ -594,11 +625,22 @@ impl NetworkSimplex {
             self.listed[arc as usize] = false;
         }
         self.candidates.clear();
+        if only_added {
+            for arc in added {
+                if self.violation(arc) < 0 {
+                    self.listed[arc] = true;
+                    self.candidates.push(arc as u32);
+                }
+            }
+        }
         self.listing = true;
+        let mut listed = only_added;
         loop {
-            self.list_violated();
-            if self.candidates.is_empty() {
-                break;
+            if !std::mem::take(&mut listed) {
+                self.list_violated();
+                if self.candidates.is_empty() {
+                    break;
+                }
             }
             while let Some(entering) = self.next_listed() {
                 self.pivot(entering);
@@ -607,6 +649,7 @@ impl NetworkSimplex {
             }
         }
         self.listing = false;
+        self.solved();
         Ok(())
     }
 
@@ -694,12 +737,22 @@ impl NetworkSimplex {
     /// Checks before pivoting, and the first tree and prices.
     fn prepare(&mut self) -> Result<(), FlowError> {
         // Artificial arcs' costs are prices the tree already had (see
-        // `leave_tree`), bounded as every price is.
-        let largest = (self.cost.iter().zip(&self.to))
+        // `leave_tree`), bounded as every price is. No cost changed since the
+        // last solve unless the network was touched: then only the arcs
+        // added since are looked at.
+        let first = if self.built && !self.touched {
+            self.solved_arcs
+        } else {
+            self.largest_cost = 0;
+            0
+        };
+        let added = (self.cost[first..].iter().zip(&self.to[first..]))
             .filter(|&(_, &to)| to as usize != ROOT)
             .map(|(c, _)| c.unsigned_abs())
             .max()
-            .unwrap_or(0) as u128;
+            .unwrap_or(0);
+        self.largest_cost = self.largest_cost.max(added);
+        let largest = u128::from(self.largest_cost);
         if largest * (self.nodes as u128 + 2) * 4 > i64::MAX as u128 {
             return Err(FlowError::CostTooLarge(format!(
                 "cost {largest} on {} nodes could overflow prices",

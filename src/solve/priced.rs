@@ -683,6 +683,15 @@ impl WarmStart {
         let programme = eligibility.programme();
         let model = eligibility.model();
         let per_mentee = options.candidates_per_mentee.max(1);
+        // A warm re-solve's rounds of pricing find few pairs, each a fraction
+        // of a millisecond on thousands of mentees: less than starting threads
+        // (and, on a busy machine, waiting for them) costs. Results never
+        // depend on the number of threads.
+        let threads = if warm {
+            options.threads.min(programme.mentees.len().div_ceil(10_000)).max(1)
+        } else {
+            options.threads
+        };
         let pivots_before = self.arcs.simplex.pivots();
         let mut rounds = 1;
         if warm {
@@ -691,7 +700,7 @@ impl WarmStart {
             self.arcs.simplex.solve()?;
         }
         loop {
-            let added = self.price(eligibility, costs, slots, per_mentee, options.threads);
+            let added = self.price(eligibility, costs, slots, per_mentee, threads);
             if added.is_empty() && !self.arcs.drain_harder()? {
                 break;
             }

@@ -207,13 +207,13 @@ pub struct Rules<'a> {
     banned: HashSet<(u32, u32)>,
     /// The mentors pinned to each mentee by the organisers, sorted; only
     /// mentees with any are stored.
-    pinned: HashMap<u32, Vec<u32>>,
+    pinned: Vec<Vec<u32>>,
     /// The mentors of each mentee in the previous matching (`rematch
     /// --allow-moves`), sorted.
-    previous: HashMap<u32, Vec<u32>>,
+    previous: Vec<Vec<u32>>,
     /// Every mentor each mentee may not have by a [`Scope::NamedPairs`] rule,
     /// sorted; only mentees with any are stored.
-    excluded: HashMap<u32, Vec<u32>>,
+    excluded: Vec<Vec<u32>>,
     /// Mentors who may mentor and offer places, by grade, in mentor order.
     mentors_by_grade: Vec<Vec<u32>>,
     /// Mentees who ask for matches, by grade, in mentee order.
@@ -259,28 +259,30 @@ impl<'a> Rules<'a> {
                 .collect::<Vec<(u32, u32)>>()
         };
         let banned: HashSet<(u32, u32)> = adjusted(&mut programme.adjustments.bans()).into_iter().collect();
-        let mut pinned: HashMap<u32, Vec<u32>> = HashMap::new();
+        // Lists by mentee index: asked about for every mentee a walk meets.
+        let per_mentee = || vec![Vec::new(); programme.mentees.len()];
+        let mut pinned: Vec<Vec<u32>> = per_mentee();
         for (e, m) in adjusted(&mut programme.adjustments.pins()) {
-            pinned.entry(e).or_default().push(m);
+            pinned[e as usize].push(m);
         }
-        let mut previous: HashMap<u32, Vec<u32>> = HashMap::new();
+        let mut previous: Vec<Vec<u32>> = per_mentee();
         for (e, m) in adjusted(&mut programme.adjustments.previous()) {
-            previous.entry(e).or_default().push(m);
+            previous[e as usize].push(m);
         }
-        for list in pinned.values_mut().chain(previous.values_mut()) {
+        for list in pinned.iter_mut().chain(previous.iter_mut()) {
             list.sort_unstable();
             list.dedup();
         }
-        let mut excluded: HashMap<u32, Vec<u32>> = HashMap::new();
+        let mut excluded: Vec<Vec<u32>> = per_mentee();
         for (e, m) in mentor_self.iter().enumerate() {
             if let Some(m) = m {
-                excluded.entry(e as u32).or_default().push(*m);
+                excluded[e].push(*m);
             }
         }
         for &(e, m) in matched_before.iter().chain(&banned) {
-            excluded.entry(e).or_default().push(m);
+            excluded[e as usize].push(m);
         }
-        for list in excluded.values_mut() {
+        for list in excluded.iter_mut() {
             list.sort_unstable();
             list.dedup();
         }
@@ -356,12 +358,12 @@ impl<'a> Rules<'a> {
     /// The mentors pinned to this mentee, sorted. A pin is the organisers'
     /// override: the pair is made even when it breaks a rule above.
     pub fn pinned_mentors(&self, mentee: u32) -> &[u32] {
-        self.pinned.get(&mentee).map(Vec::as_slice).unwrap_or(&[])
+        self.pinned.get(mentee as usize).map_or(&[], Vec::as_slice)
     }
 
     /// The mentors this mentee had in the previous matching, sorted.
     pub fn previous_mentors(&self, mentee: u32) -> &[u32] {
-        self.previous.get(&mentee).map(Vec::as_slice).unwrap_or(&[])
+        self.previous.get(mentee as usize).map_or(&[], Vec::as_slice)
     }
 
     /// Whether the pair is in the previous matching.
@@ -379,7 +381,8 @@ impl<'a> Rules<'a> {
         let mut pairs: Vec<(u32, u32)> = self
             .pinned
             .iter()
-            .flat_map(|(&e, list)| list.iter().map(move |&m| (e, m)))
+            .enumerate()
+            .flat_map(|(e, list)| list.iter().map(move |&m| (e as u32, m)))
             .collect();
         pairs.sort_unstable();
         pairs
@@ -397,7 +400,7 @@ impl<'a> Rules<'a> {
 
     /// The mentors this mentee may not have by a [`Scope::NamedPairs`] rule, sorted.
     pub fn excluded_mentors(&self, mentee: u32) -> &[u32] {
-        self.excluded.get(&mentee).map(Vec::as_slice).unwrap_or(&[])
+        self.excluded.get(mentee as usize).map_or(&[], Vec::as_slice)
     }
 
     /// Every (mentee, mentor) pair kept apart by a [`Scope::NamedPairs`] rule, sorted.
@@ -405,7 +408,8 @@ impl<'a> Rules<'a> {
         let mut pairs: Vec<(u32, u32)> = self
             .excluded
             .iter()
-            .flat_map(|(&e, list)| list.iter().map(move |&m| (e, m)))
+            .enumerate()
+            .flat_map(|(e, list)| list.iter().map(move |&m| (e as u32, m)))
             .collect();
         pairs.sort_unstable();
         pairs

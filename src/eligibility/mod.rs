@@ -52,13 +52,16 @@ pub struct Eligibility<'a> {
     programme: &'a Programme,
     model: &'a Model,
     /// Per grade, mentors of that grade by organisation (for counting).
-    organisation_counts: Vec<HashMap<u32, usize>>,
+    organisation_counts: Vec<Vec<usize>>,
     /// Profession keys as small numbers, so comparing them is one instruction.
     mentee_profession: Vec<u32>,
     mentor_profession: Vec<u32>,
     /// Each mentor's organisation, packed apart from the rest of their record
     /// because every walk over mentors reads it.
     mentor_organisation: Vec<u32>,
+    /// Each mentor's grade when they may mentor (they are in
+    /// [`Rules::mentors_by_grade`]), else [`u8::MAX`], in no grade window.
+    mentor_grade: Vec<u8>,
     identities: IdentitySets,
 }
 
@@ -70,12 +73,11 @@ impl<'a> Eligibility<'a> {
     /// Cost: O(mentees + mentors + history).
     pub fn new(programme: &'a Programme, model: &'a Model, history: &History) -> Self {
         let rules = Rules::new(programme, model, history);
-        let mut organisation_counts: Vec<HashMap<u32, usize>> = vec![HashMap::new(); model.ladder.len()];
+        let organisations = programme.mentors.iter().map(|m| m.person.organisation.0 as usize + 1);
+        let mut organisation_counts = vec![vec![0; organisations.max().unwrap_or(0)]; model.ladder.len()];
         for (grade, mentors) in rules.mentors_by_grade().iter().enumerate() {
             for &m in mentors {
-                *organisation_counts[grade]
-                    .entry(programme.mentors[m as usize].person.organisation.0)
-                    .or_default() += 1;
+                organisation_counts[grade][programme.mentors[m as usize].person.organisation.0 as usize] += 1;
             }
         }
         let mut professions: HashMap<&str, u32> = HashMap::new();
@@ -96,7 +98,14 @@ impl<'a> Eligibility<'a> {
             .iter()
             .map(|m| number(&m.person.profession_key))
             .collect();
+        let mut mentor_grade = vec![u8::MAX; programme.mentors.len()];
+        for (grade, mentors) in rules.mentors_by_grade().iter().enumerate() {
+            for &m in mentors {
+                mentor_grade[m as usize] = grade as u8;
+            }
+        }
         Eligibility {
+            mentor_grade,
             rules,
             programme,
             model,
@@ -130,23 +139,90 @@ impl<'a> Eligibility<'a> {
         Some(self.scored(mentee, mentor, gap))
     }
 
+    /// [`Eligibility::pair`] for many mentors of one mentee: what depends on
+    /// the mentee alone (their grade window, organisation, and the lists of
+    /// mentors excluded, pinned and previous) is looked up once, and each pair
+    /// is checked as [`Eligibility::for_mentee_in`] walks them, on the
+    /// mentors' packed grades and organisations: no set or map search, and no
+    /// mentor's whole record read.
+    pub fn pairs_of(&self, mentee: u32) -> impl Fn(u32) -> Option<Pair> + '_ {
+        let allows = self.allows_of(mentee);
+        let pins = self.rules.pinned_mentors(mentee);
+        let previous = self.rules.previous_mentors(mentee);
+        let grade = self.programme.mentees[mentee as usize].person.grade.0;
+        move |mentor| {
+            let m = mentor as usize;
+            let pinned = !pins.is_empty() && pins.binary_search(&mentor).is_ok();
+            if !allows(mentor) && !pinned {
+                return None;
+            }
+            let mentor_grade = match self.mentor_grade[m] {
+                u8::MAX => self.programme.mentors[m].person.grade.0,
+                known => known,
+            };
+            let gap = mentor_grade.saturating_sub(grade);
+            let pair = self.scored_given(
+                mentee,
+                mentor,
+                gap,
+                pinned,
+                !previous.is_empty() && previous.binary_search(&mentor).is_ok(),
+            );
+            debug_assert_eq!(Some(pair), self.pair(mentee, mentor));
+            Some(pair)
+        }
+    }
+
+    /// [`Rules::allows`] for many mentors of one mentee, checked as
+    /// [`Eligibility::for_mentee_in`] walks them: the mentee's grade window,
+    /// organisation and excluded mentors looked up once, and each mentor's
+    /// packed grade and organisation compared, with no set searched and no
+    /// mentor's whole record read.
+    fn allows_of(&self, mentee: u32) -> impl Fn(u32) -> bool + '_ {
+        let person = &self.programme.mentees[mentee as usize].person;
+        let excluded = self.rules.excluded_mentors(mentee);
+        let window = if person.capacity == 0 {
+            0..0
+        } else {
+            self.rules.mentor_grades_for(person.grade)
+        };
+        let organisation = person.organisation.0;
+        let same_allowed = self.rules.own_organisation_allowed(person.organisation);
+        move |mentor| {
+            let m = mentor as usize;
+            let allowed = window.contains(&usize::from(self.mentor_grade[m]))
+                && (same_allowed || self.mentor_organisation[m] != organisation)
+                && (excluded.is_empty() || excluded.binary_search(&mentor).is_err());
+            debug_assert_eq!(allowed, self.rules.allows(mentee, mentor));
+            allowed
+        }
+    }
+
     /// The pinned pairs that break a hard rule: the walks by grade window never
     /// meet them, so every caller that lists pairs adds them.
     fn pinned_overrides(&self, mentee: u32) -> impl Iterator<Item = Pair> + '_ {
-        self.rules
-            .pinned_mentors(mentee)
-            .iter()
-            .filter(move |&&m| !self.rules.allows(mentee, m))
-            .filter_map(move |&m| self.pair(mentee, m))
+        let pins = self.rules.pinned_mentors(mentee);
+        // Most mentees have no pin, and need no lookups.
+        let pair = (!pins.is_empty()).then(|| (self.allows_of(mentee), self.pairs_of(mentee)));
+        pins.iter().filter_map(move |&m| {
+            let (allows, pair) = pair.as_ref()?;
+            if allows(m) {
+                None
+            } else {
+                pair(m)
+            }
+        })
     }
 
     /// Every pinned pair of the programme, in mentee then mentor order.
     pub fn pinned(&self) -> Vec<Pair> {
-        self.rules
-            .pinned_pairs()
-            .into_iter()
-            .filter_map(|(e, m)| self.pair(e, m))
-            .collect()
+        let pins = self.rules.pinned_pairs();
+        let mut pairs = Vec::with_capacity(pins.len());
+        for mentee in pins.chunk_by(|a, b| a.0 == b.0) {
+            let pair = self.pairs_of(mentee[0].0);
+            pairs.extend(mentee.iter().filter_map(|&(_, m)| pair(m)));
+        }
+        pairs
     }
 
     /// The hard rules of this programme, pair by pair.
@@ -155,6 +231,12 @@ impl<'a> Eligibility<'a> {
     }
 
     fn scored(&self, mentee: u32, mentor: u32, grade_gap: u8) -> Pair {
+        let pinned = self.rules.is_pinned(mentee, mentor);
+        let previous = self.rules.is_previous(mentee, mentor);
+        self.scored_given(mentee, mentor, grade_gap, pinned, previous)
+    }
+
+    fn scored_given(&self, mentee: u32, mentor: u32, grade_gap: u8, pinned: bool, previous: bool) -> Pair {
         let wanted = self.mentee_profession[mentee as usize];
         let profession_matched = wanted != NO_PROFESSION && wanted == self.mentor_profession[mentor as usize];
         let identity_matched =
@@ -169,8 +251,8 @@ impl<'a> Eligibility<'a> {
             grade_gap,
             profession_matched,
             identity_matched,
-            pinned: self.rules.is_pinned(mentee, mentor),
-            previous: self.rules.is_previous(mentee, mentor),
+            pinned,
+            previous,
         }
     }
 
@@ -244,7 +326,15 @@ impl<'a> Eligibility<'a> {
     pub fn count_for_mentee(&self, mentee: u32) -> usize {
         let counts = self.window_counts(mentee);
         debug_assert_eq!(counts.eligible, self.rules.mentors_of(mentee).count());
-        counts.eligible + self.pinned_overrides(mentee).count()
+        let pins = self.rules.pinned_mentors(mentee);
+        let overrides = if pins.is_empty() {
+            0
+        } else {
+            let allows = self.allows_of(mentee);
+            pins.iter().filter(|&&m| !allows(m)).count()
+        };
+        debug_assert_eq!(overrides, self.pinned_overrides(mentee).count());
+        counts.eligible + overrides
     }
 
     /// What one mentee's grade window holds, counted by grade and organisation
@@ -258,7 +348,10 @@ impl<'a> Eligibility<'a> {
         let organisation = person.organisation.0;
         for (grade, _) in self.window(mentee) {
             counts.in_window += self.rules.mentors_by_grade()[grade].len();
-            counts.same_organisation += self.organisation_counts[grade].get(&organisation).copied().unwrap_or(0);
+            counts.same_organisation += self.organisation_counts[grade]
+                .get(organisation as usize)
+                .copied()
+                .unwrap_or(0);
         }
         counts.eligible = if self.rules.own_organisation_allowed(person.organisation) {
             counts.in_window

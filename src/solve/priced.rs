@@ -8,8 +8,10 @@
 //! The solved network is kept as a [`WarmStart`]. A changed programme (a
 //! what-if scenario; pins, bans, withdrawals and late registrations) is solved
 //! from the old tree, people found again by email: what is new joins the
-//! network, and what must go is closed, or, while it still carries flow,
-//! drained (its cost raised until the simplex moves the flow elsewhere). A pin
+//! network, and what must go is closed, or, while it still carries flow, has
+//! its flow taken off along a path from the source to the sink (or, where no
+//! such path can give it back, is drained: its cost raised until the simplex
+//! moves the flow elsewhere). A pin
 //! whose arc already carries its flow is fixed there at the pair's ordinary
 //! cost rather than rewarded, so it moves no price. Only
 //! the changes are pivoted in, and pricing certifies every eligible pair as
@@ -19,7 +21,7 @@ use std::collections::{HashMap, HashSet};
 use std::time::Instant;
 
 use super::objective::ArcCosts;
-use super::simplex::NetworkSimplex;
+use super::simplex::{with_room, NetworkSimplex};
 use super::{flow_can_solve, has_request_layer, network, solve, Node, Solution, SolveError, SolveOptions, SolveStats};
 use crate::eligibility::{Eligibility, Pair};
 use crate::registration::Programme;
@@ -41,6 +43,8 @@ struct PairArc {
     /// The node it leaves from: the mentee's own, or their request layer.
     tail: usize,
     arc: usize,
+    /// The pair in the programme last fitted, if it is one of its pairs.
+    pair: Option<Pair>,
 }
 
 /// A mentee's place in the kept network, found again by email in the next
@@ -66,10 +70,11 @@ struct MentorSlot {
 /// The simplex, and the arcs taken out of it since the last solve.
 ///
 /// An arc that carries flow or is in the tree cannot simply be closed (the
-/// flow would no longer balance, or the tree would not span). It is drained
-/// instead: its cost is raised above anything a path through it could gain,
-/// so the next solve moves its flow elsewhere, the primal simplex staying
-/// feasible throughout; once empty, it is closed.
+/// flow would no longer balance, or the tree would not span). Its flow is
+/// taken off along a path (see [`Arcs::cancel_drained`]), or, where that
+/// cannot be done, it is drained: its cost is raised above anything a path
+/// through it could gain, so the next solve moves its flow elsewhere, the
+/// primal simplex staying feasible throughout; once empty, it is closed.
 #[derive(Clone)]
 struct Arcs {
     simplex: NetworkSimplex,
@@ -132,6 +137,22 @@ impl Arcs {
         Ok(raised)
     }
 
+    /// Take the flow off drained arcs directly, where it can be (see
+    /// [`NetworkSimplex::cancel_flow`]), and close them: what is left to
+    /// drain is only what has no path to give back.
+    fn cancel_drained(&mut self) {
+        let drained = std::mem::take(&mut self.drained);
+        for arc in drained {
+            if self.simplex.cancel_flow(arc) {
+                self.simplex.leave_tree(arc);
+                if self.simplex.close(arc) {
+                    continue;
+                }
+            }
+            self.drained.push(arc);
+        }
+    }
+
     /// Close the drained arcs that left the tree; the rest stay at the drain
     /// cost (carrying no flow, which is the same as closed) until the next
     /// change. Orphans that closed are forgotten.
@@ -189,7 +210,6 @@ impl Arcs {
 
 /// A programme's network, solved by pricing, kept so a changed programme can be
 /// solved from it.
-#[derive(Clone)]
 pub struct WarmStart {
     arcs: Arcs,
     source: usize,
@@ -200,13 +220,84 @@ pub struct WarmStart {
     /// The number of people the costs' weights are made for.
     participants: usize,
     /// Mentees and mentors by email key, each with a slot.
-    mentee_of_key: HashMap<String, u32>,
+    mentee_keys: Keys,
     mentees: Vec<MenteeSlot>,
-    mentor_of_key: HashMap<String, u32>,
+    mentor_keys: Keys,
     mentors: Vec<MentorSlot>,
     pairs: Vec<PairArc>,
     /// (mentee slot, mentor slot) of every pair arc.
-    known: HashSet<(u32, u32)>,
+    known: SlotSet,
+}
+
+/// People's email keys and their slots, both ways.
+#[derive(Clone, Default)]
+struct Keys {
+    /// The first slot of each key.
+    slot_of: HashMap<String, u32>,
+    /// The key of each slot.
+    key_of: Vec<String>,
+}
+
+impl Keys {
+    /// Slots numbered as `keys` are.
+    fn in_order<'p>(keys: impl Iterator<Item = &'p String>) -> Keys {
+        let mut made = Keys::default();
+        for (i, key) in keys.enumerate() {
+            made.slot_of.entry(key.clone()).or_insert(i as u32);
+            made.key_of.push(key.clone());
+        }
+        made
+    }
+}
+
+/// Hashes a pair of slot numbers with a multiplication each, far cheaper than
+/// the default SipHash: `known` is asked about every pair pricing looks at,
+/// and slot numbers are not chosen by anyone who could aim at collisions,
+/// which is what SipHash guards against.
+#[derive(Clone, Copy, Default)]
+struct SlotHasher(u64);
+
+impl std::hash::Hasher for SlotHasher {
+    fn finish(&self) -> u64 {
+        self.0 ^ (self.0 >> 29)
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.write_u64(u64::from(byte));
+        }
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.write_u64(u64::from(n));
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(26) ^ n).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+}
+
+/// A set of (mentee slot, mentor slot) pairs.
+type SlotSet = HashSet<(u32, u32), std::hash::BuildHasherDefault<SlotHasher>>;
+
+/// A clone is made to be solved again, which adds pair arcs: room for some is
+/// made now (see [`NetworkSimplex`]'s clone).
+impl Clone for WarmStart {
+    fn clone(&self) -> WarmStart {
+        WarmStart {
+            arcs: self.arcs.clone(),
+            source: self.source,
+            sink: self.sink,
+            requests_counted: self.requests_counted,
+            participants: self.participants,
+            mentee_keys: self.mentee_keys.clone(),
+            mentees: self.mentees.clone(),
+            mentor_keys: self.mentor_keys.clone(),
+            mentors: self.mentors.clone(),
+            pairs: with_room(&self.pairs, self.pairs.len() / 8 + 16),
+            known: self.known.clone(),
+        }
+    }
 }
 
 /// Where the current programme's people sit among the slots.
@@ -232,32 +323,42 @@ impl Slots {
     }
 }
 
-/// Each person's slot, by email key: a person seen before keeps theirs, a new
-/// one gets a slot from `make`. Two people with one key (which validation
-/// refuses) get one slot each. Returns the slot of each person, and the person
-/// in each slot.
+/// Each person's slot, by email key: a person seen before keeps theirs (one
+/// with their key), a new one gets a slot from `make`. Two people with one key
+/// (which validation refuses) get one slot each. Returns the slot of each
+/// person, and the person in each slot.
 fn assign<'p>(
-    of_key: &mut HashMap<String, u32>,
-    slots: usize,
+    slots: &mut Keys,
     keys: impl Iterator<Item = &'p String>,
     mut make: impl FnMut() -> u32,
 ) -> (Vec<u32>, Vec<Option<u32>>) {
-    let mut person_of: Vec<Option<u32>> = vec![None; slots];
+    let mut person_of: Vec<Option<u32>> = vec![None; slots.key_of.len()];
     let mut of_person = Vec::new();
+    // People mostly come in the order they came before, so the slot after the
+    // last one found is tried first: a comparison instead of a hash.
+    let mut next = 0;
     for (i, key) in keys.enumerate() {
-        let slot = match of_key.get(key) {
-            Some(&slot) if person_of[slot as usize].is_none() => slot,
-            found => {
-                let slot = make();
-                if found.is_none() {
-                    of_key.insert(key.clone(), slot);
+        let free = |slot: usize| person_of.get(slot) == Some(&None);
+        let slot = if free(next) && slots.key_of[next] == *key {
+            next as u32
+        } else {
+            match slots.slot_of.get(key) {
+                Some(&slot) if free(slot as usize) => slot,
+                found => {
+                    let slot = make();
+                    debug_assert_eq!(slot as usize, slots.key_of.len());
+                    if found.is_none() {
+                        slots.slot_of.insert(key.clone(), slot);
+                    }
+                    slots.key_of.push(key.clone());
+                    person_of.push(None);
+                    slot
                 }
-                person_of.push(None);
-                slot
             }
         };
         person_of[slot as usize] = Some(i as u32);
         of_person.push(slot);
+        next = slot as usize + 1;
     }
     (of_person, person_of)
 }
@@ -364,7 +465,7 @@ impl WarmStart {
             sink,
             requests_counted: (costs.identity_met != 0, costs.profession_met != 0),
             participants: programme.mentees.len() + programme.mentors.len(),
-            mentee_of_key: HashMap::with_capacity(programme.mentees.len()),
+            mentee_keys: Keys::in_order(programme.mentees.iter().map(|m| &m.person.email_key)),
             mentees: network
                 .mentee_nodes
                 .iter()
@@ -375,7 +476,7 @@ impl WarmStart {
                     request_runs: Vec::new(),
                 })
                 .collect(),
-            mentor_of_key: HashMap::with_capacity(programme.mentors.len()),
+            mentor_keys: Keys::in_order(programme.mentors.iter().map(|m| &m.person.email_key)),
             mentors: network
                 .mentor_nodes
                 .iter()
@@ -394,18 +495,6 @@ impl WarmStart {
                 orphans: Vec::new(),
             },
         };
-        for (i, mentee) in programme.mentees.iter().enumerate() {
-            state
-                .mentee_of_key
-                .entry(mentee.person.email_key.clone())
-                .or_insert(i as u32);
-        }
-        for (i, mentor) in programme.mentors.iter().enumerate() {
-            state
-                .mentor_of_key
-                .entry(mentor.person.email_key.clone())
-                .or_insert(i as u32);
-        }
         // Record what each arc of the network is, so the next programme's
         // network can be fitted onto it.
         let record = |runs: &mut Vec<Run>, units: u32, arc: usize| {
@@ -430,6 +519,7 @@ impl WarmStart {
                         mentor: pair.mentor,
                         tail: tail.index(),
                         arc,
+                        pair: Some(pair),
                     });
                 }
                 _ => unreachable!("the network has no other kind of arc"),
@@ -484,15 +574,18 @@ impl WarmStart {
                 (state.node, self.sink),
             );
         }
+        // Each mentee's lists are looked up once.
+        let mut pairs_of: Vec<Option<_>> = (0..programme.mentees.len()).map(|_| None).collect();
         for i in 0..self.pairs.len() {
             let old = self.pairs[i];
             let pair = match (
                 slots.mentee_of[old.mentee as usize],
                 slots.mentor_of[old.mentor as usize],
             ) {
-                (Some(e), Some(m)) => eligibility.pair(e, m),
+                (Some(e), Some(m)) => pairs_of[e as usize].get_or_insert_with(|| eligibility.pairs_of(e))(m),
                 _ => None,
             };
+            self.pairs[i].pair = pair;
             let Some(pair) = pair else {
                 self.arcs.retire(old.arc);
                 continue;
@@ -509,16 +602,19 @@ impl WarmStart {
                 self.pairs[i].tail = tail;
             }
         }
-        // Pins are made whatever the prices say, so their arcs are there from the start.
-        for pair in eligibility.pinned() {
-            let (mentee, mentor) = (
-                slots.of_mentee[pair.mentee as usize],
-                slots.of_mentor[pair.mentor as usize],
-            );
-            if self.known.insert((mentee, mentor)) {
+        // Pins are made whatever the prices say, so their arcs are there from
+        // the start: those not in the network yet join it.
+        for (e, m) in eligibility.rules().pinned_pairs() {
+            let (mentee, mentor) = (slots.of_mentee[e as usize], slots.of_mentor[m as usize]);
+            if self.known.contains(&(mentee, mentor)) {
+                continue;
+            }
+            if let Some(pair) = eligibility.pair(e, m) {
+                self.known.insert((mentee, mentor));
                 self.add_pair(&pair, mentee, mentor, costs);
             }
         }
+        self.arcs.cancel_drained();
         Ok(slots)
     }
 
@@ -528,8 +624,7 @@ impl WarmStart {
         let simplex = &mut self.arcs.simplex;
         let mentees = &mut self.mentees;
         let (of_mentee, mentee_of) = assign(
-            &mut self.mentee_of_key,
-            mentees.len(),
+            &mut self.mentee_keys,
             programme.mentees.iter().map(|m| &m.person.email_key),
             || {
                 mentees.push(MenteeSlot {
@@ -543,8 +638,7 @@ impl WarmStart {
         );
         let mentors = &mut self.mentors;
         let (of_mentor, mentor_of) = assign(
-            &mut self.mentor_of_key,
-            mentors.len(),
+            &mut self.mentor_keys,
             programme.mentors.iter().map(|m| &m.person.email_key),
             || {
                 mentors.push(MentorSlot {
@@ -571,6 +665,7 @@ impl WarmStart {
             mentor,
             tail,
             arc,
+            pair: Some(*pair),
         });
     }
 
@@ -588,11 +683,24 @@ impl WarmStart {
         let programme = eligibility.programme();
         let model = eligibility.model();
         let per_mentee = options.candidates_per_mentee.max(1);
+        // A warm re-solve's rounds of pricing find few pairs, each a fraction
+        // of a millisecond on thousands of mentees: less than starting threads
+        // (and, on a busy machine, waiting for them) costs. Results never
+        // depend on the number of threads.
+        let threads = if warm {
+            options.threads.min(programme.mentees.len().div_ceil(10_000)).max(1)
+        } else {
+            options.threads
+        };
         let pivots_before = self.arcs.simplex.pivots();
         let mut rounds = 1;
-        self.arcs.simplex.solve()?;
+        if warm {
+            self.arcs.simplex.solve_listed()?;
+        } else {
+            self.arcs.simplex.solve()?;
+        }
         loop {
-            let added = self.price(eligibility, costs, slots, per_mentee, options.threads);
+            let added = self.price(eligibility, costs, slots, per_mentee, threads);
             if added.is_empty() && !self.arcs.drain_harder()? {
                 break;
             }
@@ -606,18 +714,14 @@ impl WarmStart {
                 self.known.insert((mentee, mentor));
             }
             // The tree so far is the start: only the new arcs can move it.
-            self.arcs.simplex.solve()?;
+            self.arcs.simplex.solve_listed()?;
         }
         self.arcs.close_drained();
         let chosen = self
             .pairs
             .iter()
             .filter(|p| self.arcs.simplex.flow(p.arc) > 0)
-            .map(|p| {
-                let mentee = slots.mentee_of[p.mentee as usize].expect("flow only on pairs of this programme");
-                let mentor = slots.mentor_of[p.mentor as usize].expect("flow only on pairs of this programme");
-                eligibility.pair(mentee, mentor).expect("flow only on eligible pairs")
-            })
+            .map(|p| p.pair.expect("flow only on pairs of this programme"))
             .collect();
         Ok(Solution::new(
             programme,

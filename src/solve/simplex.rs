@@ -56,7 +56,6 @@ enum State {
 /// be added, and whose costs can change, between solves: each solve starts
 /// from the last one's tree, so a changed network that the old flow still fits
 /// (a relaxation) is solved warm.
-#[derive(Clone)]
 pub struct NetworkSimplex {
     /// Internal nodes, the root included.
     nodes: usize,
@@ -90,9 +89,100 @@ pub struct NetworkSimplex {
     prices_stale: bool,
     /// Scratch space for walking a subtree.
     stack: Vec<u32>,
+    /// Artificial arcs that left the tree, to be used again (see
+    /// [`NetworkSimplex::hang_from_root`]) rather than add arcs for ever.
+    spare: Vec<u32>,
+    /// The arcs at each internal node (artificial arcs left out: they never
+    /// enter), for [`NetworkSimplex::solve_listed`]; built on first use and
+    /// extended as arcs are added.
+    incident: Vec<Vec<u32>>,
+    /// Arcs recorded in `incident` so far.
+    indexed: usize,
+    /// Arcs that may enter, for [`NetworkSimplex::solve_listed`]: every arc
+    /// found violated since it was last checked, possibly no longer.
+    candidates: Vec<u32>,
+    /// Whether each arc is in `candidates`.
+    listed: Vec<bool>,
+    /// Where the next look through `candidates` starts.
+    next_candidate: usize,
+    /// Whether pivots add the arcs around the nodes they move to the candidates.
+    listing: bool,
+    /// The nodes the last pivot moved (its subtree), while listing.
+    moved: Vec<u32>,
     source: usize,
     sink: usize,
+    /// The sink-source arc, once built.
+    circulation: usize,
+    /// Whether anything but adding arcs changed the network (a cost, a
+    /// state, the prices) since the last solve ended.
+    touched: bool,
+    /// Arcs when the last solve ended.
+    solved_arcs: usize,
+    /// The largest cost of any arc but an artificial one when the last solve
+    /// began (see [`NetworkSimplex::prepare`]).
+    largest_cost: u64,
     pivots: u64,
+}
+
+/// A clone is made to be solved again (a warm re-solve from a kept network),
+/// which adds arcs: room for some is made now, so that the solve does not copy
+/// every arc array to grow it.
+impl Clone for NetworkSimplex {
+    fn clone(&self) -> NetworkSimplex {
+        let room = self.from.len() / 8 + 16;
+        NetworkSimplex {
+            nodes: self.nodes,
+            from: with_room(&self.from, room),
+            to: with_room(&self.to, room),
+            capacity: with_room(&self.capacity, room),
+            cost: with_room(&self.cost, room),
+            flow: with_room(&self.flow, room),
+            state: with_room(&self.state, room),
+            direction: with_room(&self.direction, room),
+            input_arcs: self.input_arcs.clone(),
+            parent: self.parent.clone(),
+            pred: self.pred.clone(),
+            depth: self.depth.clone(),
+            price: self.price.clone(),
+            children: self.children.clone(),
+            position: self.position.clone(),
+            next_arc: self.next_arc,
+            built: self.built,
+            prices_stale: self.prices_stale,
+            stack: self.stack.clone(),
+            spare: self.spare.clone(),
+            incident: self.incident.clone(),
+            indexed: self.indexed,
+            candidates: self.candidates.clone(),
+            listed: with_room(&self.listed, room),
+            next_candidate: self.next_candidate,
+            listing: self.listing,
+            moved: self.moved.clone(),
+            source: self.source,
+            sink: self.sink,
+            circulation: self.circulation,
+            touched: self.touched,
+            solved_arcs: self.solved_arcs,
+            largest_cost: self.largest_cost,
+            pivots: self.pivots,
+        }
+    }
+}
+
+/// An arc's [`NetworkSimplex::direction`].
+fn direction(state: State, capacity: i64) -> i8 {
+    match state {
+        State::Lower if capacity > 0 => 1,
+        State::Upper => -1,
+        _ => 0,
+    }
+}
+
+/// A copy of `items` with room for `room` more.
+pub(crate) fn with_room<T: Clone>(items: &[T], room: usize) -> Vec<T> {
+    let mut copy = Vec::with_capacity(items.len() + room);
+    copy.extend_from_slice(items);
+    copy
 }
 
 impl NetworkSimplex {
@@ -124,6 +214,18 @@ impl NetworkSimplex {
             built: false,
             prices_stale: false,
             stack: Vec::new(),
+            spare: Vec::new(),
+            incident: Vec::new(),
+            indexed: 0,
+            candidates: Vec::new(),
+            listed: Vec::new(),
+            next_candidate: 0,
+            listing: false,
+            moved: Vec::new(),
+            circulation: usize::MAX,
+            touched: true,
+            solved_arcs: 0,
+            largest_cost: 0,
             source: source + 1,
             sink: sink + 1,
             pivots: 0,
@@ -142,19 +244,14 @@ impl NetworkSimplex {
         self.cost.push(cost);
         self.flow.push(0);
         self.state.push(state);
-        self.direction.push(0);
-        let arc = self.from.len() - 1;
-        self.set_state(arc, state);
-        arc
+        self.direction.push(direction(state, capacity));
+        self.from.len() - 1
     }
 
     fn set_state(&mut self, arc: usize, state: State) {
         self.state[arc] = state;
-        self.direction[arc] = match state {
-            State::Lower if self.capacity[arc] > 0 => 1,
-            State::Upper => -1,
-            _ => 0,
-        };
+        self.direction[arc] = direction(state, self.capacity[arc]);
+        self.touched = true;
     }
 
     /// Add a node with no arcs; returns its number.
@@ -177,11 +274,23 @@ impl NetworkSimplex {
 
     /// Join `v` to the root by an artificial arc, as a child of the root.
     fn hang_from_root(&mut self, v: usize) {
-        let arc = self.push_arc(v, ROOT, UNLIMITED, 0, State::Tree);
-        self.pred[v] = arc as u32;
-        self.parent[v] = ROOT as u32;
-        self.position[v] = self.children[ROOT].len() as u32;
-        self.children[ROOT].push(v as u32);
+        let arc = self.artificial(v, 0);
+        self.attach(v, ROOT, arc as u32);
+    }
+
+    /// An artificial arc from `v` to the root, in the tree: a spare one when
+    /// there is one.
+    fn artificial(&mut self, v: usize, cost: i64) -> usize {
+        let Some(arc) = self.spare.pop() else {
+            return self.push_arc(v, ROOT, UNLIMITED, cost, State::Tree);
+        };
+        let arc = arc as usize;
+        debug_assert_eq!(self.to[arc] as usize, ROOT);
+        debug_assert_eq!(self.flow[arc], 0, "artificial arcs never carry flow");
+        self.from[arc] = v as u32;
+        self.cost[arc] = cost;
+        self.set_state(arc, State::Tree);
+        arc
     }
 
     /// Add an arc with no flow; returns its number for [`NetworkSimplex::flow`].
@@ -199,6 +308,7 @@ impl NetworkSimplex {
         if self.cost[arc] != cost {
             self.cost[arc] = cost;
             self.prices_stale = true;
+            self.touched = true;
         }
     }
 
@@ -259,16 +369,126 @@ impl NetworkSimplex {
         if self.state[a] != State::Tree || (flow != 0 && flow != self.capacity[a]) {
             return;
         }
+        self.cut(a);
+        self.set_state(a, if flow == 0 { State::Lower } else { State::Upper });
+    }
+
+    /// Take a tree arc out of the tree: the nodes below it hang from the root
+    /// by a new artificial arc whose cost keeps their prices. The caller sets
+    /// the arc's state.
+    fn cut(&mut self, a: usize) {
         let (u, v) = (self.from[a] as usize, self.to[a] as usize);
         let below = if self.pred[u] as usize == a { u } else { v };
         self.detach(below);
         // Artificial arcs never carry flow (the root has no arc out), so their
         // cost is free to choose.
-        let artificial = self.push_arc(below, ROOT, UNLIMITED, -self.price[below], State::Tree);
+        let artificial = self.artificial(below, -self.price[below]);
         self.attach(below, ROOT, artificial as u32);
-        self.set_state(a, if flow == 0 { State::Lower } else { State::Upper });
         // Depths below it changed.
         self.prices_stale = true;
+    }
+
+    /// Take the flow off an input arc without moving any price, as if it had
+    /// never been sent: each unit goes back along a path of arcs carrying
+    /// flow from the source through the arc to the sink, and round by the
+    /// sink-source arc, so the flow stays feasible. At each node the path
+    /// takes the costliest arc that can give the unit back (the least
+    /// valuable unit there), an arc in the tree or one outside it with that
+    /// unit alone; a fixed arc never. Tree arcs left unable to carry flow up
+    /// towards the root leave the tree (see [`NetworkSimplex::leave_tree`]),
+    /// so the tree stays strongly feasible.
+    ///
+    /// Taking a withdrawn person's flow off this way, rather than raising
+    /// its cost until the simplex moves it (which moves every price in a
+    /// subtree by that cost, and has the solve pivot them back one by one),
+    /// leaves the next solve only the real change: placing the units given
+    /// back. Returns whether the arc is left with no flow; when some unit has
+    /// no such path, nothing changes.
+    pub fn cancel_flow(&mut self, arc: usize) -> bool {
+        let a = self.input_arcs[arc] as usize;
+        if self.flow[a] == 0 {
+            return true;
+        }
+        if !self.built || !matches!(self.state[a], State::Tree | State::Upper) {
+            return false;
+        }
+        self.index_incidence();
+        // Every unit taken off an arc, to give back if some unit has no path.
+        let mut taken = Vec::new();
+        while self.flow[a] > 0 {
+            if self.cancel_unit(a, &mut taken).is_none() {
+                for b in taken {
+                    self.flow[b] += 1;
+                }
+                return false;
+            }
+        }
+        taken.sort_unstable();
+        taken.dedup();
+        for b in taken {
+            match self.state[b] {
+                State::Upper => {
+                    debug_assert!(
+                        b == a || self.flow[b] == 0,
+                        "an arc out of the tree gave back its one unit"
+                    );
+                    self.set_state(b, State::Lower);
+                }
+                // A tree arc leading down to a node must carry flow for the
+                // node to send flow up it.
+                State::Tree if self.flow[b] == 0 && self.pred[self.to[b] as usize] as usize == b => {
+                    self.cut(b);
+                    self.set_state(b, State::Lower);
+                }
+                _ => {}
+            }
+        }
+        true
+    }
+
+    /// One unit of [`NetworkSimplex::cancel_flow`]: taken off `a`, a path
+    /// from the source to it and from it to the sink, and the sink-source
+    /// arc, each arc recorded in `taken`. None, with what was taken recorded,
+    /// when no path can give the unit back.
+    fn cancel_unit(&mut self, a: usize, taken: &mut Vec<usize>) -> Option<()> {
+        let gives_back = |s: &Self, b: usize| match s.state[b] {
+            State::Tree => s.flow[b] > 0,
+            State::Upper => s.flow[b] == 1,
+            _ => false,
+        };
+        if !gives_back(self, self.circulation) {
+            return None;
+        }
+        for forward in [false, true] {
+            let (mut node, end) = if forward {
+                (self.to[a] as usize, self.sink)
+            } else {
+                (self.from[a] as usize, self.source)
+            };
+            let mut steps = 0;
+            while node != end {
+                steps += 1;
+                if steps > self.nodes {
+                    return None;
+                }
+                let b = self.incident[node]
+                    .iter()
+                    .map(|&b| b as usize)
+                    .filter(|&b| {
+                        let leaves = if forward { self.from[b] } else { self.to[b] } as usize == node;
+                        leaves && b != a && b != self.circulation && gives_back(self, b)
+                    })
+                    .max_by_key(|&b| (self.cost[b], std::cmp::Reverse(b)))?;
+                self.flow[b] -= 1;
+                taken.push(b);
+                node = if forward { self.to[b] } else { self.from[b] } as usize;
+            }
+        }
+        for b in [a, self.circulation] {
+            self.flow[b] -= 1;
+            taken.push(b);
+        }
+        Some(())
     }
 
     /// Whether an input arc is out of the network (see [`NetworkSimplex::close`]).
@@ -298,7 +518,7 @@ impl NetworkSimplex {
     /// The first tree: every node hangs from the root by its artificial arc.
     fn build(&mut self) {
         let n = self.nodes;
-        self.push_arc(self.sink, self.source, UNLIMITED, 0, State::Lower);
+        self.circulation = self.push_arc(self.sink, self.source, UNLIMITED, 0, State::Lower);
         self.parent = vec![ROOT as u32; n];
         self.pred = vec![u32::MAX; n];
         self.depth = vec![1; n];
@@ -329,6 +549,7 @@ impl NetworkSimplex {
             let artificial = self.pred[v] as usize;
             self.detach(v);
             self.set_state(artificial, State::Gone);
+            self.spare.push(artificial as u32);
             self.attach(v, self.to[arc] as usize, arc as u32);
             self.set_state(arc, State::Tree);
         }
@@ -366,13 +587,172 @@ impl NetworkSimplex {
     /// Pivot until no arc can improve the flow. May be called again after
     /// adding nodes and arcs or changing costs: the current tree is the start.
     pub fn solve(&mut self) -> Result<(), FlowError> {
+        self.prepare()?;
+        while let Some(entering) = self.find_entering() {
+            self.pivot(entering);
+            self.pivots += 1;
+        }
+        self.solved();
+        Ok(())
+    }
+
+    /// A solve ended: what changes from now on is what the next one starts from.
+    fn solved(&mut self) {
+        self.touched = false;
+        self.solved_arcs = self.from.len();
+    }
+
+    /// [`NetworkSimplex::solve`] for a network near its optimum (solved
+    /// before, then changed a little), whose pivots each move the prices of a
+    /// few nodes, so that a search through blocks of every arc for each pivot
+    /// would be most of the work. A pass over every arc lists the violated ones;
+    /// entering arcs are chosen from that list, and each pivot adds the
+    /// violated arcs at the nodes whose prices it moved (only their arcs'
+    /// reduced costs change). When the list runs out, another pass over every
+    /// arc lists what was missed; the solve ends when a whole pass finds no
+    /// violated arc, so the answer is proven exactly as by
+    /// [`NetworkSimplex::solve`] whatever the list held.
+    pub fn solve_listed(&mut self) -> Result<(), FlowError> {
+        // When only arcs were added since the last solve (a round of pricing),
+        // only they can be violated: the list starts from them, not from a
+        // pass over every arc. The last pass is over every arc all the same.
+        let only_added = self.built && !self.touched && !self.prices_stale;
+        let added = self.solved_arcs..self.from.len();
+        self.prepare()?;
+        self.index_incidence();
+        self.listed.resize(self.from.len(), false);
+        for &arc in &self.candidates {
+            self.listed[arc as usize] = false;
+        }
+        self.candidates.clear();
+        if only_added {
+            for arc in added {
+                if self.violation(arc) < 0 {
+                    self.listed[arc] = true;
+                    self.candidates.push(arc as u32);
+                }
+            }
+        }
+        self.listing = true;
+        let mut listed = only_added;
+        loop {
+            if !std::mem::take(&mut listed) {
+                self.list_violated();
+                if self.candidates.is_empty() {
+                    break;
+                }
+            }
+            while let Some(entering) = self.next_listed() {
+                self.pivot(entering);
+                self.pivots += 1;
+                self.list_moved();
+            }
+        }
+        self.listing = false;
+        self.solved();
+        Ok(())
+    }
+
+    /// Record the arcs added since the last call in `incident`.
+    fn index_incidence(&mut self) {
+        self.incident.resize_with(self.nodes, Vec::new);
+        for arc in self.indexed..self.from.len() {
+            let (u, v) = (self.from[arc] as usize, self.to[arc] as usize);
+            if v != ROOT {
+                self.incident[u].push(arc as u32);
+                self.incident[v].push(arc as u32);
+            }
+        }
+        self.indexed = self.from.len();
+    }
+
+    /// How much an arc violates the optimality conditions: negative when it
+    /// could enter.
+    #[inline]
+    fn violation(&self, arc: usize) -> i64 {
+        let (u, v) = (self.from[arc] as usize, self.to[arc] as usize);
+        i64::from(self.direction[arc]) * (self.cost[arc] + self.price[u] - self.price[v])
+    }
+
+    /// The full pass: list every violated arc not listed yet.
+    fn list_violated(&mut self) {
+        let m = self.from.len();
+        let (from, to, cost, direction) = (&self.from[..m], &self.to[..m], &self.cost[..m], &self.direction[..m]);
+        let price = &self.price[..];
+        for (a, (((&u, &v), &c), &d)) in from.iter().zip(to).zip(cost).zip(direction).enumerate() {
+            let violation = i64::from(d) * (c + price[u as usize] - price[v as usize]);
+            if violation < 0 && !self.listed[a] {
+                self.listed[a] = true;
+                self.candidates.push(a as u32);
+            }
+        }
+    }
+
+    /// After a pivot: list the violated arcs at the nodes it moved.
+    fn list_moved(&mut self) {
+        let moved = std::mem::take(&mut self.moved);
+        for &v in &moved {
+            for &arc in &self.incident[v as usize] {
+                let arc = arc as usize;
+                if !self.listed[arc] && self.violation(arc) < 0 {
+                    self.listed[arc] = true;
+                    self.candidates.push(arc as u32);
+                }
+            }
+        }
+        self.moved = moved;
+        self.moved.clear();
+    }
+
+    /// The most violated arc of the next block of listed ones, dropping those
+    /// no longer violated; None when none is.
+    fn next_listed(&mut self) -> Option<usize> {
+        let block = ((self.candidates.len() as f64).sqrt() as usize).max(10);
+        let mut best = 0i64;
+        let mut chosen = None;
+        let mut looked = 0;
+        let mut i = self.next_candidate;
+        while !self.candidates.is_empty() && looked < block.min(self.candidates.len()) {
+            if i >= self.candidates.len() {
+                i = 0;
+            }
+            let arc = self.candidates[i] as usize;
+            let violation = self.violation(arc);
+            if violation >= 0 {
+                self.listed[arc] = false;
+                self.candidates.swap_remove(i);
+                continue;
+            }
+            if violation < best {
+                best = violation;
+                chosen = Some(arc);
+            }
+            looked += 1;
+            i += 1;
+        }
+        self.next_candidate = i;
+        chosen
+    }
+
+    /// Checks before pivoting, and the first tree and prices.
+    fn prepare(&mut self) -> Result<(), FlowError> {
         // Artificial arcs' costs are prices the tree already had (see
-        // `leave_tree`), bounded as every price is.
-        let largest = (self.cost.iter().zip(&self.to))
+        // `leave_tree`), bounded as every price is. No cost changed since the
+        // last solve unless the network was touched: then only the arcs
+        // added since are looked at.
+        let first = if self.built && !self.touched {
+            self.solved_arcs
+        } else {
+            self.largest_cost = 0;
+            0
+        };
+        let added = (self.cost[first..].iter().zip(&self.to[first..]))
             .filter(|&(_, &to)| to as usize != ROOT)
             .map(|(c, _)| c.unsigned_abs())
             .max()
-            .unwrap_or(0) as u128;
+            .unwrap_or(0);
+        self.largest_cost = self.largest_cost.max(added);
+        let largest = u128::from(self.largest_cost);
         if largest * (self.nodes as u128 + 2) * 4 > i64::MAX as u128 {
             return Err(FlowError::CostTooLarge(format!(
                 "cost {largest} on {} nodes could overflow prices",
@@ -384,10 +764,6 @@ impl NetworkSimplex {
         }
         if self.prices_stale {
             self.refresh_prices();
-        }
-        while let Some(entering) = self.find_entering() {
-            self.pivot(entering);
-            self.pivots += 1;
         }
         Ok(())
     }
@@ -511,6 +887,9 @@ impl NetworkSimplex {
             State::Upper
         };
         self.set_state(leaving, leaving_state);
+        if leaving_state == State::Gone {
+            self.spare.push(leaving as u32);
+        }
         self.set_state(entering, State::Tree);
         // Re-hang the subtree cut off at `out_child` from the entering arc's
         // end inside it, reversing the path between them.
@@ -571,6 +950,9 @@ impl NetworkSimplex {
         stack.push(top as u32);
         while let Some(v) = stack.pop() {
             self.set_price(v as usize);
+            if self.listing {
+                self.moved.push(v);
+            }
             // A loop, not extend_from_slice: most nodes have a child or two,
             // too few for a copy call to pay.
             for &child in &self.children[v as usize] {

@@ -2,6 +2,7 @@
 //! successive-shortest-paths reference.
 
 use mentorflow::solve::mincost::*;
+use mentorflow::solve::simplex::NetworkSimplex;
 use petgraph::graph::{DiGraph, NodeIndex};
 use proptest::prelude::*;
 use rand::{Rng, SeedableRng};
@@ -432,6 +433,65 @@ proptest! {
     #[test]
     fn general_mixed_matches_reference((n, edges, s, t) in general_case(-20..=20)) {
         assert_matches_reference(n, &edges, s, t);
+    }
+
+    /// The candidate-list solve from scratch: same cost and certificate.
+    #[test]
+    fn listed_simplex_matches_reference((n, edges, s, t) in dag_case()) {
+        let mut simplex = NetworkSimplex::new(n, s, t).unwrap();
+        for &(u, v, capacity, cost) in &edges {
+            simplex.add_arc(u, v, capacity, cost);
+        }
+        simplex.solve_listed().unwrap();
+        let sol = simplex.solution(edges.iter().map(|e| e.3));
+        check_solution(n, &edges, s, t, &sol);
+        prop_assert_eq!(Some(sol.cost), reference_cost(n, &edges, s, t));
+    }
+
+    /// A solved network changed as a warm re-solve changes it (flow taken off
+    /// arcs along paths, which are then closed; costs changed; arcs added),
+    /// then solved from its tree by the candidate list, has the changed
+    /// network's optimum, with prices that certify it.
+    #[test]
+    fn simplex_re_solved_after_changes_matches_reference(
+        (n, edges, s, t) in dag_case(),
+        cancel in prop::collection::vec(any::<prop::sample::Index>(), 0..4),
+        recost in prop::collection::vec((any::<prop::sample::Index>(), -20i64..=20), 0..4),
+        extra in prop::collection::vec((0usize..7, 0usize..7, 0u32..=4, -20i64..=20), 0..4),
+    ) {
+        prop_assume!(!edges.is_empty());
+        let mut edges = edges;
+        let mut simplex = NetworkSimplex::new(n, s, t).unwrap();
+        for &(u, v, capacity, cost) in &edges {
+            simplex.add_arc(u, v, capacity, cost);
+        }
+        simplex.solve().unwrap();
+        for index in cancel {
+            let arc = index.index(edges.len());
+            if simplex.cancel_flow(arc) {
+                prop_assert_eq!(simplex.flow(arc), 0);
+                simplex.leave_tree(arc);
+                prop_assert!(simplex.close(arc));
+                // Closed: as if it had no capacity.
+                edges[arc].2 = 0;
+            }
+        }
+        for (index, cost) in recost {
+            let arc = index.index(edges.len());
+            simplex.set_cost(arc, cost);
+            edges[arc].3 = cost;
+        }
+        for (u, v, capacity, cost) in extra {
+            let (u, v) = (u % n, v % n);
+            if u < v {
+                simplex.add_arc(u, v, capacity, cost);
+                edges.push((u, v, capacity, cost));
+            }
+        }
+        simplex.solve_listed().unwrap();
+        let sol = simplex.solution(edges.iter().map(|e| e.3));
+        check_solution(n, &edges, s, t, &sol);
+        prop_assert_eq!(Some(sol.cost), reference_cost(n, &edges, s, t));
     }
 }
 

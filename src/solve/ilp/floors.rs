@@ -121,6 +121,7 @@ pub(super) fn flow_with_coverage_floor(
                 .iter()
                 .map(|&n| (u64::from(percent) * n * total).div_ceil(100 * all.max(1)) as u32)
                 .collect(),
+            ..CoverageGadget::default()
         };
         match pricer
             .solve_covered(&relaxed, organisation_cap, &gadget)
@@ -176,7 +177,12 @@ pub(super) fn flow_with_coverage_floor(
 /// A matching that meets the model's constraints, made from `matching` (which
 /// keeps its caps) by dropping, one at a time, every match of a mentee in the
 /// group with the largest share covered; none if that does not get there.
-fn repair_coverage_floor(programme: &Programme, model: &Model, matching: Matching, by: Group) -> Option<Matching> {
+pub(super) fn repair_coverage_floor(
+    programme: &Programme,
+    model: &Model,
+    matching: Matching,
+    by: Group,
+) -> Option<Matching> {
     let mut pairs = matching.pairs;
     for _ in 0..=programme.mentees.len() {
         let matching = Matching::new(pairs.clone());

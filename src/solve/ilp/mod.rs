@@ -33,6 +33,7 @@
 //! first, and `constraints` checks a matching against the side constraints.
 
 mod backend;
+mod branch;
 mod constraints;
 mod floors;
 mod formulation;
@@ -51,6 +52,7 @@ use crate::eligibility::Eligibility;
 use crate::matching::Matching;
 use crate::model::Constraint;
 pub use backend::{Backend, HIGHS_NOT_BUILT};
+use branch::{branch_on_coverage, Searched};
 pub use constraints::constraint_met;
 use floors::{flow_with_coverage_floor, flow_with_identity_floor, flow_without_constraints, Left};
 use formulation::{which_constraint_fails, Program};
@@ -191,6 +193,8 @@ pub fn solve_ilp_with(eligibility: &Eligibility, options: IlpOptions) -> Result<
         }
     }
 
+    let deadline = options.time_limit.map(|limit| start + limit);
+
     // A coverage floor (with at most a cap besides) can be held by flows, one
     // total coverage at a time (see `flow_with_coverage_floor`).
     if let Some(flow) = &flow {
@@ -203,9 +207,32 @@ pub fn solve_ilp_with(eligibility: &Eligibility, options: IlpOptions) -> Result<
             Some(Err(undecided)) => lagrangian = Some(undecided),
             None => {}
         }
+        // Where that cannot decide (an objective that does not put coverage
+        // first, or a flow covering more than the floor allows): branch and
+        // bound on flows (see `branch`).
+        let incumbent = lagrangian.as_ref().map(|u| u.best.clone());
+        match branch_on_coverage(programme, model, &mut pricer, incumbent, deadline) {
+            Some(Searched::Optimal(mut solution)) => {
+                solution.stats.time = start.elapsed();
+                return Ok(solution);
+            }
+            Some(Searched::Stopped { best, level, bound, .. }) => {
+                // The search's bound, where it is tighter than what is known.
+                let tighter = lagrangian
+                    .as_ref()
+                    .is_none_or(|u| (level, -bound) > (u.level, -u.bound));
+                lagrangian = Some(if tighter {
+                    Undecided { best, level, bound }
+                } else {
+                    Undecided {
+                        best,
+                        ..lagrangian.take().unwrap()
+                    }
+                });
+            }
+            None => {}
+        }
     }
-
-    let deadline = options.time_limit.map(|limit| start + limit);
 
     let program = Program::new(programme, model, &pairs);
     let mut held: Vec<Row> = Vec::new(); // earlier levels at their optima
@@ -232,7 +259,13 @@ pub fn solve_ilp_with(eligibility: &Eligibility, options: IlpOptions) -> Result<
             rows.push(expression.clone().leq(bound as f64));
         }
         // The Lagrangian bound, where flows left the gap.
-        let lagrangian_bound = lagrangian.as_ref().filter(|u| u.level == level).map(|u| u.bound);
+        // Levels before the one flows left open are proven: the matching
+        // they gave reaches the optimum there.
+        let lagrangian_bound = lagrangian.as_ref().and_then(|u| match level.cmp(&u.level) {
+            std::cmp::Ordering::Less => Some(u.best.objective_values(programme, &model.objective[level..=level])[0]),
+            std::cmp::Ordering::Equal => Some(u.bound),
+            std::cmp::Ordering::Greater => None,
+        });
         if let Some(bound) = lagrangian_bound {
             rows.push(expression.clone().leq(bound as f64));
         }

@@ -11,8 +11,8 @@
 //!
 //! Side constraints: [`choose`] sends a model with any to [`ilp`], where flows
 //! decide first (an organisation cap held by the network, a coverage floor
-//! total by total, identity floors by the Lagrangian relaxation of
-//! [`lagrange`], each answer with its proof) and the integer program closes
+//! total by total or by branch and bound on flows, identity floors by the
+//! Lagrangian relaxation of [`lagrange`], each answer with its proof) and the integer program closes
 //! what they leave. Those networks are priced too ([`capped`]): candidate
 //! pairs, and any eligible pair the prices say could help.
 

@@ -92,6 +92,7 @@ impl Ord for Node {
             .cmp(&other.bound)
             .then(self.least.cmp(&other.least))
             .then((self.dropped.len() + self.forced.len()).cmp(&(other.dropped.len() + other.forced.len())))
+            .then(self.forced.len().cmp(&other.forced.len()))
     }
 }
 
@@ -99,12 +100,15 @@ impl Ord for Node {
 /// are coverage floors over one grouping (the highest holds the rest) and
 /// caps on mentees from one organisation, and the objective is one a flow can
 /// hold; none when the model is not of that kind or a network fails.
-/// `incumbent`, when given, must meet every constraint.
+/// `incumbent`, when given, must meet every constraint; `most`, when given,
+/// is the most mentees any matching that meets the floor covers (the
+/// halving's bound), and the search starts from it.
 pub(super) fn branch_on_coverage(
     programme: &Programme,
     model: &Model,
     pricer: &mut Pricer,
     incumbent: Option<Matching>,
+    most: Option<u32>,
     deadline: Option<Instant>,
 ) -> Option<Searched> {
     let start = Instant::now();
@@ -151,9 +155,27 @@ pub(super) fn branch_on_coverage(
             .map(|&n| (u64::from(percent) * n * u64::from(total)).div_ceil(100 * all.max(1)) as u32)
             .collect()
     };
+    // Mentees with an eligible pair, by group: no group covers more.
+    let mut reachable = vec![false; programme.mentees.len()];
+    for pair in pricer.pairs() {
+        reachable[pair.mentee as usize] = true;
+    }
+    let mut coverable = vec![0u64; sizes.len()];
+    for (e, &g) in group.iter().enumerate() {
+        if g != u32::MAX && reachable[e] {
+            coverable[g as usize] += 1;
+        }
+    }
     // Totals some matching can have exactly: the groups' bounds fit in them.
+    // A group with nobody who can be matched leaves only the total 0. (Each
+    // group's bound could also be held to the mentees in it who can be
+    // matched, but ranges cut that way make the total's bound bind, which the
+    // network holds less well: the search then takes far more networks.)
+    let nobody = coverable.iter().any(|&c| c == 0);
     let fits: Vec<bool> = (0..=all as u32)
-        .map(|total| lower(total).iter().map(|&l| u64::from(l)).sum::<u64>() <= u64::from(total))
+        .map(|total| {
+            lower(total).iter().map(|&l| u64::from(l)).sum::<u64>() <= u64::from(total) && (total == 0 || !nobody)
+        })
         .collect();
     let meets = |m: &Matching| model.constraints.iter().all(|c| constraint_met(programme, m, c));
     let values = |m: &Matching| m.objective_values(programme, &model.objective);
@@ -177,7 +199,7 @@ pub(super) fn branch_on_coverage(
     let mut open = BinaryHeap::new();
     open.push(Node {
         least: 0,
-        most: all as u32,
+        most: most.map_or(all as u32, |m| m.min(all as u32)),
         dropped: Vec::new(),
         forced: pinned,
         bound: vec![i64::MAX; model.objective.len()],

@@ -30,7 +30,14 @@
 //! The module's files, one job each: `backend` names the solver libraries,
 //! `microlp` and `highs` run the program through each (behind good_lp's
 //! traits), `formulation` writes the program, `floors` lets flows decide
-//! first, and `constraints` checks a matching against the side constraints.
+//! first, `branch` decides a coverage floor under any objective a flow holds
+//! by branch and bound on flows (where the halving in `floors` cannot), and
+//! `constraints` checks a matching against the side constraints.
+//!
+//! When flows leave a level open, the matching they found reaches the optimum
+//! on every level before it (their proof), so the program holds those levels
+//! at that matching's values without solving them, and starts at the open
+//! level with the flows' bound.
 
 mod backend;
 mod branch;
@@ -50,7 +57,7 @@ use super::lagrange::Undecided;
 use super::{Optimality, Solution, SolveError, SolveStats};
 use crate::eligibility::Eligibility;
 use crate::matching::Matching;
-use crate::model::Constraint;
+use crate::model::{Constraint, Term};
 pub use backend::{Backend, HIGHS_NOT_BUILT};
 use branch::{branch_on_coverage, Searched};
 pub use constraints::constraint_met;
@@ -211,7 +218,13 @@ pub fn solve_ilp_with(eligibility: &Eligibility, options: IlpOptions) -> Result<
         // first, or a flow covering more than the floor allows): branch and
         // bound on flows (see `branch`).
         let incumbent = lagrangian.as_ref().map(|u| u.best.clone());
-        match branch_on_coverage(programme, model, &mut pricer, incumbent, deadline) {
+        // The halving's bound on the number covered, where its level counts them.
+        let most = lagrangian
+            .as_ref()
+            .filter(|u| u.level == 0)
+            .filter(|_| matches!(model.objective[0], Term::MenteesWithAtLeast { matches: 1, weight: 1 }))
+            .map(|u| u.bound as u32);
+        match branch_on_coverage(programme, model, &mut pricer, incumbent, most, deadline) {
             Some(Searched::Optimal(mut solution)) => {
                 solution.stats.time = start.elapsed();
                 return Ok(solution);

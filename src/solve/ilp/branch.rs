@@ -171,7 +171,7 @@ pub(super) fn branch_on_coverage(
     // group's bound could also be held to the mentees in it who can be
     // matched, but ranges cut that way make the total's bound bind, which the
     // network holds less well: the search then takes far more networks.)
-    let nobody = coverable.iter().any(|&c| c == 0);
+    let nobody = coverable.contains(&0);
     let fits: Vec<bool> = (0..=all as u32)
         .map(|total| {
             lower(total).iter().map(|&l| u64::from(l)).sum::<u64>() <= u64::from(total) && (total == 0 || !nobody)

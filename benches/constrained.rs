@@ -3,8 +3,12 @@
 //! (`solve_with`, the choice `match` makes: flows with the Lagrangian
 //! relaxation, the integer program only where flows cannot decide): each
 //! constraint type on the coverage objective, the identity floor on the
-//! quality objective, and the shipped fair-organisations model; `compare` of
-//! every shipped model on 1,000 + 1,000.
+//! quality objective, coverage floors under objectives that do not put
+//! coverage first and a 100% floor the halving cannot settle (both by branch
+//! and bound on flows), and the shipped fair-organisations model; `compare` of
+//! every shipped model on 1,000 + 1,000. The table also has the models flows
+//! may leave to the integer program (two groupings; an identity floor with a
+//! coverage floor), each stopped at 20 s.
 //!
 //! With `--features highs`, HiGHS solving the same integer program alone
 //! (without the flows' help) runs alongside on 300 + 300; set
@@ -100,8 +104,77 @@ fn models() -> Vec<Model> {
             ],
         ),
         Model::built_in("fair-organisations").unwrap(),
+        // Decided by branch and bound on flows (`solve::ilp`'s `branch`).
+        with(
+            "quality",
+            "quality-coverage-floor-grade-90",
+            vec![Constraint::CoverageFloor {
+                by: Group::Grade,
+                percent: 90,
+            }],
+        ),
+        with(
+            "quality",
+            "quality-coverage-floor-organisation-80",
+            vec![Constraint::CoverageFloor {
+                by: Group::Organisation,
+                percent: 80,
+            }],
+        ),
+        with(
+            "balanced",
+            "balanced-coverage-floor-grade-90",
+            vec![Constraint::CoverageFloor {
+                by: Group::Grade,
+                percent: 90,
+            }],
+        ),
+        with(
+            "coverage",
+            "coverage-floor-grade-100",
+            vec![Constraint::CoverageFloor {
+                by: Group::Grade,
+                percent: 100,
+            }],
+        ),
     ]
 }
+
+/// Models flows may leave to the integer program (two groupings, an identity
+/// floor with a coverage floor): in the table only, each under
+/// [`OPEN_LIMIT`], where the row says whether the answer was proven.
+fn open_models() -> Vec<Model> {
+    vec![
+        with(
+            "coverage",
+            "coverage-floors-grade-90-and-organisation-80",
+            vec![
+                Constraint::CoverageFloor {
+                    by: Group::Grade,
+                    percent: 90,
+                },
+                Constraint::CoverageFloor {
+                    by: Group::Organisation,
+                    percent: 80,
+                },
+            ],
+        ),
+        with(
+            "coverage",
+            "identity-95-coverage-floor-grade-90",
+            vec![
+                Constraint::IdentityRequestsMetAtLeast { percent: 95 },
+                Constraint::CoverageFloor {
+                    by: Group::Grade,
+                    percent: 90,
+                },
+            ],
+        ),
+    ]
+}
+
+/// The time limit on [`open_models`]' rows of the table.
+const OPEN_LIMIT: std::time::Duration = std::time::Duration::from_secs(20);
 
 fn constrained(c: &mut Criterion) {
     let mut group = c.benchmark_group("constrained");
@@ -176,18 +249,34 @@ fn table(_: &mut Criterion) {
     }
     println!("| model | size | default build (flows) | result | HiGHS alone |");
     println!("|---|---|---|---|---|");
-    for model in models() {
+    let rows = models()
+        .into_iter()
+        .map(|m| (m, None))
+        .chain(open_models().into_iter().map(|m| (m, Some(OPEN_LIMIT))));
+    for (model, time_limit) in rows {
         for (mentees, mentors) in SIZES {
             let p = programme(mentees, mentors, &model);
             let history = History::default();
             let eligibility = Eligibility::new(&p, &model, &history);
             let start = Instant::now();
-            let result = solve_with(&eligibility, SolverChoice::default());
+            let choice = SolverChoice {
+                time_limit,
+                ..SolverChoice::default()
+            };
+            let result = solve_with(&eligibility, choice);
             let ours = start.elapsed();
             #[cfg(feature = "highs")]
             let values = result.as_ref().ok().map(|s| s.objective_values.clone());
             let result = match &result {
-                Ok(s) => format!("{:?}", s.objective_values),
+                Ok(s) => format!(
+                    "{:?}{}",
+                    s.objective_values,
+                    match (&s.stats.optimality, &s.stats.certificate) {
+                        (mentorflow::solve::Optimality::Proven, Some(_)) => " (flows)",
+                        (mentorflow::solve::Optimality::Proven, None) => " (integer program)",
+                        _ => " (NOT proven)",
+                    }
+                ),
                 Err(e) => format!("{e}").chars().take(60).collect(),
             };
             #[cfg(not(feature = "highs"))]

@@ -27,7 +27,8 @@ use std::time::Instant;
 use super::objective::ArcCosts;
 use super::simplex::NetworkSimplex;
 use super::{
-    flow_can_solve, network_capped, CoverageGadget, Covered, Node, Optimality, Solution, SolveError, SolveStats,
+    flow_can_solve, network_capped, CoverageGadget, Covered, GadgetFlows, Node, Optimality, Solution, SolveError,
+    SolveStats,
 };
 use crate::eligibility::Pair;
 use crate::model::Model;
@@ -58,6 +59,11 @@ impl<'a> Pricer<'a> {
         }
     }
 
+    /// The eligible pairs it prices over.
+    pub fn pairs(&self) -> &'a [Pair] {
+        self.pairs
+    }
+
     /// The best matching of every eligible pair under the model's objective, with
     /// each mentor taking at most `organisation_cap` mentees from one
     /// organisation: [`super::solve_capped`], by pricing.
@@ -73,18 +79,18 @@ impl<'a> Pricer<'a> {
         gadget: &CoverageGadget,
     ) -> Result<Covered, SolveError> {
         let (solution, gadget_flows) = self.solve(model, organisation_cap, Some(gadget))?;
-        if gadget_flows.short {
-            return Ok(Covered::Infeasible);
-        }
-        let counts = solution.matching.mentee_counts(self.programme);
-        if counts
-            .iter()
-            .zip(&gadget_flows.first_unit)
-            .any(|(&c, &first)| c > 0 && !first)
-        {
-            return Ok(Covered::Unsure);
-        }
-        Ok(Covered::Solved(solution))
+        Ok(gadget_flows.judge(self.programme, solution))
+    }
+
+    /// [`Pricer::solve_covered`]'s network solved, with what its gadget's arcs
+    /// carry (for searches that read more than the verdict).
+    pub(crate) fn solve_gadget(
+        &mut self,
+        model: &Model,
+        organisation_cap: Option<u32>,
+        gadget: &CoverageGadget,
+    ) -> Result<(Solution, GadgetFlows), SolveError> {
+        self.solve(model, organisation_cap, Some(gadget))
     }
 
     /// Build the candidate network, solve and price until every eligible pair
@@ -198,20 +204,13 @@ impl<'a> Pricer<'a> {
             .collect();
 
         // The gadget's arcs are the first network's, numbered as its edges.
-        let mut gadget = GadgetFlows {
-            short: false,
-            first_unit: vec![false; mentees],
+        let gadget = match coverage {
+            Some(coverage) => GadgetFlows::read(graph, |i| simplex.flow(i), coverage, mentees),
+            None => GadgetFlows {
+                short: false,
+                first_unit: vec![false; mentees],
+            },
         };
-        for (i, edge) in graph.raw_edges().iter().enumerate() {
-            let units = simplex.flow(i);
-            match (graph[edge.source()], graph[edge.target()]) {
-                (Node::Source, Node::CoverageGroup(_)) if edge.weight.cost < 0 && units < edge.weight.capacity => {
-                    gadget.short = true
-                }
-                (Node::CoverageGroup(_), Node::Mentee(e)) => gadget.first_unit[e as usize] = units > 0,
-                _ => {}
-            }
-        }
         let solution = Solution::new(
             programme,
             model,
@@ -260,14 +259,6 @@ impl<'a> Pricer<'a> {
         }
         added
     }
-}
-
-/// What the coverage gadget's arcs carry in a solved network.
-struct GadgetFlows {
-    /// Some group's forced arc is not full: the bounds cannot all be held.
-    short: bool,
-    /// Whether each mentee's first unit came through their group's node.
-    first_unit: Vec<bool>,
 }
 
 /// Whether a pair's arc leaves from its mentee's request layer: it meets the

@@ -11,8 +11,8 @@
 //!
 //! Side constraints: [`choose`] sends a model with any to [`ilp`], where flows
 //! decide first (an organisation cap held by the network, a coverage floor
-//! total by total, identity floors by the Lagrangian relaxation of
-//! [`lagrange`], each answer with its proof) and the integer program closes
+//! total by total or by branch and bound on flows, identity floors by the
+//! Lagrangian relaxation of [`lagrange`], each answer with its proof) and the integer program closes
 //! what they leave. Those networks are priced too ([`capped`]): candidate
 //! pairs, and any eligible pair the prices say could help.
 
@@ -101,6 +101,9 @@ pub enum Node {
     },
     /// One group's first units, when a coverage floor is held (see [`CoverageGadget`]).
     CoverageGroup(u32),
+    /// Every group's first units, when the gadget bounds the total covered
+    /// (see [`CoverageGadget::total`]).
+    CoverageTotal,
 }
 
 /// The best matching and how it was found.
@@ -212,12 +215,43 @@ pub fn network(programme: &Programme, costs: &ArcCosts, pairs: &[Pair]) -> Netwo
 /// and the first `lower[g]` units through group `g` earn more than the whole
 /// objective can change along a cycle, so a flow covers that many whenever it
 /// can. [`solve_covered`] says whether it did.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct CoverageGadget {
     /// Each mentee's group (`u32::MAX`: in none).
     pub group_of: Vec<u32>,
     /// Mentees each group must have covered.
     pub lower: Vec<u32>,
+    /// Bounds on the mentees covered in all groups together, `(least, most)`:
+    /// every group's first units then come through one node, joined to the
+    /// source by an arc forced like a group's (`least`) and a free one (up to
+    /// `most`). The upper bound counts first units only: a mentee can still
+    /// be given later units without a first one, which [`solve_covered`]
+    /// calls unsure (the caller then branches on that mentee).
+    pub total: Option<(u32, u32)>,
+    /// Mentees held uncovered: none of their units has an arc (empty: none).
+    pub dropped: Vec<bool>,
+    /// Mentees held covered: their first unit is forced like a group's lower
+    /// bound (empty: none).
+    pub forced: Vec<bool>,
+}
+
+impl CoverageGadget {
+    /// Lower bounds per group, and nothing else.
+    pub fn new(group_of: Vec<u32>, lower: Vec<u32>) -> Self {
+        CoverageGadget {
+            group_of,
+            lower,
+            ..CoverageGadget::default()
+        }
+    }
+
+    fn is_dropped(&self, mentee: usize) -> bool {
+        self.dropped.get(mentee).copied().unwrap_or(false)
+    }
+
+    fn is_forced(&self, mentee: usize) -> bool {
+        self.forced.get(mentee).copied().unwrap_or(false)
+    }
 }
 
 /// Build the flow network for `pairs` under the model's objective, with
@@ -298,26 +332,48 @@ pub fn network_capped(
     }
     let request_cost = costs.identity_met + costs.profession_met; // at most one is set
                                                                   // With a coverage gadget, first units come through their group's node.
+    let forcing = costs.cycle_change.saturating_add(1);
+    let forced = |capacity: u32| FlowArc {
+        capacity,
+        cost: -forcing,
+    };
     let group_nodes: Vec<NodeIndex<u32>> = match coverage {
         None => Vec::new(),
         Some(gadget) => {
-            let forcing = costs.cycle_change.saturating_add(1);
-            let forced = |capacity: u32| FlowArc {
-                capacity,
-                cost: -forcing,
+            // Where the groups' first units come from: the source, or one node
+            // bounding their total.
+            let feed = match gadget.total {
+                None => source,
+                Some((least, most)) => {
+                    let total = graph.add_node(Node::CoverageTotal);
+                    graph.add_edge(source, total, forced(least));
+                    if most > least {
+                        graph.add_edge(
+                            source,
+                            total,
+                            FlowArc {
+                                capacity: most - least,
+                                cost: 0,
+                            },
+                        );
+                    }
+                    total
+                }
             };
             let mut members = vec![0u32; gadget.lower.len()];
-            for &g in gadget.group_of.iter().filter(|&&g| g != u32::MAX) {
-                members[g as usize] += 1;
+            for (e, &g) in gadget.group_of.iter().enumerate() {
+                if g != u32::MAX && !gadget.is_dropped(e) {
+                    members[g as usize] += 1;
+                }
             }
             (0..gadget.lower.len())
                 .map(|g| {
                     let node = graph.add_node(Node::CoverageGroup(g as u32));
-                    graph.add_edge(source, node, forced(gadget.lower[g]));
+                    graph.add_edge(feed, node, forced(gadget.lower[g]));
                     let rest = members[g].saturating_sub(gadget.lower[g]);
                     if rest > 0 {
                         graph.add_edge(
-                            source,
+                            feed,
                             node,
                             FlowArc {
                                 capacity: rest,
@@ -331,6 +387,9 @@ pub fn network_capped(
         }
     };
     for (e, (mentee, nodes)) in programme.mentees.iter().zip(&mentee_nodes).enumerate() {
+        if coverage.is_some_and(|gadget| gadget.is_dropped(e)) {
+            continue; // held uncovered: no unit at all
+        }
         let group = coverage
             .map(|gadget| gadget.group_of[e])
             .filter(|&g| g != u32::MAX && mentee.person.capacity > 0);
@@ -341,9 +400,10 @@ pub fn network_capped(
                 }
             }
             Some(g) => {
+                let held = coverage.is_some_and(|gadget| gadget.is_forced(e));
                 let first = FlowArc {
                     capacity: 1,
-                    cost: costs.mentee_unit_cost(mentee, 0),
+                    cost: costs.mentee_unit_cost(mentee, 0) - if held { forcing } else { 0 },
                 };
                 graph.add_edge(group_nodes[g as usize], nodes.own, first);
                 for (capacity, cost) in unit_arcs(|k| costs.mentee_unit_cost(mentee, k + 1), mentee.person.capacity - 1)
@@ -508,22 +568,68 @@ pub fn solve_covered(
     gadget: &CoverageGadget,
 ) -> Result<Covered, SolveError> {
     let (network, flow, solution) = solve_network(programme, model, pairs, organisation_cap, Some(gadget))?;
-    let graph = &network.graph;
-    let mut first_unit = vec![false; programme.mentees.len()];
-    for (edge, &units) in graph.raw_edges().iter().zip(&flow.flow) {
-        match (graph[edge.source()], graph[edge.target()]) {
-            (Node::Source, Node::CoverageGroup(_)) if edge.weight.cost < 0 && units < edge.weight.capacity => {
-                return Ok(Covered::Infeasible);
+    let flows = GadgetFlows::read(&network.graph, |i| flow.flow[i], gadget, programme.mentees.len());
+    Ok(flows.judge(programme, solution))
+}
+
+/// What a coverage gadget's arcs carry in a solved network.
+pub(crate) struct GadgetFlows {
+    /// Some forced arc (a group's, the total's or a held mentee's) is not
+    /// full: the bounds cannot all be held.
+    pub short: bool,
+    /// Whether each mentee's first unit came through their group's node.
+    pub first_unit: Vec<bool>,
+}
+
+impl GadgetFlows {
+    /// Read the gadget's arcs of `graph` (numbered as its edges) under `flow`.
+    pub(crate) fn read(
+        graph: &DiGraph<Node, FlowArc, u32>,
+        flow: impl Fn(usize) -> u32,
+        gadget: &CoverageGadget,
+        mentees: usize,
+    ) -> GadgetFlows {
+        let mut flows = GadgetFlows {
+            short: false,
+            first_unit: vec![false; mentees],
+        };
+        for (i, edge) in graph.raw_edges().iter().enumerate() {
+            let units = flow(i);
+            match (graph[edge.source()], graph[edge.target()]) {
+                (Node::Source | Node::CoverageTotal, Node::CoverageGroup(_) | Node::CoverageTotal)
+                    if edge.weight.cost < 0 && units < edge.weight.capacity =>
+                {
+                    flows.short = true
+                }
+                (Node::CoverageGroup(_), Node::Mentee(e)) => {
+                    flows.first_unit[e as usize] = units > 0;
+                    flows.short |= units == 0 && gadget.is_forced(e as usize);
+                }
+                _ => {}
             }
-            (Node::CoverageGroup(_), Node::Mentee(e)) => first_unit[e as usize] = units > 0,
-            _ => {}
         }
+        flows
     }
-    let counts = solution.matching.mentee_counts(programme);
-    if counts.iter().zip(&first_unit).any(|(&c, &first)| c > 0 && !first) {
-        return Ok(Covered::Unsure);
+
+    /// Mentees with a match but no first unit through their group: the
+    /// gadget's counts are not the matching's for them.
+    pub(crate) fn uncounted(&self, counts: &[u32]) -> Vec<u32> {
+        (0..counts.len())
+            .filter(|&e| counts[e] > 0 && !self.first_unit[e])
+            .map(|e| e as u32)
+            .collect()
     }
-    Ok(Covered::Solved(solution))
+
+    /// The answer [`solve_covered`] gives for this flow's matching.
+    fn judge(&self, programme: &Programme, solution: Solution) -> Covered {
+        if self.short {
+            return Covered::Infeasible;
+        }
+        if !self.uncounted(&solution.matching.mentee_counts(programme)).is_empty() {
+            return Covered::Unsure;
+        }
+        Covered::Solved(solution)
+    }
 }
 
 /// Build and solve one whole network: the network, its flow, and the matching.

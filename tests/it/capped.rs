@@ -45,6 +45,7 @@ fn gadget(p: &Programme, lower: &[u32]) -> CoverageGadget {
     CoverageGadget {
         group_of,
         lower: (0..ids.len()).map(|g| lower.get(g).copied().unwrap_or(0)).collect(),
+        ..CoverageGadget::default()
     }
 }
 

@@ -5,6 +5,7 @@
 mod common;
 
 mod adjust;
+mod branch;
 mod browser;
 mod capped;
 mod cli;

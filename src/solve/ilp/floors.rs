@@ -55,7 +55,8 @@ pub(super) fn flow_without_constraints(programme: &Programme, model: &Model, pri
 /// coverage without the floor) first; no matching that meets the floor covers
 /// more than T1. If that flow meets the floor it is the optimum; with T1 = 0,
 /// the empty matching is. A flow that covers more than T1 but breaks the floor
-/// leaves the question open, and the program answers it.
+/// leaves the question open, and the search in `branch` answers it (the
+/// program where that search stops).
 pub(super) fn flow_with_coverage_floor(
     programme: &Programme,
     model: &Model,
@@ -121,6 +122,7 @@ pub(super) fn flow_with_coverage_floor(
                 .iter()
                 .map(|&n| (u64::from(percent) * n * total).div_ceil(100 * all.max(1)) as u32)
                 .collect(),
+            ..CoverageGadget::default()
         };
         match pricer
             .solve_covered(&relaxed, organisation_cap, &gadget)
@@ -167,7 +169,9 @@ pub(super) fn flow_with_coverage_floor(
         // No matching that meets the floor covers anyone (a group nobody in it
         // can be matched with, say): the empty matching is the optimum.
         None => {
-            let empty = Solution::new(programme, model, Vec::new(), SolveStats::default());
+            let mut empty = Solution::new(programme, model, Vec::new(), SolveStats::default());
+            empty.stats.certificate =
+                Some("no flow holding each group's share of even 1 covered mentee covers one".to_string());
             met(&empty).then_some(Ok(empty))
         }
     }
@@ -176,7 +180,12 @@ pub(super) fn flow_with_coverage_floor(
 /// A matching that meets the model's constraints, made from `matching` (which
 /// keeps its caps) by dropping, one at a time, every match of a mentee in the
 /// group with the largest share covered; none if that does not get there.
-fn repair_coverage_floor(programme: &Programme, model: &Model, matching: Matching, by: Group) -> Option<Matching> {
+pub(super) fn repair_coverage_floor(
+    programme: &Programme,
+    model: &Model,
+    matching: Matching,
+    by: Group,
+) -> Option<Matching> {
     let mut pairs = matching.pairs;
     for _ in 0..=programme.mentees.len() {
         let matching = Matching::new(pairs.clone());

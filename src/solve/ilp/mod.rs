@@ -30,9 +30,17 @@
 //! The module's files, one job each: `backend` names the solver libraries,
 //! `microlp` and `highs` run the program through each (behind good_lp's
 //! traits), `formulation` writes the program, `floors` lets flows decide
-//! first, and `constraints` checks a matching against the side constraints.
+//! first, `branch` decides a coverage floor under any objective a flow holds
+//! by branch and bound on flows (where the halving in `floors` cannot), and
+//! `constraints` checks a matching against the side constraints.
+//!
+//! When flows leave a level open, the matching they found reaches the optimum
+//! on every level before it (their proof), so the program holds those levels
+//! at that matching's values without solving them, and starts at the open
+//! level with the flows' bound.
 
 mod backend;
+mod branch;
 mod constraints;
 mod floors;
 mod formulation;
@@ -49,8 +57,9 @@ use super::lagrange::Undecided;
 use super::{Optimality, Solution, SolveError, SolveStats};
 use crate::eligibility::Eligibility;
 use crate::matching::Matching;
-use crate::model::Constraint;
+use crate::model::{Constraint, Term};
 pub use backend::{Backend, HIGHS_NOT_BUILT};
+use branch::{branch_on_coverage, Searched};
 pub use constraints::constraint_met;
 use floors::{flow_with_coverage_floor, flow_with_identity_floor, flow_without_constraints, Left};
 use formulation::{which_constraint_fails, Program};
@@ -191,6 +200,8 @@ pub fn solve_ilp_with(eligibility: &Eligibility, options: IlpOptions) -> Result<
         }
     }
 
+    let deadline = options.time_limit.map(|limit| start + limit);
+
     // A coverage floor (with at most a cap besides) can be held by flows, one
     // total coverage at a time (see `flow_with_coverage_floor`).
     if let Some(flow) = &flow {
@@ -203,9 +214,38 @@ pub fn solve_ilp_with(eligibility: &Eligibility, options: IlpOptions) -> Result<
             Some(Err(undecided)) => lagrangian = Some(undecided),
             None => {}
         }
+        // Where that cannot decide (an objective that does not put coverage
+        // first, or a flow covering more than the floor allows): branch and
+        // bound on flows (see `branch`).
+        let incumbent = lagrangian.as_ref().map(|u| u.best.clone());
+        // The halving's bound on the number covered, where its level counts them.
+        let most = lagrangian
+            .as_ref()
+            .filter(|u| u.level == 0)
+            .filter(|_| matches!(model.objective[0], Term::MenteesWithAtLeast { matches: 1, weight: 1 }))
+            .map(|u| u.bound as u32);
+        match branch_on_coverage(programme, model, &mut pricer, incumbent, most, deadline) {
+            Some(Searched::Optimal(mut solution)) => {
+                solution.stats.time = start.elapsed();
+                return Ok(solution);
+            }
+            Some(Searched::Stopped { best, level, bound, .. }) => {
+                // The search's bound, where it is tighter than what is known.
+                let tighter = lagrangian
+                    .as_ref()
+                    .is_none_or(|u| (level, -bound) > (u.level, -u.bound));
+                lagrangian = Some(if tighter {
+                    Undecided { best, level, bound }
+                } else {
+                    Undecided {
+                        best,
+                        ..lagrangian.take().unwrap()
+                    }
+                });
+            }
+            None => {}
+        }
     }
-
-    let deadline = options.time_limit.map(|limit| start + limit);
 
     let program = Program::new(programme, model, &pairs);
     let mut held: Vec<Row> = Vec::new(); // earlier levels at their optima
@@ -232,7 +272,13 @@ pub fn solve_ilp_with(eligibility: &Eligibility, options: IlpOptions) -> Result<
             rows.push(expression.clone().leq(bound as f64));
         }
         // The Lagrangian bound, where flows left the gap.
-        let lagrangian_bound = lagrangian.as_ref().filter(|u| u.level == level).map(|u| u.bound);
+        // Levels before the one flows left open are proven: the matching
+        // they gave reaches the optimum there.
+        let lagrangian_bound = lagrangian.as_ref().and_then(|u| match level.cmp(&u.level) {
+            std::cmp::Ordering::Less => Some(u.best.objective_values(programme, &model.objective[level..=level])[0]),
+            std::cmp::Ordering::Equal => Some(u.bound),
+            std::cmp::Ordering::Greater => None,
+        });
         if let Some(bound) = lagrangian_bound {
             rows.push(expression.clone().leq(bound as f64));
         }

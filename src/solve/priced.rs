@@ -714,7 +714,11 @@ impl WarmStart {
                 self.known.insert((mentee, mentor));
             }
             // The tree so far is the start: only the new arcs can move it.
-            self.arcs.simplex.solve_listed()?;
+            if warm {
+                self.arcs.simplex.solve_listed()?;
+            } else {
+                self.arcs.simplex.solve()?;
+            }
         }
         self.arcs.close_drained();
         let chosen = self

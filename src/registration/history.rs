@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use crate::model::text::email_key;
 use crate::problem::{Problem, Problems};
 
-use super::table::{too_many_problems, ColumnSpec, Table, MAX_PROBLEMS};
+use super::table::{too_many_problems, ColumnSpec, Table, MAX_FIELD_CHARS, MAX_PROBLEMS};
 use super::{Programme, Source};
 
 /// What earlier years left: pairs made before, as (mentee email key, mentor
@@ -147,7 +147,10 @@ struct PairRow {
 /// Read a file of pairs; `history` allows a row without a mentor (a mentee who
 /// got no match) and reads the `priority` column.
 fn read_rows(source: Source, history: bool) -> Result<Vec<PairRow>, Problems> {
-    let mut table = Table::read(source)?;
+    // A `matches.csv` joins a first and a last name (each up to the limit) with
+    // a space into one name, with a `'` before one a spreadsheet would run, so
+    // its fields may be twice as long as a registration's.
+    let mut table = Table::read_with_field_limit(source, 2 * MAX_FIELD_CHARS + 2)?;
     let mut problems = std::mem::take(&mut table.problems);
     let columns = table.columns(&COLUMNS, &mut problems);
     let mut rows = Vec::with_capacity(table.rows.len());

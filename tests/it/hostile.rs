@@ -5,7 +5,7 @@ use std::fs;
 use std::path::Path;
 use std::process::Output;
 
-use crate::common::{cli, csv_records};
+use crate::common::{cli, csv_records, example};
 
 fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
@@ -85,4 +85,122 @@ fn whatif_chart_never_replaces_a_device_or_a_pipe() {
         fs::symlink_metadata(&pipe).unwrap().file_type().is_fifo(),
         "the pipe is still there"
     );
+}
+
+/// The sample's files with `edit` applied to the text of the mentors file.
+fn sample_with_mentors(dir: &Path, edit: impl Fn(&str) -> String) -> (String, String) {
+    let mentors = dir.join("mentors.csv");
+    fs::write(&mentors, edit(&fs::read_to_string(example("mentors.csv")).unwrap())).unwrap();
+    (mentors.display().to_string(), example("mentees.csv"))
+}
+
+#[test]
+fn addresses_gov_uk_notify_refuses_are_refused_at_validation() {
+    // Each was accepted, and the mailing list holding it could not be sent:
+    // Notify checks every row before it sends any.
+    for (address, why) in [
+        (
+            "zo\u{eb}.smith@example.gov.uk",
+            "the part before the @ holds \"\u{eb}\"",
+        ),
+        ("a..b@example.gov.uk", "two dots in a row"),
+        ("mailto:alex@example.gov.uk", "the part before the @ holds \":\""),
+        ("alex@example.123", "not a real top-level domain"),
+        ("\u{202e}alex@example.gov.uk", "the character U+202E"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let (mentors, mentees) = sample_with_mentors(dir.path(), |text| text.replace("mentor.03@gov.uk", address));
+        let out = dir.path().join("out");
+        let output = cli("match").on(&mentors, &mentees).out(&out).run();
+        assert_eq!(output.status.code(), Some(1), "{address}: {}", stderr(&output));
+        let err = stderr(&output);
+        assert!(
+            err.contains("error[R003]") && err.contains("GOV.UK Notify can send to"),
+            "{err}"
+        );
+        assert!(err.contains(why), "{address}: {err}");
+        assert!(!out.exists(), "nothing is written");
+    }
+    // What Notify accepts still is.
+    let dir = tempfile::tempdir().unwrap();
+    let (mentors, mentees) = sample_with_mentors(dir.path(), |text| {
+        text.replace("mentor.03@gov.uk", "o'brien+mentoring@ex\u{e1}mple-dept.gov.uk")
+    });
+    let output = cli("validate").on(&mentors, &mentees).run();
+    assert!(output.status.success(), "{}", stdout(&output));
+}
+
+#[test]
+fn a_matching_of_people_with_the_longest_names_passes_check_and_rematch() {
+    // A first and a last name of 10,000 characters each were accepted, but
+    // matches.csv joins them into one name, which `check`, `--history` and
+    // `rematch --previous` refused as too long (R011).
+    let dir = tempfile::tempdir().unwrap();
+    let long = format!("={}", "x".repeat(9_999));
+    let (mentors, mentees) = sample_with_mentors(dir.path(), |text| {
+        text.replace("mentor,03,", &format!("{long},{},", "y".repeat(10_000)))
+    });
+    let out = dir.path().join("out");
+    let output = cli("match").on(&mentors, &mentees).out(&out).run();
+    assert!(output.status.success(), "{}", stderr(&output));
+    let matches = out.join("matches.csv");
+    assert!(
+        fs::read_to_string(&matches).unwrap().contains(&long),
+        "mentor 03 has a mentee"
+    );
+    let output = cli("check").on(&mentors, &mentees).opt("--matches", &matches).run();
+    assert!(output.status.success(), "{}", stderr(&output));
+    let output = cli("validate").on(&mentors, &mentees).opt("--history", &matches).run();
+    assert!(output.status.success(), "{}", stdout(&output));
+    let again = dir.path().join("again");
+    let output = cli("rematch")
+        .on(&mentors, &mentees)
+        .opt("--previous", &matches)
+        .out(&again)
+        .run();
+    assert!(output.status.success(), "{}", stderr(&output));
+}
+
+#[test]
+fn an_empty_grade_is_named_as_empty_and_no_grade_is_guessed() {
+    // It said `not a grade of the model's ladder (value: ""). Fix: did you mean "AA"?`
+    let dir = tempfile::tempdir().unwrap();
+    let (mentors, mentees) = sample_with_mentors(dir.path(), |text| {
+        text.replacen(
+            "mentor.03@gov.uk,no,Some role,SEO,",
+            "mentor.03@gov.uk,no,Some role,,",
+            1,
+        )
+    });
+    let output = cli("validate").on(&mentors, &mentees).run();
+    let out = stdout(&output);
+    assert_eq!(output.status.code(), Some(1), "{out}");
+    assert!(
+        out.contains("error[R005]") && out.contains("the grade is empty"),
+        "{out}"
+    );
+    assert!(out.contains("one of the model's ladder: AA, AO, EO"), "{out}");
+    assert!(!out.contains("did you mean"), "{out}");
+}
+
+#[test]
+fn a_missing_column_of_a_history_or_adjustments_file_is_not_mapped_in_the_model() {
+    // The fix said to map the heading in the model's "columns", which only
+    // registration files read.
+    let dir = tempfile::tempdir().unwrap();
+    let history = dir.path().join("history.csv");
+    fs::write(&history, "mentee,mentor\nmentee.00@gov.uk,mentor.00@gov.uk\n").unwrap();
+    let adjust = dir.path().join("adjust.csv");
+    fs::write(
+        &adjust,
+        "mentee email,mentor email\nmentee.00@gov.uk,mentor.00@gov.uk\n",
+    )
+    .unwrap();
+    for (option, file, column) in [("--history", &history, "mentee_email"), ("--adjust", &adjust, "action")] {
+        let output = cli("validate").on_sample().opt(option, file).run();
+        let out = stdout(&output);
+        assert_eq!(output.status.code(), Some(1), "{out}");
+        assert!(out.contains(&format!("rename it to \"{column}\"")), "{out}");
+        assert!(!out.contains("\"columns\""), "{out}");
+    }
 }

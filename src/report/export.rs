@@ -156,10 +156,12 @@ pub fn mailing_lists(programme: &Programme, model: &Model, matching: &Matching) 
             Some("mentor"),
             mentees.iter().filter(|(_, m)| !m.is_empty()),
         ),
+        // Someone who asked for no matches (`max matches` 0: withdrawn) is told
+        // nothing: the lists without matches say none could be found.
         list(
             "mentees-without-matches.csv",
             None,
-            mentees.iter().filter(|(_, m)| m.is_empty()),
+            mentees.iter().filter(|(p, m)| m.is_empty() && p.capacity > 0),
         ),
         list(
             "mentors-with-matches.csv",
@@ -169,7 +171,7 @@ pub fn mailing_lists(programme: &Programme, model: &Model, matching: &Matching) 
         list(
             "mentors-without-matches.csv",
             None,
-            mentors.iter().filter(|(_, m)| m.is_empty()),
+            mentors.iter().filter(|(p, m)| m.is_empty() && p.capacity > 0),
         ),
     ]
 }

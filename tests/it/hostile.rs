@@ -204,3 +204,44 @@ fn a_missing_column_of_a_history_or_adjustments_file_is_not_mapped_in_the_model(
         assert!(!out.contains("\"columns\""), "{out}");
     }
 }
+
+#[test]
+fn people_who_asked_for_no_matches_are_not_told_none_could_be_found() {
+    // A mentee or mentor with max matches 0 (withdrawn) was in the lists
+    // without matches, whose templates say no match could be found for them.
+    let dir = tempfile::tempdir().unwrap();
+    let with_max = |text: &str, email: &str| -> String {
+        text.lines()
+            .enumerate()
+            .map(|(i, line)| match i {
+                0 => format!("{line},max matches\n"),
+                _ if line.contains(email) => format!("{line},0\n"),
+                _ => format!("{line},\n"),
+            })
+            .collect()
+    };
+    let mentors = dir.path().join("mentors.csv");
+    let mentees = dir.path().join("mentees.csv");
+    let text = fs::read_to_string(example("mentors.csv")).unwrap();
+    fs::write(&mentors, with_max(&text, "mentor.03@gov.uk")).unwrap();
+    let text = fs::read_to_string(example("mentees.csv")).unwrap();
+    fs::write(&mentees, with_max(&text, "mentee.04@gov.uk")).unwrap();
+    let out = dir.path().join("out");
+    let output = cli("match").on(&mentors, &mentees).out(&out).run();
+    assert!(output.status.success(), "{}", stderr(&output));
+    for list in [
+        "mentees-with-matches.csv",
+        "mentees-without-matches.csv",
+        "mentors-with-matches.csv",
+        "mentors-without-matches.csv",
+    ] {
+        let text = fs::read_to_string(out.join(list)).unwrap();
+        for record in csv_records(&text).iter().skip(1) {
+            assert!(
+                record[0] != "mentor.03@gov.uk" && record[0] != "mentee.04@gov.uk",
+                "{list} lists {}",
+                record[0]
+            );
+        }
+    }
+}

@@ -245,3 +245,42 @@ fn people_who_asked_for_no_matches_are_not_told_none_could_be_found() {
         }
     }
 }
+
+#[test]
+fn a_mentor_who_withdrew_is_not_told_their_matches_ended() {
+    // Withdrawn by max matches 0 (as the README says), the mentor was in
+    // mentors-match-ended.csv: "One of your matches has ended: ... the mentor
+    // withdrew".
+    let dir = tempfile::tempdir().unwrap();
+    let first = dir.path().join("first");
+    let output = cli("match").on_sample().out(&first).run();
+    assert!(output.status.success(), "{}", stderr(&output));
+    let matches = first.join("matches.csv");
+    let pairs = csv_records(&fs::read_to_string(&matches).unwrap());
+    let withdrawn = pairs[1][3].clone();
+    let mentors = dir.path().join("mentors.csv");
+    let text: String = fs::read_to_string(example("mentors.csv"))
+        .unwrap()
+        .lines()
+        .enumerate()
+        .map(|(i, line)| match i {
+            0 => format!("{line},max matches\n"),
+            _ if line.contains(&format!(",{withdrawn},")) => format!("{line},0\n"),
+            _ => format!("{line},\n"),
+        })
+        .collect();
+    fs::write(&mentors, text).unwrap();
+    let out = dir.path().join("out");
+    let output = cli("rematch")
+        .on(&mentors, example("mentees.csv"))
+        .opt("--previous", &matches)
+        .out(&out)
+        .run();
+    assert!(output.status.success(), "{}", stderr(&output));
+    let changes = fs::read_to_string(out.join("changes.csv")).unwrap();
+    assert!(changes.contains("the mentor withdrew"), "{changes}");
+    let ended = csv_records(&fs::read_to_string(out.join("mentors-match-ended.csv")).unwrap());
+    assert!(ended.iter().skip(1).all(|r| r[0] != withdrawn), "{ended:?}");
+    let ended = csv_records(&fs::read_to_string(out.join("mentees-match-ended.csv")).unwrap());
+    assert!(ended.len() > 1, "their mentees are told");
+}

@@ -284,3 +284,52 @@ fn a_mentor_who_withdrew_is_not_told_their_matches_ended() {
     let ended = csv_records(&fs::read_to_string(out.join("mentees-match-ended.csv")).unwrap());
     assert!(ended.len() > 1, "their mentees are told");
 }
+
+#[test]
+fn common_variants_of_identity_terms_withhold_a_biography() {
+    // "trans-man here", "bi-curious", "lesbianism", "bisexuality", "asexuality"
+    // and "queerness" were sent to the writer's matches as written.
+    let withheld = [
+        "trans-man here",
+        "I am a trans-woman",
+        "bi-curious",
+        "lesbianism studies",
+        "bisexuality research",
+        "asexuality advocate",
+        "queerness matters",
+        "Proud T-girl",
+    ];
+    let sent = [
+        "bi-weekly calls suit me",
+        "I work on trans-Pennine rail",
+        "a pan-government role",
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from("first name,last name,email address,grade,organisation,profession,biography\n");
+    for (i, bio) in withheld.iter().chain(&sent).enumerate() {
+        text.push_str(&format!("M,{i},m{i}@a.gov.uk,Grade 7,Org A,Policy,{bio}\n"));
+    }
+    let mentors = dir.path().join("mentors.csv");
+    fs::write(&mentors, text).unwrap();
+    let mentees = dir.path().join("mentees.csv");
+    fs::write(
+        &mentees,
+        "first name,last name,email address,grade,organisation,profession,max matches\nE,1,e1@b.gov.uk,HEO,Org B,Policy,20\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let output = cli("match")
+        .on(&mentors, &mentees)
+        .opt("--model", "quality")
+        .out(&out)
+        .run();
+    assert!(output.status.success(), "{}", stderr(&output));
+    let list = fs::read_to_string(out.join("mentees-with-matches.csv")).unwrap();
+    assert_eq!(list.matches("Email: m").count(), withheld.len() + sent.len(), "{list}");
+    for bio in withheld {
+        assert!(!list.contains(bio), "{bio} was sent: {list}");
+    }
+    for bio in sent {
+        assert!(list.contains(bio), "{bio} was withheld: {list}");
+    }
+}

@@ -333,3 +333,27 @@ fn common_variants_of_identity_terms_withhold_a_biography() {
         assert!(list.contains(bio), "{bio} was withheld: {list}");
     }
 }
+
+#[test]
+fn check_says_a_mentor_below_the_mentee_is_below() {
+    // It said "the mentor is -2 grade(s) above the mentee".
+    let dir = tempfile::tempdir().unwrap();
+    let matches = dir.path().join("matches.csv");
+    // mentee.00 is an HEO; a mentor below that grade.
+    let mentors = fs::read_to_string(example("mentors.csv")).unwrap();
+    let below = csv_records(&mentors)
+        .into_iter()
+        .skip(1)
+        .find(|r| r[5] == "EO" || r[5] == "AO")
+        .expect("the sample has a mentor below HEO");
+    fs::write(
+        &matches,
+        format!("mentee_email,mentor_email\nmentee.00@gov.uk,{}\n", below[2]),
+    )
+    .unwrap();
+    let output = cli("check").on_sample().opt("--matches", &matches).run();
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{err}");
+    assert!(err.contains("grade(s) below the mentee (HEO)"), "{err}");
+    assert!(!err.contains("is -"), "no negative gap: {err}");
+}

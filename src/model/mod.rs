@@ -623,6 +623,29 @@ impl Model {
                 ),
             }
         }
+        // One heading is one column: two fields of one file mapped to it would
+        // read the same cells (every email read as a grade, say). The mentors'
+        // `characteristics` and a mentees' identity column are in different files.
+        let file_of = |field: &str| match field {
+            "characteristics" => Some("mentors"),
+            "identity to match" | "match with similar identity" => Some("mentees"),
+            _ => None,
+        };
+        let fields: Vec<(&String, &String)> = columns.iter().collect();
+        for (i, (a, heading)) in fields.iter().enumerate() {
+            let clash = fields[i + 1..].iter().find(|(b, other)| {
+                text::heading_key(heading) == text::heading_key(other)
+                    && (file_of(a).is_none() || file_of(b).is_none() || file_of(a) == file_of(b))
+            });
+            if let Some((b, _)) = clash {
+                bad(
+                    &format!("columns.{b}"),
+                    heading.to_string(),
+                    &format!("\"{a}\" and \"{b}\" are both mapped to this heading"),
+                    "map each column to its own heading",
+                );
+            }
+        }
 
         if problems.has_errors() {
             return Err(problems);

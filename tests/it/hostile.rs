@@ -357,3 +357,30 @@ fn check_says_a_mentor_below_the_mentee_is_below() {
     assert!(err.contains("grade(s) below the mentee (HEO)"), "{err}");
     assert!(!err.contains("is -"), "no negative gap: {err}");
 }
+
+#[test]
+fn a_model_mapping_two_columns_to_one_heading_is_refused() {
+    // Accepted, it read every grade as an email address: 500 R003 errors.
+    let dir = tempfile::tempdir().unwrap();
+    let model = |columns: &str| {
+        let mut model: serde_json::Value =
+            serde_json::from_str(&fs::read_to_string("models/civil-service.json").unwrap()).unwrap();
+        model["columns"] = serde_json::from_str(columns).unwrap();
+        let path = dir.path().join(format!("model{}.json", columns.len()));
+        fs::write(&path, model.to_string()).unwrap();
+        path
+    };
+    let clash = model(r#"{"email address": "grade", "grade": "grade"}"#);
+    let output = cli("validate").on_sample().opt("--model", &clash).run();
+    let out = stdout(&output);
+    assert_eq!(output.status.code(), Some(1), "{out}");
+    assert!(
+        out.contains("error[M002]") && out.contains("are both mapped to this heading"),
+        "{out}"
+    );
+    assert!(!out.contains("R003"), "{out}");
+    // The mentors' and the mentees' identity columns are in different files.
+    let shared = model(r#"{"characteristics": "characteristics", "identity to match": "characteristics"}"#);
+    let output = cli("validate").on_sample().opt("--model", &shared).run();
+    assert!(!stdout(&output).contains("both mapped"), "{}", stdout(&output));
+}

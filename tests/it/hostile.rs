@@ -384,3 +384,17 @@ fn a_model_mapping_two_columns_to_one_heading_is_refused() {
     let output = cli("validate").on_sample().opt("--model", &shared).run();
     assert!(!stdout(&output).contains("both mapped"), "{}", stdout(&output));
 }
+
+#[test]
+fn a_model_that_is_neither_a_file_nor_shipped_names_the_shipped_ones() {
+    // A typo for a shipped model ("coverge") said only "cannot read the file:
+    // No such file or directory".
+    let output = cli("validate").on_sample().opt("--model", "coverge").run();
+    let out = stdout(&output);
+    assert_eq!(output.status.code(), Some(1), "{out}");
+    assert!(
+        out.contains("error[F001] coverge: there is no such file, and no shipped model has this name"),
+        "{out}"
+    );
+    assert!(out.contains("civil-service, coverage, quality"), "{out}");
+}

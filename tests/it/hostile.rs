@@ -398,3 +398,23 @@ fn a_model_that_is_neither_a_file_nor_shipped_names_the_shipped_ones() {
     );
     assert!(out.contains("civil-service, coverage, quality"), "{out}");
 }
+
+#[test]
+fn generate_never_writes_more_rows_than_a_file_may_hold() {
+    // --mentees 1000000000 tried to build the files in memory; anything past
+    // 200,000 rows made files every other command refuses (R012).
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let output = cli("generate")
+        .opt("--mentees", "1000000000")
+        .opt("--mentors", "5")
+        .out(&out)
+        .run();
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("--mentees 1000000000: at most 200000"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(!out.exists());
+}

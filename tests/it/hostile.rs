@@ -418,3 +418,43 @@ fn generate_never_writes_more_rows_than_a_file_may_hold() {
     );
     assert!(!out.exists());
 }
+
+#[test]
+fn an_organisations_file_may_merge_a_name_the_model_has_aliases_for() {
+    // "Home Office,Cabinet Office" failed with "`organisations.aliases.HO`: the
+    // alias names another alias": the shipped model's alias HO (for Home
+    // Office), not a line of the file.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("organisations.csv");
+    fs::write(
+        &file,
+        "name,same as\nHome Office,Cabinet Office\nDepartment of Joy,Department of Fun\nDepartment of Fun,Department of Joy\n",
+    )
+    .unwrap();
+    let output = cli("validate").on_sample().opt("--organisations", &file).run();
+    assert!(output.status.success(), "{}", stdout(&output));
+    let out = dir.path().join("out");
+    let output = cli("match").on_sample().opt("--organisations", &file).out(&out).run();
+    assert!(output.status.success(), "{}", stderr(&output));
+    // Joy and Fun are one organisation: no pair within it.
+    let mentees = csv_records(&fs::read_to_string(example("mentees.csv")).unwrap());
+    let mentors = csv_records(&fs::read_to_string(example("mentors.csv")).unwrap());
+    let organisation = |rows: &[Vec<String>], email: &str| -> String {
+        let org = rows.iter().find(|r| r[2] == email).unwrap()[6].clone();
+        if org == "Department of Fun" {
+            "Department of Joy".into()
+        } else {
+            org
+        }
+    };
+    for pair in csv_records(&fs::read_to_string(out.join("matches.csv")).unwrap())
+        .iter()
+        .skip(1)
+    {
+        assert_ne!(
+            organisation(&mentees, &pair[0]),
+            organisation(&mentors, &pair[3]),
+            "{pair:?}"
+        );
+    }
+}

@@ -458,3 +458,55 @@ fn an_organisations_file_may_merge_a_name_the_model_has_aliases_for() {
         );
     }
 }
+
+#[test]
+fn rematch_with_a_pin_for_someone_full_with_previous_pairs_gives_way() {
+    // A pin for a mentee whose places were all held by previous pairs ended in
+    // "internal error: the matching breaks a rule: error[C006] pin-missing".
+    let dir = tempfile::tempdir().unwrap();
+    let first = dir.path().join("first");
+    let output = cli("match").on_sample().out(&first).run();
+    assert!(output.status.success(), "{}", stderr(&output));
+    let matches = first.join("matches.csv");
+    let pairs = csv_records(&fs::read_to_string(&matches).unwrap());
+    let count = |email: &str| pairs.iter().filter(|r| r[0] == email).count();
+    let full = pairs
+        .iter()
+        .skip(1)
+        .find(|r| count(&r[0]) == 3)
+        .expect("a mentee with 3 matches")[0]
+        .clone();
+    let mentor = pairs
+        .iter()
+        .skip(1)
+        .find(|r| r[0] != full && !pairs.iter().any(|p| p[0] == full && p[3] == r[3]))
+        .unwrap()[3]
+        .clone();
+    let adjust = dir.path().join("adjust.csv");
+    fs::write(
+        &adjust,
+        format!("action,mentee email,mentor email,note\npin,{full},{mentor},asked\n"),
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let output = cli("rematch")
+        .on_sample()
+        .opt("--previous", &matches)
+        .opt("--adjust", &adjust)
+        .out(&out)
+        .run();
+    assert!(output.status.success(), "{}", stderr(&output));
+    let new = fs::read_to_string(out.join("matches.csv")).unwrap();
+    assert!(new.contains(&format!("{full},")) && new.lines().any(|l| l.starts_with(&full) && l.contains(&mentor)));
+    let changes = fs::read_to_string(out.join("changes.csv")).unwrap();
+    assert!(
+        changes.contains("gave way to a pair the organisers pinned"),
+        "{changes}"
+    );
+    let output = cli("check")
+        .on_sample()
+        .opt("--adjust", &adjust)
+        .opt("--matches", out.join("matches.csv"))
+        .run();
+    assert!(output.status.success(), "{}", stderr(&output));
+}

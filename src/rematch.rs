@@ -13,7 +13,7 @@ use serde::Serialize;
 
 use crate::model::text::email_key;
 use crate::model::{Model, Term};
-use crate::problem::Problems;
+use crate::problem::{Problem, Problems};
 use crate::registration::{read_named_pairs, Action, Adjustment, History, Programme, Source};
 use crate::rules::Rules;
 
@@ -55,6 +55,37 @@ pub fn read_previous(source: Source) -> Result<Vec<PreviousPair>, Problems> {
         })
         .filter(|pair| seen.insert(pair.keys()))
         .collect())
+}
+
+/// A history (`--history`) that holds the previous matching's own pairs: most
+/// of them (this run's `history-next-time.csv`, given as the history of a
+/// re-match). Read as it is, every previous pair would be "matched before" and
+/// end, and everyone would be told so; so it is an error (H004) saying which
+/// history to give instead.
+pub fn history_holds_previous(
+    history_file: &str,
+    history: &History,
+    previous_file: &str,
+    previous: &[PreviousPair],
+) -> Option<Problem> {
+    let held = previous
+        .iter()
+        .filter(|pair| {
+            let (mentee, mentor) = pair.keys();
+            history.contains(&mentee, &mentor)
+        })
+        .count();
+    (held > 0 && 2 * held > previous.len()).then(|| {
+        Problem::error(
+            "H004",
+            history_file,
+            format!(
+                "the history holds {held} of the {} pairs of the previous matching ({previous_file}), so each would count as matched in an earlier year and end; it looks like the history-next-time.csv written with those matches",
+                previous.len()
+            ),
+        )
+        .fix("give --history the history that match was given (the earlier years' pairs), or no --history; keep history-next-time.csv for next year")
+    })
 }
 
 /// Why a pair was added or removed.

@@ -7,7 +7,7 @@ use clap::Args;
 
 use mentorflow::pipeline::{rematch, RematchOptions};
 use mentorflow::registration::{swapped_pairs, Source};
-use mentorflow::rematch::read_previous;
+use mentorflow::rematch::{history_holds_previous, read_previous};
 
 use super::inputs::{read_file, read_inputs};
 use super::matching::{print_notes, MatchArgs};
@@ -45,6 +45,12 @@ pub fn run(args: RematchArgs) -> Result<(), Failure> {
     let pairs = previous.iter().map(|p| (&p.mentee_email, &p.mentor_email));
     if let Some(swapped) = swapped_pairs(&name, pairs, &inputs.reading.programme) {
         return Err(Failure::Input(format!("{swapped}\nnothing was written")));
+    }
+    if let Some(history) = &m.programme.history {
+        let history_name = history.display().to_string();
+        if let Some(held) = history_holds_previous(&history_name, &inputs.history, &name, &previous) {
+            return Err(Failure::Input(format!("{held}\nnothing was written")));
+        }
     }
     let options = RematchOptions {
         solver: m.options().solver,

@@ -510,3 +510,24 @@ fn rematch_with_a_pin_for_someone_full_with_previous_pairs_gives_way() {
         .run();
     assert!(output.status.success(), "{}", stderr(&output));
 }
+
+#[test]
+fn rematch_refuses_this_runs_history_for_next_time_as_its_history() {
+    // Given with --history, the history-next-time.csv written beside the sent
+    // matches.csv ended every sent pair as "matched in an earlier year", and
+    // every participant was in the match-ended lists.
+    let dir = tempfile::tempdir().unwrap();
+    let first = dir.path().join("first");
+    let output = cli("match").on_sample().out(&first).run();
+    assert!(output.status.success(), "{}", stderr(&output));
+    let out = dir.path().join("out");
+    let output = cli("rematch")
+        .on_sample()
+        .opt("--previous", first.join("matches.csv"))
+        .opt("--history", first.join("history-next-time.csv"))
+        .out(&out)
+        .run();
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(stderr(&output).contains("error[H004]"), "{}", stderr(&output));
+    assert!(!out.exists(), "nothing is written");
+}

@@ -183,10 +183,19 @@ pub fn check_pairs(programme: &Programme, model: &Model, history: &History, pair
         }
         let gap = mentor_person.grade.0 as i32 - mentee_person.grade.0 as i32;
         if gap < model.gap.min as i32 || gap > model.gap.max as i32 {
+            let (mentor, mentee) = (
+                model.ladder.name(mentor_person.grade),
+                model.ladder.name(mentee_person.grade),
+            );
+            let apart = match gap {
+                0 => format!("the mentor ({mentor}) is at the mentee's grade"),
+                g if g < 0 => format!("the mentor ({mentor}) is {} grade(s) below the mentee ({mentee})", -g),
+                g => format!("the mentor ({mentor}) is {g} grade(s) above the mentee ({mentee})"),
+            };
             broken(
                 Rule::Hard(HardRule::GradeWindow),
                 format!(
-                    "{who}: the mentor is {gap} grade(s) above the mentee; the model allows {} to {}",
+                    "{who}: {apart}; the model allows a mentor {} to {} grades above",
                     model.gap.min, model.gap.max
                 ),
             );

@@ -17,8 +17,8 @@ use crate::model::Model;
 use crate::overrides::override_prices_from;
 use crate::problem::Problems;
 use crate::registration::{
-    pin_warnings, read_adjustments, read_history, read_organisations, read_programme, validate, Files, History,
-    Reading, Source,
+    pin_warnings, read_adjustments, read_history, read_organisations, read_programme, swapped_pairs, validate, Files,
+    History, Reading, Source,
 };
 use crate::rematch::{changes, prepare, sort_previous, ChangeSummary, PairChange, PreviousPair};
 use crate::report::compare::{pair_keys, Comparison};
@@ -91,6 +91,12 @@ pub fn read_inputs(model: Result<Model, Problems>, registrations: Registrations)
         (Some(model), Some(mut reading)) if !problems.has_errors() => {
             let history = history.unwrap_or_default();
             history.mark_priority(&mut reading.programme);
+            if let Some(source) = registrations.history {
+                if let Some(swapped) = swapped_pairs(source.name, history.pairs(), &reading.programme) {
+                    problems.push(swapped);
+                    return (None, problems);
+                }
+            }
             if let Some(source) = registrations.adjust {
                 match read_adjustments(source, &reading.programme) {
                     Ok(adjustments) => reading.programme.adjustments = adjustments,

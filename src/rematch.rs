@@ -13,7 +13,7 @@ use serde::Serialize;
 
 use crate::model::text::email_key;
 use crate::model::{Model, Term};
-use crate::problem::Problems;
+use crate::problem::{Problem, Problems};
 use crate::registration::{read_named_pairs, Action, Adjustment, History, Programme, Source};
 use crate::rules::Rules;
 
@@ -57,6 +57,37 @@ pub fn read_previous(source: Source) -> Result<Vec<PreviousPair>, Problems> {
         .collect())
 }
 
+/// A history (`--history`) that holds the previous matching's own pairs: most
+/// of them (this run's `history-next-time.csv`, given as the history of a
+/// re-match). Read as it is, every previous pair would be "matched before" and
+/// end, and everyone would be told so; so it is an error (H004) saying which
+/// history to give instead.
+pub fn history_holds_previous(
+    history_file: &str,
+    history: &History,
+    previous_file: &str,
+    previous: &[PreviousPair],
+) -> Option<Problem> {
+    let held = previous
+        .iter()
+        .filter(|pair| {
+            let (mentee, mentor) = pair.keys();
+            history.contains(&mentee, &mentor)
+        })
+        .count();
+    (held > 0 && 2 * held > previous.len()).then(|| {
+        Problem::error(
+            "H004",
+            history_file,
+            format!(
+                "the history holds {held} of the {} pairs of the previous matching ({previous_file}), so each would count as matched in an earlier year and end; it looks like the history-next-time.csv written with those matches",
+                previous.len()
+            ),
+        )
+        .fix("give --history the history that match was given (the earlier years' pairs), or no --history; keep history-next-time.csv for next year")
+    })
+}
+
 /// Why a pair was added or removed.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -75,6 +106,9 @@ pub enum Why {
     /// A person now offers fewer places than their previous pairs; the later
     /// rows of the previous file give way.
     PlacesReduced,
+    /// The organisers pinned a new pair that takes the place (a pin uses a
+    /// place on both sides); the later rows of the previous file give way.
+    GaveWayToPin,
     /// Dropped for a better matching (`--allow-moves`).
     Moved,
 }
@@ -89,6 +123,7 @@ impl Why {
             Why::Banned => "banned by the organisers".into(),
             Why::NoLongerAllowed(rule) => format!("no longer allowed: {rule}"),
             Why::PlacesReduced => "fewer places now".into(),
+            Why::GaveWayToPin => "gave way to a pair the organisers pinned".into(),
             Why::Moved => "moved for a better matching".into(),
         }
     }
@@ -127,6 +162,19 @@ pub fn sort_previous(programme: &Programme, model: &Model, history: &History, pr
     let mut sorted = Sorted::default();
     let mut mentee_places: HashMap<usize, u32> = HashMap::new();
     let mut mentor_places: HashMap<usize, u32> = HashMap::new();
+    // The organisers' pins take their places first (a pinned previous pair is
+    // kept below without taking one again), so a previous pair that no longer
+    // fits beside them gives way instead of making the pins impossible.
+    let mut mentee_pinned: HashMap<usize, u32> = HashMap::new();
+    let mut mentor_pinned: HashMap<usize, u32> = HashMap::new();
+    for pin in programme.adjustments.pins() {
+        if let Some(e) = programme.mentee_by_email(&pin.mentee_email) {
+            *mentee_pinned.entry(e).or_default() += 1;
+        }
+        if let Some(m) = programme.mentor_by_email(&pin.mentor_email) {
+            *mentor_pinned.entry(m).or_default() += 1;
+        }
+    }
     for pair in previous {
         let e = programme
             .mentee_by_email(&pair.mentee_email)
@@ -148,8 +196,12 @@ pub fn sort_previous(programme: &Programme, model: &Model, history: &History, pr
                 } else {
                     let left_e = mentee_places.entry(e).or_insert(programme.mentees[e].person.capacity);
                     let left_m = mentor_places.entry(m).or_insert(programme.mentors[m].person.capacity);
+                    let pinned_e = mentee_pinned.get(&e).copied().unwrap_or(0);
+                    let pinned_m = mentor_pinned.get(&m).copied().unwrap_or(0);
                     if *left_e == 0 || *left_m == 0 {
                         Some(Why::PlacesReduced)
+                    } else if *left_e <= pinned_e || *left_m <= pinned_m {
+                        Some(Why::GaveWayToPin)
                     } else {
                         *left_e -= 1;
                         *left_m -= 1;

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::Args;
 
 use mentorflow::registration::generate::{generate, GenerateSpec};
+use mentorflow::registration::MAX_ROWS;
 use mentorflow::report::OutputFile;
 
 use super::output::write_all;
@@ -31,6 +32,15 @@ pub struct GenerateArgs {
 }
 
 pub fn run(args: GenerateArgs) -> Result<(), Failure> {
+    // More rows than a registration file may hold would make files every other
+    // command refuses (R012), after holding them all in memory.
+    for (option, count) in [("--mentees", args.mentees), ("--mentors", args.mentors)] {
+        if count > MAX_ROWS {
+            return Err(Failure::Input(format!(
+                "{option} {count}: at most {MAX_ROWS}, the most registrations a file may hold\nnothing was written"
+            )));
+        }
+    }
     let generated = generate(&GenerateSpec {
         mentees: args.mentees,
         mentors: args.mentors,

@@ -69,6 +69,18 @@ pub fn read_model(path: Option<&Path>) -> Result<Model, Problems> {
         if let Some(model) = path.to_str().and_then(Model::built_in) {
             return Ok(model);
         }
+        // Neither a file nor a shipped model: say both, and name the shipped ones.
+        let name = path.display().to_string();
+        let shipped: Vec<&str> = mentorflow::model::BUILT_IN.iter().map(|(n, _)| *n).collect();
+        return Err(Problems(vec![Problem::error(
+            "F001",
+            &name,
+            "there is no such file, and no shipped model has this name",
+        )
+        .fix(format!(
+            "check the path of the model file, or name a shipped model: {}",
+            shipped.join(", ")
+        ))]));
     }
     // One byte past the limit is enough for the model's own size check (M001).
     let bytes = read_capped(path, MAX_MODEL_BYTES)?;

@@ -383,6 +383,13 @@ pub fn write_file(path: &Path, bytes: &[u8]) -> Result<(), String> {
     if path.is_dir() {
         return Err(format!("{shown} is a folder; name a file"));
     }
+    // Only a file is ever replaced: renaming over a device or a named pipe
+    // (`/dev/null`) would put a file in its place.
+    if fs::metadata(path).is_ok_and(|m| !m.is_file()) {
+        return Err(format!(
+            "{shown} exists and is not a file (a device or a named pipe); name a new file"
+        ));
+    }
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())

@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use clap::Args;
 
 use mentorflow::pipeline::{rematch, RematchOptions};
-use mentorflow::registration::Source;
-use mentorflow::rematch::read_previous;
+use mentorflow::registration::{swapped_pairs, Source};
+use mentorflow::rematch::{history_holds_previous, read_previous};
 
 use super::inputs::{read_file, read_inputs};
 use super::matching::{print_notes, MatchArgs};
@@ -42,6 +42,16 @@ pub fn run(args: RematchArgs) -> Result<(), Failure> {
         bytes: &bytes,
     })
     .map_err(|p| Failure::Input(format!("{p}\nnothing was written")))?;
+    let pairs = previous.iter().map(|p| (&p.mentee_email, &p.mentor_email));
+    if let Some(swapped) = swapped_pairs(&name, pairs, &inputs.reading.programme) {
+        return Err(Failure::Input(format!("{swapped}\nnothing was written")));
+    }
+    if let Some(history) = &m.programme.history {
+        let history_name = history.display().to_string();
+        if let Some(held) = history_holds_previous(&history_name, &inputs.history, &name, &previous) {
+            return Err(Failure::Input(format!("{held}\nnothing was written")));
+        }
+    }
     let options = RematchOptions {
         solver: m.options().solver,
         allow_moves: args.allow_moves,

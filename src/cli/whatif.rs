@@ -288,6 +288,11 @@ fn check_chart(chart: &Path, inputs: &[&PathBuf], force: bool) -> Result<(), Fai
             "--chart {shown} is a folder; name a file for the chart, such as {}",
             chart.join("coverage.svg").display()
         ))),
+        // A device or a named pipe (`/dev/null`) is never replaced by a file,
+        // even with --force: the rename would put a file where the system's is.
+        Ok(m) if !m.is_file() => Err(Failure::Input(format!(
+            "--chart {shown} exists and is not a file (a device or a named pipe); name a new file for the chart, such as coverage.svg"
+        ))),
         Ok(_) if !force => Err(Failure::Input(format!(
             "--chart {shown} already exists; name a new file for the chart, or pass --force to replace it"
         ))),

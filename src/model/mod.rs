@@ -623,6 +623,29 @@ impl Model {
                 ),
             }
         }
+        // One heading is one column: two fields of one file mapped to it would
+        // read the same cells (every email read as a grade, say). The mentors'
+        // `characteristics` and a mentees' identity column are in different files.
+        let file_of = |field: &str| match field {
+            "characteristics" => Some("mentors"),
+            "identity to match" | "match with similar identity" => Some("mentees"),
+            _ => None,
+        };
+        let fields: Vec<(&String, &String)> = columns.iter().collect();
+        for (i, (a, heading)) in fields.iter().enumerate() {
+            let clash = fields[i + 1..].iter().find(|(b, other)| {
+                text::heading_key(heading) == text::heading_key(other)
+                    && (file_of(a).is_none() || file_of(b).is_none() || file_of(a) == file_of(b))
+            });
+            if let Some((b, _)) = clash {
+                bad(
+                    &format!("columns.{b}"),
+                    heading.to_string(),
+                    &format!("\"{a}\" and \"{b}\" are both mapped to this heading"),
+                    "map each column to its own heading",
+                );
+            }
+        }
 
         if problems.has_errors() {
             return Err(problems);
@@ -664,20 +687,25 @@ impl Model {
     pub fn with_organisation_aliases(&self, merges: &[(String, String)], file: &str) -> Result<Model, Problems> {
         let mut changed = self.file.clone();
         for (name, same_as) in merges {
-            // Follow the model's own aliases, so a row may name either spelling.
-            let target = self
-                .organisation_aliases
-                .get(&organisation_key(same_as))
-                .and_then(|key| {
-                    changed
-                        .organisations
-                        .aliases
-                        .values()
-                        .find(|v| organisation_key(v) == *key)
-                        .cloned()
-                })
-                .unwrap_or_else(|| same_as.clone());
-            changed.organisations.aliases.insert(name.clone(), target);
+            let aliases = &mut changed.organisations.aliases;
+            // Follow the aliases so far (the model's and the rows before), so a
+            // row may name either spelling.
+            let target = aliases
+                .iter()
+                .find(|(alias, _)| organisation_key(alias) == organisation_key(same_as))
+                .map_or_else(|| same_as.clone(), |(_, target)| target.clone());
+            if organisation_key(&target) == organisation_key(name) {
+                // Already one organisation (a row and its reverse, say).
+                continue;
+            }
+            // The names that stood for this one (the model's "HO" for "Home
+            // Office") now stand for its target too: an alias never names an alias.
+            for other in aliases.values_mut() {
+                if organisation_key(other) == organisation_key(name) {
+                    other.clone_from(&target);
+                }
+            }
+            aliases.insert(name.clone(), target);
         }
         Model::from_file(file, changed)
     }

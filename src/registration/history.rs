@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use crate::model::text::email_key;
 use crate::problem::{Problem, Problems};
 
-use super::table::{too_many_problems, ColumnSpec, Table, MAX_PROBLEMS};
+use super::table::{too_many_problems, ColumnSpec, Table, MAX_FIELD_CHARS, MAX_PROBLEMS};
 use super::{Programme, Source};
 
 /// What earlier years left: pairs made before, as (mentee email key, mentor
@@ -147,7 +147,10 @@ struct PairRow {
 /// Read a file of pairs; `history` allows a row without a mentor (a mentee who
 /// got no match) and reads the `priority` column.
 fn read_rows(source: Source, history: bool) -> Result<Vec<PairRow>, Problems> {
-    let mut table = Table::read(source)?;
+    // A `matches.csv` joins a first and a last name (each up to the limit) with
+    // a space into one name, with a `'` before one a spreadsheet would run, so
+    // its fields may be twice as long as a registration's.
+    let mut table = Table::read_with_field_limit(source, 2 * MAX_FIELD_CHARS + 2)?;
     let mut problems = std::mem::take(&mut table.problems);
     let columns = table.columns(&COLUMNS, &mut problems);
     let mut rows = Vec::with_capacity(table.rows.len());
@@ -240,4 +243,49 @@ pub fn read_history(source: Source) -> Result<History, Problems> {
         }
     }
     Ok(history)
+}
+
+/// A file of pairs given with its two email columns the wrong way round, told
+/// by who is registered: more of its pairs name a registered mentor (who is not
+/// also a mentee) under `mentee_email` and a registered mentee (not also a
+/// mentor) under `mentor_email` than name a registered mentee and mentor the
+/// right way round. Read as it is, such a history would keep no earlier pair
+/// apart, and such a previous matching would end every pair it holds, so it is
+/// an error (H003) naming the columns to swap.
+pub fn swapped_pairs<A, B>(
+    file: &str,
+    pairs: impl IntoIterator<Item = (A, B)>,
+    programme: &Programme,
+) -> Option<Problem>
+where
+    A: AsRef<str>,
+    B: AsRef<str>,
+{
+    let mentees: HashSet<&str> = programme.mentees.iter().map(|m| m.person.email_key.as_str()).collect();
+    let mentors: HashSet<&str> = programme.mentors.iter().map(|m| m.person.email_key.as_str()).collect();
+    let (mut right, mut swapped) = (0usize, 0usize);
+    for (mentee, mentor) in pairs {
+        let (mentee, mentor) = (email_key(mentee.as_ref()), email_key(mentor.as_ref()));
+        let (mentee, mentor) = (mentee.as_str(), mentor.as_str());
+        if mentees.contains(mentee) && mentors.contains(mentor) {
+            right += 1;
+        } else if mentors.contains(mentee)
+            && !mentees.contains(mentee)
+            && mentees.contains(mentor)
+            && !mentors.contains(mentor)
+        {
+            swapped += 1;
+        }
+    }
+    (swapped > right).then(|| {
+        Problem::error(
+            "H003",
+            file,
+            format!(
+                "the columns mentee_email and mentor_email are the wrong way round: {swapped} pair(s) name a registered mentor under mentee_email and a registered mentee under mentor_email, and {right} the right way round"
+            ),
+        )
+        .at_line(1)
+        .fix("swap the headings mentee_email and mentor_email, so that each pair's mentee is under mentee_email, and run again")
+    })
 }

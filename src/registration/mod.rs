@@ -17,7 +17,7 @@ pub mod validate;
 pub use adjust::{pin_warnings, read_adjustments, Action, Adjustment, Adjustments};
 pub use amend::{amend, headings};
 pub use biography::{Biographies, IdentityMentions, Withheld};
-pub use history::{read_history, read_named_pairs, read_pairs, EmailPair, History, NamedPair};
+pub use history::{read_history, read_named_pairs, read_pairs, swapped_pairs, EmailPair, History, NamedPair};
 pub use organisations::{organisations_csv, read_organisations};
 pub use read::{
     read_programme, unmapped_columns, Reading, Unmapped, BOTH_HEADING, COLUMN_HEADINGS, MAX_MATCHES_HEADING,

@@ -578,11 +578,11 @@ fn read_people<'t>(
                 "R003",
             );
             ok = false;
-        } else if !is_email(&key) {
+        } else if let Some(why) = email_refusal(&key) {
             report(
                 Col::Email,
                 email,
-                "not an email address",
+                &format!("not an email address GOV.UK Notify can send to: {why}"),
                 "write the person's email address, like name@example.gov.uk".into(),
                 "R003",
             );
@@ -601,6 +601,15 @@ fn read_people<'t>(
         let grade_text = row.get(columns[Col::Grade as usize]);
         let grade = model.ladder.grade(grade_text);
         match grade {
+            None if grade_text.trim().is_empty() => {
+                let ladder: Vec<&str> = model.ladder.grades().map(|g| model.ladder.name(g)).collect();
+                let fix = format!(
+                    "write the person's grade, one of the model's ladder: {}",
+                    ladder.join(", ")
+                );
+                report(Col::Grade, grade_text, "the grade is empty", fix, "R005");
+                ok = false;
+            }
             None => {
                 let fix = match model.ladder.nearest(grade_text) {
                     Some(near) => format!("did you mean \"{near}\"? Use a grade of the model's ladder, or add an alias for it to the model"),
@@ -912,17 +921,84 @@ fn is_invisible(c: char) -> bool {
     matches!(c, '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{00AD}')
 }
 
-/// One `@`, something before it, a dot in a domain after it, no spaces.
-fn is_email(key: &str) -> bool {
+/// Why GOV.UK Notify would refuse this address (`key`: trimmed, lower case),
+/// or `None` when it accepts it. Notify checks every row of a list before it
+/// sends any, so one address it refuses blocks the whole mailing list. Its rules
+/// (notifications-utils, `validate_email_address`): before the `@` only
+/// `a`-`z`, digits and ``.!#$%&'*+/=?^_`{|}~-``; one `@`; no `..`; at most 320
+/// characters; a domain of at least two parts, each letters and digits joined
+/// by hyphens, at most 63 characters, ending in a real top-level domain (letters
+/// only). A domain in other scripts is sent in its ASCII form, so its letters
+/// may be any letters.
+fn email_refusal(key: &str) -> Option<String> {
     let Some((local, domain)) = key.split_once('@') else {
-        return false;
+        return Some("it has no @".into());
     };
-    !local.is_empty()
-        && !domain.contains('@')
-        && domain.contains('.')
-        && !domain.starts_with('.')
-        && !domain.ends_with('.')
-        && !key.chars().any(|c| c.is_whitespace() || c == ',' || c == ';')
+    if local.is_empty() {
+        return Some("nothing comes before the @".into());
+    }
+    if domain.contains('@') {
+        return Some("it has more than one @".into());
+    }
+    if let Some(c) = key.chars().find(|c| c.is_whitespace() || matches!(c, ',' | ';')) {
+        return Some(if c.is_whitespace() {
+            "it holds a space".into()
+        } else {
+            format!("it holds \"{c}\": write one address per person")
+        });
+    }
+    const LOCAL: &str = ".!#$%&'*+/=?^_`{|}~-";
+    if let Some(c) = local
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || LOCAL.contains(*c)))
+    {
+        // An accent is shown; an invisible or direction-changing character by its number.
+        let shown = if c.is_alphanumeric() || c.is_ascii_graphic() {
+            format!("\"{c}\"")
+        } else {
+            format!("the character U+{:04X}", c as u32)
+        };
+        return Some(format!(
+            "the part before the @ holds {shown}, which GOV.UK Notify does not accept there (only the letters a to z, digits and . ! # $ % & ' * + / = ? ^ _ ` {{ | }} ~ -)"
+        ));
+    }
+    if key.chars().count() > 320 {
+        return Some("it is longer than 320 characters, the most GOV.UK Notify accepts".into());
+    }
+    if key.contains("..") {
+        return Some("it has two dots in a row".into());
+    }
+    let labels: Vec<&str> = domain.split('.').collect();
+    if labels.len() < 2 || domain.len() > 253 {
+        return Some("the part after the @ is not a domain like example.gov.uk".into());
+    }
+    for label in &labels {
+        let ascii = label.is_ascii();
+        let fits = !label.is_empty()
+            && label.chars().count() <= 63
+            && !label.starts_with('-')
+            && !label.ends_with('-')
+            && !label.contains("---")
+            && label.chars().all(|c| {
+                c == '-'
+                    || if ascii {
+                        c.is_ascii_alphanumeric()
+                    } else {
+                        c.is_alphanumeric()
+                    }
+            });
+        if !fits {
+            return Some(format!(
+                "the part after the @ has \"{}\", which is not a part of a domain (letters and digits joined by hyphens)",
+                label.escape_debug()
+            ));
+        }
+    }
+    let last = labels[labels.len() - 1];
+    if last.is_ascii() && !last.chars().all(|c| c.is_ascii_alphabetic()) {
+        return Some(format!("it ends in \".{last}\", which is not a real top-level domain"));
+    }
+    None
 }
 
 #[cfg(test)]
@@ -931,11 +1007,23 @@ mod tests {
 
     #[test]
     fn emails() {
+        let is_email = |key: &str| email_refusal(key).is_none();
         assert!(is_email("a.b@gov.uk"));
+        assert!(is_email("o'brien+tag@cabinet-office.gov.uk"));
+        assert!(is_email("a@ex\u{e1}mple.gov.uk"));
         assert!(!is_email("a.b@gov"));
         assert!(!is_email("@gov.uk"));
         assert!(!is_email("a b@gov.uk"));
         assert!(!is_email(""));
+        // What GOV.UK Notify refuses, so a list holding it could not be sent.
+        assert!(!is_email("zo\u{eb}@example.gov.uk"));
+        assert!(!is_email("a..b@example.gov.uk"));
+        assert!(!is_email("mailto:a@example.gov.uk"));
+        assert!(!is_email("a@example.123"));
+        assert!(!is_email("a@-example.gov.uk"));
+        assert!(!is_email("a@example.gov.uk."));
+        assert!(!is_email("\u{202e}a@example.gov.uk"));
+        assert!(!is_email(&format!("{}@example.gov.uk", "a".repeat(310))));
     }
 
     #[test]

@@ -25,9 +25,11 @@ pub const MAX_COLUMNS: usize = 500;
 /// one, and listing more would only use memory.
 pub const MAX_PROBLEMS: usize = 1_000;
 
-/// A field of more bytes than this has more than [`MAX_FIELD_CHARS`] characters
-/// (a character is at most 4 bytes), so the field buffer never grows.
-const MAX_FIELD_BYTES: usize = 4 * MAX_FIELD_CHARS + 4;
+/// A field of more bytes than this has more than `max_chars` characters (a
+/// character is at most 4 bytes), so the field buffer never grows.
+const fn max_field_bytes(max_chars: usize) -> usize {
+    4 * max_chars + 4
+}
 
 /// One row of a table, with the line it starts on.
 #[derive(Debug)]
@@ -78,6 +80,13 @@ impl<'a> Table<'a> {
     /// encoding, its size, no headings) are an `Err`; problems with rows are in
     /// [`Table::problems`].
     pub fn read(source: Source<'a>) -> Result<Table<'a>, Problems> {
+        Table::read_with_field_limit(source, MAX_FIELD_CHARS)
+    }
+
+    /// [`Table::read`], with fields of up to `max_field_chars` characters: a
+    /// file this tool wrote may join two fields of a registration into one (a
+    /// `matches.csv` gives a first and a last name as one name).
+    pub fn read_with_field_limit(source: Source<'a>, max_field_chars: usize) -> Result<Table<'a>, Problems> {
         let file = source.name;
         if source.bytes.len() > MAX_FILE_BYTES {
             return Err(Problems(vec![Problem::error(
@@ -91,7 +100,7 @@ impl<'a> Table<'a> {
         let mut problems = Problems(decoded.warning.into_iter().collect());
         let text: &str = &decoded.text;
         let (delimiter, start) = delimiter(text);
-        let records = Records::new(file, text.as_bytes(), delimiter, start).read();
+        let records = Records::new(file, text.as_bytes(), delimiter, start, max_field_chars).read();
         problems.extend(records.problems);
         match records.headings {
             Some(headings) if !records.stopped => Ok(Table {
@@ -116,7 +125,7 @@ impl<'a> Table<'a> {
     /// Where each wanted column is, reporting required ones that are missing and
     /// warning when several columns could be the same one.
     pub fn columns(&self, specs: &[ColumnSpec], problems: &mut Problems) -> Vec<Option<usize>> {
-        self.columns_mapped(specs, &std::collections::BTreeMap::new(), problems)
+        self.find_columns(specs, None, problems)
     }
 
     /// The headings found, quoted and numbered, for messages (at most 40).
@@ -143,11 +152,22 @@ impl<'a> Table<'a> {
         mapped: &std::collections::BTreeMap<String, String>,
         problems: &mut Problems,
     ) -> Vec<Option<usize>> {
+        self.find_columns(specs, Some(mapped), problems)
+    }
+
+    /// The columns, with the model's `columns` for a registration file (`None`
+    /// for the other files, whose headings the model cannot map).
+    fn find_columns(
+        &self,
+        specs: &[ColumnSpec],
+        mapped: Option<&std::collections::BTreeMap<String, String>>,
+        problems: &mut Problems,
+    ) -> Vec<Option<usize>> {
         let keys: Vec<String> = self.headings.iter().map(|h| heading_key(h)).collect();
         specs
             .iter()
             .map(|spec| {
-                if let Some(heading) = mapped.get(spec.heading) {
+                if let Some(heading) = mapped.and_then(|m| m.get(spec.heading)) {
                     let wanted = heading_key(heading);
                     let found = keys.iter().position(|k| *k == wanted);
                     if found.is_none() {
@@ -181,10 +201,17 @@ impl<'a> Table<'a> {
                             ),
                         )
                         .at_line(1)
-                        .fix(format!(
-                            "add a column headed \"{}\" (headings match ignoring case, spaces, _ and -), or if one of the headings found is this column, map it in the model: \"columns\": {{\"{}\": \"its heading\"}}",
-                            spec.heading, spec.heading
-                        )),
+                        .fix(if mapped.is_some() {
+                            format!(
+                                "add a column headed \"{}\" (headings match ignoring case, spaces, _ and -), or if one of the headings found is this column, map it in the model: \"columns\": {{\"{}\": \"its heading\"}}",
+                                spec.heading, spec.heading
+                            )
+                        } else {
+                            format!(
+                                "add a column headed \"{}\" (headings match ignoring case, spaces, _ and -), or if one of the headings found is this column, rename it to \"{}\"",
+                                spec.heading, spec.heading
+                            )
+                        }),
                     );
                 }
                 if let Some(used) = found {
@@ -254,17 +281,20 @@ struct Records<'b> {
     bytes: &'b [u8],
     offset: usize,
     reader: csv_core::Reader,
+    /// The longest field read, in characters.
+    max_chars: usize,
     lines: LineCounter<'b>,
     problems: Problems,
 }
 
 impl<'b> Records<'b> {
-    fn new(file: &'b str, bytes: &'b [u8], delimiter: u8, start: usize) -> Self {
+    fn new(file: &'b str, bytes: &'b [u8], delimiter: u8, start: usize, max_chars: usize) -> Self {
         Records {
             file,
             bytes,
             offset: start,
             reader: csv_core::ReaderBuilder::new().delimiter(delimiter).build(),
+            max_chars,
             lines: LineCounter {
                 bytes,
                 offset: 0,
@@ -278,7 +308,7 @@ impl<'b> Records<'b> {
         let mut stopped = false;
         let mut headings: Option<Vec<String>> = None;
         let mut rows = Vec::new();
-        let mut field = vec![0u8; MAX_FIELD_BYTES];
+        let mut field = vec![0u8; max_field_bytes(self.max_chars)];
         let mut text = String::new();
         let mut ends: Vec<u32> = Vec::new();
         let mut too_long: Vec<usize> = Vec::new();
@@ -323,7 +353,7 @@ impl<'b> Records<'b> {
                 // Fields split only at ASCII bytes of valid UTF-8, so they are UTF-8.
                 let value = String::from_utf8_lossy(&field[..len]);
                 // A field of no more bytes than the limit has no more characters.
-                if overflow || (len > MAX_FIELD_CHARS && value.chars().count() > MAX_FIELD_CHARS) {
+                if overflow || (len > self.max_chars && value.chars().count() > self.max_chars) {
                     too_long.push(fields);
                 }
                 if self.offset == self.bytes.len() && never_closed(&self.bytes[field_start..]) {
@@ -402,7 +432,7 @@ impl<'b> Records<'b> {
                     Problem::error(
                         "R011",
                         self.file,
-                        format!("a field is longer than {MAX_FIELD_CHARS} characters"),
+                        format!("a field is longer than {} characters", self.max_chars),
                     )
                     .at_line(line)
                     .at_row(record)
@@ -632,7 +662,7 @@ mod tests {
     #[test]
     fn limits_hold() {
         let mut long = b"a,b\n1,".to_vec();
-        long.extend(std::iter::repeat_n(b'x', MAX_FIELD_BYTES * 2));
+        long.extend(std::iter::repeat_n(b'x', max_field_bytes(MAX_FIELD_CHARS) * 2));
         long.extend(b"\n2,3\n");
         let table = read(&long).unwrap();
         let problem = table.problems.errors().next().unwrap();

@@ -156,10 +156,12 @@ pub fn mailing_lists(programme: &Programme, model: &Model, matching: &Matching) 
             Some("mentor"),
             mentees.iter().filter(|(_, m)| !m.is_empty()),
         ),
+        // Someone who asked for no matches (`max matches` 0: withdrawn) is told
+        // nothing: the lists without matches say none could be found.
         list(
             "mentees-without-matches.csv",
             None,
-            mentees.iter().filter(|(_, m)| m.is_empty()),
+            mentees.iter().filter(|(p, m)| m.is_empty() && p.capacity > 0),
         ),
         list(
             "mentors-with-matches.csv",
@@ -169,7 +171,7 @@ pub fn mailing_lists(programme: &Programme, model: &Model, matching: &Matching) 
         list(
             "mentors-without-matches.csv",
             None,
-            mentors.iter().filter(|(_, m)| m.is_empty()),
+            mentors.iter().filter(|(p, m)| m.is_empty() && p.capacity > 0),
         ),
     ]
 }
@@ -335,7 +337,7 @@ pub fn changes_csv(changes: &[PairChange]) -> Vec<u8> {
 }
 
 /// The mailing lists of a re-match: only the people whose matches changed,
-/// still registered. `mentees-new-matches.csv` and `mentors-new-matches.csv`:
+/// still registered and still taking part (not `max matches` 0). `mentees-new-matches.csv` and `mentors-new-matches.csv`:
 /// everyone with a new match (a repeated `new match` column, one per new
 /// match); `mentees-match-ended.csv` and `mentors-match-ended.csv`: everyone
 /// who lost one, with the `ended match` and why. Both carry the common columns
@@ -443,6 +445,9 @@ pub fn change_lists(
                     of.len(),
                 )
             })
+            // Someone who now asks for no matches (`max matches` 0) withdrew:
+            // their ended matches are their own doing, and nothing is sent.
+            .filter(|(person, ..)| person.capacity > 0)
             .collect::<Vec<_>>()
     };
     vec![

@@ -13,6 +13,7 @@ mod compare;
 mod determinism;
 mod explain;
 mod fuzz_regressions;
+mod hostile;
 mod ilp;
 mod lagrange;
 mod messages;

@@ -380,7 +380,7 @@ fn biographies_that_mention_an_identity_are_withheld_whole() {
             .unwrap_or_else(|| panic!("{email} not listed"))["found"]
             .clone()
     };
-    assert_eq!(found("mentor0@x.gov.uk")["term"], "trans");
+    assert_eq!(found("mentor0@x.gov.uk")["term"], "trans-woman");
     assert_eq!(found("mentee2@x.gov.uk")["term"], "pansexual");
     assert_eq!(found("mentee8@x.gov.uk")["term"], "ace");
     assert_eq!(found("mentee7@x.gov.uk")["term"], "gay");

@@ -63,18 +63,25 @@ pub fn run(args: CompareArgs) -> Result<(), Failure> {
             time_limit: args.time_limit,
         },
     };
+    // Each model reads the registrations itself (models may spell grades and
+    // organisations differently), and every model is read before any is solved,
+    // so a mistake in the last model stops the run at once, not minutes later.
+    let read: Vec<_> = args
+        .models
+        .iter()
+        .map(|model| {
+            read_inputs(&ProgrammeArgs {
+                mentors: args.mentors.clone(),
+                mentees: args.mentees.clone(),
+                model: Some(model.clone()),
+                history: args.history.clone(),
+                adjust: args.adjust.clone(),
+                organisations: args.organisations.clone(),
+            })
+        })
+        .collect::<Result<_, _>>()?;
     let mut runs = Vec::new();
-    for model in &args.models {
-        // Each model reads the registrations itself: models may spell grades and
-        // organisations differently.
-        let inputs = read_inputs(&ProgrammeArgs {
-            mentors: args.mentors.clone(),
-            mentees: args.mentees.clone(),
-            model: Some(model.clone()),
-            history: args.history.clone(),
-            adjust: args.adjust.clone(),
-            organisations: args.organisations.clone(),
-        })?;
+    for inputs in read {
         let run = compare_run(&inputs, options).map_err(|e| match e {
             RunError::Solve(e) => Failure::Input(format!("model {}: {e}", inputs.model.name)),
             e @ RunError::BrokenRule(_) => Failure::System(e.to_string()),

@@ -111,3 +111,15 @@ fn the_integer_program_reaches_the_flows_values() {
         assert_eq!(ilp[i]["objective"], flow[i]["objective"], "model {i}");
     }
 }
+
+#[test]
+fn a_broken_later_model_stops_the_run_before_anything_is_printed() {
+    let output = cli("compare")
+        .on_sample()
+        .opt("--model", "coverage")
+        .opt("--model", "no-such-model")
+        .run();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(output.stdout.is_empty(), "{}", String::from_utf8_lossy(&output.stdout));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("no-such-model"));
+}

@@ -16,7 +16,7 @@ pub fn read_file(path: &Path) -> Result<Vec<u8>, Problems> {
     read_file_within(
         path,
         MAX_FILE_BYTES,
-        "check this is the registration export (not a device or an endless stream); split very large programmes",
+        "check this is the right file (not a device or an endless stream); split very large programmes",
     )
 }
 

@@ -94,7 +94,7 @@ impl<'a> Table<'a> {
                 file,
                 format!("the file is larger than {} MB", MAX_FILE_BYTES / (1024 * 1024)),
             )
-            .fix("check this is the registration export; split very large programmes")]));
+            .fix("check this is the right file; split very large programmes")]));
         }
         let decoded = decode(file, source.bytes)?;
         let mut problems = Problems(decoded.warning.into_iter().collect());
@@ -446,7 +446,7 @@ impl<'b> Records<'b> {
                         self.problems.push(
                             Problem::error("R012", self.file, format!("more than {MAX_COLUMNS} columns"))
                                 .at_line(line)
-                                .fix("check this is the registration export"),
+                                .fix("check this is the right file"),
                         );
                         stopped = true;
                         break;
@@ -475,7 +475,7 @@ impl<'b> Records<'b> {
                         self.problems.push(
                             Problem::error("R012", self.file, format!("more than {MAX_ROWS} registrations"))
                                 .at_line(line)
-                                .fix("check this is the registration export; split very large programmes"),
+                                .fix("check this is the right file; split very large programmes"),
                         );
                         stopped = true;
                         break;

@@ -200,6 +200,8 @@ fn summary_section(page: &mut String, model: &Model, summary: &Summary) {
     if let Some(c) = &summary.certificate {
         let verdict = if c.reached() {
             "this matching reaches it: no matching gives more mentees a match.".to_string()
+        } else if let Some(cost) = summary.constraints_cost() {
+            format!("this matching gives {}: {cost}.", c.mentees_with_a_match)
         } else {
             format!(
                 "this matching gives {}: the model's objective puts other aims first.",

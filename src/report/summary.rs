@@ -190,6 +190,10 @@ pub struct Summary {
     /// the number reached: a max flow computed apart from the solver.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub certificate: Option<CoverageCertificate>,
+    /// The model's side constraints (fairness rules), in words; none for most
+    /// models.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub constraints: Vec<String>,
     /// For models with side constraints: whether the matching is proven
     /// optimal, how, or the gap left at the time limit.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -246,6 +250,7 @@ impl Summary {
                 .collect(),
             priority_mentees: PriorityCounts::new(programme, matching),
             certificate: None,
+            constraints: model.constraints.iter().map(|c| c.label()).collect(),
             optimality: None,
             biographies: BiographySummary::new(programme, model),
             mentors_left_out: programme.left_out_mentors.clone(),
@@ -254,6 +259,43 @@ impl Summary {
             changes: None,
             files: Vec::new(),
         }
+    }
+
+    /// How many mentees the model's side constraints leave without a match
+    /// whom a matching without them could match, when that is known: the
+    /// certificate's bound is worked out without the constraints, and an
+    /// objective that counts mentees with a match first reaches it unless the
+    /// constraints stop it; no objective prefers matching nobody.
+    pub fn left_unmatched_by_constraints(&self) -> Option<usize> {
+        let c = self.certificate.as_ref()?;
+        let coverage_first = matches!(
+            self.objective.first().map(|v| &v.term),
+            Some(Term::MenteesWithAtLeast { matches: 1, .. })
+        );
+        (!self.constraints.is_empty() && !c.reached() && (coverage_first || c.mentees_with_a_match == 0))
+            .then(|| c.most_mentees_with_a_match.saturating_sub(c.mentees_with_a_match))
+    }
+
+    /// The sentence saying what the constraints cost in coverage, if they cost any.
+    pub fn constraints_cost(&self) -> Option<String> {
+        let lost = self.left_unmatched_by_constraints()?;
+        let matched = self.certificate.as_ref()?.mentees_with_a_match;
+        let rules = self
+            .constraints
+            .iter()
+            .map(|c| format!("\"{c}\""))
+            .collect::<Vec<_>>()
+            .join(" and ");
+        Some(if matched == 0 {
+            format!(
+                "nobody has a match: the model's constraints ({rules}) allow no matching with anyone in it, while without them {lost} mentees could have one; loosen or remove them, or recruit mentors where they fall short"
+            )
+        } else {
+            format!(
+                "the model's constraints ({rules}) leave {lost} {} without a match whom a matching without them could match",
+                if lost == 1 { "mentee" } else { "mentees" }
+            )
+        })
     }
 
     /// The summary saying whether the solve proved its answer optimal (shown
@@ -333,6 +375,9 @@ impl fmt::Display for Summary {
                 "bound    {} mentees have a match; no matching could give more than {}",
                 c.mentees_with_a_match, c.most_mentees_with_a_match
             )?;
+        }
+        if let Some(cost) = self.constraints_cost() {
+            writeln!(f, "cost     {cost}")?;
         }
         if let Some(o) = &self.optimality {
             match &o.gap {

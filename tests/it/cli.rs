@@ -293,3 +293,82 @@ fn the_sample_gives_its_known_answer() {
         assert!(written == expected, "{file} differs from its known answer:\n{written}");
     }
 }
+
+/// A model whose fairness rule costs coverage says so, in the terminal summary
+/// and report.html, with the number of mentees it leaves without a match.
+#[test]
+fn what_the_constraints_cost_in_coverage_is_said() {
+    use crate::common::{mentees_csv, mentors_csv, Person};
+    let dir = tempfile::tempdir().unwrap();
+    let person = |email: &str, grade: &str, organisation: &str, capacity: u32| Person {
+        email: email.into(),
+        grade: grade.into(),
+        organisation: organisation.into(),
+        capacity: Some(capacity),
+        ..Person::default()
+    };
+    // Two HEO and two EO mentees; the Grade 7 mentor can take both HEOs, the
+    // HEO mentor one EO: 3 could have a match. "Every grade at least 90% of
+    // the programme's coverage" holds EO's 1 of 2 only with 2 of 4 covered.
+    let mentees = [
+        person("h1@x.gov.uk", "HEO", "Org B", 3),
+        person("h2@x.gov.uk", "HEO", "Org B", 3),
+        person("e1@x.gov.uk", "EO", "Org B", 3),
+        person("e2@x.gov.uk", "EO", "Org B", 3),
+    ];
+    let mentors = [
+        person("m1@x.gov.uk", "Grade 7", "Org C", 3),
+        person("m2@x.gov.uk", "HEO", "Org C", 1),
+    ];
+    let (m, e) = (dir.path().join("mentors.csv"), dir.path().join("mentees.csv"));
+    std::fs::write(&m, mentors_csv(&mentors)).unwrap();
+    std::fs::write(&e, mentees_csv(&mentees)).unwrap();
+    let with_floor = |percent: u32| {
+        let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("models/coverage.json")).unwrap();
+        let mut file: serde_json::Value = serde_json::from_str(&text).unwrap();
+        file["constraints"] = serde_json::json!([{"type": "coverage-floor", "by": "grade", "percent": percent}]);
+        let model = dir.path().join(format!("model-{percent}.json"));
+        std::fs::write(&model, file.to_string()).unwrap();
+        model
+    };
+
+    let out = dir.path().join("out");
+    let run = cli("match").on(&m, &e).opt("--model", with_floor(90)).out(&out).run();
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    assert!(
+        stdout.contains("bound    2 mentees have a match; no matching could give more than 3"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("cost     the model's constraints (\"every grade's mentees reach at least 90% of the programme's coverage\") leave 1 mentee without a match"),
+        "{stdout}"
+    );
+    let report = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(
+        report.contains("this matching gives 2: the model&#39;s constraints"),
+        "{report}"
+    );
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["constraints"].as_array().map(Vec::len), Some(1));
+
+    // Without the HEO mentor no EO mentee can have a match, so the rule holds
+    // only with nobody matched: said as nobody having a match.
+    let only_grade_7 = dir.path().join("mentors-grade-7.csv");
+    std::fs::write(&only_grade_7, mentors_csv(&mentors[..1])).unwrap();
+    let none = dir.path().join("none");
+    let run = cli("match")
+        .on(&only_grade_7, &e)
+        .opt("--model", with_floor(90))
+        .out(&none)
+        .run();
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    assert!(stdout.contains("cost     nobody has a match"), "{stdout}");
+
+    // Without constraints, no such line.
+    let plain = dir.path().join("plain");
+    let run = cli("match").on(&m, &e).opt("--model", "coverage").out(&plain).run();
+    assert!(!String::from_utf8_lossy(&run.stdout).contains("cost "));
+}

@@ -586,6 +586,15 @@ pub fn result(summary: &Summary) -> Markup {
         Some(3),
         html! {
             h1 class="govuk-heading-l" { "The matches are ready" }
+            @if let Some(cost) = summary.constraints_cost() {
+                div class="govuk-warning-text" id="constraints-cost" {
+                    span class="govuk-warning-text__icon" aria-hidden="true" { "!" }
+                    strong class="govuk-warning-text__text" {
+                        span class="govuk-visually-hidden" { "Warning" }
+                        "What the fairness rules cost: " (cost) "."
+                    }
+                }
+            }
             div class="govuk-grid-row" {
                 div class="govuk-grid-column-one-half" {
                     table class="govuk-table" id="figures" {

@@ -1048,3 +1048,42 @@ fn an_unrecognised_heading_is_offered_as_a_column_and_kept_in_a_model_file() {
     assert!(reply.text().contains("is not a column mentorflow reads"));
     assert_eq!(client.post_form("/check/columns", "heading=x").status, 400);
 }
+
+/// A model whose fairness rule leaves mentees unmatched says so on the result page.
+#[test]
+fn the_result_page_says_what_the_fairness_rules_cost() {
+    use crate::common::{mentees_csv, mentors_csv, Person};
+    let person = |email: &str, grade: &str| Person {
+        email: email.into(),
+        grade: grade.into(),
+        organisation: "Org B".into(),
+        ..Person::default()
+    };
+    // The EO mentees have no eligible mentor, so a grade floor holds only with
+    // nobody matched, while the HEO mentees could have one.
+    let mentees = mentees_csv(&[person("h1@x.gov.uk", "HEO"), person("e1@x.gov.uk", "EO")]);
+    let mentors = mentors_csv(&[Person {
+        organisation: "Org C".into(),
+        ..person("m1@x.gov.uk", "Grade 7")
+    }]);
+    let text =
+        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("models/coverage.json")).unwrap();
+    let mut model: serde_json::Value = serde_json::from_str(&text).unwrap();
+    model["constraints"] = serde_json::json!([{"type": "coverage-floor", "by": "grade", "percent": 90}]);
+    let model = model.to_string();
+    let (_server, client) = Client::start();
+    let reply = client.upload(
+        "/upload",
+        &[
+            ("mentors", "mentors.csv", mentors.as_bytes()),
+            ("mentees", "mentees.csv", mentees.as_bytes()),
+        ],
+    );
+    assert_eq!(reply.status, 303, "{}", reply.text());
+    let reply = client.upload("/model", &[("model_file", "model.json", model.as_bytes())]);
+    assert!(reply.status == 303 || reply.status == 200, "{}", reply.text());
+    assert_eq!(client.match_now("").header("location"), Some("/result"));
+    let page = client.get("/result").text();
+    assert!(page.contains("id=\"constraints-cost\""), "{page}");
+    assert!(page.contains("nobody has a match"), "{page}");
+}

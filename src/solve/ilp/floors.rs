@@ -162,7 +162,7 @@ pub(super) fn flow_with_coverage_floor(
         // Else T1 bounds the coverage, and dropping the most covered groups'
         // mentees until the floor holds gives the program a start.
         Some(solution) => Some(Err(Undecided {
-            best: repair_coverage_floor(programme, model, solution.matching, by)?,
+            best: repair_floors(programme, model, solution.matching)?,
             level: 0,
             bound: reach as i64,
         })),
@@ -178,15 +178,23 @@ pub(super) fn flow_with_coverage_floor(
 }
 
 /// A matching that meets the model's constraints, made from `matching` (which
-/// keeps its caps) by dropping, one at a time, every match of a mentee in the
-/// group with the largest share covered; none if that does not get there.
-pub(super) fn repair_coverage_floor(
-    programme: &Programme,
-    model: &Model,
-    matching: Matching,
-    by: Group,
-) -> Option<Matching> {
+/// keeps its caps and meets its identity floors) by dropping, one at a time,
+/// every match of a mentee in the group with the largest share covered under
+/// a floor that is broken; none if that does not get there. Dropping never
+/// meets more identity requests, so among a group's mentees it drops first
+/// one whose request is met by no match (or who asked none).
+pub(super) fn repair_floors(programme: &Programme, model: &Model, matching: Matching) -> Option<Matching> {
     let mut pairs = matching.pairs;
+    // Each grouping's highest floor, which holds the others over it.
+    let mut floors: Vec<(Group, u64)> = Vec::new();
+    for constraint in &model.constraints {
+        if let Constraint::CoverageFloor { by, percent } = *constraint {
+            match floors.iter_mut().find(|(g, _)| *g == by) {
+                Some(floor) => floor.1 = floor.1.max(u64::from(percent)),
+                None => floors.push((by, u64::from(percent))),
+            }
+        }
+    }
     for _ in 0..=programme.mentees.len() {
         let matching = Matching::new(pairs.clone());
         if model
@@ -196,6 +204,16 @@ pub(super) fn repair_coverage_floor(
         {
             return Some(matching);
         }
+        let (by, percent) = *floors.iter().find(|&&(by, percent)| {
+            !constraint_met(
+                programme,
+                &matching,
+                &Constraint::CoverageFloor {
+                    by,
+                    percent: percent as u32,
+                },
+            )
+        })?;
         let counts = matching.mentee_counts(programme);
         let mut groups: HashMap<u32, (u64, u64)> = HashMap::new(); // group -> (mentees, covered)
         for (e, mentee) in programme.mentees.iter().enumerate() {
@@ -209,24 +227,17 @@ pub(super) fn repair_coverage_floor(
         // the largest covered / mentees (as whole numbers; ties to the smaller id).
         let all: u64 = groups.values().map(|&(n, _)| n).sum();
         let total: u64 = groups.values().map(|&(_, c)| c).sum();
-        // The highest floor, which holds the others (all are over `by`).
-        let percent = model
-            .constraints
-            .iter()
-            .filter_map(|c| match *c {
-                Constraint::CoverageFloor { percent, .. } => Some(u64::from(percent)),
-                _ => None,
-            })
-            .max()
-            .unwrap_or(0);
         let (&most, _) = groups
             .iter()
             .filter(|(_, &(n, c))| c > 0 && 100 * all * (c - 1) >= percent * n * (total - 1))
             .max_by(|(a, &(n, c)), (b, &(m, d))| (c * m).cmp(&(d * n)).then(b.cmp(a)))?;
-        // Its covered mentee with the fewest points of score to lose, the last by id on ties.
+        // Its covered mentee with the fewest points of score to lose (and no
+        // identity request met, first), the last by id on ties.
         let mut score = vec![0u64; programme.mentees.len()];
+        let mut met = vec![false; programme.mentees.len()];
         for p in &pairs {
             score[p.mentee as usize] += u64::from(p.score);
+            met[p.mentee as usize] |= p.identity_matched;
         }
         // Pinned pairs are made in every matching: their mentees stay.
         let mut pinned = vec![false; programme.mentees.len()];
@@ -235,7 +246,7 @@ pub(super) fn repair_coverage_floor(
         }
         let drop = (0..programme.mentees.len())
             .filter(|&e| counts[e] > 0 && !pinned[e] && group_of(programme, e, by) == most)
-            .min_by_key(|&e| (score[e], std::cmp::Reverse(e)))? as u32;
+            .min_by_key(|&e| (met[e], score[e], std::cmp::Reverse(e)))? as u32;
         pairs.retain(|p| p.mentee != drop);
     }
     None

@@ -59,7 +59,7 @@ use crate::eligibility::Eligibility;
 use crate::matching::Matching;
 use crate::model::{Constraint, Term};
 pub use backend::{Backend, HIGHS_NOT_BUILT};
-use branch::{branch_on_coverage, Searched};
+use branch::{branch_on_constraints, Searched};
 pub use constraints::constraint_met;
 use floors::{flow_with_coverage_floor, flow_with_identity_floor, flow_without_constraints, Left};
 use formulation::{which_constraint_fails, Program};
@@ -214,17 +214,60 @@ pub fn solve_ilp_with(eligibility: &Eligibility, options: IlpOptions) -> Result<
             Some(Err(undecided)) => lagrangian = Some(undecided),
             None => {}
         }
+        // Every matching that meets the constraints is one the flow without
+        // them weighed: its values bound them all.
+        let mut upper = flow.objective_values.clone();
+        let mut incumbents = vec![flow.matching.clone()];
+        if let Some(u) = &lagrangian {
+            upper = upper.min(bound_of(programme, model, u));
+            incumbents.push(u.best.clone());
+        }
+        // An identity floor with coverage floors: the identity floor alone
+        // (with the cap) is decided by the Lagrangian relaxation; its optimum
+        // bounds the model's, and is the model's when it meets the floors too.
+        let floors = |c: &Constraint| matches!(c, Constraint::CoverageFloor { .. });
+        if model.constraints.iter().any(floors) {
+            let mut identity_alone = model.clone();
+            identity_alone.constraints.retain(|c| !floors(c));
+            match flow_with_identity_floor(programme, &identity_alone, &pairs) {
+                Some(Ok(mut solution)) => {
+                    if model
+                        .constraints
+                        .iter()
+                        .all(|c| constraint_met(programme, &solution.matching, c))
+                    {
+                        solution.stats.time = start.elapsed();
+                        solution.stats.eligible_pairs = pairs.len();
+                        solution.stats.certificate = Some(format!(
+                            "the optimum under the identity floor alone ({}) meets every constraint",
+                            solution.stats.certificate.as_deref().unwrap_or("by the Lagrangian relaxation")
+                        ));
+                        return Ok(solution);
+                    }
+                    upper = upper.min(solution.objective_values.clone());
+                    incumbents.push(solution.matching);
+                }
+                // No matching meets the identity floor (with the cap): none
+                // meets every constraint.
+                Some(Err(Left::Error(e))) => return Err(e),
+                Some(Err(Left::Undecided(u))) => {
+                    upper = upper.min(bound_of(programme, model, &u));
+                    incumbents.push(u.best);
+                }
+                None => {}
+            }
+        }
         // Where that cannot decide (an objective that does not put coverage
-        // first, or a flow covering more than the floor allows): branch and
-        // bound on flows (see `branch`).
-        let incumbent = lagrangian.as_ref().map(|u| u.best.clone());
+        // first, a flow covering more than the floor allows, floors over both
+        // groupings, an identity floor with floors): branch and bound on
+        // flows (see `branch`).
         // The halving's bound on the number covered, where its level counts them.
         let most = lagrangian
             .as_ref()
             .filter(|u| u.level == 0)
             .filter(|_| matches!(model.objective[0], Term::MenteesWithAtLeast { matches: 1, weight: 1 }))
             .map(|u| u.bound as u32);
-        match branch_on_coverage(programme, model, &mut pricer, incumbent, most, deadline) {
+        match branch_on_constraints(programme, model, &mut pricer, incumbents, Some(upper), most, deadline) {
             Some(Searched::Optimal(mut solution)) => {
                 solution.stats.time = start.elapsed();
                 return Ok(solution);
@@ -389,4 +432,19 @@ pub fn solve_ilp_with(eligibility: &Eligibility, options: IlpOptions) -> Result<
             ..SolveStats::default()
         },
     })
+}
+
+/// What an undecided search proves, as a bound on every level: the best
+/// matching's values before the open level, the bound there, and nothing
+/// after it.
+fn bound_of(programme: &crate::registration::Programme, model: &crate::model::Model, u: &Undecided) -> Vec<i64> {
+    let mut bound = u.best.objective_values(programme, &model.objective);
+    for (level, value) in bound.iter_mut().enumerate() {
+        match level.cmp(&u.level) {
+            std::cmp::Ordering::Less => {}
+            std::cmp::Ordering::Equal => *value = u.bound,
+            std::cmp::Ordering::Greater => *value = i64::MAX,
+        }
+    }
+    bound
 }

@@ -44,6 +44,7 @@ use std::rc::Rc;
 use std::time::Instant;
 
 use super::super::capped::Pricer;
+use super::super::lagrange::{relaxed_model, Multiplier};
 use super::super::{flow_can_solve, CoverageGadget, Solution, SolveStats};
 use super::constraints::{constraint_met, group_of};
 use super::floors::repair_floors;
@@ -62,6 +63,9 @@ pub(super) enum Searched {
     /// meets every constraint, the first level on which it may not be
     /// optimal, and no matching has more there than `bound`.
     Stopped { best: Matching, level: usize, bound: i64 },
+    /// Every node closed with no matching that meets the constraints: there
+    /// is none.
+    Infeasible,
 }
 
 /// A node's network solved: its optimum, read as the search reads it.
@@ -198,7 +202,53 @@ pub(super) fn branch_on_constraints(
     incumbents: Vec<Matching>,
     upper: Option<Vec<i64>>,
     most: Option<u32>,
+    multiplier: Option<Multiplier>,
     deadline: Option<Instant>,
+) -> Option<Searched> {
+    search(programme, model, pricer, incumbents, upper, most, multiplier, deadline, MAX_NODES)
+}
+
+/// A matching that meets every constraint of a model with an identity
+/// floor, looked for where repairs found none: the search without the
+/// identity floor, under the objective with identity requests met as a
+/// first level, a few networks long; its best matching meets the most
+/// requests the floors allow, so it meets the identity floor too whenever
+/// any does.
+fn meeting_identity_first(
+    programme: &Programme,
+    model: &Model,
+    pricer: &mut Pricer,
+    incumbents: Vec<Matching>,
+    deadline: Option<Instant>,
+) -> Option<Matching> {
+    let mut first = model.clone();
+    first
+        .constraints
+        .retain(|c| !matches!(c, Constraint::IdentityRequestsMetAtLeast { .. }));
+    first.objective.insert(0, Term::IdentityRequestsMet { weight: 1 });
+    let found = match search(programme, &first, pricer, incumbents, None, None, None, deadline, MAX_NODES / 8)? {
+        Searched::Optimal(solution) => solution.matching,
+        Searched::Stopped { best, .. } => best,
+        Searched::Infeasible => return None,
+    };
+    model
+        .constraints
+        .iter()
+        .all(|c| constraint_met(programme, &found, c))
+        .then_some(found)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn search(
+    programme: &Programme,
+    model: &Model,
+    pricer: &mut Pricer,
+    incumbents: Vec<Matching>,
+    upper: Option<Vec<i64>>,
+    most: Option<u32>,
+    multiplier: Option<Multiplier>,
+    deadline: Option<Instant>,
+    max_nodes: usize,
 ) -> Option<Searched> {
     let start = Instant::now();
     let side = Side::of(programme, model)?;
@@ -209,17 +259,48 @@ pub(super) fn branch_on_constraints(
     relaxed.constraints.clear();
     let participants = programme.mentees.len() + programme.mentors.len();
     let costs = flow_can_solve(&relaxed, participants).ok()?;
+    // Where identity requests are mixed into a level, `(level, num, den)`.
+    let mut mixed: Option<(usize, u64, u64)> = None;
     if side.identity.is_some() {
         // Requests need their layer; a layer counting professions cannot
         // also hold identities.
         if costs.profession_met != 0 {
             return None;
         }
-        if costs.identity_met == 0 {
-            relaxed.objective.push(Term::IdentityRequestsMet { weight: 1 });
-            flow_can_solve(&relaxed, 2 * participants).ok()?;
+        match multiplier.and_then(|m| Some((m, relaxed_model(model, m)?))) {
+            Some((Multiplier::Mixed { level, num, den }, mixed_model)) if den > 0 => {
+                relaxed = mixed_model;
+                mixed = Some((level, num, den));
+            }
+            _ => relaxed.objective.push(Term::IdentityRequestsMet { weight: 1 }),
         }
+        flow_can_solve(&relaxed, participants).ok()?;
     }
+    let needed = side.identity.unwrap_or(0);
+    // The model's values a node's network bounds, from the network's (its
+    // relaxed objective's) values, the requests its optimum meets, and
+    // whether its values are its matching's. Mixed at level p, every matching
+    // y in the node that meets the floor and ties the optimum x before p has
+    // den L_p(y) + num N <= den L_p(y) + num I(y) <= den L_p(x) + num I(x);
+    // when I(x) = N, one that ties at p too ties on the relaxed level, so
+    // the later levels are the optimum's.
+    let model_bound = |network: &[i64], met: u64, exact: bool| -> Vec<i64> {
+        match mixed {
+            None => network[..levels].to_vec(),
+            Some((p, num, den)) => (0..levels)
+                .map(|l| match l.cmp(&p) {
+                    Ordering::Less => network[l],
+                    Ordering::Equal => {
+                        let b = (i128::from(network[p]) - i128::from(num) * i128::from(needed))
+                            .div_euclid(i128::from(den));
+                        i64::try_from(b).unwrap_or(i64::MAX)
+                    }
+                    Ordering::Greater if exact && met == needed => network[l],
+                    Ordering::Greater => i64::MAX,
+                })
+                .collect(),
+        }
+    };
 
     // Groups as the constraint counts them: mentees who can take a match.
     let groups_by = |by: Group| -> (Vec<u32>, Vec<u64>) {
@@ -297,8 +378,9 @@ pub(super) fn branch_on_constraints(
     pinned.dedup();
 
     let mut best: Option<(Vec<i64>, Matching)> = None;
+    let pricer_pairs = pricer.pairs();
     let offer = |best: &mut Option<(Vec<i64>, Matching)>, m: Matching| {
-        let m = if meets(&m) { Some(m) } else { repair_floors(programme, model, m) };
+        let m = if meets(&m) { Some(m) } else { repair_floors(programme, model, pricer_pairs, m) };
         if let Some(m) = m {
             let v = values(&m);
             if best.as_ref().is_none_or(|(b, _)| v > *b) {
@@ -306,6 +388,7 @@ pub(super) fn branch_on_constraints(
             }
         }
     };
+    let starts = incumbents.clone();
     for m in incumbents {
         offer(&mut best, m);
     }
@@ -314,6 +397,11 @@ pub(super) fn branch_on_constraints(
         &mut best,
         Matching::new(pricer.pairs().iter().filter(|p| p.pinned).copied().collect()),
     );
+    if best.is_none() && side.identity.is_some() {
+        if let Some(m) = meeting_identity_first(programme, model, pricer, starts, deadline) {
+            offer(&mut best, m);
+        }
+    }
     let mut open = BinaryHeap::new();
     open.push(Node {
         least: 0,
@@ -346,7 +434,7 @@ pub(super) fn branch_on_constraints(
             solved: node.solved.filter(|_| !moved),
             ..node
         };
-        if node.solved.is_none() && (solves >= MAX_NODES || deadline.is_some_and(|d| Instant::now() >= d)) {
+        if node.solved.is_none() && (solves >= max_nodes || deadline.is_some_and(|d| Instant::now() >= d)) {
             open.push(node);
             break;
         }
@@ -378,8 +466,9 @@ pub(super) fn branch_on_constraints(
                 }
                 let counts = solution.matching.mentee_counts(programme);
                 let uncounted = counted_first(&group, &gadget, node.most, &flows.first_unit, flows.uncounted(&counts));
-                let mut bound = counted_values(programme, &relaxed, &solution, &counts, &uncounted);
-                bound.truncate(levels);
+                let met = solution.matching.mentees_with(programme, |p| p.identity_matched) as u64;
+                let network = counted_values(programme, &relaxed, &solution, &counts, &uncounted);
+                let bound = model_bound(&network, met, uncounted.is_empty());
                 let solved = Rc::new(Solved {
                     solution,
                     counts,
@@ -392,13 +481,24 @@ pub(super) fn branch_on_constraints(
             }
         };
         let bound = solved.bound.clone();
+        if std::env::var_os("MF_DEBUG").is_some() {
+            let m = &solved.solution.matching;
+            eprintln!(
+                "node {nodes} solves {solves} range [{}, {}] held {} bound {:?} best {:?} x {:?} met {} covered {} uncounted {} meets {} mixed {:?}",
+                node.least, node.most, node.held(), &bound[..levels.min(2)],
+                best.as_ref().map(|(v, _)| v[..levels.min(2)].to_vec()),
+                &solved.solution.objective_values[..levels.min(2)],
+                m.mentees_with(programme, |p| p.identity_matched), solved.counts.iter().filter(|&&c| c > 0).count(),
+                solved.uncounted.len(), meets(m), mixed
+            );
+        }
         if best.as_ref().is_some_and(|(v, _)| bound <= *v) {
             continue;
         }
         let matching = &solved.solution.matching;
         let counts = &solved.counts;
         let uncounted = &solved.uncounted;
-        if uncounted.is_empty() && meets(matching) {
+        if uncounted.is_empty() && meets(matching) && mixed.is_none() {
             continue; // the node's best: its values are its bound
         }
         let child = |node: &Node| Node {
@@ -502,8 +602,26 @@ pub(super) fn branch_on_constraints(
                 met[pair.mentee as usize] = true;
             }
             if met.iter().filter(|&&m| m).count() as u64 >= needed {
-                // Every constraint is met, but for the uncounted mentees:
-                // cannot happen (handled above); close to stay safe.
+                // Every constraint is met, and the optimum meets more
+                // requests than the floor asks: the multiplier's slack is
+                // the gap. A mentee whose request it meets (the one whose
+                // best such pair scores least) has it held unmet, or met.
+                let held = marks(&node.request_met);
+                let candidate = (0..mentees)
+                    .filter(|&e| met[e] && !held[e])
+                    .min_by_key(|&e| (best_identity_score[e], e));
+                if let Some(e) = candidate {
+                    let mut without = child(&node);
+                    without.request_unmet.push(e as u32);
+                    open.push(without);
+                    let mut with = child(&node);
+                    with.request_met.push(e as u32);
+                    with.solved = Some(solved.clone());
+                    open.push(with);
+                }
+                // With none, every matching in the node meets every request
+                // this optimum does, so none is better (the bound's argument
+                // with I(y) >= I(x)): the node is closed.
                 continue;
             }
             let dropped = marks(&node.dropped);
@@ -526,7 +644,14 @@ pub(super) fn branch_on_constraints(
             // this optimum: none meets the floor.
         }
     }
-    let (value, matching) = best?;
+    let Some((value, matching)) = best else {
+        return Some(if open.is_empty() {
+            Searched::Infeasible
+        } else {
+            // Stopped before any matching that meets the constraints was found.
+            return None;
+        });
+    };
     // The best bound still open, if any beats the incumbent.
     let top = open.into_iter().map(|n| n.bound).filter(|b| *b > value).max();
     match top {

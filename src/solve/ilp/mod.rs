@@ -148,7 +148,7 @@ pub fn solve_ilp_with(eligibility: &Eligibility, options: IlpOptions) -> Result<
     // optimum without the floors, so it goes first.
     if options.use_flow {
         match flow_with_identity_floor(programme, model, &pairs) {
-            Some(Ok(mut solution)) => {
+            Some(Ok((mut solution, _))) => {
                 solution.stats.time = start.elapsed();
                 solution.stats.eligible_pairs = pairs.len();
                 return Ok(solution);
@@ -226,11 +226,14 @@ pub fn solve_ilp_with(eligibility: &Eligibility, options: IlpOptions) -> Result<
         // (with the cap) is decided by the Lagrangian relaxation; its optimum
         // bounds the model's, and is the model's when it meets the floors too.
         let floors = |c: &Constraint| matches!(c, Constraint::CoverageFloor { .. });
+        // Where identity requests enter the search's networks (see `branch`).
+        let mut multiplier = lagrangian.as_ref().and_then(|u| u.multiplier);
         if model.constraints.iter().any(floors) {
             let mut identity_alone = model.clone();
             identity_alone.constraints.retain(|c| !floors(c));
             match flow_with_identity_floor(programme, &identity_alone, &pairs) {
-                Some(Ok(mut solution)) => {
+                Some(Ok((mut solution, m))) => {
+                    multiplier = Some(m);
                     if model
                         .constraints
                         .iter()
@@ -251,6 +254,7 @@ pub fn solve_ilp_with(eligibility: &Eligibility, options: IlpOptions) -> Result<
                 // meets every constraint.
                 Some(Err(Left::Error(e))) => return Err(e),
                 Some(Err(Left::Undecided(u))) => {
+                    multiplier = u.multiplier;
                     upper = upper.min(bound_of(programme, model, &u));
                     incumbents.push(u.best);
                 }
@@ -267,10 +271,14 @@ pub fn solve_ilp_with(eligibility: &Eligibility, options: IlpOptions) -> Result<
             .filter(|u| u.level == 0)
             .filter(|_| matches!(model.objective[0], Term::MenteesWithAtLeast { matches: 1, weight: 1 }))
             .map(|u| u.bound as u32);
-        match branch_on_constraints(programme, model, &mut pricer, incumbents, Some(upper), most, deadline) {
+        match branch_on_constraints(programme, model, &mut pricer, incumbents, Some(upper), most, multiplier, deadline) {
             Some(Searched::Optimal(mut solution)) => {
                 solution.stats.time = start.elapsed();
                 return Ok(solution);
+            }
+            Some(Searched::Infeasible) => {
+                return Err(which_fails_by_flows(programme, model, &pairs)
+                    .unwrap_or_else(|| which_constraint_fails(&Program::new(programme, model, &pairs), options.backend)))
             }
             Some(Searched::Stopped { best, level, bound, .. }) => {
                 // The search's bound, where it is tighter than what is known.
@@ -278,7 +286,12 @@ pub fn solve_ilp_with(eligibility: &Eligibility, options: IlpOptions) -> Result<
                     .as_ref()
                     .is_none_or(|u| (level, -bound) > (u.level, -u.bound));
                 lagrangian = Some(if tighter {
-                    Undecided { best, level, bound }
+                    Undecided {
+                        best,
+                        level,
+                        bound,
+                        multiplier: None,
+                    }
                 } else {
                     Undecided {
                         best,
@@ -319,7 +332,8 @@ pub fn solve_ilp_with(eligibility: &Eligibility, options: IlpOptions) -> Result<
         // they gave reaches the optimum there.
         let lagrangian_bound = lagrangian.as_ref().and_then(|u| match level.cmp(&u.level) {
             std::cmp::Ordering::Less => Some(u.best.objective_values(programme, &model.objective[level..=level])[0]),
-            std::cmp::Ordering::Equal => Some(u.bound),
+            // i64::MAX: the search knew no bound there.
+            std::cmp::Ordering::Equal => Some(u.bound).filter(|&b| b != i64::MAX),
             std::cmp::Ordering::Greater => None,
         });
         if let Some(bound) = lagrangian_bound {
@@ -447,4 +461,53 @@ fn bound_of(programme: &crate::registration::Programme, model: &crate::model::Mo
         }
     }
     bound
+}
+
+/// The first constraint no matching meets together with those before it (in
+/// the model's order; alone when it cannot be met on its own), as the
+/// program's `which_constraint_fails` names it, decided by flows; none when
+/// flows cannot tell. Caps and coverage floors are met by the empty matching,
+/// so only a set with an identity floor can fail: alone (with caps) by the
+/// Lagrangian relaxation, with floors by the search.
+fn which_fails_by_flows(
+    programme: &crate::registration::Programme,
+    model: &crate::model::Model,
+    pairs: &[crate::eligibility::Pair],
+) -> Option<SolveError> {
+    let feasible = |which: &[usize]| -> Option<bool> {
+        let mut part = model.clone();
+        part.constraints = which.iter().map(|&i| model.constraints[i].clone()).collect();
+        let identity = |c: &Constraint| matches!(c, Constraint::IdentityRequestsMetAtLeast { .. });
+        let floor = |c: &Constraint| matches!(c, Constraint::CoverageFloor { .. });
+        if !part.constraints.iter().any(identity) {
+            return Some(true);
+        }
+        if !part.constraints.iter().any(floor) {
+            return match flow_with_identity_floor(programme, &part, pairs)? {
+                Err(Left::Error(SolveError::Infeasible { .. })) => Some(false),
+                Err(Left::Error(_)) => None,
+                _ => Some(true),
+            };
+        }
+        let mut pricer = Pricer::new(programme, pairs);
+        match branch_on_constraints(programme, &part, &mut pricer, Vec::new(), None, None, None, None)? {
+            Searched::Infeasible => Some(false),
+            _ => Some(true),
+        }
+    };
+    let constraints = &model.constraints;
+    for i in 0..constraints.len() {
+        if !feasible(&(0..=i).collect::<Vec<_>>())? {
+            let together_with = if i == 0 || !feasible(&[i])? {
+                Vec::new()
+            } else {
+                constraints[..i].iter().map(Constraint::label).collect()
+            };
+            return Some(SolveError::Infeasible {
+                constraint: constraints[i].label(),
+                together_with,
+            });
+        }
+    }
+    None
 }

@@ -340,10 +340,14 @@ impl fmt::Display for Summary {
         }
         if let Some(o) = &self.optimality {
             match &o.gap {
-                None => writeln!(f, "optimal  proven{}", match &o.certificate {
-                    Some(how) => format!(" (by flows: {how})"),
-                    None => String::new(),
-                })?,
+                None => writeln!(
+                    f,
+                    "optimal  proven{}",
+                    match &o.certificate {
+                        Some(how) => format!(" (by flows: {how})"),
+                        None => String::new(),
+                    }
+                )?,
                 Some(gap) => writeln!(
                     f,
                     "optimal  NOT proven: stopped at the time limit; {}\"{}\" is {}, {}",

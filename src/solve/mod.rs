@@ -11,8 +11,9 @@
 //!
 //! Side constraints: [`choose`] sends a model with any to [`ilp`], where flows
 //! decide first (an organisation cap held by the network, a coverage floor
-//! total by total or by branch and bound on flows, identity floors by the
-//! Lagrangian relaxation of [`lagrange`], each answer with its proof) and the integer program closes
+//! total by total, identity floors by the Lagrangian relaxation of
+//! [`lagrange`], and any mix of them by branch and bound on flows, each answer
+//! with its proof) and the integer program closes
 //! what they leave. Those networks are priced too ([`capped`]): candidate
 //! pairs, and any eligible pair the prices say could help.
 
@@ -626,7 +627,9 @@ impl GadgetFlows {
                     flows.short |= units == 0 && gadget.is_forced(e as usize);
                 }
                 // A held request's first arc is the one whose cost is forced.
-                (Node::Mentee(e), Node::Request(_)) if edge.weight.capacity == 1 && gadget.is_request_forced(e as usize) => {
+                (Node::Mentee(e), Node::Request(_))
+                    if edge.weight.capacity == 1 && gadget.is_request_forced(e as usize) =>
+                {
                     flows.short |= units == 0 && edge.weight.cost < 0 && !request_seen[e as usize];
                     request_seen[e as usize] = true;
                 }

@@ -1,7 +1,9 @@
-//! A coverage floor under any objective a flow can hold, decided by branch and
+//! Side constraints under any objective a flow can hold, decided by branch and
 //! bound on flows: every node is one network (the coverage gadget of
 //! [`super::super::CoverageGadget`], solved by pricing), and the few decisions
-//! a network cannot hold are branched on.
+//! a network cannot hold are branched on. What follows is one coverage floor;
+//! floors over the other grouping and identity floors are relaxed and
+//! branched on as [`branch_on_constraints`] says.
 //!
 //! The floor (over one grouping, at `K` percent) says each group `g` of `n_g`
 //! mentees (of `n` in all) has `c_g >= K n_g C / (100 n)` covered, where `C`
@@ -205,7 +207,9 @@ pub(super) fn branch_on_constraints(
     multiplier: Option<Multiplier>,
     deadline: Option<Instant>,
 ) -> Option<Searched> {
-    search(programme, model, pricer, incumbents, upper, most, multiplier, deadline, MAX_NODES)
+    search(
+        programme, model, pricer, incumbents, upper, most, multiplier, deadline, MAX_NODES,
+    )
 }
 
 /// A matching that meets every constraint of a model with an identity
@@ -226,7 +230,17 @@ fn meeting_identity_first(
         .constraints
         .retain(|c| !matches!(c, Constraint::IdentityRequestsMetAtLeast { .. }));
     first.objective.insert(0, Term::IdentityRequestsMet { weight: 1 });
-    let found = match search(programme, &first, pricer, incumbents, None, None, None, deadline, MAX_NODES / 8)? {
+    let found = match search(
+        programme,
+        &first,
+        pricer,
+        incumbents,
+        None,
+        None,
+        None,
+        deadline,
+        MAX_NODES / 8,
+    )? {
         Searched::Optimal(solution) => solution.matching,
         Searched::Stopped { best, .. } => best,
         Searched::Infeasible => return None,
@@ -291,8 +305,8 @@ fn search(
                 .map(|l| match l.cmp(&p) {
                     Ordering::Less => network[l],
                     Ordering::Equal => {
-                        let b = (i128::from(network[p]) - i128::from(num) * i128::from(needed))
-                            .div_euclid(i128::from(den));
+                        let b =
+                            (i128::from(network[p]) - i128::from(num) * i128::from(needed)).div_euclid(i128::from(den));
                         i64::try_from(b).unwrap_or(i64::MAX)
                     }
                     Ordering::Greater if exact && met == needed => network[l],
@@ -380,7 +394,11 @@ fn search(
     let mut best: Option<(Vec<i64>, Matching)> = None;
     let pricer_pairs = pricer.pairs();
     let offer = |best: &mut Option<(Vec<i64>, Matching)>, m: Matching| {
-        let m = if meets(&m) { Some(m) } else { repair_floors(programme, model, pricer_pairs, m) };
+        let m = if meets(&m) {
+            Some(m)
+        } else {
+            repair_floors(programme, model, pricer_pairs, m)
+        };
         if let Some(m) = m {
             let v = values(&m);
             if best.as_ref().is_none_or(|(b, _)| v > *b) {
@@ -402,10 +420,36 @@ fn search(
             offer(&mut best, m);
         }
     }
+    // A group covers at most its mentees with an eligible pair, k_g; a
+    // matching that meets a floor then covers at most 100 n k_g / (K n_g) in
+    // all. Held only where it is 0 (a group of the other grouping nobody in
+    // it can be matched with): an upper bound on the total that binds makes
+    // the network give later matches without a first, and the search far
+    // longer (as `fits` says of the held grouping).
+    let mut within = all;
+    let floors = other
+        .iter()
+        .map(|(_, percent, group, sizes)| (group.as_slice(), sizes.as_slice(), *percent));
+    for (group, sizes, percent) in floors.filter(|f| f.2 > 0) {
+        let n: u64 = sizes.iter().sum();
+        let mut coverable = vec![0u64; sizes.len()];
+        for (e, &g) in group.iter().enumerate() {
+            if g != u32::MAX && reachable[e] {
+                coverable[g as usize] += 1;
+            }
+        }
+        for (g, &size) in sizes.iter().enumerate() {
+            within = within.min(100 * n * coverable[g] / (u64::from(percent) * size));
+        }
+    }
     let mut open = BinaryHeap::new();
     open.push(Node {
         least: 0,
-        most: most.map_or(all as u32, |m| m.min(all as u32)),
+        most: if within == 0 {
+            0
+        } else {
+            most.map_or(all as u32, |m| m.min(all as u32))
+        },
         dropped: Vec::new(),
         forced: pinned,
         request_met: Vec::new(),
@@ -434,7 +478,8 @@ fn search(
             solved: node.solved.filter(|_| !moved),
             ..node
         };
-        if node.solved.is_none() && (solves >= max_nodes || deadline.is_some_and(|d| Instant::now() >= d)) {
+        if node.solved.is_none() && solves > 0 && (solves >= max_nodes || deadline.is_some_and(|d| Instant::now() >= d))
+        {
             open.push(node);
             break;
         }
@@ -481,17 +526,6 @@ fn search(
             }
         };
         let bound = solved.bound.clone();
-        if std::env::var_os("MF_DEBUG").is_some() {
-            let m = &solved.solution.matching;
-            eprintln!(
-                "node {nodes} solves {solves} range [{}, {}] held {} bound {:?} best {:?} x {:?} met {} covered {} uncounted {} meets {} mixed {:?}",
-                node.least, node.most, node.held(), &bound[..levels.min(2)],
-                best.as_ref().map(|(v, _)| v[..levels.min(2)].to_vec()),
-                &solved.solution.objective_values[..levels.min(2)],
-                m.mentees_with(programme, |p| p.identity_matched), solved.counts.iter().filter(|&&c| c > 0).count(),
-                solved.uncounted.len(), meets(m), mixed
-            );
-        }
         if best.as_ref().is_some_and(|(v, _)| bound <= *v) {
             continue;
         }
@@ -548,8 +582,9 @@ fn search(
             let mut next = child(&node);
             next.least = covered;
             open.push(next);
-        } else if let Some((floor, percent, other_group, other_sizes)) =
-            other.as_ref().filter(|(floor, ..)| !constraint_met(programme, matching, floor))
+        } else if let Some((floor, percent, other_group, other_sizes)) = other
+            .as_ref()
+            .filter(|(floor, ..)| !constraint_met(programme, matching, floor))
         {
             let _ = floor;
             // The group furthest below its floor, as whole numbers:
@@ -587,11 +622,14 @@ fn search(
                     open.push(without);
                 }
                 None => {
-                    // The group covers all it can here, so a matching that
-                    // meets the floor covers fewer in all.
-                    if covered > u64::from(node.least) {
+                    // The group covers all it can here (c), so a matching
+                    // that meets the floor covers at most 100 n c / (K n_g)
+                    // in all, fewer than this optimum does.
+                    let g = short as usize;
+                    let most = (100 * all_other * have[g] / (u64::from(*percent) * other_sizes[g])).min(covered - 1);
+                    if covered > 0 && most >= u64::from(node.least) {
                         let mut next = child(&node);
-                        next.most = covered as u32 - 1;
+                        next.most = most as u32;
                         open.push(next);
                     }
                 }

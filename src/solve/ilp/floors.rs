@@ -202,8 +202,9 @@ pub(super) fn repair_floors(
         }
     }
     // Covering only ever adds a covered mentee, dropping only takes one
-    // away: a few rounds per mentee end it.
-    for _ in 0..=2 * programme.mentees.len() {
+    // away; covering for one floor can break another's, so after a round per
+    // mentee only dropping is left, which ends at the pins alone at worst.
+    for round in 0..=3 * programme.mentees.len() {
         let matching = Matching::new(pairs.clone());
         if model
             .constraints
@@ -225,7 +226,8 @@ pub(super) fn repair_floors(
         let counts = matching.mentee_counts(programme);
         // First, a mentee of the group furthest below the floor covered, on
         // a mentor's free place or one taken from a mentee who keeps a match.
-        if let Some(more) = cover_one(programme, model, eligible, &pairs, &counts, by, percent) {
+        let covering = round < programme.mentees.len();
+        if let Some(more) = cover_one(programme, model, eligible, &pairs, &counts, by, percent).filter(|_| covering) {
             pairs = more;
             continue;
         }
@@ -241,10 +243,15 @@ pub(super) fn repair_floors(
         // the largest covered / mentees (as whole numbers; ties to the smaller id).
         let all: u64 = groups.values().map(|&(n, _)| n).sum();
         let total: u64 = groups.values().map(|&(_, c)| c).sum();
-        let (&most, _) = groups
-            .iter()
-            .filter(|(_, &(n, c))| c > 0 && 100 * all * (c - 1) >= percent * n * (total - 1))
-            .max_by(|(a, &(n, c)), (b, &(m, d))| (c * m).cmp(&(d * n)).then(b.cmp(a)))?;
+        // (With none, the largest share anyway: later rounds mend the rest.)
+        let largest = |stays: bool| {
+            groups
+                .iter()
+                .filter(|(_, &(n, c))| c > 0 && (!stays || 100 * all * (c - 1) >= percent * n * (total - 1)))
+                .max_by(|(a, &(n, c)), (b, &(m, d))| (c * m).cmp(&(d * n)).then(b.cmp(a)))
+                .map(|(&g, _)| g)
+        };
+        let most = largest(true).or_else(|| largest(false))?;
         // Its covered mentee with the fewest points of score to lose (and no
         // identity request met, first), the last by id on ties.
         let mut score = vec![0u64; programme.mentees.len()];

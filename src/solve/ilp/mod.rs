@@ -30,8 +30,9 @@
 //! The module's files, one job each: `backend` names the solver libraries,
 //! `microlp` and `highs` run the program through each (behind good_lp's
 //! traits), `formulation` writes the program, `floors` lets flows decide
-//! first, `branch` decides a coverage floor under any objective a flow holds
-//! by branch and bound on flows (where the halving in `floors` cannot), and
+//! first, `branch` decides coverage floors, identity floors and caps together
+//! under any objective a flow holds by branch and bound on flows (where the
+//! halving in `floors` and the Lagrangian relaxation cannot), and
 //! `constraints` checks a matching against the side constraints.
 //!
 //! When flows leave a level open, the matching they found reaches the optimum
@@ -243,7 +244,11 @@ pub fn solve_ilp_with(eligibility: &Eligibility, options: IlpOptions) -> Result<
                         solution.stats.eligible_pairs = pairs.len();
                         solution.stats.certificate = Some(format!(
                             "the optimum under the identity floor alone ({}) meets every constraint",
-                            solution.stats.certificate.as_deref().unwrap_or("by the Lagrangian relaxation")
+                            solution
+                                .stats
+                                .certificate
+                                .as_deref()
+                                .unwrap_or("by the Lagrangian relaxation")
                         ));
                         return Ok(solution);
                     }
@@ -251,7 +256,12 @@ pub fn solve_ilp_with(eligibility: &Eligibility, options: IlpOptions) -> Result<
                     incumbents.push(solution.matching);
                 }
                 // No matching meets the identity floor (with the cap): none
-                // meets every constraint.
+                // meets every constraint; named among all of them.
+                Some(Err(Left::Error(SolveError::Infeasible { .. }))) => {
+                    return Err(which_fails_by_flows(programme, model, &pairs).unwrap_or_else(|| {
+                        which_constraint_fails(&Program::new(programme, model, &pairs), options.backend)
+                    }))
+                }
                 Some(Err(Left::Error(e))) => return Err(e),
                 Some(Err(Left::Undecided(u))) => {
                     multiplier = u.multiplier;
@@ -271,14 +281,24 @@ pub fn solve_ilp_with(eligibility: &Eligibility, options: IlpOptions) -> Result<
             .filter(|u| u.level == 0)
             .filter(|_| matches!(model.objective[0], Term::MenteesWithAtLeast { matches: 1, weight: 1 }))
             .map(|u| u.bound as u32);
-        match branch_on_constraints(programme, model, &mut pricer, incumbents, Some(upper), most, multiplier, deadline) {
+        match branch_on_constraints(
+            programme,
+            model,
+            &mut pricer,
+            incumbents,
+            Some(upper),
+            most,
+            multiplier,
+            deadline,
+        ) {
             Some(Searched::Optimal(mut solution)) => {
                 solution.stats.time = start.elapsed();
                 return Ok(solution);
             }
             Some(Searched::Infeasible) => {
-                return Err(which_fails_by_flows(programme, model, &pairs)
-                    .unwrap_or_else(|| which_constraint_fails(&Program::new(programme, model, &pairs), options.backend)))
+                return Err(which_fails_by_flows(programme, model, &pairs).unwrap_or_else(|| {
+                    which_constraint_fails(&Program::new(programme, model, &pairs), options.backend)
+                }))
             }
             Some(Searched::Stopped { best, level, bound, .. }) => {
                 // The search's bound, where it is tighter than what is known.

@@ -197,6 +197,7 @@ impl Side {
 /// every constraint, start the search; `upper`, when given, bounds every
 /// matching that meets the constraints; `most`, when given, is the most
 /// mentees any matching that meets the held floor covers.
+#[allow(clippy::too_many_arguments)]
 pub(super) fn branch_on_constraints(
     programme: &Programme,
     model: &Model,

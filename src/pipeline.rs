@@ -478,9 +478,9 @@ pub fn compare_run(inputs: &Inputs, options: MatchOptions) -> Result<CompareRun,
         (SolverKind::Flow, _) => "flow".to_string(),
         (SolverKind::Ilp, Optimality::Proven) => format!("ilp ({})", chosen.backend),
         (SolverKind::Ilp, Optimality::Stopped { level, value, bound }) => format!(
-            "ilp ({}), NOT proven optimal: level {} at {value}{}",
+            "ilp ({}), NOT proven optimal: \"{}\" at {value}{}",
             chosen.backend,
-            level + 1,
+            model.objective[*level].label(),
             bound.map_or_else(String::new, |b| format!(", bound {b}"))
         ),
     };

@@ -134,6 +134,9 @@ pub struct Gap {
     pub value: i64,
     /// The most any matching keeping the earlier levels could have, when known.
     pub bound: Option<i64>,
+    /// The earlier levels' terms, each at its proven optimum.
+    #[serde(skip)]
+    pub proven: Vec<Term>,
 }
 
 /// What the mailing lists did with biographies: the policy, every biography
@@ -308,6 +311,7 @@ impl Summary {
                 level: level + 1,
                 value,
                 bound,
+                proven: model.objective[..level].to_vec(),
             }),
         };
         Summary {
@@ -381,15 +385,29 @@ impl fmt::Display for Summary {
         }
         if let Some(o) = &self.optimality {
             match &o.gap {
-                None => writeln!(f, "optimal  proven{}", match &o.certificate {
-                    Some(how) => format!(" (by flows: {how})"),
-                    None => String::new(),
-                })?,
+                None => writeln!(
+                    f,
+                    "optimal  proven{}",
+                    match &o.certificate {
+                        Some(how) => format!(" (by flows: {how})"),
+                        None => String::new(),
+                    }
+                )?,
                 Some(gap) => writeln!(
                     f,
-                    "optimal  NOT proven: stopped at the time limit; levels before {} are optimal; level {} (\"{}\") is {}, {}",
-                    gap.level,
-                    gap.level,
+                    "optimal  NOT proven: stopped at the time limit; {}\"{}\" is {}, {}",
+                    match gap.proven.as_slice() {
+                        [] => String::new(),
+                        proven => format!(
+                            "{} {} optimal; ",
+                            proven
+                                .iter()
+                                .map(|t| format!("\"{}\"", t.label()))
+                                .collect::<Vec<_>>()
+                                .join(", "),
+                            if proven.len() == 1 { "is" } else { "are" }
+                        ),
+                    },
                     gap.term.label(),
                     gap.value,
                     match gap.bound {

@@ -99,6 +99,19 @@ pub fn choose(model: &Model, participants: usize, choice: SolverChoice) -> Resul
         Some(SolverKind::Flow) => flow_can_solve(model, participants).map(|_| flow),
         None => match flow_can_solve(model, participants) {
             Ok(_) => Ok(flow),
+            // Side constraints: flows decide first, the program only what they leave.
+            Err(SolveError::NotFlowExpressible(_)) if !model.constraints.is_empty() => ilp(Some(format!(
+                "note: the model has the constraint \"{}\", which the plain flow cannot hold; flows try first \
+                 (an organisation cap held by the network, coverage and identity floors by branch and bound on flows \
+                 and the Lagrangian relaxation, each with its proof), and the integer program ({}) closes only what \
+                 they leave, which can take minutes (--time-limit bounds it and keeps the best matching found{})",
+                model.constraints[0].label(),
+                choice.backend,
+                match choice.backend {
+                    Backend::Microlp => "; HiGHS is much faster: --ilp-backend highs, see the README",
+                    Backend::Highs => "",
+                }
+            ))),
             Err(SolveError::NotFlowExpressible(why)) => ilp(Some(format!(
                 "note: solving as an integer program ({}), since {why}; {}",
                 choice.backend,

@@ -103,7 +103,7 @@ const MAX_STEPS: usize = 60;
 
 /// The model's objective with identity requests entered at `m`; none when the
 /// weights would not fit.
-fn relaxed_model(model: &Model, m: Multiplier) -> Option<Model> {
+pub(crate) fn relaxed_model(model: &Model, m: Multiplier) -> Option<Model> {
     let mut relaxed = model.clone();
     relaxed.constraints.clear();
     let identity = |weight: u32| Term::IdentityRequestsMet { weight };
@@ -309,6 +309,9 @@ pub struct Undecided {
     /// No matching that meets the floor and reaches the optimum on the levels
     /// before `level` has more than this there.
     pub bound: i64,
+    /// The last multiplier the relaxation tried, when it mixed requests into
+    /// a level: a search can bound with it.
+    pub multiplier: Option<Multiplier>,
 }
 
 /// The best matching with at least `needed` identity requests met (and the
@@ -364,6 +367,7 @@ pub fn identity_floor(
     // Every matching that meets the floor and reaches the optimum on the levels
     // before `level` has at most `low`'s value there (requests come after it).
     let mut bound = low.values[level];
+    let mut last = None;
     // The ratio at `level`, between `low` (below the floor) and `high`.
     for _ in 0..MAX_STEPS {
         let gain = low.values[level] - high.values[level];
@@ -375,6 +379,7 @@ pub fn identity_floor(
         }
         let (num, den) = reduced(gain as u64, cost);
         let multiplier = Multiplier::Mixed { level, num, den };
+        last = Some(multiplier);
         let worth =
             |p: &Point| i128::from(den as i64) * i128::from(p.values[level]) + i128::from(num) * i128::from(p.met);
         let tie = worth(&low);
@@ -409,6 +414,7 @@ pub fn identity_floor(
         best: high.solution.matching,
         level,
         bound,
+        multiplier: last,
     }))
 }
 

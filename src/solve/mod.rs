@@ -11,8 +11,9 @@
 //!
 //! Side constraints: [`choose`] sends a model with any to [`ilp`], where flows
 //! decide first (an organisation cap held by the network, a coverage floor
-//! total by total or by branch and bound on flows, identity floors by the
-//! Lagrangian relaxation of [`lagrange`], each answer with its proof) and the integer program closes
+//! total by total, identity floors by the Lagrangian relaxation of
+//! [`lagrange`], and any mix of them by branch and bound on flows, each answer
+//! with its proof) and the integer program closes
 //! what they leave. Those networks are priced too ([`capped`]): candidate
 //! pairs, and any eligible pair the prices say could help.
 
@@ -233,6 +234,13 @@ pub struct CoverageGadget {
     /// Mentees held covered: their first unit is forced like a group's lower
     /// bound (empty: none).
     pub forced: Vec<bool>,
+    /// Mentees whose request (the one the objective counts, through their
+    /// request layer) is held met: the layer's first unit is forced (empty:
+    /// none).
+    pub request_forced: Vec<bool>,
+    /// Mentees whose request is held unmet: their request layer has no way in
+    /// (empty: none).
+    pub request_banned: Vec<bool>,
 }
 
 impl CoverageGadget {
@@ -251,6 +259,14 @@ impl CoverageGadget {
 
     fn is_forced(&self, mentee: usize) -> bool {
         self.forced.get(mentee).copied().unwrap_or(false)
+    }
+
+    fn is_request_forced(&self, mentee: usize) -> bool {
+        self.request_forced.get(mentee).copied().unwrap_or(false)
+    }
+
+    fn is_request_banned(&self, mentee: usize) -> bool {
+        self.request_banned.get(mentee).copied().unwrap_or(false)
     }
 }
 
@@ -413,13 +429,17 @@ pub fn network_capped(
             }
         }
         if let Some(request) = nodes.request {
+            if coverage.is_some_and(|gadget| gadget.is_request_banned(e)) {
+                continue; // request held unmet: no way into the layer
+            }
             let capacity = mentee.person.capacity;
+            let held = coverage.is_some_and(|gadget| gadget.is_request_forced(e));
             graph.add_edge(
                 nodes.own,
                 request,
                 FlowArc {
                     capacity: 1,
-                    cost: request_cost,
+                    cost: request_cost - if held { forcing } else { 0 },
                 },
             );
             if capacity > 1 {
@@ -593,6 +613,7 @@ impl GadgetFlows {
             short: false,
             first_unit: vec![false; mentees],
         };
+        let mut request_seen = vec![false; mentees];
         for (i, edge) in graph.raw_edges().iter().enumerate() {
             let units = flow(i);
             match (graph[edge.source()], graph[edge.target()]) {
@@ -604,6 +625,13 @@ impl GadgetFlows {
                 (Node::CoverageGroup(_), Node::Mentee(e)) => {
                     flows.first_unit[e as usize] = units > 0;
                     flows.short |= units == 0 && gadget.is_forced(e as usize);
+                }
+                // A held request's first arc is the one whose cost is forced.
+                (Node::Mentee(e), Node::Request(_))
+                    if edge.weight.capacity == 1 && gadget.is_request_forced(e as usize) =>
+                {
+                    flows.short |= units == 0 && edge.weight.cost < 0 && !request_seen[e as usize];
+                    request_seen[e as usize] = true;
                 }
                 _ => {}
             }

@@ -14,9 +14,10 @@ pub const MENTORS_CSV: &str = include_str!("../../examples/peer-small/mentors.cs
 pub const MENTEES_CSV: &str = include_str!("../../examples/peer-small/mentees.csv");
 
 /// Every code a problem may have.
-const CODES: [&str; 28] = [
+const CODES: [&str; 30] = [
     "R001", "R002", "R003", "R004", "R005", "R006", "R007", "R008", "R009", "R010", "R011", "R012", "R013", "R014",
     "R015", "R016", "R017", "R018", "R019", "R020", "R021", "H001", "M001", "M002", "F001", "V001", "V002", "V003",
+    "V004", "V005",
 ];
 
 /// The fuzz input for the registration target: two bytes saying where to cut,

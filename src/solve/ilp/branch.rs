@@ -1,7 +1,9 @@
-//! A coverage floor under any objective a flow can hold, decided by branch and
+//! Side constraints under any objective a flow can hold, decided by branch and
 //! bound on flows: every node is one network (the coverage gadget of
 //! [`super::super::CoverageGadget`], solved by pricing), and the few decisions
-//! a network cannot hold are branched on.
+//! a network cannot hold are branched on. What follows is one coverage floor;
+//! floors over the other grouping and identity floors are relaxed and
+//! branched on as [`branch_on_constraints`] says.
 //!
 //! The floor (over one grouping, at `K` percent) says each group `g` of `n_g`
 //! mentees (of `n` in all) has `c_g >= K n_g C / (100 n)` covered, where `C`
@@ -40,17 +42,19 @@
 
 use std::cmp::Ordering;
 use std::collections::{BinaryHeap, HashMap};
+use std::rc::Rc;
 use std::time::Instant;
 
 use super::super::capped::Pricer;
+use super::super::lagrange::{relaxed_model, Multiplier};
 use super::super::{flow_can_solve, CoverageGadget, Solution, SolveStats};
 use super::constraints::{constraint_met, group_of};
-use super::floors::repair_coverage_floor;
+use super::floors::repair_floors;
 use crate::matching::Matching;
 use crate::model::{Constraint, Group, Model, Term};
 use crate::registration::Programme;
 
-/// Most nodes before the search stops and leaves the rest to the program.
+/// Most networks solved before the search stops and leaves the rest to the program.
 pub(super) const MAX_NODES: usize = 400;
 
 /// What the search found.
@@ -61,6 +65,17 @@ pub(super) enum Searched {
     /// meets every constraint, the first level on which it may not be
     /// optimal, and no matching has more there than `bound`.
     Stopped { best: Matching, level: usize, bound: i64 },
+    /// Every node closed with no matching that meets the constraints: there
+    /// is none.
+    Infeasible,
+}
+
+/// A node's network solved: its optimum, read as the search reads it.
+struct Solved {
+    solution: Solution,
+    counts: Vec<u32>,
+    uncounted: Vec<u32>,
+    bound: Vec<i64>,
 }
 
 /// One node: the range of the number covered, and the mentees held.
@@ -69,8 +84,21 @@ struct Node {
     most: u32,
     dropped: Vec<u32>,
     forced: Vec<u32>,
+    /// Mentees whose identity request is held met, and held unmet.
+    request_met: Vec<u32>,
+    request_unmet: Vec<u32>,
     /// The parent's bound: no matching in the node has better values.
     bound: Vec<i64>,
+    /// The parent's optimum, when it is in this node too (a branch that
+    /// keeps it): then it is this node's optimum as well, and no network is
+    /// solved.
+    solved: Option<Rc<Solved>>,
+}
+
+impl Node {
+    fn held(&self) -> usize {
+        self.dropped.len() + self.forced.len() + self.request_met.len() + self.request_unmet.len()
+    }
 }
 
 impl PartialEq for Node {
@@ -85,69 +113,229 @@ impl PartialOrd for Node {
     }
 }
 impl Ord for Node {
-    /// Best bound first; among equal bounds, the one covering more (its
-    /// optimum is a matching more often), then the deeper one.
+    /// Best bound first; among equal bounds, one already solved (free), the
+    /// one covering more (its optimum is a matching more often), then the
+    /// deeper one.
     fn cmp(&self, other: &Self) -> Ordering {
         self.bound
             .cmp(&other.bound)
+            .then(self.solved.is_some().cmp(&other.solved.is_some()))
             .then(self.least.cmp(&other.least))
-            .then((self.dropped.len() + self.forced.len()).cmp(&(other.dropped.len() + other.forced.len())))
+            .then(self.held().cmp(&other.held()))
             .then(self.forced.len().cmp(&other.forced.len()))
     }
 }
 
-/// The best matching under the model's objective and constraints, when they
-/// are coverage floors over one grouping (the highest holds the rest) and
-/// caps on mentees from one organisation, and the objective is one a flow can
+/// The floors and the identity floor of a model, as the search holds them.
+struct Side {
+    /// The floor the network holds: its grouping and (highest) percent; 0
+    /// when the model has no coverage floor (then it holds nothing).
+    held: (Group, u32),
+    /// A floor over the other grouping, checked and branched on.
+    other: Option<(Group, u32)>,
+    /// Identity requests that must be met, when the model has a floor on them.
+    identity: Option<u64>,
+    organisation_cap: Option<u32>,
+}
+
+impl Side {
+    fn of(programme: &Programme, model: &Model) -> Option<Side> {
+        let mut floors: Vec<(Group, u32)> = Vec::new();
+        let mut identity: Option<u64> = None;
+        let mut organisation_cap: Option<u32> = None;
+        let asked = programme.mentees.iter().filter(|m| m.asks_for_identity()).count() as u64;
+        for constraint in &model.constraints {
+            match *constraint {
+                // Floors over the same groups: the highest holds the others.
+                Constraint::CoverageFloor { by, percent } => match floors.iter_mut().find(|(g, _)| *g == by) {
+                    Some(floor) => floor.1 = floor.1.max(percent),
+                    None => floors.push((by, percent)),
+                },
+                Constraint::MaxMenteesFromOneOrganisation { mentees } => {
+                    organisation_cap = Some(organisation_cap.map_or(mentees, |c| c.min(mentees)))
+                }
+                Constraint::IdentityRequestsMetAtLeast { percent } => {
+                    let n = (u64::from(percent) * asked).div_ceil(100);
+                    identity = Some(identity.map_or(n, |m| m.max(n)));
+                }
+            }
+        }
+        if floors.is_empty() && identity.is_none() {
+            return None;
+        }
+        Some(Side {
+            held: floors.first().copied().unwrap_or((Group::Grade, 0)),
+            other: floors.get(1).copied(),
+            identity,
+            organisation_cap,
+        })
+    }
+}
+
+/// The best matching under the model's objective and constraints (coverage
+/// floors over one grouping or both, floors on identity requests met, caps on
+/// mentees from one organisation), when the objective is one a flow can
 /// hold; none when the model is not of that kind or a network fails.
-/// `incumbent`, when given, must meet every constraint; `most`, when given,
-/// is the most mentees any matching that meets the floor covers (the
-/// halving's bound), and the search starts from it.
-pub(super) fn branch_on_coverage(
+///
+/// The network holds one grouping's floor (as in the module's text), the cap,
+/// and the mentees held; the other grouping's floor and the identity floor are
+/// relaxed (a network without them bounds every matching that meets them) and
+/// branched on where a node's optimum breaks them:
+/// - a group short of its floor with a mentee the optimum leaves uncovered:
+///   that mentee covered, or held uncovered; with none, every matching in
+///   the node that meets the floor covers fewer in all than the optimum does;
+/// - too few identity requests met: a mentee whose request the optimum leaves
+///   unmet has it met (the first unit through their request layer forced), or
+///   held unmet (the layer closed); with none, no matching in the node meets
+///   more requests than the optimum does, so the node has none that meets
+///   the floor.
+///
+/// The branch that keeps the optimum has it as its own optimum, so only the
+/// other takes a network. Identity requests enter the network as a last level
+/// of the objective (so each mentee has a request layer to hold), which
+/// changes no earlier level's optimum. `incumbents`, each repaired to meet
+/// every constraint, start the search; `upper`, when given, bounds every
+/// matching that meets the constraints; `most`, when given, is the most
+/// mentees any matching that meets the held floor covers.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn branch_on_constraints(
     programme: &Programme,
     model: &Model,
     pricer: &mut Pricer,
-    incumbent: Option<Matching>,
+    incumbents: Vec<Matching>,
+    upper: Option<Vec<i64>>,
     most: Option<u32>,
+    multiplier: Option<Multiplier>,
     deadline: Option<Instant>,
 ) -> Option<Searched> {
+    search(
+        programme, model, pricer, incumbents, upper, most, multiplier, deadline, MAX_NODES,
+    )
+}
+
+/// A matching that meets every constraint of a model with an identity
+/// floor, looked for where repairs found none: the search without the
+/// identity floor, under the objective with identity requests met as a
+/// first level, a few networks long; its best matching meets the most
+/// requests the floors allow, so it meets the identity floor too whenever
+/// any does.
+fn meeting_identity_first(
+    programme: &Programme,
+    model: &Model,
+    pricer: &mut Pricer,
+    incumbents: Vec<Matching>,
+    deadline: Option<Instant>,
+) -> Option<Matching> {
+    let mut first = model.clone();
+    first
+        .constraints
+        .retain(|c| !matches!(c, Constraint::IdentityRequestsMetAtLeast { .. }));
+    first.objective.insert(0, Term::IdentityRequestsMet { weight: 1 });
+    let found = match search(
+        programme,
+        &first,
+        pricer,
+        incumbents,
+        None,
+        None,
+        None,
+        deadline,
+        MAX_NODES / 8,
+    )? {
+        Searched::Optimal(solution) => solution.matching,
+        Searched::Stopped { best, .. } => best,
+        Searched::Infeasible => return None,
+    };
+    model
+        .constraints
+        .iter()
+        .all(|c| constraint_met(programme, &found, c))
+        .then_some(found)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn search(
+    programme: &Programme,
+    model: &Model,
+    pricer: &mut Pricer,
+    incumbents: Vec<Matching>,
+    upper: Option<Vec<i64>>,
+    most: Option<u32>,
+    multiplier: Option<Multiplier>,
+    deadline: Option<Instant>,
+    max_nodes: usize,
+) -> Option<Searched> {
     let start = Instant::now();
-    let mut floor: Option<(Group, u32)> = None;
-    let mut organisation_cap: Option<u32> = None;
-    for constraint in &model.constraints {
-        match *constraint {
-            Constraint::CoverageFloor { by, percent } => match floor {
-                None => floor = Some((by, percent)),
-                Some((same, higher)) if same == by => floor = Some((by, percent.max(higher))),
-                Some(_) => return None,
-            },
-            Constraint::MaxMenteesFromOneOrganisation { mentees } => {
-                organisation_cap = Some(organisation_cap.map_or(mentees, |c| c.min(mentees)))
-            }
-            Constraint::IdentityRequestsMetAtLeast { .. } => return None,
-        }
-    }
-    let (by, percent) = floor?;
+    let side = Side::of(programme, model)?;
+    let (by, percent) = side.held;
+    let organisation_cap = side.organisation_cap;
+    let levels = model.objective.len();
     let mut relaxed = model.clone();
     relaxed.constraints.clear();
     let participants = programme.mentees.len() + programme.mentors.len();
-    flow_can_solve(&relaxed, participants).ok()?;
+    let costs = flow_can_solve(&relaxed, participants).ok()?;
+    // Where identity requests are mixed into a level, `(level, num, den)`.
+    let mut mixed: Option<(usize, u64, u64)> = None;
+    if side.identity.is_some() {
+        // Requests need their layer; a layer counting professions cannot
+        // also hold identities.
+        if costs.profession_met != 0 {
+            return None;
+        }
+        match multiplier.and_then(|m| Some((m, relaxed_model(model, m)?))) {
+            Some((Multiplier::Mixed { level, num, den }, mixed_model)) if den > 0 => {
+                relaxed = mixed_model;
+                mixed = Some((level, num, den));
+            }
+            _ => relaxed.objective.push(Term::IdentityRequestsMet { weight: 1 }),
+        }
+        flow_can_solve(&relaxed, participants).ok()?;
+    }
+    let needed = side.identity.unwrap_or(0);
+    // The model's values a node's network bounds, from the network's (its
+    // relaxed objective's) values, the requests its optimum meets, and
+    // whether its values are its matching's. Mixed at level p, every matching
+    // y in the node that meets the floor and ties the optimum x before p has
+    // den L_p(y) + num N <= den L_p(y) + num I(y) <= den L_p(x) + num I(x);
+    // when I(x) = N, one that ties at p too ties on the relaxed level, so
+    // the later levels are the optimum's.
+    let model_bound = |network: &[i64], met: u64, exact: bool| -> Vec<i64> {
+        match mixed {
+            None => network[..levels].to_vec(),
+            Some((p, num, den)) => (0..levels)
+                .map(|l| match l.cmp(&p) {
+                    Ordering::Less => network[l],
+                    Ordering::Equal => {
+                        let b =
+                            (i128::from(network[p]) - i128::from(num) * i128::from(needed)).div_euclid(i128::from(den));
+                        i64::try_from(b).unwrap_or(i64::MAX)
+                    }
+                    Ordering::Greater if exact && met == needed => network[l],
+                    Ordering::Greater => i64::MAX,
+                })
+                .collect(),
+        }
+    };
 
     // Groups as the constraint counts them: mentees who can take a match.
-    let mut ids: HashMap<u32, u32> = HashMap::new();
-    let group: Vec<u32> = (0..programme.mentees.len())
-        .map(|e| {
-            if programme.mentees[e].person.capacity == 0 {
-                return u32::MAX;
-            }
-            let next = ids.len() as u32;
-            *ids.entry(group_of(programme, e, by)).or_insert(next)
-        })
-        .collect();
-    let mut sizes = vec![0u64; ids.len()];
-    for &g in group.iter().filter(|&&g| g != u32::MAX) {
-        sizes[g as usize] += 1;
-    }
+    let groups_by = |by: Group| -> (Vec<u32>, Vec<u64>) {
+        let mut ids: HashMap<u32, u32> = HashMap::new();
+        let group: Vec<u32> = (0..programme.mentees.len())
+            .map(|e| {
+                if programme.mentees[e].person.capacity == 0 {
+                    return u32::MAX;
+                }
+                let next = ids.len() as u32;
+                *ids.entry(group_of(programme, e, by)).or_insert(next)
+            })
+            .collect();
+        let mut sizes = vec![0u64; ids.len()];
+        for &g in group.iter().filter(|&&g| g != u32::MAX) {
+            sizes[g as usize] += 1;
+        }
+        (group, sizes)
+    };
+    let (group, sizes) = groups_by(by);
     let all: u64 = sizes.iter().sum();
     let lower = |total: u32| -> Vec<u32> {
         sizes
@@ -155,10 +343,19 @@ pub(super) fn branch_on_coverage(
             .map(|&n| (u64::from(percent) * n * u64::from(total)).div_ceil(100 * all.max(1)) as u32)
             .collect()
     };
-    // Mentees with an eligible pair, by group: no group covers more.
+    // Mentees with an eligible pair, and with one that meets their identity request.
     let mut reachable = vec![false; programme.mentees.len()];
+    let mut can_meet = vec![false; programme.mentees.len()];
+    let mut best_score = vec![0u32; programme.mentees.len()];
+    let mut best_identity_score = vec![0u32; programme.mentees.len()];
     for pair in pricer.pairs() {
-        reachable[pair.mentee as usize] = true;
+        let e = pair.mentee as usize;
+        reachable[e] = true;
+        best_score[e] = best_score[e].max(pair.score);
+        if pair.identity_matched {
+            can_meet[e] = true;
+            best_identity_score[e] = best_identity_score[e].max(pair.score);
+        }
     }
     let mut coverable = vec![0u64; sizes.len()];
     for (e, &g) in group.iter().enumerate() {
@@ -171,12 +368,17 @@ pub(super) fn branch_on_coverage(
     // group's bound could also be held to the mentees in it who can be
     // matched, but ranges cut that way make the total's bound bind, which the
     // network holds less well: the search then takes far more networks.)
-    let nobody = coverable.contains(&0);
+    let nobody = percent > 0 && coverable.contains(&0);
     let fits: Vec<bool> = (0..=all as u32)
         .map(|total| {
             lower(total).iter().map(|&l| u64::from(l)).sum::<u64>() <= u64::from(total) && (total == 0 || !nobody)
         })
         .collect();
+    let held_floor = Constraint::CoverageFloor { by, percent };
+    let other = side.other.map(|(by, percent)| {
+        let (group, sizes) = groups_by(by);
+        (Constraint::CoverageFloor { by, percent }, percent, group, sizes)
+    });
     let meets = |m: &Matching| model.constraints.iter().all(|c| constraint_met(programme, m, c));
     let values = |m: &Matching| m.objective_values(programme, &model.objective);
 
@@ -190,19 +392,71 @@ pub(super) fn branch_on_coverage(
     pinned.sort_unstable();
     pinned.dedup();
 
-    let mut best: Option<(Vec<i64>, Matching)> = incumbent.filter(|m| meets(m)).map(|m| (values(&m), m));
+    let mut best: Option<(Vec<i64>, Matching)> = None;
+    let pricer_pairs = pricer.pairs();
+    let offer = |best: &mut Option<(Vec<i64>, Matching)>, m: Matching| {
+        let m = if meets(&m) {
+            Some(m)
+        } else {
+            repair_floors(programme, model, pricer_pairs, m)
+        };
+        if let Some(m) = m {
+            let v = values(&m);
+            if best.as_ref().is_none_or(|(b, _)| v > *b) {
+                *best = Some((v, m));
+            }
+        }
+    };
+    let starts = incumbents.clone();
+    for m in incumbents {
+        offer(&mut best, m);
+    }
     // The pins alone cover the fewest mentees any matching can: a start.
-    let pins = Matching::new(pricer.pairs().iter().filter(|p| p.pinned).copied().collect());
-    if meets(&pins) && best.as_ref().is_none_or(|(v, _)| values(&pins) > *v) {
-        best = Some((values(&pins), pins));
+    offer(
+        &mut best,
+        Matching::new(pricer.pairs().iter().filter(|p| p.pinned).copied().collect()),
+    );
+    if best.is_none() && side.identity.is_some() {
+        if let Some(m) = meeting_identity_first(programme, model, pricer, starts, deadline) {
+            offer(&mut best, m);
+        }
+    }
+    // A group covers at most its mentees with an eligible pair, k_g; a
+    // matching that meets a floor then covers at most 100 n k_g / (K n_g) in
+    // all. Held only where it is 0 (a group of the other grouping nobody in
+    // it can be matched with): an upper bound on the total that binds makes
+    // the network give later matches without a first, and the search far
+    // longer (as `fits` says of the held grouping).
+    let mut within = all;
+    let floors = other
+        .iter()
+        .map(|(_, percent, group, sizes)| (group.as_slice(), sizes.as_slice(), *percent));
+    for (group, sizes, percent) in floors.filter(|f| f.2 > 0) {
+        let n: u64 = sizes.iter().sum();
+        let mut coverable = vec![0u64; sizes.len()];
+        for (e, &g) in group.iter().enumerate() {
+            if g != u32::MAX && reachable[e] {
+                coverable[g as usize] += 1;
+            }
+        }
+        for (g, &size) in sizes.iter().enumerate() {
+            within = within.min(100 * n * coverable[g] / (u64::from(percent) * size));
+        }
     }
     let mut open = BinaryHeap::new();
     open.push(Node {
         least: 0,
-        most: most.map_or(all as u32, |m| m.min(all as u32)),
+        most: if within == 0 {
+            0
+        } else {
+            most.map_or(all as u32, |m| m.min(all as u32))
+        },
         dropped: Vec::new(),
         forced: pinned,
-        bound: vec![i64::MAX; model.objective.len()],
+        request_met: Vec::new(),
+        request_unmet: Vec::new(),
+        bound: upper.unwrap_or_else(|| vec![i64::MAX; levels]),
+        solved: None,
     });
     let mut nodes = 0;
     let mut solves = 0;
@@ -217,90 +471,102 @@ pub(super) fn branch_on_coverage(
         let Some(most) = (least..=node.most).rev().find(|&t| fits[t as usize]) else {
             continue;
         };
-        let node = Node { least, most, ..node };
-        if nodes >= MAX_NODES || deadline.is_some_and(|d| Instant::now() >= d) {
+        let moved = (least, most) != (node.least, node.most);
+        let node = Node {
+            least,
+            most,
+            // A narrower range may not have the parent's optimum.
+            solved: node.solved.filter(|_| !moved),
+            ..node
+        };
+        if node.solved.is_none() && solves > 0 && (solves >= max_nodes || deadline.is_some_and(|d| Instant::now() >= d))
+        {
             open.push(node);
             break;
         }
         nodes += 1;
-        let mut held = vec![false; programme.mentees.len()];
-        let mut dropped = held.clone();
-        for &e in &node.forced {
-            held[e as usize] = true;
-        }
-        for &e in &node.dropped {
-            dropped[e as usize] = true;
-        }
+        let mentees = programme.mentees.len();
+        let marks = |list: &[u32]| {
+            let mut marked = vec![false; mentees];
+            for &e in list {
+                marked[e as usize] = true;
+            }
+            marked
+        };
         let gadget = CoverageGadget {
             group_of: group.clone(),
             lower: lower(node.least),
             total: Some((node.least, node.most)),
-            dropped,
-            forced: held,
+            dropped: marks(&node.dropped),
+            forced: marks(&node.forced),
+            request_forced: marks(&node.request_met),
+            request_banned: marks(&node.request_unmet),
         };
-        solves += 1;
-        let (solution, flows) = pricer.solve_gadget(&relaxed, organisation_cap, &gadget).ok()?;
-        if flows.short {
-            continue; // no matching in this node
-        }
-        let counts = solution.matching.mentee_counts(programme);
-        let uncounted = counted_first(&group, &gadget, node.most, &flows.first_unit, flows.uncounted(&counts));
-        let bound = counted_values(programme, model, &solution, &counts, &uncounted);
+        let solved = match node.solved.clone() {
+            Some(solved) => solved,
+            None => {
+                solves += 1;
+                let (solution, flows) = pricer.solve_gadget(&relaxed, organisation_cap, &gadget).ok()?;
+                if flows.short {
+                    continue; // no matching in this node
+                }
+                let counts = solution.matching.mentee_counts(programme);
+                let uncounted = counted_first(&group, &gadget, node.most, &flows.first_unit, flows.uncounted(&counts));
+                let met = solution.matching.mentees_with(programme, |p| p.identity_matched) as u64;
+                let network = counted_values(programme, &relaxed, &solution, &counts, &uncounted);
+                let bound = model_bound(&network, met, uncounted.is_empty());
+                let solved = Rc::new(Solved {
+                    solution,
+                    counts,
+                    uncounted,
+                    bound,
+                });
+                // A matching that meets every constraint, from this optimum.
+                offer(&mut best, solved.solution.matching.clone());
+                solved
+            }
+        };
+        let bound = solved.bound.clone();
         if best.as_ref().is_some_and(|(v, _)| bound <= *v) {
             continue;
         }
-        // A matching that meets the floor, from this optimum.
-        let candidate = if meets(&solution.matching) {
-            Some(solution.matching.clone())
-        } else {
-            repair_coverage_floor(programme, model, solution.matching.clone(), by)
-        };
-        if let Some(m) = candidate {
-            let v = values(&m);
-            if best.as_ref().is_none_or(|(b, _)| v > *b) {
-                best = Some((v, m));
-            }
-        }
-        if uncounted.is_empty() && meets(&solution.matching) {
+        let matching = &solved.solution.matching;
+        let counts = &solved.counts;
+        let uncounted = &solved.uncounted;
+        if uncounted.is_empty() && meets(matching) && mixed.is_none() {
             continue; // the node's best: its values are its bound
         }
+        let child = |node: &Node| Node {
+            least: node.least,
+            most: node.most,
+            dropped: node.dropped.clone(),
+            forced: node.forced.clone(),
+            request_met: node.request_met.clone(),
+            request_unmet: node.request_unmet.clone(),
+            bound: bound.clone(),
+            solved: None,
+        };
         if !uncounted.is_empty() && node.forced.len() as u32 >= node.most {
             // The held mentees fill the total: nobody else can be covered.
-            let mut held = vec![false; programme.mentees.len()];
-            for &e in &node.forced {
-                held[e as usize] = true;
-            }
-            open.push(Node {
-                dropped: (0..programme.mentees.len() as u32)
-                    .filter(|&e| !held[e as usize])
-                    .collect(),
-                bound,
-                ..node
-            });
+            let held = marks(&node.forced);
+            let mut next = child(&node);
+            next.dropped = (0..mentees as u32).filter(|&e| !held[e as usize]).collect();
+            open.push(next);
         } else if let Some(&e) = uncounted
             .iter()
             .max_by_key(|&&e| (counts[e as usize], std::cmp::Reverse(e)))
         {
             // The network counts e as not covered but gives it units (the
             // one with the most, whose units the bound overcounts most).
-            let mut without = node.dropped.clone();
-            without.push(e);
-            let mut with = node.forced.clone();
-            with.push(e);
-            open.push(Node {
-                dropped: without,
-                forced: node.forced.clone(),
-                bound: bound.clone(),
-                ..node
-            });
-            open.push(Node {
-                dropped: node.dropped,
-                forced: with,
-                bound,
-                least: node.least,
-                most: node.most,
-            });
-        } else {
+            let mut without = child(&node);
+            without.dropped.push(e);
+            let mut with = child(&node);
+            with.forced.push(e);
+            if !node.request_met.contains(&e) {
+                open.push(without);
+            }
+            open.push(with);
+        } else if !constraint_met(programme, matching, &held_floor) {
             // Every count is the matching's, and the floor is broken at C:
             // [least, C - 1] halved (so that a search down from C takes
             // halving steps, not one step per total), and [C, most].
@@ -309,25 +575,122 @@ pub(super) fn branch_on_coverage(
             let middle = node.least + (covered - node.least) / 2;
             for (least, most) in [(node.least, middle.saturating_sub(1)), (middle, covered - 1)] {
                 if least <= most && least < covered {
-                    open.push(Node {
-                        least,
-                        most,
-                        dropped: node.dropped.clone(),
-                        forced: node.forced.clone(),
-                        bound: bound.clone(),
-                    });
+                    let mut next = child(&node);
+                    (next.least, next.most) = (least, most);
+                    open.push(next);
                 }
             }
-            open.push(Node {
-                least: covered,
-                most: node.most,
-                dropped: node.dropped,
-                forced: node.forced,
-                bound,
-            });
+            let mut next = child(&node);
+            next.least = covered;
+            open.push(next);
+        } else if let Some((floor, percent, other_group, other_sizes)) = other
+            .as_ref()
+            .filter(|(floor, ..)| !constraint_met(programme, matching, floor))
+        {
+            let _ = floor;
+            // The group furthest below its floor, as whole numbers:
+            // K n_g C - 100 n c_g.
+            let all_other: u64 = other_sizes.iter().sum();
+            let covered = counts.iter().filter(|&&c| c > 0).count() as u64;
+            let mut have = vec![0u64; other_sizes.len()];
+            for (e, &g) in other_group.iter().enumerate() {
+                if g != u32::MAX && counts[e] > 0 {
+                    have[g as usize] += 1;
+                }
+            }
+            let short = (0..other_sizes.len())
+                .max_by_key(|&g| {
+                    (
+                        i128::from(*percent) * i128::from(other_sizes[g]) * i128::from(covered)
+                            - 100 * i128::from(all_other) * i128::from(have[g]),
+                        std::cmp::Reverse(g),
+                    )
+                })
+                .unwrap_or(0) as u32;
+            let dropped = marks(&node.dropped);
+            // Its uncovered mentee with the best pair: the likeliest to be covered.
+            let candidate = (0..mentees)
+                .filter(|&e| other_group[e] == short && counts[e] == 0 && reachable[e] && !dropped[e])
+                .max_by_key(|&e| (best_score[e], std::cmp::Reverse(e)));
+            match candidate {
+                Some(e) => {
+                    let mut with = child(&node);
+                    with.forced.push(e as u32);
+                    open.push(with);
+                    let mut without = child(&node);
+                    without.dropped.push(e as u32);
+                    without.solved = Some(solved.clone());
+                    open.push(without);
+                }
+                None => {
+                    // The group covers all it can here (c), so a matching
+                    // that meets the floor covers at most 100 n c / (K n_g)
+                    // in all, fewer than this optimum does.
+                    let g = short as usize;
+                    let most = (100 * all_other * have[g] / (u64::from(*percent) * other_sizes[g])).min(covered - 1);
+                    if covered > 0 && most >= u64::from(node.least) {
+                        let mut next = child(&node);
+                        next.most = most as u32;
+                        open.push(next);
+                    }
+                }
+            }
+        } else if let Some(needed) = side.identity {
+            let mut met = vec![false; mentees];
+            for pair in matching.pairs.iter().filter(|p| p.identity_matched) {
+                met[pair.mentee as usize] = true;
+            }
+            if met.iter().filter(|&&m| m).count() as u64 >= needed {
+                // Every constraint is met, and the optimum meets more
+                // requests than the floor asks: the multiplier's slack is
+                // the gap. A mentee whose request it meets (the one whose
+                // best such pair scores least) has it held unmet, or met.
+                let held = marks(&node.request_met);
+                let candidate = (0..mentees)
+                    .filter(|&e| met[e] && !held[e])
+                    .min_by_key(|&e| (best_identity_score[e], e));
+                if let Some(e) = candidate {
+                    let mut without = child(&node);
+                    without.request_unmet.push(e as u32);
+                    open.push(without);
+                    let mut with = child(&node);
+                    with.request_met.push(e as u32);
+                    with.solved = Some(solved.clone());
+                    open.push(with);
+                }
+                // With none, every matching in the node meets every request
+                // this optimum does, so none is better (the bound's argument
+                // with I(y) >= I(x)): the node is closed.
+                continue;
+            }
+            let dropped = marks(&node.dropped);
+            let unmet = marks(&node.request_unmet);
+            let candidate = (0..mentees)
+                .filter(|&e| {
+                    programme.mentees[e].asks_for_identity() && !met[e] && can_meet[e] && !dropped[e] && !unmet[e]
+                })
+                .max_by_key(|&e| (best_identity_score[e], std::cmp::Reverse(e)));
+            if let Some(e) = candidate {
+                let mut with = child(&node);
+                with.request_met.push(e as u32);
+                open.push(with);
+                let mut without = child(&node);
+                without.request_unmet.push(e as u32);
+                without.solved = Some(solved.clone());
+                open.push(without);
+            }
+            // With none, no matching in the node meets more requests than
+            // this optimum: none meets the floor.
         }
     }
-    let (value, matching) = best?;
+    let Some((value, matching)) = best else {
+        return Some(if open.is_empty() {
+            Searched::Infeasible
+        } else {
+            // Stopped before any matching that meets the constraints was found.
+            return None;
+        });
+    };
     // The best bound still open, if any beats the incumbent.
     let top = open.into_iter().map(|n| n.bound).filter(|b| *b > value).max();
     match top {
@@ -337,8 +700,13 @@ pub(super) fn branch_on_coverage(
                 eligible_pairs: pricer.pairs().len(),
                 time: start.elapsed(),
                 certificate: Some(format!(
-                    "branch and bound over {nodes} networks: every matching that meets the coverage floor \
-                     is in a network whose optimum is no better"
+                    "branch and bound over {nodes} nodes ({solves} networks): every matching that meets {} \
+                     is in a node whose network's optimum is no better",
+                    if model.constraints.len() == 1 {
+                        "the constraint"
+                    } else {
+                        "the constraints"
+                    }
                 )),
                 ..SolveStats::default()
             };

@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use super::super::capped::Pricer;
-use super::super::lagrange::{Decided, Undecided};
+use super::super::lagrange::{Decided, Multiplier, Undecided};
 use super::super::{flow_can_solve, CoverageGadget, Covered, Solution, SolveError, SolveStats};
 use super::constraints::{constraint_met, group_of};
 use crate::eligibility::Pair;
@@ -162,9 +162,10 @@ pub(super) fn flow_with_coverage_floor(
         // Else T1 bounds the coverage, and dropping the most covered groups'
         // mentees until the floor holds gives the program a start.
         Some(solution) => Some(Err(Undecided {
-            best: repair_coverage_floor(programme, model, solution.matching, by)?,
+            best: repair_floors(programme, model, pricer.pairs(), solution.matching)?,
             level: 0,
             bound: reach as i64,
+            multiplier: None,
         })),
         // No matching that meets the floor covers anyone (a group nobody in it
         // can be matched with, say): the empty matching is the optimum.
@@ -178,16 +179,32 @@ pub(super) fn flow_with_coverage_floor(
 }
 
 /// A matching that meets the model's constraints, made from `matching` (which
-/// keeps its caps) by dropping, one at a time, every match of a mentee in the
-/// group with the largest share covered; none if that does not get there.
-pub(super) fn repair_coverage_floor(
+/// keeps its caps and meets its identity floors) by dropping, one at a time,
+/// every match of a mentee in the group with the largest share covered under
+/// a floor that is broken; none if that does not get there. Dropping never
+/// meets more identity requests, so among a group's mentees it drops first
+/// one whose request is met by no match (or who asked none).
+pub(super) fn repair_floors(
     programme: &Programme,
     model: &Model,
+    eligible: &[Pair],
     matching: Matching,
-    by: Group,
 ) -> Option<Matching> {
     let mut pairs = matching.pairs;
-    for _ in 0..=programme.mentees.len() {
+    // Each grouping's highest floor, which holds the others over it.
+    let mut floors: Vec<(Group, u64)> = Vec::new();
+    for constraint in &model.constraints {
+        if let Constraint::CoverageFloor { by, percent } = *constraint {
+            match floors.iter_mut().find(|(g, _)| *g == by) {
+                Some(floor) => floor.1 = floor.1.max(u64::from(percent)),
+                None => floors.push((by, u64::from(percent))),
+            }
+        }
+    }
+    // Covering only ever adds a covered mentee, dropping only takes one
+    // away; covering for one floor can break another's, so after a round per
+    // mentee only dropping is left, which ends at the pins alone at worst.
+    for round in 0..=3 * programme.mentees.len() {
         let matching = Matching::new(pairs.clone());
         if model
             .constraints
@@ -196,7 +213,24 @@ pub(super) fn repair_coverage_floor(
         {
             return Some(matching);
         }
+        let (by, percent) = *floors.iter().find(|&&(by, percent)| {
+            !constraint_met(
+                programme,
+                &matching,
+                &Constraint::CoverageFloor {
+                    by,
+                    percent: percent as u32,
+                },
+            )
+        })?;
         let counts = matching.mentee_counts(programme);
+        // First, a mentee of the group furthest below the floor covered, on
+        // a mentor's free place or one taken from a mentee who keeps a match.
+        let covering = round < programme.mentees.len();
+        if let Some(more) = cover_one(programme, model, eligible, &pairs, &counts, by, percent).filter(|_| covering) {
+            pairs = more;
+            continue;
+        }
         let mut groups: HashMap<u32, (u64, u64)> = HashMap::new(); // group -> (mentees, covered)
         for (e, mentee) in programme.mentees.iter().enumerate() {
             if mentee.person.capacity > 0 {
@@ -209,24 +243,22 @@ pub(super) fn repair_coverage_floor(
         // the largest covered / mentees (as whole numbers; ties to the smaller id).
         let all: u64 = groups.values().map(|&(n, _)| n).sum();
         let total: u64 = groups.values().map(|&(_, c)| c).sum();
-        // The highest floor, which holds the others (all are over `by`).
-        let percent = model
-            .constraints
-            .iter()
-            .filter_map(|c| match *c {
-                Constraint::CoverageFloor { percent, .. } => Some(u64::from(percent)),
-                _ => None,
-            })
-            .max()
-            .unwrap_or(0);
-        let (&most, _) = groups
-            .iter()
-            .filter(|(_, &(n, c))| c > 0 && 100 * all * (c - 1) >= percent * n * (total - 1))
-            .max_by(|(a, &(n, c)), (b, &(m, d))| (c * m).cmp(&(d * n)).then(b.cmp(a)))?;
-        // Its covered mentee with the fewest points of score to lose, the last by id on ties.
+        // (With none, the largest share anyway: later rounds mend the rest.)
+        let largest = |stays: bool| {
+            groups
+                .iter()
+                .filter(|(_, &(n, c))| c > 0 && (!stays || 100 * all * (c - 1) >= percent * n * (total - 1)))
+                .max_by(|(a, &(n, c)), (b, &(m, d))| (c * m).cmp(&(d * n)).then(b.cmp(a)))
+                .map(|(&g, _)| g)
+        };
+        let most = largest(true).or_else(|| largest(false))?;
+        // Its covered mentee with the fewest points of score to lose (and no
+        // identity request met, first), the last by id on ties.
         let mut score = vec![0u64; programme.mentees.len()];
+        let mut met = vec![false; programme.mentees.len()];
         for p in &pairs {
             score[p.mentee as usize] += u64::from(p.score);
+            met[p.mentee as usize] |= p.identity_matched;
         }
         // Pinned pairs are made in every matching: their mentees stay.
         let mut pinned = vec![false; programme.mentees.len()];
@@ -235,8 +267,95 @@ pub(super) fn repair_coverage_floor(
         }
         let drop = (0..programme.mentees.len())
             .filter(|&e| counts[e] > 0 && !pinned[e] && group_of(programme, e, by) == most)
-            .min_by_key(|&e| (score[e], std::cmp::Reverse(e)))? as u32;
+            .min_by_key(|&e| (met[e], score[e], std::cmp::Reverse(e)))? as u32;
         pairs.retain(|p| p.mentee != drop);
+    }
+    None
+}
+
+/// `pairs` with one more mentee covered, from the group (over `by`) furthest
+/// below its floor: an uncovered mentee's eligible pair (best score first)
+/// whose mentor has a free place, or whose mentor's place is taken from a
+/// mentee with two matches or more who loses no met identity request by it;
+/// every cap on mentees from one organisation kept. None when there is no such
+/// move.
+fn cover_one(
+    programme: &Programme,
+    model: &Model,
+    eligible: &[Pair],
+    pairs: &[Pair],
+    counts: &[u32],
+    by: Group,
+    percent: u64,
+) -> Option<Vec<Pair>> {
+    let cap = model
+        .constraints
+        .iter()
+        .filter_map(|c| match *c {
+            Constraint::MaxMenteesFromOneOrganisation { mentees } => Some(mentees),
+            _ => None,
+        })
+        .min();
+    let organisation = |e: u32| programme.mentees[e as usize].person.organisation.0;
+    let mut groups: HashMap<u32, (u64, u64)> = HashMap::new(); // group -> (mentees, covered)
+    for (e, mentee) in programme.mentees.iter().enumerate() {
+        if mentee.person.capacity > 0 {
+            let entry = groups.entry(group_of(programme, e, by)).or_default();
+            entry.0 += 1;
+            entry.1 += u64::from(counts[e] > 0);
+        }
+    }
+    let all: u64 = groups.values().map(|&(n, _)| n).sum();
+    let total: u64 = groups.values().map(|&(_, c)| c).sum();
+    // percent x n x total - 100 x all x covered: above 0 is short of the floor.
+    let (&short, _) = groups
+        .iter()
+        .map(|(g, &(n, c))| (g, i128::from(percent * n * total) - i128::from(100 * all * c)))
+        .filter(|&(_, d)| d > 0)
+        .max_by(|(a, d), (b, e)| d.cmp(e).then(b.cmp(a)))?;
+    let mut load = vec![0u32; programme.mentors.len()];
+    let mut per_organisation: HashMap<(u32, u32), u32> = HashMap::new();
+    let mut identity_pairs = vec![0u32; programme.mentees.len()];
+    for p in pairs {
+        load[p.mentor as usize] += 1;
+        *per_organisation.entry((p.mentor, organisation(p.mentee))).or_default() += 1;
+        identity_pairs[p.mentee as usize] += u32::from(p.identity_matched);
+    }
+    let room = |mentor: u32, o: u32, freed: Option<u32>| {
+        cap.is_none_or(|cap| {
+            let n = per_organisation.get(&(mentor, o)).copied().unwrap_or(0);
+            n - u32::from(freed == Some(o)) < cap
+        })
+    };
+    let mut candidates: Vec<&Pair> = eligible
+        .iter()
+        .filter(|p| {
+            let e = p.mentee as usize;
+            counts[e] == 0 && programme.mentees[e].person.capacity > 0 && group_of(programme, e, by) == short
+        })
+        .collect();
+    candidates.sort_by_key(|p| (std::cmp::Reverse(p.score), p.mentee, p.mentor));
+    for add in candidates {
+        let mentor = add.mentor;
+        let o = organisation(add.mentee);
+        if load[mentor as usize] < programme.mentors[mentor as usize].person.capacity && room(mentor, o, None) {
+            let mut more = pairs.to_vec();
+            more.push(*add);
+            return Some(more);
+        }
+        // A place taken from a mentee who keeps a match (and any met request).
+        let taken = pairs.iter().position(|p| {
+            p.mentor == mentor
+                && !p.pinned
+                && counts[p.mentee as usize] >= 2
+                && (!p.identity_matched || identity_pairs[p.mentee as usize] >= 2)
+                && room(mentor, o, Some(organisation(p.mentee)))
+        });
+        if let Some(i) = taken {
+            let mut more = pairs.to_vec();
+            more[i] = *add;
+            return Some(more);
+        }
     }
     None
 }
@@ -254,7 +373,7 @@ pub(super) fn flow_with_identity_floor(
     programme: &Programme,
     model: &Model,
     pairs: &[Pair],
-) -> Option<Result<Solution, Left>> {
+) -> Option<Result<(Solution, Multiplier), Left>> {
     let asked = programme.mentees.iter().filter(|m| m.asks_for_identity()).count() as u64;
     let mut needed = None;
     let mut organisation_cap: Option<u32> = None;
@@ -287,5 +406,5 @@ pub(super) fn flow_with_identity_floor(
     }
     solution.stats.rounds = certified.solves;
     solution.stats.certificate = Some(certified.multiplier.describe(model));
-    Some(Ok(solution))
+    Some(Ok((solution, certified.multiplier)))
 }

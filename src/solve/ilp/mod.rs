@@ -30,8 +30,9 @@
 //! The module's files, one job each: `backend` names the solver libraries,
 //! `microlp` and `highs` run the program through each (behind good_lp's
 //! traits), `formulation` writes the program, `floors` lets flows decide
-//! first, `branch` decides a coverage floor under any objective a flow holds
-//! by branch and bound on flows (where the halving in `floors` cannot), and
+//! first, `branch` decides coverage floors, identity floors and caps together
+//! under any objective a flow holds by branch and bound on flows (where the
+//! halving in `floors` and the Lagrangian relaxation cannot), and
 //! `constraints` checks a matching against the side constraints.
 //!
 //! When flows leave a level open, the matching they found reaches the optimum
@@ -59,7 +60,7 @@ use crate::eligibility::Eligibility;
 use crate::matching::Matching;
 use crate::model::{Constraint, Term};
 pub use backend::{Backend, HIGHS_NOT_BUILT};
-use branch::{branch_on_coverage, Searched};
+use branch::{branch_on_constraints, Searched};
 pub use constraints::constraint_met;
 use floors::{flow_with_coverage_floor, flow_with_identity_floor, flow_without_constraints, Left};
 use formulation::{which_constraint_fails, Program};
@@ -148,7 +149,7 @@ pub fn solve_ilp_with(eligibility: &Eligibility, options: IlpOptions) -> Result<
     // optimum without the floors, so it goes first.
     if options.use_flow {
         match flow_with_identity_floor(programme, model, &pairs) {
-            Some(Ok(mut solution)) => {
+            Some(Ok((mut solution, _))) => {
                 solution.stats.time = start.elapsed();
                 solution.stats.eligible_pairs = pairs.len();
                 return Ok(solution);
@@ -214,20 +215,90 @@ pub fn solve_ilp_with(eligibility: &Eligibility, options: IlpOptions) -> Result<
             Some(Err(undecided)) => lagrangian = Some(undecided),
             None => {}
         }
+        // Every matching that meets the constraints is one the flow without
+        // them weighed: its values bound them all.
+        let mut upper = flow.objective_values.clone();
+        let mut incumbents = vec![flow.matching.clone()];
+        if let Some(u) = &lagrangian {
+            upper = upper.min(bound_of(programme, model, u));
+            incumbents.push(u.best.clone());
+        }
+        // An identity floor with coverage floors: the identity floor alone
+        // (with the cap) is decided by the Lagrangian relaxation; its optimum
+        // bounds the model's, and is the model's when it meets the floors too.
+        let floors = |c: &Constraint| matches!(c, Constraint::CoverageFloor { .. });
+        // Where identity requests enter the search's networks (see `branch`).
+        let mut multiplier = lagrangian.as_ref().and_then(|u| u.multiplier);
+        if model.constraints.iter().any(floors) {
+            let mut identity_alone = model.clone();
+            identity_alone.constraints.retain(|c| !floors(c));
+            match flow_with_identity_floor(programme, &identity_alone, &pairs) {
+                Some(Ok((mut solution, m))) => {
+                    multiplier = Some(m);
+                    if model
+                        .constraints
+                        .iter()
+                        .all(|c| constraint_met(programme, &solution.matching, c))
+                    {
+                        solution.stats.time = start.elapsed();
+                        solution.stats.eligible_pairs = pairs.len();
+                        solution.stats.certificate = Some(format!(
+                            "the optimum under the identity floor alone ({}) meets every constraint",
+                            solution
+                                .stats
+                                .certificate
+                                .as_deref()
+                                .unwrap_or("by the Lagrangian relaxation")
+                        ));
+                        return Ok(solution);
+                    }
+                    upper = upper.min(solution.objective_values.clone());
+                    incumbents.push(solution.matching);
+                }
+                // No matching meets the identity floor (with the cap): none
+                // meets every constraint; named among all of them.
+                Some(Err(Left::Error(SolveError::Infeasible { .. }))) => {
+                    return Err(which_fails_by_flows(programme, model, &pairs).unwrap_or_else(|| {
+                        which_constraint_fails(&Program::new(programme, model, &pairs), options.backend)
+                    }))
+                }
+                Some(Err(Left::Error(e))) => return Err(e),
+                Some(Err(Left::Undecided(u))) => {
+                    multiplier = u.multiplier;
+                    upper = upper.min(bound_of(programme, model, &u));
+                    incumbents.push(u.best);
+                }
+                None => {}
+            }
+        }
         // Where that cannot decide (an objective that does not put coverage
-        // first, or a flow covering more than the floor allows): branch and
-        // bound on flows (see `branch`).
-        let incumbent = lagrangian.as_ref().map(|u| u.best.clone());
+        // first, a flow covering more than the floor allows, floors over both
+        // groupings, an identity floor with floors): branch and bound on
+        // flows (see `branch`).
         // The halving's bound on the number covered, where its level counts them.
         let most = lagrangian
             .as_ref()
             .filter(|u| u.level == 0)
             .filter(|_| matches!(model.objective[0], Term::MenteesWithAtLeast { matches: 1, weight: 1 }))
             .map(|u| u.bound as u32);
-        match branch_on_coverage(programme, model, &mut pricer, incumbent, most, deadline) {
+        match branch_on_constraints(
+            programme,
+            model,
+            &mut pricer,
+            incumbents,
+            Some(upper),
+            most,
+            multiplier,
+            deadline,
+        ) {
             Some(Searched::Optimal(mut solution)) => {
                 solution.stats.time = start.elapsed();
                 return Ok(solution);
+            }
+            Some(Searched::Infeasible) => {
+                return Err(which_fails_by_flows(programme, model, &pairs).unwrap_or_else(|| {
+                    which_constraint_fails(&Program::new(programme, model, &pairs), options.backend)
+                }))
             }
             Some(Searched::Stopped { best, level, bound, .. }) => {
                 // The search's bound, where it is tighter than what is known.
@@ -235,7 +306,12 @@ pub fn solve_ilp_with(eligibility: &Eligibility, options: IlpOptions) -> Result<
                     .as_ref()
                     .is_none_or(|u| (level, -bound) > (u.level, -u.bound));
                 lagrangian = Some(if tighter {
-                    Undecided { best, level, bound }
+                    Undecided {
+                        best,
+                        level,
+                        bound,
+                        multiplier: None,
+                    }
                 } else {
                     Undecided {
                         best,
@@ -276,7 +352,8 @@ pub fn solve_ilp_with(eligibility: &Eligibility, options: IlpOptions) -> Result<
         // they gave reaches the optimum there.
         let lagrangian_bound = lagrangian.as_ref().and_then(|u| match level.cmp(&u.level) {
             std::cmp::Ordering::Less => Some(u.best.objective_values(programme, &model.objective[level..=level])[0]),
-            std::cmp::Ordering::Equal => Some(u.bound),
+            // i64::MAX: the search knew no bound there.
+            std::cmp::Ordering::Equal => Some(u.bound).filter(|&b| b != i64::MAX),
             std::cmp::Ordering::Greater => None,
         });
         if let Some(bound) = lagrangian_bound {
@@ -389,4 +466,68 @@ pub fn solve_ilp_with(eligibility: &Eligibility, options: IlpOptions) -> Result<
             ..SolveStats::default()
         },
     })
+}
+
+/// What an undecided search proves, as a bound on every level: the best
+/// matching's values before the open level, the bound there, and nothing
+/// after it.
+fn bound_of(programme: &crate::registration::Programme, model: &crate::model::Model, u: &Undecided) -> Vec<i64> {
+    let mut bound = u.best.objective_values(programme, &model.objective);
+    for (level, value) in bound.iter_mut().enumerate() {
+        match level.cmp(&u.level) {
+            std::cmp::Ordering::Less => {}
+            std::cmp::Ordering::Equal => *value = u.bound,
+            std::cmp::Ordering::Greater => *value = i64::MAX,
+        }
+    }
+    bound
+}
+
+/// The first constraint no matching meets together with those before it (in
+/// the model's order; alone when it cannot be met on its own), as the
+/// program's `which_constraint_fails` names it, decided by flows; none when
+/// flows cannot tell. Caps and coverage floors are met by the empty matching,
+/// so only a set with an identity floor can fail: alone (with caps) by the
+/// Lagrangian relaxation, with floors by the search.
+fn which_fails_by_flows(
+    programme: &crate::registration::Programme,
+    model: &crate::model::Model,
+    pairs: &[crate::eligibility::Pair],
+) -> Option<SolveError> {
+    let feasible = |which: &[usize]| -> Option<bool> {
+        let mut part = model.clone();
+        part.constraints = which.iter().map(|&i| model.constraints[i].clone()).collect();
+        let identity = |c: &Constraint| matches!(c, Constraint::IdentityRequestsMetAtLeast { .. });
+        let floor = |c: &Constraint| matches!(c, Constraint::CoverageFloor { .. });
+        if !part.constraints.iter().any(identity) {
+            return Some(true);
+        }
+        if !part.constraints.iter().any(floor) {
+            return match flow_with_identity_floor(programme, &part, pairs)? {
+                Err(Left::Error(SolveError::Infeasible { .. })) => Some(false),
+                Err(Left::Error(_)) => None,
+                _ => Some(true),
+            };
+        }
+        let mut pricer = Pricer::new(programme, pairs);
+        match branch_on_constraints(programme, &part, &mut pricer, Vec::new(), None, None, None, None)? {
+            Searched::Infeasible => Some(false),
+            _ => Some(true),
+        }
+    };
+    let constraints = &model.constraints;
+    for i in 0..constraints.len() {
+        if !feasible(&(0..=i).collect::<Vec<_>>())? {
+            let together_with = if i == 0 || !feasible(&[i])? {
+                Vec::new()
+            } else {
+                constraints[..i].iter().map(Constraint::label).collect()
+            };
+            return Some(SolveError::Infeasible {
+                constraint: constraints[i].label(),
+                together_with,
+            });
+        }
+    }
+    None
 }

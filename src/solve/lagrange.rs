@@ -272,20 +272,7 @@ impl Search<'_> {
             };
             Some(met >= needed)
         };
-        for i in 0..constraints.len() {
-            if !feasible(self, &(0..=i).collect::<Vec<_>>())? {
-                let together_with = if i == 0 || !feasible(self, &[i])? {
-                    Vec::new()
-                } else {
-                    constraints[..i].iter().map(Constraint::label).collect()
-                };
-                return Some(SolveError::Infeasible {
-                    constraint: constraints[i].label(),
-                    together_with,
-                });
-            }
-        }
-        None
+        SolveError::first_infeasible(constraints, |which| feasible(self, which))
     }
 }
 

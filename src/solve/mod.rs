@@ -71,6 +71,33 @@ pub enum SolveError {
     IntegerProgram(String),
 }
 
+impl SolveError {
+    /// The first constraint that cannot be met with those before it, in the
+    /// model's order (alone when it cannot be met on its own), as
+    /// [`SolveError::Infeasible`]. `feasible` says whether the constraints
+    /// with these indices can be met together (`None`: it cannot tell, and
+    /// neither can this).
+    pub(crate) fn first_infeasible(
+        constraints: &[crate::model::Constraint],
+        mut feasible: impl FnMut(&[usize]) -> Option<bool>,
+    ) -> Option<SolveError> {
+        for i in 0..constraints.len() {
+            if !feasible(&(0..=i).collect::<Vec<_>>())? {
+                let together_with = if i == 0 || !feasible(&[i])? {
+                    Vec::new()
+                } else {
+                    constraints[..i].iter().map(crate::model::Constraint::label).collect()
+                };
+                return Some(SolveError::Infeasible {
+                    constraint: constraints[i].label(),
+                    together_with,
+                });
+            }
+        }
+        None
+    }
+}
+
 fn infeasible_message(constraint: &str, together_with: &[String]) -> String {
     let mut message = format!("no matching meets the constraint \"{constraint}\"");
     if !together_with.is_empty() {

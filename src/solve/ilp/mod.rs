@@ -515,19 +515,5 @@ fn which_fails_by_flows(
             _ => Some(true),
         }
     };
-    let constraints = &model.constraints;
-    for i in 0..constraints.len() {
-        if !feasible(&(0..=i).collect::<Vec<_>>())? {
-            let together_with = if i == 0 || !feasible(&[i])? {
-                Vec::new()
-            } else {
-                constraints[..i].iter().map(Constraint::label).collect()
-            };
-            return Some(SolveError::Infeasible {
-                constraint: constraints[i].label(),
-                together_with,
-            });
-        }
-    }
-    None
+    SolveError::first_infeasible(&model.constraints, feasible)
 }

@@ -231,14 +231,7 @@ pub(super) fn repair_floors(
             pairs = more;
             continue;
         }
-        let mut groups: HashMap<u32, (u64, u64)> = HashMap::new(); // group -> (mentees, covered)
-        for (e, mentee) in programme.mentees.iter().enumerate() {
-            if mentee.person.capacity > 0 {
-                let entry = groups.entry(group_of(programme, e, by)).or_default();
-                entry.0 += 1;
-                entry.1 += u64::from(counts[e] > 0);
-            }
-        }
+        let groups = group_counts(programme, &counts, by);
         // Among groups that still meet the floor with one mentee fewer covered,
         // the largest covered / mentees (as whole numbers; ties to the smaller id).
         let all: u64 = groups.values().map(|&(n, _)| n).sum();
@@ -273,6 +266,20 @@ pub(super) fn repair_floors(
     None
 }
 
+/// Each group's (over `by`) mentees who may be matched, and how many of them
+/// `counts` covers.
+fn group_counts(programme: &Programme, counts: &[u32], by: Group) -> HashMap<u32, (u64, u64)> {
+    let mut groups: HashMap<u32, (u64, u64)> = HashMap::new();
+    for (e, mentee) in programme.mentees.iter().enumerate() {
+        if mentee.person.capacity > 0 {
+            let entry = groups.entry(group_of(programme, e, by)).or_default();
+            entry.0 += 1;
+            entry.1 += u64::from(counts[e] > 0);
+        }
+    }
+    groups
+}
+
 /// `pairs` with one more mentee covered, from the group (over `by`) furthest
 /// below its floor: an uncovered mentee's eligible pair (best score first)
 /// whose mentor has a free place, or whose mentor's place is taken from a
@@ -297,14 +304,7 @@ fn cover_one(
         })
         .min();
     let organisation = |e: u32| programme.mentees[e as usize].person.organisation.0;
-    let mut groups: HashMap<u32, (u64, u64)> = HashMap::new(); // group -> (mentees, covered)
-    for (e, mentee) in programme.mentees.iter().enumerate() {
-        if mentee.person.capacity > 0 {
-            let entry = groups.entry(group_of(programme, e, by)).or_default();
-            entry.0 += 1;
-            entry.1 += u64::from(counts[e] > 0);
-        }
-    }
+    let groups = group_counts(programme, counts, by);
     let all: u64 = groups.values().map(|&(n, _)| n).sum();
     let total: u64 = groups.values().map(|&(_, c)| c).sum();
     // percent x n x total - 100 x all x covered: above 0 is short of the floor.

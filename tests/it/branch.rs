@@ -370,3 +370,58 @@ fn a_time_limit_on_combined_constraints_returns_a_matching_meeting_them() {
         assert!(bound.is_none_or(|b| b >= value));
     }
 }
+
+/// An objective counting profession requests with an identity floor (a
+/// network cannot count both kinds of request): flows find a start that
+/// meets the constraints, so a time limit gives a matching keeping every
+/// rule and constraint with its gap, never nothing; where the program
+/// finishes, the optimum equals the program alone's.
+#[test]
+fn profession_objective_with_an_identity_floor_gets_a_start_from_flows() {
+    for (constraints, seed) in [
+        (vec![Constraint::IdentityRequestsMetAtLeast { percent: 95 }], 4),
+        (
+            vec![
+                Constraint::IdentityRequestsMetAtLeast { percent: 90 },
+                Constraint::CoverageFloor {
+                    by: Group::Grade,
+                    percent: 80,
+                },
+            ],
+            5,
+        ),
+    ] {
+        let model = model_with(Model::built_in("profession-first").unwrap().objective, constraints);
+        let p = common::generated(400, 400, seed, &model);
+        let eligibility = Eligibility::new(&p, &model, &History::default());
+        let options = IlpOptions {
+            time_limit: Some(std::time::Duration::from_millis(1)),
+            ..IlpOptions::new(Backend::Microlp)
+        };
+        let solution = solve_ilp_with(&eligibility, options).unwrap();
+        checked(&p, &model, &solution);
+        assert!(!solution.matching.pairs.is_empty());
+        if let Optimality::Stopped { level, value, bound } = solution.stats.optimality {
+            assert_eq!(solution.objective_values[level], value);
+            assert!(bound.is_none_or(|b| b >= value));
+        }
+
+        let small = common::generated(30, 30, seed, &model);
+        let eligibility = Eligibility::new(&small, &model, &History::default());
+        match (
+            solve_ilp(&eligibility, Backend::Microlp),
+            solve_ilp_with(&eligibility, alone()),
+        ) {
+            (Ok(flows), Ok(program)) => {
+                checked(&small, &model, &flows);
+                assert_eq!(flows.objective_values, program.objective_values);
+            }
+            (Err(a @ SolveError::Infeasible { .. }), Err(b @ SolveError::Infeasible { .. })) => assert_eq!(a, b),
+            (a, b) => panic!(
+                "flows {:?}, program {:?}",
+                a.map(|s| s.objective_values),
+                b.map(|s| s.objective_values)
+            ),
+        }
+    }
+}

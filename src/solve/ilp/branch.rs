@@ -50,6 +50,7 @@ use super::super::lagrange::{relaxed_model, Multiplier};
 use super::super::{flow_can_solve, CoverageGadget, Solution, SolveStats};
 use super::constraints::{constraint_met, group_of};
 use super::floors::repair_floors;
+use crate::eligibility::Pair;
 use crate::matching::Matching;
 use crate::model::{Constraint, Group, Model, Term};
 use crate::registration::Programme;
@@ -251,6 +252,171 @@ fn meeting_identity_first(
         .iter()
         .all(|c| constraint_met(programme, &found, c))
         .then_some(found)
+}
+
+/// What flows find for a model whose objective counts profession requests
+/// and whose constraints include an identity floor: a network cannot count
+/// both kinds of request (each needs its own layer of the mentee's pairs,
+/// and the two overlap), so the search cannot hold the model itself. The same
+/// constraints under the objective without its profession terms are decided
+/// by flows (the Lagrangian relaxation, or the search when there are coverage
+/// floors): whether any matching meets them, and if one does, a matching
+/// that does, which starts the integer program. `None` when flows cannot
+/// tell; `Some(None)` when no matching meets the constraints.
+///
+/// A second start keeps the professions: the optimum without the
+/// constraints (`flow`), solved again with every mentee whose request it
+/// leaves unmet, and who can have it met, given only pairs that meet it
+/// (a network the profession layer still holds), then made to meet the
+/// floors; the better of the two is the start.
+pub(super) fn start_without_professions(
+    programme: &Programme,
+    model: &Model,
+    pricer: &mut Pricer,
+    flow: &Matching,
+    deadline: Option<Instant>,
+) -> Option<Option<Matching>> {
+    let counts_professions = |t: &Term| matches!(t, Term::ProfessionRequestsMet { .. });
+    let identity_floor = |c: &Constraint| matches!(c, Constraint::IdentityRequestsMetAtLeast { .. });
+    if !model.constraints.iter().any(identity_floor)
+        || !model
+            .objective
+            .iter()
+            .any(|t| t.parts().iter().any(|(p, _)| counts_professions(p)))
+    {
+        return None;
+    }
+    // Each profession request term becomes the total score, which a pair
+    // that meets the request raises: a start that still leans to them.
+    let swap = |t: &Term| match t {
+        Term::ProfessionRequestsMet { weight } => Term::TotalScore { weight: *weight },
+        t => t.clone(),
+    };
+    let mut plain = model.clone();
+    plain.objective = model
+        .objective
+        .iter()
+        .map(|term| match term {
+            Term::WeightedSum { terms } => Term::WeightedSum {
+                terms: terms.iter().map(swap).collect(),
+            },
+            t => swap(t),
+        })
+        .collect();
+    let found = if plain
+        .constraints
+        .iter()
+        .any(|c| matches!(c, Constraint::CoverageFloor { .. }))
+    {
+        match search(
+            programme,
+            &plain,
+            pricer,
+            Vec::new(),
+            None,
+            None,
+            None,
+            deadline,
+            MAX_NODES / 4,
+        )? {
+            Searched::Optimal(solution) => solution.matching,
+            Searched::Stopped { best, .. } => best,
+            Searched::Infeasible => return Some(None),
+        }
+    } else {
+        match super::floors::flow_with_identity_floor(programme, &plain, pricer.pairs())? {
+            Ok((solution, _)) => solution.matching,
+            Err(super::floors::Left::Undecided(undecided)) => undecided.best,
+            Err(super::floors::Left::Error(super::super::SolveError::Infeasible { .. })) => return Some(None),
+            Err(super::floors::Left::Error(_)) => return None,
+        }
+    };
+    let meets = |m: &Matching| model.constraints.iter().all(|c| constraint_met(programme, m, c));
+    let mut starts: Vec<Matching> = Vec::new();
+    if meets(&found) {
+        starts.push(found);
+    }
+    let mentees = programme.mentees.len();
+    let mut met = vec![false; mentees];
+    for pair in flow.pairs.iter().filter(|p| p.identity_matched) {
+        met[pair.mentee as usize] = true;
+    }
+    let mut can_meet = vec![false; mentees];
+    for pair in pricer.pairs().iter().filter(|p| p.identity_matched) {
+        can_meet[pair.mentee as usize] = true;
+    }
+    // The first tries narrow as many as the floor is short of, those with a
+    // pair that meets both requests first (narrowing them costs no
+    // profession); each try that falls short narrows twice as many, and the
+    // last every mentee who can have their request met.
+    let asked = programme.mentees.iter().filter(|m| m.asks_for_identity()).count() as u64;
+    let needed = model
+        .constraints
+        .iter()
+        .filter_map(|c| match *c {
+            Constraint::IdentityRequestsMetAtLeast { percent } => Some((u64::from(percent) * asked).div_ceil(100)),
+            _ => None,
+        })
+        .max()
+        .unwrap_or(0);
+    let mut both = vec![false; mentees];
+    for pair in pricer
+        .pairs()
+        .iter()
+        .filter(|p| p.identity_matched && p.profession_matched)
+    {
+        both[pair.mentee as usize] = true;
+    }
+    let mut order: Vec<usize> = (0..mentees)
+        .filter(|&e| programme.mentees[e].asks_for_identity() && !met[e] && can_meet[e])
+        .collect();
+    order.sort_by_key(|&e| (!both[e], e));
+    let short = needed.saturating_sub(met.iter().filter(|&&m| m).count() as u64) as usize;
+    let mut count = short.max(1);
+    for last in [false, false, false, false, true] {
+        let mut narrowed = vec![false; mentees];
+        if last {
+            for e in (0..mentees).filter(|&e| programme.mentees[e].asks_for_identity() && can_meet[e]) {
+                narrowed[e] = true;
+            }
+        } else {
+            for &e in order.iter().take(count) {
+                narrowed[e] = true;
+            }
+        }
+        let narrow: Vec<Pair> = pricer
+            .pairs()
+            .iter()
+            .filter(|p| p.identity_matched || p.pinned || !narrowed[p.mentee as usize])
+            .copied()
+            .collect();
+        let mut narrow_pricer = Pricer::new(programme, &narrow);
+        let Some(solution) = super::floors::flow_without_constraints(programme, model, &mut narrow_pricer) else {
+            break;
+        };
+        let m = solution.matching;
+        let m = if meets(&m) {
+            Some(m)
+        } else {
+            repair_floors(programme, model, pricer.pairs(), m)
+        };
+        if let Some(m) = m {
+            starts.push(m);
+            break;
+        }
+        if count >= order.len() || deadline.is_some_and(|d| Instant::now() >= d) {
+            if last {
+                break;
+            }
+            count = order.len();
+        }
+        count *= 2;
+    }
+    Some(
+        starts
+            .into_iter()
+            .max_by_key(|m| m.objective_values(programme, &model.objective)),
+    )
 }
 
 #[allow(clippy::too_many_arguments)]

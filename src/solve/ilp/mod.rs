@@ -60,7 +60,7 @@ use crate::eligibility::Eligibility;
 use crate::matching::Matching;
 use crate::model::{Constraint, Term};
 pub use backend::{Backend, HIGHS_NOT_BUILT};
-use branch::{branch_on_constraints, Searched};
+use branch::{branch_on_constraints, start_without_professions, Searched};
 pub use constraints::constraint_met;
 use floors::{flow_with_coverage_floor, flow_with_identity_floor, flow_without_constraints, Left};
 use formulation::{which_constraint_fails, Program};
@@ -321,6 +321,44 @@ pub fn solve_ilp_with(eligibility: &Eligibility, options: IlpOptions) -> Result<
             }
             None => {}
         }
+        // An objective counting profession requests with an identity floor:
+        // flows find a start under the objective without professions, and
+        // the program closes the gap to the flow's bound from there.
+        if lagrangian.is_none() {
+            match start_without_professions(programme, model, &mut pricer, &flow.matching, deadline) {
+                Some(None) => {
+                    return Err(which_fails_by_flows(programme, model, &pairs).unwrap_or_else(|| {
+                        which_constraint_fails(&Program::new(programme, model, &pairs), options.backend)
+                    }))
+                }
+                Some(Some(best)) => {
+                    let values = best.objective_values(programme, &model.objective);
+                    match (0..values.len()).find(|&l| values[l] != flow.objective_values[l]) {
+                        // It reaches the bound of every matching on every level.
+                        None => {
+                            let stats = SolveStats {
+                                eligible_pairs: pairs.len(),
+                                time: start.elapsed(),
+                                certificate: Some(
+                                    "a matching that meets the constraints reaches the optimum without them".into(),
+                                ),
+                                ..SolveStats::default()
+                            };
+                            return Ok(Solution::new(programme, model, best.pairs, stats));
+                        }
+                        Some(level) => {
+                            lagrangian = Some(Undecided {
+                                best,
+                                level,
+                                bound: flow.objective_values[level],
+                                multiplier: None,
+                            })
+                        }
+                    }
+                }
+                None => {}
+            }
+        }
     }
 
     let program = Program::new(programme, model, &pairs);
@@ -497,6 +535,9 @@ fn which_fails_by_flows(
     let feasible = |which: &[usize]| -> Option<bool> {
         let mut part = model.clone();
         part.constraints = which.iter().map(|&i| model.constraints[i].clone()).collect();
+        // Whether any matching meets them does not depend on the objective:
+        // one every flow can hold.
+        part.objective = vec![Term::mentees_with_at_least(1)];
         let identity = |c: &Constraint| matches!(c, Constraint::IdentityRequestsMetAtLeast { .. });
         let floor = |c: &Constraint| matches!(c, Constraint::CoverageFloor { .. });
         if !part.constraints.iter().any(identity) {

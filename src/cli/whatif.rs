@@ -95,6 +95,11 @@ pub struct WhatIfArgs {
     /// (built in) or highs (cargo feature `highs`).
     #[arg(long, value_name = "microlp|highs", default_value_t = Backend::Microlp)]
     ilp_backend: Backend,
+    /// For models with side constraints: stop each run after this many
+    /// seconds with the best matching found; the output marks such scenarios
+    /// NOT proven. Without it each run goes on until its optimum is proven.
+    #[arg(long, value_name = "SECONDS", value_parser = super::seconds)]
+    time_limit: Option<std::time::Duration>,
 }
 
 /// A saved analysis: the same settings as the command's options. Paths are
@@ -177,6 +182,7 @@ pub fn run(args: WhatIfArgs) -> Result<(), Failure> {
         seed: args.seed.or(file.seed).unwrap_or(defaults.seed),
         threads: args.threads.unwrap_or(defaults.threads).max(1),
         ilp_backend: args.ilp_backend,
+        time_limit: args.time_limit,
     };
 
     let input = |e: whatif::WhatIfError| Failure::Input(e.to_string());
@@ -224,8 +230,13 @@ pub fn run(args: WhatIfArgs) -> Result<(), Failure> {
     let participants = inputs.reading.programme.mentees.len() + inputs.reading.programme.mentors.len();
     if let Err(SolveError::NotFlowExpressible(why)) = flow_can_solve(&inputs.model, participants) {
         eprintln!(
-            "note: scenarios go through the integer program's path ({}), since {why}; flows decide most, and the rest can take minutes",
-            options.ilp_backend
+            "note: scenarios go through the integer program's path ({}), since {why}; flows decide most, and the rest can take minutes{}",
+            options.ilp_backend,
+            if options.time_limit.is_some() {
+                ""
+            } else {
+                " (--time-limit SECONDS stops each run with the best matching found)"
+            }
         );
     }
     let results = with_progress(|on_progress| {

@@ -292,6 +292,20 @@ impl WhatIf<'_> {
         let mut out = self.header();
         out += "\n";
         out += &layout(&headings, &rows);
+        let stopped: Vec<String> = self
+            .results
+            .iter()
+            .filter(|r| r.not_proven > 0)
+            .map(|r| r.scenario.label())
+            .collect();
+        if !stopped.is_empty() {
+            out += &format!(
+                "NOT proven: {} stopped at the time limit, and show{} the best matching found, which the optimum \
+                 may beat; give --time-limit more seconds, or leave it out to run until proven.\n",
+                stopped.join("; "),
+                if stopped.len() == 1 { "s" } else { "" }
+            );
+        }
 
         let grades = short_grades(self.results);
         out += "\n";
@@ -343,6 +357,7 @@ impl WhatIf<'_> {
             }
         }
         heading.push("limits_coverage_most".into());
+        heading.push("proven".into());
 
         let mut writer = csv::Writer::from_writer(Vec::new());
         let mut write = |cells: Vec<String>| {
@@ -362,6 +377,7 @@ impl WhatIf<'_> {
                 }
             }
             row.push(r.limits_coverage_most().map_or(String::new(), |(g, _)| g.to_string()));
+            row.push(if r.not_proven == 0 { "yes" } else { "no" }.into());
             write(row);
         }
         String::from_utf8(writer.into_inner().expect("writing to memory")).expect("CSV of UTF-8 is UTF-8")
@@ -438,6 +454,9 @@ struct JsonScenario {
     counts: Settings,
     short_by_grade: Vec<ShortGrade>,
     limits_coverage_most: Option<String>,
+    /// Whether every run's matching is proven optimal (a run stopped at the
+    /// time limit gives the best matching found).
+    proven: bool,
     /// Lowest and highest of each count over the runs; only for repeated scenarios.
     #[serde(skip_serializing_if = "Option::is_none")]
     range: Option<Settings>,
@@ -494,6 +513,7 @@ impl JsonScenario {
                 })
                 .collect(),
             limits_coverage_most: r.limits_coverage_most().map(|(g, _)| g.to_string()),
+            proven: r.not_proven == 0,
             range,
         }
     }

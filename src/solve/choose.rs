@@ -6,9 +6,10 @@ use std::fmt;
 use std::str::FromStr;
 use std::time::Duration;
 
-use super::ilp::{solve_ilp_with, Backend, IlpOptions, HIGHS_NOT_BUILT};
+use super::ilp::{solve_ilp_from, solve_ilp_with, Backend, IlpOptions, HIGHS_NOT_BUILT};
 use super::{flow_can_solve, solve_eligible, Solution, SolveError, SolveOptions, WarmStart};
 use crate::eligibility::Eligibility;
+use crate::matching::Matching;
 use crate::model::Model;
 
 /// The two ways to solve a model.
@@ -166,4 +167,79 @@ pub fn solve_warm(
             solve_ilp_with(eligibility, ilp_options(chosen.backend, choice)).map(|solution| (solution, None))
         }
     }
+}
+
+/// What a later run of a sweep starts from: the flow's network, or, for a
+/// model with side constraints, the matching found, pair by pair by the
+/// people's email keys (so a run whose mentors dropped out or were added
+/// finds the same people).
+#[derive(Clone)]
+pub enum Start {
+    /// The flow's network ([`WarmStart::resolve`]), boxed as it is large.
+    Network(Box<WarmStart>),
+    /// (mentee, mentor) email keys of the pairs made.
+    Pairs(Vec<(String, String)>),
+}
+
+/// [`solve_warm`] for a sweep: the flow goes on from the network, the
+/// integer program's search starts from the matching (see
+/// [`solve_ilp_from`]: a start that breaks a rule or constraint of this run
+/// is set aside, so the answer is the same as from scratch, only sooner).
+pub fn solve_from(
+    eligibility: &Eligibility,
+    choice: SolverChoice,
+    options: SolveOptions,
+    from: Option<Start>,
+) -> Result<(Solution, Option<Start>), SolveError> {
+    let programme = eligibility.programme();
+    let participants = programme.mentees.len() + programme.mentors.len();
+    let chosen = choose(eligibility.model(), participants, choice)?;
+    match chosen.solver {
+        SolverKind::Flow => {
+            let network = match from {
+                Some(Start::Network(warm)) => Some(*warm),
+                _ => None,
+            };
+            solve_warm(eligibility, choice, options, network)
+                .map(|(solution, warm)| (solution, warm.map(|w| Start::Network(Box::new(w)))))
+        }
+        SolverKind::Ilp => {
+            let known = match &from {
+                Some(Start::Pairs(keys)) => Some(matching_of(eligibility, keys)),
+                _ => None,
+            };
+            let solution = solve_ilp_from(eligibility, ilp_options(chosen.backend, choice), known.as_ref())?;
+            let keys = solution
+                .matching
+                .pairs
+                .iter()
+                .map(|p| {
+                    (
+                        programme.mentees[p.mentee as usize].person.email_key.clone(),
+                        programme.mentors[p.mentor as usize].person.email_key.clone(),
+                    )
+                })
+                .collect();
+            Ok((solution, Some(Start::Pairs(keys))))
+        }
+    }
+}
+
+/// The pairs of `keys` this programme's rules allow, as they are here.
+fn matching_of(eligibility: &Eligibility, keys: &[(String, String)]) -> Matching {
+    use std::collections::HashMap;
+    let programme = eligibility.programme();
+    let index = |people: &mut dyn Iterator<Item = &String>| -> HashMap<String, u32> {
+        people.enumerate().map(|(i, k)| (k.clone(), i as u32)).collect()
+    };
+    let mentees = index(&mut programme.mentees.iter().map(|m| &m.person.email_key));
+    let mentors = index(&mut programme.mentors.iter().map(|m| &m.person.email_key));
+    let pairs = keys
+        .iter()
+        .filter_map(|(e, t)| {
+            let (e, t) = (*mentees.get(e)?, *mentors.get(t)?);
+            eligibility.pairs_of(e)(t)
+        })
+        .collect();
+    Matching::new(pairs)
 }

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex};
+use std::time::Duration;
 
 use super::apply::check_extra_grade;
 use super::plan::warm_starts;
@@ -12,16 +13,16 @@ use crate::eligibility::Eligibility;
 use crate::matching::{Matching, Request};
 use crate::model::Model;
 use crate::registration::{History, Programme};
-use crate::solve::choose::{solve_warm, SolverChoice};
+use crate::solve::choose::{solve_from, SolverChoice, Start};
 use crate::solve::ilp::Backend;
-use crate::solve::{SolveOptions, WarmStart};
+use crate::solve::{Optimality, SolveOptions};
 
 /// The runs of a sweep ready to solve, and whether any is still being solved
 /// (it may make more ready).
 struct Queue {
     /// By run number, so runs are taken in order, lowest first; each with the
-    /// network it starts from, if it has one.
-    ready: BTreeMap<usize, Option<WarmStart>>,
+    /// network or matching it starts from, if it has one.
+    ready: BTreeMap<usize, Option<Start>>,
     running: usize,
     stopped: bool,
 }
@@ -37,6 +38,10 @@ pub struct RunOptions {
     pub threads: usize,
     /// The integer program's backend, for a model with side constraints.
     pub ilp_backend: Backend,
+    /// For a model with side constraints: each run stops after this long
+    /// with the best matching found (then marked not proven); none runs
+    /// each until its optimum is proven.
+    pub time_limit: Option<Duration>,
 }
 
 impl Default for RunOptions {
@@ -46,6 +51,7 @@ impl Default for RunOptions {
             seed: 1,
             threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
             ilp_backend: Backend::default(),
+            time_limit: None,
         }
     }
 }
@@ -73,6 +79,9 @@ pub struct Measures {
     pub eligible_pairs: i64,
     /// Organisations whose mentees may have mentors from them too.
     pub organisations_matching_within: i64,
+    /// Whether the matching is proven optimal (a run stopped at the time
+    /// limit is not: its figures are the best matching found).
+    pub proven: bool,
 }
 
 impl Measures {
@@ -103,6 +112,7 @@ impl Measures {
                 .zip(programme.organisation_sizes())
                 .filter(|&(allowed, size)| allowed && size > 0)
                 .count() as i64,
+            proven: true,
         }
     }
 }
@@ -184,6 +194,9 @@ pub struct ScenarioResult {
     /// Organisations whose mentees may have mentors from them too (the
     /// organisation rule, and which organisations are large enough for it).
     pub organisations_matching_within: Figure,
+    /// Runs stopped at the time limit, not proven optimal: their figures are
+    /// the best matching found.
+    pub not_proven: usize,
 }
 
 impl ScenarioResult {
@@ -224,6 +237,7 @@ impl ScenarioResult {
             objective: (0..objective_terms).map(|t| figure(&|m| m.objective[t])).collect(),
             eligible_pairs: figure(&|m| m.eligible_pairs),
             organisations_matching_within: figure(&|m| m.organisations_matching_within),
+            not_proven: runs.iter().filter(|m| !m.proven).count(),
         }
     }
 
@@ -292,7 +306,7 @@ pub fn run(
         threads: (options.threads / total.max(1)).max(1),
         ..SolveOptions::default()
     };
-    let solve_job = |j: usize, from: Option<WarmStart>| -> Result<(Measures, Option<WarmStart>), WhatIfError> {
+    let solve_job = |j: usize, from: Option<Start>| -> Result<(Measures, Option<Start>), WhatIfError> {
         let (i, seed) = jobs[j];
         let scenario = &scenarios[i];
         let (changed, changed_model) = apply(programme, model, scenario, seed)?;
@@ -300,23 +314,26 @@ pub fn run(
         let choice = SolverChoice {
             solver: None,
             backend: options.ilp_backend,
-            time_limit: None,
+            time_limit: options.time_limit,
         };
-        let solved = solve_warm(&eligibility, choice, solve_options, from);
+        let solved = solve_from(&eligibility, choice, solve_options, from);
         let (solution, warm) = solved.map_err(|error| WhatIfError::Solve {
             scenario: scenario.label(),
             error,
         })?;
-        let measures = Measures::new(
-            &changed,
-            &changed_model,
-            &solution.matching,
-            solution.stats.eligible_pairs,
-        );
+        let measures = Measures {
+            proven: solution.stats.optimality == Optimality::Proven,
+            ..Measures::new(
+                &changed,
+                &changed_model,
+                &solution.matching,
+                solution.stats.eligible_pairs,
+            )
+        };
         Ok((measures, warm))
     };
 
-    // Runs ready to solve, each with the network it starts from.
+    // Runs ready to solve, each with the network (or matching) it starts from.
     let queue = Mutex::new(Queue {
         ready: (0..total).filter(|&j| starts[j].is_none()).map(|j| (j, None)).collect(),
         running: 0,
@@ -347,7 +364,7 @@ pub fn run(
         q.running -= 1;
         let result = match result {
             Ok((measures, warm)) => {
-                // Each run that starts from this one gets its own copy of the network.
+                // Each run that starts from this one gets its own copy of its start.
                 if let Some((&last, rest)) = children[j].split_last() {
                     for &child in rest {
                         q.ready.insert(child, warm.clone());

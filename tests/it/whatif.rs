@@ -727,3 +727,146 @@ fn a_model_with_side_constraints_is_swept_with_the_integer_program() {
         );
     }
 }
+
+/// Models with side constraints of every kind, for sweeps through the
+/// integer program's path.
+fn constrained_models() -> Vec<Model> {
+    use mentorflow::model::{Constraint, Group};
+    // Through the model file, which a scenario's model is made from.
+    let with = |base: &str, constraints: Vec<Constraint>| {
+        let mut file = Model::built_in(base).unwrap().to_file().clone();
+        file.constraints = constraints;
+        Model::from_file("constrained.json", file).unwrap()
+    };
+    vec![
+        Model::built_in("fair-organisations").unwrap(),
+        with(
+            "quality",
+            vec![
+                Constraint::IdentityRequestsMetAtLeast { percent: 95 },
+                Constraint::CoverageFloor {
+                    by: Group::Organisation,
+                    percent: 80,
+                },
+            ],
+        ),
+        with(
+            "profession-first",
+            vec![Constraint::IdentityRequestsMetAtLeast { percent: 90 }],
+        ),
+        with(
+            "quality",
+            vec![Constraint::CoverageFloor {
+                by: Group::Grade,
+                percent: 90,
+            }],
+        ),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    /// Under side constraints a run starts from the matching of the run
+    /// before it (`solve_from`): the same optimum as solving afresh, every
+    /// rule and constraint kept, or the same constraint named when none can
+    /// be met.
+    #[test]
+    fn constrained_runs_started_from_the_last_equal_solving_afresh(
+        size in 12usize..30,
+        seed in 0u64..1000,
+        which in 0..4usize,
+        chain in proptest::collection::vec(any_scenario(), 2..5),
+    ) {
+        use mentorflow::solve::choose::{solve_from, solve_with, SolverChoice};
+        use mentorflow::solve::ilp::constraint_met;
+        let model = constrained_models().swap_remove(which);
+        let registered = generated(size, seed, &model);
+        let history = History::default();
+        let mut kept = None;
+        for scenario in &chain {
+            let Ok((programme, changed)) = apply(&registered, &model, scenario, seed) else {
+                continue; // a window the model refuses
+            };
+            let eligibility = Eligibility::new(&programme, &changed, &history);
+            let from = solve_from(&eligibility, SolverChoice::default(), SolveOptions::default(), kept.take());
+            let fresh = solve_with(&eligibility, SolverChoice::default());
+            match (from, fresh) {
+                (Ok((started, next)), Ok(fresh)) => {
+                    common::assert_valid(&programme, &changed, &history, &started.matching);
+                    for c in &changed.constraints {
+                        prop_assert!(constraint_met(&programme, &started.matching, c), "{}", c.label());
+                    }
+                    prop_assert_eq!(&started.objective_values, &fresh.objective_values, "{}", scenario.label());
+                    kept = next;
+                }
+                (Err(a), Err(b)) => prop_assert_eq!(a, b),
+                (a, b) => prop_assert!(false, "started {:?}, fresh {:?}", a.map(|s| s.0.objective_values), b.map(|s| s.objective_values)),
+            }
+        }
+    }
+}
+
+/// A sweep under side constraints with a time limit: runs stopped there are
+/// marked not proven in every rendering, and a sweep without one proves
+/// every run.
+#[test]
+fn a_time_limit_on_a_constrained_sweep_marks_runs_not_proven() {
+    let model = constrained_models().swap_remove(1);
+    let programme = common::generated(400, 400, 7, &model);
+    let vary = [self::vary("mentor-capacity=1..2")];
+    let run = |time_limit| {
+        whatif::run(
+            &programme,
+            &model,
+            &History::default(),
+            &whatif::scenarios(&vary),
+            RunOptions {
+                time_limit,
+                ..RunOptions::default()
+            },
+            &|_, _| {},
+        )
+        .unwrap()
+    };
+    let stopped = run(Some(std::time::Duration::from_millis(1)));
+    assert!(stopped.iter().any(|r| r.not_proven > 0));
+    let report = WhatIf {
+        model: &model.name,
+        repeat: 1,
+        seed: 1,
+        results: &stopped,
+    };
+    assert!(
+        report.table().contains("NOT proven: mentor-capacity="),
+        "{}",
+        report.table()
+    );
+    assert!(
+        report.csv().lines().skip(1).any(|l| l.ends_with(",no")),
+        "{}",
+        report.csv()
+    );
+    assert!(report.json().contains("\"proven\": false"));
+
+    // A cap per organisation can always be met, so every run is decided.
+    let capped = constrained_models().swap_remove(0);
+    let small = generated(20, 3, &capped);
+    let proven = whatif::run(
+        &small,
+        &capped,
+        &History::default(),
+        &whatif::scenarios(&vary),
+        RunOptions::default(),
+        &|_, _| {},
+    )
+    .unwrap();
+    assert!(proven.iter().all(|r| r.not_proven == 0));
+    let report = WhatIf {
+        model: &capped.name,
+        repeat: 1,
+        seed: 1,
+        results: &proven,
+    };
+    assert!(!report.table().contains("NOT proven"));
+}

@@ -103,6 +103,19 @@ pub const MAX_PAIRS: usize = 2_000_000;
 
 /// [`solve_ilp`] with every option.
 pub fn solve_ilp_with(eligibility: &Eligibility, options: IlpOptions) -> Result<Solution, SolveError> {
+    solve_ilp_from(eligibility, options, None)
+}
+
+/// [`solve_ilp_with`], starting from a matching known to be good (a what-if
+/// sweep's run before this one): where it meets every rule and constraint,
+/// the search and the program start from it, and it is the answer when it
+/// reaches the flow's bound. One that breaks a rule (a pair not eligible, a
+/// place over capacity, a pin missing) is set aside.
+pub fn solve_ilp_from(
+    eligibility: &Eligibility,
+    options: IlpOptions,
+    known: Option<&Matching>,
+) -> Result<Solution, SolveError> {
     let start = Instant::now();
     if !options.backend.is_built_in() {
         return Err(SolveError::IntegerProgram(HIGHS_NOT_BUILT.into()));
@@ -219,6 +232,12 @@ pub fn solve_ilp_with(eligibility: &Eligibility, options: IlpOptions) -> Result<
         // them weighed: its values bound them all.
         let mut upper = flow.objective_values.clone();
         let mut incumbents = vec![flow.matching.clone()];
+        let known = known
+            .filter(|m| keeps_every_rule(programme, &pairs, m))
+            .filter(|m| model.constraints.iter().all(|c| constraint_met(programme, m, c)));
+        if let Some(known) = known {
+            incumbents.push(known.clone());
+        }
         if let Some(u) = &lagrangian {
             upper = upper.min(bound_of(programme, model, u));
             incumbents.push(u.best.clone());
@@ -322,41 +341,48 @@ pub fn solve_ilp_with(eligibility: &Eligibility, options: IlpOptions) -> Result<
             None => {}
         }
         // An objective counting profession requests with an identity floor:
-        // flows find a start under the objective without professions, and
-        // the program closes the gap to the flow's bound from there.
+        // flows find a start under the objective without professions (or
+        // the matching known beforehand is one), and the program closes the
+        // gap to the flow's bound from there.
         if lagrangian.is_none() {
-            match start_without_professions(programme, model, &mut pricer, &flow.matching, deadline) {
+            let found = match start_without_professions(programme, model, &mut pricer, &flow.matching, deadline) {
                 Some(None) => {
                     return Err(which_fails_by_flows(programme, model, &pairs).unwrap_or_else(|| {
                         which_constraint_fails(&Program::new(programme, model, &pairs), options.backend)
                     }))
                 }
-                Some(Some(best)) => {
-                    let values = best.objective_values(programme, &model.objective);
-                    match (0..values.len()).find(|&l| values[l] != flow.objective_values[l]) {
-                        // It reaches the bound of every matching on every level.
-                        None => {
-                            let stats = SolveStats {
-                                eligible_pairs: pairs.len(),
-                                time: start.elapsed(),
-                                certificate: Some(
-                                    "a matching that meets the constraints reaches the optimum without them".into(),
-                                ),
-                                ..SolveStats::default()
-                            };
-                            return Ok(Solution::new(programme, model, best.pairs, stats));
-                        }
-                        Some(level) => {
-                            lagrangian = Some(Undecided {
-                                best,
-                                level,
-                                bound: flow.objective_values[level],
-                                multiplier: None,
-                            })
-                        }
+                Some(Some(best)) => Some(best),
+                None => None,
+            };
+            // The better of that and the matching known beforehand.
+            let better = found
+                .into_iter()
+                .chain(known.cloned())
+                .max_by_key(|m| m.objective_values(programme, &model.objective));
+            if let Some(best) = better {
+                let values = best.objective_values(programme, &model.objective);
+                match (0..values.len()).find(|&l| values[l] != flow.objective_values[l]) {
+                    // It reaches the bound of every matching on every level.
+                    None => {
+                        let stats = SolveStats {
+                            eligible_pairs: pairs.len(),
+                            time: start.elapsed(),
+                            certificate: Some(
+                                "a matching that meets the constraints reaches the optimum without them".into(),
+                            ),
+                            ..SolveStats::default()
+                        };
+                        return Ok(Solution::new(programme, model, best.pairs, stats));
+                    }
+                    Some(level) => {
+                        lagrangian = Some(Undecided {
+                            best,
+                            level,
+                            bound: flow.objective_values[level],
+                            multiplier: None,
+                        })
                     }
                 }
-                None => {}
             }
         }
     }
@@ -504,6 +530,32 @@ pub fn solve_ilp_with(eligibility: &Eligibility, options: IlpOptions) -> Result<
             ..SolveStats::default()
         },
     })
+}
+
+/// Whether a matching keeps every hard rule over these eligible pairs: each
+/// pair eligible (as given), nobody over their places, every pin made.
+fn keeps_every_rule(
+    programme: &crate::registration::Programme,
+    pairs: &[crate::eligibility::Pair],
+    m: &Matching,
+) -> bool {
+    use std::collections::HashSet;
+    let eligible: HashSet<(u32, u32)> = pairs.iter().map(|p| (p.mentee, p.mentor)).collect();
+    let made: HashSet<(u32, u32)> = m.pairs.iter().map(|p| (p.mentee, p.mentor)).collect();
+    made.len() == m.pairs.len()
+        && made.iter().all(|k| eligible.contains(k))
+        && pairs
+            .iter()
+            .filter(|p| p.pinned)
+            .all(|p| made.contains(&(p.mentee, p.mentor)))
+        && m.mentee_counts(programme)
+            .iter()
+            .zip(&programme.mentees)
+            .all(|(&c, e)| c <= e.person.capacity)
+        && m.mentor_counts(programme)
+            .iter()
+            .zip(&programme.mentors)
+            .all(|(&c, t)| c <= t.person.capacity)
 }
 
 /// What an undecided search proves, as a bound on every level: the best

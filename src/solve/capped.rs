@@ -68,7 +68,23 @@ impl<'a> Pricer<'a> {
     /// each mentor taking at most `organisation_cap` mentees from one
     /// organisation: [`super::solve_capped`], by pricing.
     pub fn solve_capped(&mut self, model: &Model, organisation_cap: Option<u32>) -> Result<Solution, SolveError> {
-        self.solve(model, organisation_cap, None).map(|(solution, _)| solution)
+        self.solve(model, organisation_cap, None, false)
+            .map(|(solution, _, _)| solution)
+    }
+
+    /// The optimum under the model's objective (with the cap held), and each
+    /// eligible pair's reduced cost under its prices, in `pairs` order: under
+    /// those prices a flow's cost is the optimum's plus each arc's reduced
+    /// cost times how far its flow is from the optimum's, every term at least
+    /// 0, so a matching within `s` of the optimum uses no pair whose reduced
+    /// cost exceeds `s` (reduced-cost fixing).
+    pub fn reduced_costs(
+        &mut self,
+        model: &Model,
+        organisation_cap: Option<u32>,
+    ) -> Result<(Solution, Vec<i64>), SolveError> {
+        self.solve(model, organisation_cap, None, true)
+            .map(|(solution, _, reduced)| (solution, reduced))
     }
 
     /// [`super::solve_covered`], by pricing.
@@ -78,7 +94,7 @@ impl<'a> Pricer<'a> {
         organisation_cap: Option<u32>,
         gadget: &CoverageGadget,
     ) -> Result<Covered, SolveError> {
-        let (solution, gadget_flows) = self.solve(model, organisation_cap, Some(gadget))?;
+        let (solution, gadget_flows, _) = self.solve(model, organisation_cap, Some(gadget), false)?;
         Ok(gadget_flows.judge(self.programme, solution))
     }
 
@@ -90,17 +106,20 @@ impl<'a> Pricer<'a> {
         organisation_cap: Option<u32>,
         gadget: &CoverageGadget,
     ) -> Result<(Solution, GadgetFlows), SolveError> {
-        self.solve(model, organisation_cap, Some(gadget))
+        self.solve(model, organisation_cap, Some(gadget), false)
+            .map(|(solution, gadget, _)| (solution, gadget))
     }
 
     /// Build the candidate network, solve and price until every eligible pair
-    /// is certified; the matching, and what the coverage gadget's arcs carry.
+    /// is certified; the matching, what the coverage gadget's arcs carry, and
+    /// with `reduced`, each pair's reduced cost under the optimum's prices.
     fn solve(
         &mut self,
         model: &Model,
         organisation_cap: Option<u32>,
         coverage: Option<&CoverageGadget>,
-    ) -> Result<(Solution, GadgetFlows), SolveError> {
+        reduced: bool,
+    ) -> Result<(Solution, GadgetFlows, Vec<i64>), SolveError> {
         let start = Instant::now();
         let programme = self.programme;
         let (mentees, mentors) = (programme.mentees.len(), programme.mentors.len());
@@ -196,6 +215,19 @@ impl<'a> Pricer<'a> {
             // The tree so far is the start: only the new arcs can move it.
             simplex.solve()?;
         }
+        let reduced: Vec<i64> = match reduced {
+            true => {
+                let prices = simplex.prices();
+                self.pairs
+                    .iter()
+                    .map(|pair| {
+                        let (tail, head) = ends(pair);
+                        costs.pair_cost(pair) + prices[tail] - prices[head]
+                    })
+                    .collect()
+            }
+            false => Vec::new(),
+        };
         arcs.sort_unstable();
         let made: Vec<Pair> = arcs
             .iter()
@@ -227,7 +259,7 @@ impl<'a> Pricer<'a> {
                 optimality: Optimality::Proven,
             },
         );
-        Ok((solution, gadget))
+        Ok((solution, gadget, reduced))
     }
 
     /// Eligible pairs outside the network with negative reduced cost under

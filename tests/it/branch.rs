@@ -425,3 +425,34 @@ fn profession_objective_with_an_identity_floor_gets_a_start_from_flows() {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(80))]
+
+    /// An objective counting profession requests with an identity floor
+    /// (and maybe coverage floors): flows give the program a start, and the
+    /// program, given only the pairs reduced-cost fixing keeps, reaches the
+    /// optimum of the program alone over every pair.
+    #[test]
+    fn profession_objective_with_an_identity_floor_equals_the_program(
+        mentors in people(8),
+        mentees in people(12),
+        percent in prop::sample::select(vec![30u32, 60, 90, 100]),
+        floors in proptest::option::of(floors()),
+    ) {
+        let mut constraints = vec![Constraint::IdentityRequestsMetAtLeast { percent }];
+        constraints.extend(floors.into_iter().flatten());
+        let model = model_with(Model::built_in("profession-first").unwrap().objective, constraints);
+        let p = build(&model, mentors, mentees);
+        let eligibility = Eligibility::new(&p, &model, &History::default());
+        match (solve_ilp(&eligibility, Backend::Microlp), solve_ilp_with(&eligibility, alone())) {
+            (Ok(flows), Ok(program)) => {
+                checked(&p, &model, &flows);
+                prop_assert_eq!(&flows.objective_values, &program.objective_values);
+                prop_assert_eq!(flows.stats.optimality, Optimality::Proven);
+            }
+            (Err(a @ SolveError::Infeasible { .. }), Err(b @ SolveError::Infeasible { .. })) => prop_assert_eq!(a, b),
+            (a, b) => prop_assert!(false, "flows {:?}, program {:?}", a.map(|s| s.objective_values), b.map(|s| s.objective_values)),
+        }
+    }
+}

@@ -164,3 +164,138 @@ proptest! {
         }
     }
 }
+
+/// Every matching of `pairs` that keeps each person's places and the cap.
+fn every_matching(
+    p: &Programme,
+    pairs: &[mentorflow::eligibility::Pair],
+    cap: Option<u32>,
+) -> Vec<mentorflow::matching::Matching> {
+    use mentorflow::matching::Matching;
+    let mut found = Vec::new();
+    let mut chosen = Vec::new();
+    fn go(
+        i: usize,
+        p: &Programme,
+        pairs: &[mentorflow::eligibility::Pair],
+        chosen: &mut Vec<mentorflow::eligibility::Pair>,
+        found: &mut Vec<Matching>,
+    ) {
+        if i == pairs.len() {
+            found.push(Matching::new(chosen.clone()));
+            return;
+        }
+        go(i + 1, p, pairs, chosen, found);
+        let pair = pairs[i];
+        let mentee_has = chosen.iter().filter(|c| c.mentee == pair.mentee).count() as u32;
+        let mentor_has = chosen.iter().filter(|c| c.mentor == pair.mentor).count() as u32;
+        if mentee_has < p.mentees[pair.mentee as usize].person.capacity
+            && mentor_has < p.mentors[pair.mentor as usize].person.capacity
+        {
+            chosen.push(pair);
+            go(i + 1, p, pairs, chosen, found);
+            chosen.pop();
+        }
+    }
+    go(0, p, pairs, &mut chosen, &mut found);
+    found.retain(|m| {
+        cap.is_none_or(|mentees| constraint_met(p, m, &Constraint::MaxMenteesFromOneOrganisation { mentees }))
+    });
+    found
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(150))]
+
+    /// Reduced-cost fixing, against every matching (brute force): under the
+    /// optimum's prices, what a matching's pairs add in reduced cost (those
+    /// it makes above 0, those of the optimum's it leaves below 0) is never
+    /// more than it falls short of the optimum, weighed as the network
+    /// weighs the levels. So a pair whose reduced cost exceeds a gap is in
+    /// no matching within that gap.
+    #[test]
+    fn reduced_costs_bound_what_every_matching_falls_short(
+        mentors in people(4),
+        mentees in people(5),
+        which in 0..6usize,
+        levels in 1..4usize,
+        cap in proptest::option::of(1u32..3),
+    ) {
+        let models = flow_models();
+        let mut objective = models[which % models.len()].objective.clone();
+        objective.truncate(levels);
+        let model = model_with(objective, Vec::new());
+        let p = build(&model, mentors, mentees);
+        let eligibility = Eligibility::new(&p, &model, &History::default());
+        let pairs = eligibility.pairs();
+        let (optimum, reduced) = Pricer::new(&p, &pairs).reduced_costs(&model, cap).unwrap();
+        let people = p.mentees.len() * if cap.is_some() { 2 } else { 1 } + p.mentors.len();
+        let weights = mentorflow::solve::flow_can_solve(&model, people).unwrap().weights;
+        for m in every_matching(&p, &pairs, cap) {
+            let values = m.objective_values(&p, &model.objective);
+            let short: i64 = weights
+                .iter()
+                .zip(optimum.objective_values.iter().zip(&values))
+                .map(|(w, (best, v))| w * (best - v))
+                .sum();
+            let made = |i: usize| m.pairs.iter().any(|q| (q.mentee, q.mentor) == (pairs[i].mentee, pairs[i].mentor));
+            let added: i64 = (0..pairs.len())
+                .map(|i| match (made(i), reduced[i]) {
+                    (true, r) if r > 0 => r,
+                    (false, r) if r < 0 => -r,
+                    _ => 0,
+                })
+                .sum();
+            prop_assert!(added <= short, "matching {:?}: reduced costs add {added}, short by {short}", values);
+        }
+    }
+
+    /// The pairs reduced-cost fixing keeps for a matching `best` (any that
+    /// reaches the optimum before its first level short of it): every
+    /// matching at least as good as `best` (brute force) makes only those.
+    #[test]
+    fn pairs_kept_hold_every_matching_at_least_as_good(
+        mentors in people(4),
+        mentees in people(6),
+        which in 0..10usize,
+        pick in any::<prop::sample::Index>(),
+        cap in proptest::option::of(1u32..3),
+    ) {
+        use mentorflow::model::Term;
+        use mentorflow::solve::ilp::pairs_at_least_as_good;
+        // Total score first half the time: where scores differ, fixing sets pairs aside.
+        let objective = match which {
+            0..5 => vec![Term::total_score()],
+            _ => flow_models()[which - 5].objective.clone(),
+        };
+        let mut model = model_with(objective, Vec::new());
+        if let Some(mentees) = cap {
+            model.constraints.push(Constraint::MaxMenteesFromOneOrganisation { mentees });
+        }
+        let p = build(&model, mentors, mentees);
+        let eligibility = Eligibility::new(&p, &model, &History::default());
+        let pairs = eligibility.pairs();
+        let every = every_matching(&p, &pairs, cap);
+        let values = |m: &mentorflow::matching::Matching| m.objective_values(&p, &model.objective);
+        let optimum = every.iter().map(values).max().unwrap();
+        let best = pick.get(&every);
+        let mine = values(best);
+        let Some(level) = (0..mine.len()).find(|&l| mine[l] != optimum[l]) else {
+            return Ok(()); // an optimum: nothing to fix
+        };
+        let Some(kept) = pairs_at_least_as_good(&p, &model, &mut Pricer::new(&p, &pairs), best, level) else {
+            return Ok(());
+        };
+        for m in &every {
+            let v = values(m);
+            if v[..level] == optimum[..level] && v[level] >= mine[level] {
+                for q in &m.pairs {
+                    prop_assert!(
+                        kept.iter().any(|k| (k.mentee, k.mentor) == (q.mentee, q.mentor)),
+                        "a matching with {:?} (best {:?}, optimum {:?}) makes a pair set aside", v, mine, optimum
+                    );
+                }
+            }
+        }
+    }
+}

@@ -24,15 +24,59 @@ pub(super) fn flow_without_constraints(programme: &Programme, model: &Model, pri
     flow_can_solve(&relaxed, participants).ok()?;
     // A cap on each mentor's mentees from one organisation is a network of its
     // own: held by the flow, it makes a tighter relaxation, and often the answer.
-    let organisation_cap = model
+    pricer.solve_capped(&relaxed, organisation_cap_of(model)).ok()
+}
+
+/// The tightest cap on each mentor's mentees from one organisation, if any.
+fn organisation_cap_of(model: &Model) -> Option<u32> {
+    model
         .constraints
         .iter()
         .filter_map(|c| match *c {
             Constraint::MaxMenteesFromOneOrganisation { mentees } => Some(mentees),
             _ => None,
         })
-        .min();
-    pricer.solve_capped(&relaxed, organisation_cap).ok()
+        .min()
+}
+
+/// The eligible pairs every matching that meets the constraints and is at
+/// least as good as `best` can use, by reduced-cost fixing (see
+/// [`Pricer::reduced_costs`]); none when flows cannot tell, or no pair is set
+/// aside. `best` meets the constraints and reaches the optimum without them
+/// on each level before `level`, so every matching at least as good does
+/// too; under the objective cut after `level`, such a matching's cost exceeds
+/// the flow's optimum by at most what `best` falls short of it on `level`,
+/// times that level's weight.
+pub fn pairs_at_least_as_good(
+    programme: &Programme,
+    model: &Model,
+    pricer: &mut Pricer,
+    best: &Matching,
+    level: usize,
+) -> Option<Vec<Pair>> {
+    let mut cut = model.clone();
+    cut.objective.truncate(level + 1);
+    cut.constraints.clear();
+    // People as the pricer weighs them: with the cap, each mentee twice.
+    let cap = organisation_cap_of(model);
+    let people = programme.mentees.len() * if cap.is_some() { 2 } else { 1 } + programme.mentors.len();
+    let weight = flow_can_solve(&cut, people).ok()?.weights[level];
+    let values = best.objective_values(programme, &cut.objective);
+    let (optimum, reduced) = pricer.reduced_costs(&cut, cap).ok()?;
+    if optimum.objective_values[..level] != values[..level] {
+        return None;
+    }
+    let slack = optimum.objective_values[level]
+        .checked_sub(values[level])?
+        .checked_mul(weight)?;
+    let kept: Vec<Pair> = pricer
+        .pairs()
+        .iter()
+        .zip(&reduced)
+        .filter(|&(_, &r)| r <= slack)
+        .map(|(p, _)| *p)
+        .collect();
+    (kept.len() < reduced.len()).then_some(kept)
 }
 
 /// The optimum of a model whose objective puts mentees with at least one match

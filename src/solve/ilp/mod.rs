@@ -62,6 +62,7 @@ use crate::model::{Constraint, Term};
 pub use backend::{Backend, HIGHS_NOT_BUILT};
 use branch::{branch_on_constraints, start_without_professions, Searched};
 pub use constraints::constraint_met;
+pub use floors::pairs_at_least_as_good;
 use floors::{flow_with_coverage_floor, flow_with_identity_floor, flow_without_constraints, Left};
 use formulation::{which_constraint_fails, Program};
 
@@ -387,7 +388,13 @@ pub fn solve_ilp_from(
         }
     }
 
-    let program = Program::new(programme, model, &pairs);
+    // Reduced-cost fixing: where flows left a gap, only pairs a matching at
+    // least as good as the best found can use go into the program.
+    let kept = match (&flow, &lagrangian) {
+        (Some(_), Some(u)) => pairs_at_least_as_good(programme, model, &mut pricer, &u.best, u.level),
+        _ => None,
+    };
+    let program = Program::new(programme, model, kept.as_deref().unwrap_or(&pairs));
     let mut held: Vec<Row> = Vec::new(); // earlier levels at their optima
     let mut optima: Vec<i64> = Vec::new();
     let mut best: Option<Matching> = lagrangian.as_ref().map(|u| u.best.clone());

@@ -574,6 +574,7 @@ fn search(
         }
     };
     let starts = incumbents.clone();
+    let dive_from = incumbents.first().cloned();
     for m in incumbents {
         offer(&mut best, m);
     }
@@ -607,6 +608,29 @@ fn search(
         }
         for (g, &size) in sizes.iter().enumerate() {
             within = within.min(100 * n * coverable[g] / (u64::from(percent) * size));
+        }
+    }
+    // A dive from the flow's optimum towards the held floor: where the best
+    // matching loses to the flow's bound only by the floor's repair, a
+    // matching with the short groups' mentees covered (places moved to them
+    // at no cost, where the objective does not count coverage) often meets
+    // the floor at no loss.
+    let mut dived = 0;
+    // Not where only the empty matching meets the floors (nobody to cover
+    // in some group): the search settles that at once.
+    if percent > 0 && !nobody && within > 0 {
+        if let Some(start) = dive_from {
+            let held = DiveFloor {
+                group: &group,
+                sizes: &sizes,
+                percent,
+            };
+            let (found, networks) =
+                dive_to_floor(programme, &relaxed, pricer, organisation_cap, &held, start, deadline);
+            dived = networks;
+            if let Some(m) = found {
+                offer(&mut best, m);
+            }
         }
     }
     let mut open = BinaryHeap::new();
@@ -862,12 +886,13 @@ fn search(
     match top {
         None => {
             let stats = SolveStats {
-                rounds: solves,
+                rounds: solves + dived,
                 eligible_pairs: pricer.pairs().len(),
                 time: start.elapsed(),
                 certificate: Some(format!(
-                    "branch and bound over {nodes} nodes ({solves} networks): every matching that meets {} \
+                    "branch and bound over {nodes} nodes ({} networks): every matching that meets {} \
                      is in a node whose network's optimum is no better",
+                    solves + dived,
                     if model.constraints.len() == 1 {
                         "the constraint"
                     } else {
@@ -892,6 +917,105 @@ fn search(
             })
         }
     }
+}
+
+/// The floor a dive works towards: each mentee's group (`u32::MAX`: none),
+/// the groups' sizes, and the percent.
+struct DiveFloor<'a> {
+    group: &'a [u32],
+    sizes: &'a [u64],
+    percent: u32,
+}
+
+/// Rounds of a dive: each one network.
+const DIVE_ROUNDS: usize = 12;
+
+/// From a matching that breaks a coverage floor, a few networks towards one
+/// that meets it: each round finds the total the short groups' coverage
+/// allows, holds uncovered as many of the other groups' mentees with one
+/// match (lowest score first) as cover more than that total needs, holds
+/// the short groups at that total's floor, and solves again, so the places
+/// set free go where the objective says (often to mentees already covered).
+/// A heuristic: the matching it ends with, which may still break the floor
+/// (the caller repairs it) or none when a network fails, and the networks
+/// it solved.
+fn dive_to_floor(
+    programme: &Programme,
+    relaxed: &Model,
+    pricer: &mut Pricer,
+    organisation_cap: Option<u32>,
+    floor: &DiveFloor,
+    start: Matching,
+    deadline: Option<Instant>,
+) -> (Option<Matching>, usize) {
+    let mut networks = 0;
+    let mentees = programme.mentees.len();
+    let all: u64 = floor.sizes.iter().sum();
+    let percent = u64::from(floor.percent);
+    let need = |total: u64| -> Vec<u64> {
+        floor
+            .sizes
+            .iter()
+            .map(|&n| (percent * n * total).div_ceil(100 * all.max(1)))
+            .collect()
+    };
+    let mut matching = start;
+    // A bound on the mentees covered, once holding the short groups at the
+    // floor of the total reached has failed: first units are held to it
+    // (later units can still escape it; the caller repairs what results).
+    let mut most: Option<u64> = None;
+    let mut ahead = 0;
+    let mut short_before = usize::MAX;
+    for _ in 0..DIVE_ROUNDS {
+        if deadline.is_some_and(|d| Instant::now() >= d) {
+            break;
+        }
+        let counts = matching.mentee_counts(programme);
+        let mut have = vec![0u64; floor.sizes.len()];
+        for (e, &g) in floor.group.iter().enumerate() {
+            if g != u32::MAX && counts[e] > 0 {
+                have[g as usize] += 1;
+            }
+        }
+        let covered: u64 = have.iter().sum();
+        let needed = need(covered);
+        let short = (0..have.len()).filter(|&g| have[g] < needed[g]).count();
+        if short == 0 {
+            break;
+        }
+        // No closer than the round before: first hold the groups at the
+        // floor of a larger total (forcing them up raises the total, and
+        // with it every group's floor), and once that cannot be met, hold
+        // the total lower.
+        let step = |t: u64| t.saturating_sub((t / 16).max(1));
+        if short >= short_before {
+            match most {
+                None => ahead += (covered / 32).max(1),
+                Some(t) => most = Some(step(t.min(covered))),
+            }
+        }
+        short_before = short;
+        let target = most.unwrap_or(covered + ahead);
+        let gadget = CoverageGadget {
+            group_of: floor.group.to_vec(),
+            lower: need(target).iter().map(|&l| l as u32).collect(),
+            total: most.map(|t| (0, t as u32)),
+            dropped: vec![false; mentees],
+            ..CoverageGadget::default()
+        };
+        networks += 1;
+        let Ok((solution, flows)) = pricer.solve_gadget(relaxed, organisation_cap, &gadget) else {
+            return (None, networks);
+        };
+        if flows.short {
+            // The groups cannot reach that total's floor: hold it lower.
+            most = Some(step(most.unwrap_or(covered).min(covered)));
+            short_before = usize::MAX;
+            continue;
+        }
+        matching = solution.matching;
+    }
+    (Some(matching), networks)
 }
 
 /// Of the mentees the network gave units without a first one, those whose

@@ -889,16 +889,22 @@ fn search(
                 rounds: solves + dived,
                 eligible_pairs: pricer.pairs().len(),
                 time: start.elapsed(),
-                certificate: Some(format!(
-                    "branch and bound over {nodes} nodes ({} networks): every matching that meets {} \
-                     is in a node whose network's optimum is no better",
-                    solves + dived,
-                    if model.constraints.len() == 1 {
-                        "the constraint"
-                    } else {
-                        "the constraints"
-                    }
-                )),
+                certificate: Some(if nodes == 0 {
+                    // Closed before any node: a start reached the bound.
+                    format!(
+                        "a matching that meets {} reaches the optimum without {} ({} networks)",
+                        these(model),
+                        if model.constraints.len() == 1 { "it" } else { "them" },
+                        solves + dived,
+                    )
+                } else {
+                    format!(
+                        "branch and bound over {nodes} nodes ({} networks): every matching that meets {} \
+                         is in a node whose network's optimum is no better",
+                        solves + dived,
+                        these(model),
+                    )
+                }),
                 ..SolveStats::default()
             };
             Some(Searched::Optimal(Solution::new(
@@ -925,6 +931,15 @@ struct DiveFloor<'a> {
     group: &'a [u32],
     sizes: &'a [u64],
     percent: u32,
+}
+
+/// "the constraint" or "the constraints", as the model has.
+fn these(model: &Model) -> &'static str {
+    if model.constraints.len() == 1 {
+        "the constraint"
+    } else {
+        "the constraints"
+    }
 }
 
 /// Rounds of a dive: each one network.

@@ -59,6 +59,17 @@ impl Matching {
         Matching { pairs }
     }
 
+    /// Each pair as the (mentee, mentor) email keys, which name the same
+    /// people in another reading of the registrations.
+    pub fn pair_keys<'a>(&'a self, programme: &'a Programme) -> impl Iterator<Item = (String, String)> + 'a {
+        self.pairs.iter().map(|p| {
+            (
+                programme.mentees[p.mentee as usize].person.email_key.clone(),
+                programme.mentors[p.mentor as usize].person.email_key.clone(),
+            )
+        })
+    }
+
     /// Matches of each mentee, by index.
     pub fn mentee_counts(&self, programme: &Programme) -> Vec<u32> {
         let mut counts = vec![0; programme.mentees.len()];

@@ -250,16 +250,7 @@ pub fn changes(
     previous: &[PreviousPair],
     sorted: &Sorted,
 ) -> Vec<PairChange> {
-    let now: HashSet<(String, String)> = matching
-        .pairs
-        .iter()
-        .map(|p| {
-            (
-                programme.mentees[p.mentee as usize].person.email_key.clone(),
-                programme.mentors[p.mentor as usize].person.email_key.clone(),
-            )
-        })
-        .collect();
+    let now: HashSet<(String, String)> = matching.pair_keys(programme).collect();
     let before: HashSet<(String, String)> = previous.iter().map(PreviousPair::keys).collect();
     let removed_why: HashMap<(String, String), &Why> = sorted.removed.iter().map(|(p, why)| (p.keys(), why)).collect();
     let mut changes = Vec::new();

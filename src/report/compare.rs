@@ -14,16 +14,7 @@ pub type PairKey = (String, String);
 
 /// The pairs of a matching by email key.
 pub fn pair_keys(programme: &Programme, matching: &Matching) -> BTreeSet<PairKey> {
-    matching
-        .pairs
-        .iter()
-        .map(|p| {
-            (
-                programme.mentees[p.mentee as usize].person.email_key.clone(),
-                programme.mentors[p.mentor as usize].person.email_key.clone(),
-            )
-        })
-        .collect()
+    matching.pair_keys(programme).collect()
 }
 
 /// One model's column.

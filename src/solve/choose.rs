@@ -209,17 +209,7 @@ pub fn solve_from(
                 _ => None,
             };
             let solution = solve_ilp_from(eligibility, ilp_options(chosen.backend, choice), known.as_ref())?;
-            let keys = solution
-                .matching
-                .pairs
-                .iter()
-                .map(|p| {
-                    (
-                        programme.mentees[p.mentee as usize].person.email_key.clone(),
-                        programme.mentors[p.mentor as usize].person.email_key.clone(),
-                    )
-                })
-                .collect();
+            let keys = solution.matching.pair_keys(programme).collect();
             Ok((solution, Some(Start::Pairs(keys))))
         }
     }

@@ -38,6 +38,30 @@ fn objectives() -> Vec<Vec<Term>> {
     all
 }
 
+/// Flows (with the program as fallback) against the program alone: the same
+/// optimum, proven, with every rule and constraint kept, or the same
+/// constraint named when no matching meets them.
+fn flows_equal_the_program(p: &Programme, model: &Model, eligibility: &Eligibility) -> Result<(), TestCaseError> {
+    match (
+        solve_ilp(eligibility, Backend::Microlp),
+        solve_ilp_with(eligibility, alone()),
+    ) {
+        (Ok(flows), Ok(program)) => {
+            checked(p, model, &flows);
+            prop_assert_eq!(&flows.objective_values, &program.objective_values);
+            prop_assert_eq!(flows.stats.optimality, Optimality::Proven);
+        }
+        (Err(a @ SolveError::Infeasible { .. }), Err(b @ SolveError::Infeasible { .. })) => prop_assert_eq!(a, b),
+        (a, b) => prop_assert!(
+            false,
+            "flows {:?}, program {:?}",
+            a.map(|s| s.objective_values),
+            b.map(|s| s.objective_values)
+        ),
+    }
+    Ok(())
+}
+
 /// One or two coverage floors over one grouping, and maybe a cap.
 fn floors() -> impl Strategy<Value = Vec<Constraint>> {
     (
@@ -71,15 +95,7 @@ proptest! {
         let model = model_with(objectives[which % objectives.len()].clone(), constraints);
         let p = build(&model, mentors, mentees);
         let eligibility = Eligibility::new(&p, &model, &History::default());
-        match (solve_ilp(&eligibility, Backend::Microlp), solve_ilp_with(&eligibility, alone())) {
-            (Ok(flows), Ok(program)) => {
-                checked(&p, &model, &flows);
-                prop_assert_eq!(&flows.objective_values, &program.objective_values);
-                prop_assert_eq!(flows.stats.optimality, Optimality::Proven);
-            }
-            (Err(a @ SolveError::Infeasible { .. }), Err(b @ SolveError::Infeasible { .. })) => prop_assert_eq!(a, b),
-            (a, b) => prop_assert!(false, "flows {:?}, program {:?}", a.map(|s| s.objective_values), b.map(|s| s.objective_values)),
-        }
+        flows_equal_the_program(&p, &model, &eligibility)?;
     }
 
     /// Tiny programmes: brute force's best among matchings meeting the floors.
@@ -229,15 +245,7 @@ proptest! {
         let model = model_with(objectives[which % objectives.len()].clone(), constraints);
         let p = build(&model, mentors, mentees);
         let eligibility = Eligibility::new(&p, &model, &History::default());
-        match (solve_ilp(&eligibility, Backend::Microlp), solve_ilp_with(&eligibility, alone())) {
-            (Ok(flows), Ok(program)) => {
-                checked(&p, &model, &flows);
-                prop_assert_eq!(&flows.objective_values, &program.objective_values);
-                prop_assert_eq!(flows.stats.optimality, Optimality::Proven);
-            }
-            (Err(a @ SolveError::Infeasible { .. }), Err(b @ SolveError::Infeasible { .. })) => prop_assert_eq!(a, b),
-            (a, b) => prop_assert!(false, "flows {:?}, program {:?}", a.map(|s| s.objective_values), b.map(|s| s.objective_values)),
-        }
+        flows_equal_the_program(&p, &model, &eligibility)?;
     }
 
     /// Tiny programmes: brute force's best among matchings meeting every
@@ -408,21 +416,7 @@ fn profession_objective_with_an_identity_floor_gets_a_start_from_flows() {
 
         let small = common::generated(30, 30, seed, &model);
         let eligibility = Eligibility::new(&small, &model, &History::default());
-        match (
-            solve_ilp(&eligibility, Backend::Microlp),
-            solve_ilp_with(&eligibility, alone()),
-        ) {
-            (Ok(flows), Ok(program)) => {
-                checked(&small, &model, &flows);
-                assert_eq!(flows.objective_values, program.objective_values);
-            }
-            (Err(a @ SolveError::Infeasible { .. }), Err(b @ SolveError::Infeasible { .. })) => assert_eq!(a, b),
-            (a, b) => panic!(
-                "flows {:?}, program {:?}",
-                a.map(|s| s.objective_values),
-                b.map(|s| s.objective_values)
-            ),
-        }
+        flows_equal_the_program(&small, &model, &eligibility).unwrap();
     }
 }
 
@@ -445,15 +439,7 @@ proptest! {
         let model = model_with(Model::built_in("profession-first").unwrap().objective, constraints);
         let p = build(&model, mentors, mentees);
         let eligibility = Eligibility::new(&p, &model, &History::default());
-        match (solve_ilp(&eligibility, Backend::Microlp), solve_ilp_with(&eligibility, alone())) {
-            (Ok(flows), Ok(program)) => {
-                checked(&p, &model, &flows);
-                prop_assert_eq!(&flows.objective_values, &program.objective_values);
-                prop_assert_eq!(flows.stats.optimality, Optimality::Proven);
-            }
-            (Err(a @ SolveError::Infeasible { .. }), Err(b @ SolveError::Infeasible { .. })) => prop_assert_eq!(a, b),
-            (a, b) => prop_assert!(false, "flows {:?}, program {:?}", a.map(|s| s.objective_values), b.map(|s| s.objective_values)),
-        }
+        flows_equal_the_program(&p, &model, &eligibility)?;
     }
 }
 

@@ -215,18 +215,17 @@ impl<'a> Pricer<'a> {
             // The tree so far is the start: only the new arcs can move it.
             simplex.solve()?;
         }
-        let reduced: Vec<i64> = match reduced {
-            true => {
-                let prices = simplex.prices();
-                self.pairs
-                    .iter()
-                    .map(|pair| {
-                        let (tail, head) = ends(pair);
-                        costs.pair_cost(pair) + prices[tail] - prices[head]
-                    })
-                    .collect()
-            }
-            false => Vec::new(),
+        let reduced: Vec<i64> = if reduced {
+            let prices = simplex.prices();
+            self.pairs
+                .iter()
+                .map(|pair| {
+                    let (tail, head) = ends(pair);
+                    costs.pair_cost(pair) + prices[tail] - prices[head]
+                })
+                .collect()
+        } else {
+            Vec::new()
         };
         arcs.sort_unstable();
         let made: Vec<Pair> = arcs

@@ -139,6 +139,34 @@ pub struct Gap {
     pub proven: Vec<Term>,
 }
 
+impl Gap {
+    /// The levels proven, the open one's value and its bound, in words:
+    /// `"total score" is 22355, and no matching reaches more than 22357 (gap 2)`.
+    pub fn words(&self) -> String {
+        format!(
+            "{}\"{}\" is {}, {}",
+            match self.proven.as_slice() {
+                [] => String::new(),
+                proven => format!(
+                    "{} {} optimal; ",
+                    proven
+                        .iter()
+                        .map(|t| format!("\"{}\"", t.label()))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    if proven.len() == 1 { "is" } else { "are" }
+                ),
+            },
+            self.term.label(),
+            self.value,
+            match self.bound {
+                Some(bound) => format!("and no matching reaches more than {bound} (gap {})", bound - self.value),
+                None => "with no bound known".to_string(),
+            }
+        )
+    }
+}
+
 /// What the mailing lists did with biographies: the policy, every biography
 /// withheld whole (the person and the term found) and the people whose
 /// biography the model released.
@@ -393,28 +421,7 @@ impl fmt::Display for Summary {
                         None => String::new(),
                     }
                 )?,
-                Some(gap) => writeln!(
-                    f,
-                    "optimal  NOT proven: stopped at the time limit; {}\"{}\" is {}, {}",
-                    match gap.proven.as_slice() {
-                        [] => String::new(),
-                        proven => format!(
-                            "{} {} optimal; ",
-                            proven
-                                .iter()
-                                .map(|t| format!("\"{}\"", t.label()))
-                                .collect::<Vec<_>>()
-                                .join(", "),
-                            if proven.len() == 1 { "is" } else { "are" }
-                        ),
-                    },
-                    gap.term.label(),
-                    gap.value,
-                    match gap.bound {
-                        Some(bound) => format!("and no matching reaches more than {bound} (gap {})", bound - gap.value),
-                        None => "with no bound known".to_string(),
-                    }
-                )?,
+                Some(gap) => writeln!(f, "optimal  NOT proven: stopped at the time limit; {}", gap.words())?,
             }
         }
         if let Some(changes) = &self.changes {

@@ -658,6 +658,7 @@ pub async fn compare(State(app): AppState, fields: Result<Form<Vec<(String, Stri
         )
             .into_response();
     }
+    let options = MatchOptions { solver: app.solver() };
     let result = blocking(move || {
         let mut runs = Vec::new();
         let mut failed = Vec::new();
@@ -677,7 +678,7 @@ pub async fn compare(State(app): AppState, fields: Result<Form<Vec<(String, Stri
                     organisations: organisations.as_ref().map(Upload::source),
                 },
             );
-            match inputs.map(|inputs| (compare_run(&inputs, MatchOptions::default()), inputs)) {
+            match inputs.map(|inputs| (compare_run(&inputs, options), inputs)) {
                 Some((Ok(run), inputs)) => runs.push((inputs, run)),
                 Some((Err(e), _)) => failed.push(format!("{}: {e}", model_name(&choice))),
                 None => failed.push(format!(
@@ -754,13 +755,13 @@ pub async fn run_match(State(app): AppState, form: Result<Form<MatchForm>, FormR
             Some(previous) => {
                 let options = RematchOptions {
                     allow_moves,
-                    ..RematchOptions::default()
+                    solver: app.solver(),
                 };
                 resolver
                     .rematch(&inputs, &previous, options, &mut |p| stage(p))
                     .map(|r| r.run)
             }
-            None => resolver.run_match(&inputs, MatchOptions::default(), &mut |p| stage(p)),
+            None => resolver.run_match(&inputs, MatchOptions { solver: app.solver() }, &mut |p| stage(p)),
         }));
         let explained = Explained::default();
         let outcome = match run {
@@ -1657,6 +1658,7 @@ pub async fn run_whatif(State(app): AppState, fields: Result<Form<Vec<(String, S
     };
     let options = RunOptions {
         repeat: shown.repeat,
+        time_limit: Some(app.time_limit),
         ..RunOptions::default()
     };
     let result = blocking(move || {

@@ -33,6 +33,11 @@ use state::App;
 /// The largest request body: every upload at its largest, and the form around them.
 pub const MAX_BODY_BYTES: usize = 5 * MAX_FILE_BYTES + 1024 * 1024;
 
+/// How long one solve of a model with side constraints may run in the web
+/// app (match, each model compared, each what-if run) before it stops with
+/// the best matching found, which the pages then say is not proven the best.
+pub const TIME_LIMIT: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// A server bound to its port on 127.0.0.1, not yet answering.
 pub struct Server {
     listener: TcpListener,
@@ -48,6 +53,15 @@ impl Server {
             listener,
             app: Arc::new(App::new(port, new_token())),
         })
+    }
+
+    /// Another time limit for solves of models with side constraints than
+    /// [`TIME_LIMIT`] (for tests).
+    pub fn with_time_limit(mut self, limit: std::time::Duration) -> Server {
+        Arc::get_mut(&mut self.app)
+            .expect("the app is not shared before the server runs")
+            .time_limit = limit;
+        self
     }
 
     /// The address to open, with the token: `http://127.0.0.1:PORT/?token=...`.

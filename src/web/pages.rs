@@ -595,6 +595,16 @@ pub fn result(summary: &Summary) -> Markup {
                     }
                 }
             }
+            @if let Some(gap) = summary.optimality.as_ref().and_then(|o| o.gap.as_ref()) {
+                div class="govuk-warning-text" id="not-proven" {
+                    span class="govuk-warning-text__icon" aria-hidden="true" { "!" }
+                    strong class="govuk-warning-text__text" {
+                        span class="govuk-visually-hidden" { "Warning" }
+                        "Not proven the best possible: the fairness rules made this a hard search, which stopped at "
+                        "its time limit with the best matching found: " (gap.words()) "."
+                    }
+                }
+            }
             div class="govuk-grid-row" {
                 div class="govuk-grid-column-one-half" {
                     table class="govuk-table" id="figures" {

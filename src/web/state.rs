@@ -18,6 +18,10 @@ pub struct App {
     /// it works once, so an address seen later (history, a screen share) opens nothing.
     token_used: AtomicBool,
     session: Mutex<Session>,
+    /// How long a solve of a model with side constraints may take before it
+    /// stops with the best matching found (marked not proven): a page must
+    /// answer, and an organiser cannot stop a run from the browser.
+    pub time_limit: std::time::Duration,
 }
 
 impl App {
@@ -27,6 +31,15 @@ impl App {
             token,
             token_used: AtomicBool::new(false),
             session: Mutex::new(Session::default()),
+            time_limit: super::TIME_LIMIT,
+        }
+    }
+
+    /// The solver's options: the model decides, stopped at the time limit.
+    pub fn solver(&self) -> crate::solve::choose::SolverChoice {
+        crate::solve::choose::SolverChoice {
+            time_limit: Some(self.time_limit),
+            ..Default::default()
         }
     }
 

@@ -1087,3 +1087,41 @@ fn the_result_page_says_what_the_fairness_rules_cost() {
     assert!(page.contains("id=\"constraints-cost\""), "{page}");
     assert!(page.contains("nobody has a match"), "{page}");
 }
+
+/// A model with side constraints that the search cannot settle within the
+/// app's time limit (scarce mentors, the total score, an organisation
+/// floor): the result page says the matching is the best found, not proven
+/// the best, with the gap.
+#[test]
+fn a_search_stopped_at_the_time_limit_is_marked_not_proven() {
+    use mentorflow::registration::generate::{generate, GenerateSpec};
+    let data = generate(&GenerateSpec {
+        mentees: 600,
+        mentors: 120,
+        seed: 2,
+    });
+    let text =
+        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("models/quality.json")).unwrap();
+    let mut model: serde_json::Value = serde_json::from_str(&text).unwrap();
+    model["constraints"] = serde_json::json!([{"type": "coverage-floor", "by": "organisation", "percent": 80}]);
+    let model = model.to_string();
+    let server = mentorflow::web::Server::bind(0)
+        .unwrap()
+        .with_time_limit(std::time::Duration::from_millis(1));
+    let (_server, client) = Client::start_server(server);
+    let reply = client.upload(
+        "/upload",
+        &[
+            ("mentors", "mentors.csv", data.mentors_csv.as_bytes()),
+            ("mentees", "mentees.csv", data.mentees_csv.as_bytes()),
+        ],
+    );
+    assert_eq!(reply.status, 303, "{}", reply.text());
+    let reply = client.upload("/model", &[("model_file", "model.json", model.as_bytes())]);
+    assert!(reply.status == 303 || reply.status == 200, "{}", reply.text());
+    assert_eq!(client.match_now("").header("location"), Some("/result"));
+    let page = client.get("/result").text();
+    assert!(page.contains("id=\"not-proven\""), "{page}");
+    assert!(page.contains("Not proven the best possible"), "{page}");
+    assert!(page.contains("no matching reaches more than"), "{page}");
+}

@@ -892,10 +892,14 @@ fn search(
                 certificate: Some(if nodes == 0 {
                     // Closed before any node: a start reached the bound.
                     format!(
-                        "a matching that meets {} reaches the optimum without {} ({} networks)",
+                        "a matching that meets {} reaches the optimum without {}{}",
                         these(model),
                         if model.constraints.len() == 1 { "it" } else { "them" },
-                        solves + dived,
+                        match solves + dived {
+                            0 => String::new(),
+                            1 => " (1 network)".to_string(),
+                            n => format!(" ({n} networks)"),
+                        }
                     )
                 } else {
                     format!(

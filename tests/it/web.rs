@@ -1049,6 +1049,28 @@ fn an_unrecognised_heading_is_offered_as_a_column_and_kept_in_a_model_file() {
     assert_eq!(client.post_form("/check/columns", "heading=x").status, 400);
 }
 
+/// A shipped model's file with these constraints, as an organiser would
+/// upload it.
+fn shipped_with_constraints(name: &str, constraints: serde_json::Value) -> String {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("models/{name}.json"));
+    let mut model: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    model["constraints"] = constraints;
+    model.to_string()
+}
+
+/// Upload the registrations and a model file, match, and read the result page.
+fn matched_with_model(client: &Client, mentors: &[u8], mentees: &[u8], model: &str) -> String {
+    let reply = client.upload(
+        "/upload",
+        &[("mentors", "mentors.csv", mentors), ("mentees", "mentees.csv", mentees)],
+    );
+    assert_eq!(reply.status, 303, "{}", reply.text());
+    let reply = client.upload("/model", &[("model_file", "model.json", model.as_bytes())]);
+    assert!(reply.status == 303 || reply.status == 200, "{}", reply.text());
+    assert_eq!(client.match_now("").header("location"), Some("/result"));
+    client.get("/result").text()
+}
+
 /// A model whose fairness rule leaves mentees unmatched says so on the result page.
 #[test]
 fn the_result_page_says_what_the_fairness_rules_cost() {
@@ -1066,24 +1088,12 @@ fn the_result_page_says_what_the_fairness_rules_cost() {
         organisation: "Org C".into(),
         ..person("m1@x.gov.uk", "Grade 7")
     }]);
-    let text =
-        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("models/coverage.json")).unwrap();
-    let mut model: serde_json::Value = serde_json::from_str(&text).unwrap();
-    model["constraints"] = serde_json::json!([{"type": "coverage-floor", "by": "grade", "percent": 90}]);
-    let model = model.to_string();
-    let (_server, client) = Client::start();
-    let reply = client.upload(
-        "/upload",
-        &[
-            ("mentors", "mentors.csv", mentors.as_bytes()),
-            ("mentees", "mentees.csv", mentees.as_bytes()),
-        ],
+    let model = shipped_with_constraints(
+        "coverage",
+        serde_json::json!([{"type": "coverage-floor", "by": "grade", "percent": 90}]),
     );
-    assert_eq!(reply.status, 303, "{}", reply.text());
-    let reply = client.upload("/model", &[("model_file", "model.json", model.as_bytes())]);
-    assert!(reply.status == 303 || reply.status == 200, "{}", reply.text());
-    assert_eq!(client.match_now("").header("location"), Some("/result"));
-    let page = client.get("/result").text();
+    let (_server, client) = Client::start();
+    let page = matched_with_model(&client, mentors.as_bytes(), mentees.as_bytes(), &model);
     assert!(page.contains("id=\"constraints-cost\""), "{page}");
     assert!(page.contains("nobody has a match"), "{page}");
 }
@@ -1100,27 +1110,20 @@ fn a_search_stopped_at_the_time_limit_is_marked_not_proven() {
         mentors: 120,
         seed: 2,
     });
-    let text =
-        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("models/quality.json")).unwrap();
-    let mut model: serde_json::Value = serde_json::from_str(&text).unwrap();
-    model["constraints"] = serde_json::json!([{"type": "coverage-floor", "by": "organisation", "percent": 80}]);
-    let model = model.to_string();
+    let model = shipped_with_constraints(
+        "quality",
+        serde_json::json!([{"type": "coverage-floor", "by": "organisation", "percent": 80}]),
+    );
     let server = mentorflow::web::Server::bind(0)
         .unwrap()
         .with_time_limit(std::time::Duration::from_millis(1));
     let (_server, client) = Client::start_server(server);
-    let reply = client.upload(
-        "/upload",
-        &[
-            ("mentors", "mentors.csv", data.mentors_csv.as_bytes()),
-            ("mentees", "mentees.csv", data.mentees_csv.as_bytes()),
-        ],
+    let page = matched_with_model(
+        &client,
+        data.mentors_csv.as_bytes(),
+        data.mentees_csv.as_bytes(),
+        &model,
     );
-    assert_eq!(reply.status, 303, "{}", reply.text());
-    let reply = client.upload("/model", &[("model_file", "model.json", model.as_bytes())]);
-    assert!(reply.status == 303 || reply.status == 200, "{}", reply.text());
-    assert_eq!(client.match_now("").header("location"), Some("/result"));
-    let page = client.get("/result").text();
     assert!(page.contains("id=\"not-proven\""), "{page}");
     assert!(page.contains("Not proven the best possible"), "{page}");
     assert!(page.contains("no matching reaches more than"), "{page}");

@@ -574,7 +574,18 @@ fn search(
         }
     };
     let starts = incumbents.clone();
-    let dive_from = incumbents.first().cloned();
+    // The dive starts from the flow's optimum; under an identity floor, from
+    // the best start that meets it (the floor's own optimum, where known),
+    // whose met requests the dive then holds met.
+    let requests_met = |m: &Matching| m.mentees_with(programme, |p| p.identity_matched) as u64;
+    let dive_from = match side.identity {
+        Some(needed) => incumbents
+            .iter()
+            .filter(|m| requests_met(m) >= needed)
+            .max_by_key(|m| values(m))
+            .cloned(),
+        None => incumbents.first().cloned(),
+    };
     for m in incumbents {
         offer(&mut best, m);
     }
@@ -620,10 +631,17 @@ fn search(
     // in some group): the search settles that at once.
     if percent > 0 && !nobody && within > 0 {
         if let Some(start) = dive_from {
+            let mut request_forced = vec![false; programme.mentees.len()];
+            if side.identity.is_some() {
+                for pair in start.pairs.iter().filter(|p| p.identity_matched) {
+                    request_forced[pair.mentee as usize] = true;
+                }
+            }
             let held = DiveFloor {
                 group: &group,
                 sizes: &sizes,
                 percent,
+                request_forced,
             };
             let (found, networks) =
                 dive_to_floor(programme, &relaxed, pricer, organisation_cap, &held, start, deadline);
@@ -930,11 +948,14 @@ fn search(
 }
 
 /// The floor a dive works towards: each mentee's group (`u32::MAX`: none),
-/// the groups' sizes, and the percent.
+/// the groups' sizes, and the percent; and the mentees whose identity
+/// request every round holds met (so that an identity floor the start meets
+/// stays met).
 struct DiveFloor<'a> {
     group: &'a [u32],
     sizes: &'a [u64],
     percent: u32,
+    request_forced: Vec<bool>,
 }
 
 /// "the constraint" or "the constraints", as the model has.
@@ -1020,6 +1041,7 @@ fn dive_to_floor(
             lower: need(target).iter().map(|&l| l as u32).collect(),
             total: most.map(|t| (0, t as u32)),
             dropped: vec![false; mentees],
+            request_forced: floor.request_forced.clone(),
             ..CoverageGadget::default()
         };
         networks += 1;

@@ -474,6 +474,10 @@ pub fn compare_run(inputs: &Inputs, options: MatchOptions) -> Result<CompareRun,
         &solution.matching,
         Timing::default(),
     );
+    let summary = match chosen.solver {
+        SolverKind::Ilp => summary.with_optimality(model, &solution.stats),
+        SolverKind::Flow => summary,
+    };
     let solver = match (chosen.solver, &solution.stats.optimality) {
         (SolverKind::Flow, _) => "flow".to_string(),
         (SolverKind::Ilp, Optimality::Proven) => format!("ilp ({})", chosen.backend),

@@ -550,10 +550,19 @@ fn shown_comparison(c: &crate::report::compare::Comparison) -> Compared {
             (label, r.iter().skip(1).map(|v| v.parse().unwrap_or(0.0)).collect())
         })
         .collect();
+    let not_proven = c
+        .models
+        .iter()
+        .filter_map(|m| {
+            let gap = m.summary.optimality.as_ref()?.gap.as_ref()?;
+            Some((m.summary.model.clone(), gap.words()))
+        })
+        .collect();
     Compared {
         models,
         rows,
         failed: Vec::new(),
+        not_proven,
     }
 }
 

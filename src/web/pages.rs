@@ -409,6 +409,8 @@ pub struct Compared {
     pub models: Vec<String>,
     pub rows: Vec<(String, Vec<f64>)>,
     pub failed: Vec<String>,
+    /// Models whose search stopped at the time limit: name, and the gap in words.
+    pub not_proven: Vec<(String, String)>,
 }
 
 pub fn model(options: &[ModelOption], compared: Option<&Compared>, errors: &[String]) -> Markup {
@@ -462,6 +464,19 @@ pub fn model(options: &[ModelOption], compared: Option<&Compared>, errors: &[Str
             }
             @if let Some(c) = compared {
                 @for f in &c.failed { p class="govuk-body govuk-error-message" { (f) } }
+                @if !c.not_proven.is_empty() {
+                    div class="govuk-warning-text" id="not-proven" {
+                        span class="govuk-warning-text__icon" aria-hidden="true" { "!" }
+                        strong class="govuk-warning-text__text" {
+                            span class="govuk-visually-hidden" { "Warning" }
+                            "Not proven the best possible: the fairness rules made these hard searches, which stopped at "
+                            "their time limit with the best matching found."
+                        }
+                    }
+                    ul class="govuk-list govuk-list--bullet" {
+                        @for (name, gap) in &c.not_proven { li { strong { (name) } ": " (gap) "." } }
+                    }
+                }
                 table class="govuk-table app-compare" {
                     caption class="govuk-table__caption govuk-table__caption--m" { "Comparison (differences from " (c.models.first().map_or("", String::as_str)) " in bold)" }
                     thead class="govuk-table__head" {

@@ -1127,4 +1127,17 @@ fn a_search_stopped_at_the_time_limit_is_marked_not_proven() {
     assert!(page.contains("id=\"not-proven\""), "{page}");
     assert!(page.contains("Not proven the best possible"), "{page}");
     assert!(page.contains("no matching reaches more than"), "{page}");
+
+    // Compared with a shipped model, the comparison names the one stopped.
+    let compare = client.post_form("/compare", "compare=uploaded&compare=coverage");
+    assert_eq!(compare.status, 200, "{}", compare.text());
+    let page = compare.text();
+    let warning = page
+        .split("id=\"not-proven\"")
+        .nth(1)
+        .unwrap_or_else(|| panic!("{page}"));
+    let listed = warning.split("</ul>").next().unwrap_or_default();
+    assert!(listed.contains("<strong>quality</strong>: "), "{listed}");
+    assert!(listed.contains("no matching reaches more than"), "{listed}");
+    assert!(!listed.contains(">coverage<"), "the flow's model is proven: {listed}");
 }

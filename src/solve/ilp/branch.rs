@@ -643,8 +643,15 @@ fn search(
                 percent,
                 request_forced,
             };
-            let (found, networks) =
-                dive_to_floor(programme, &relaxed, pricer, organisation_cap, &held, start, deadline);
+            // With the requests held, the model's own objective (requests
+            // met as a last level, for their layer): the multiplier would
+            // trade score for requests the floor no longer needs.
+            let mut plain = model.clone();
+            plain.constraints.clear();
+            if side.identity.is_some() {
+                plain.objective.push(Term::IdentityRequestsMet { weight: 1 });
+            }
+            let (found, networks) = dive_to_floor(programme, &plain, pricer, organisation_cap, &held, start, deadline);
             dived = networks;
             if let Some(m) = found {
                 offer(&mut best, m);

@@ -651,9 +651,41 @@ fn search(
             if side.identity.is_some() {
                 plain.objective.push(Term::IdentityRequestsMet { weight: 1 });
             }
-            let (found, networks) = dive_to_floor(programme, &plain, pricer, organisation_cap, &held, start, deadline);
-            dived = networks;
-            if let Some(m) = found {
+            // The short groups covered with the fewest more, from the
+            // start and from the dive's end, a few rounds each.
+            let mut covered = Vec::new();
+            for from in [Some(start.clone()), None] {
+                let mut m = match from {
+                    Some(m) => m,
+                    None => {
+                        let (found, networks) = dive_to_floor(
+                            programme,
+                            &plain,
+                            pricer,
+                            organisation_cap,
+                            &held,
+                            start.clone(),
+                            deadline,
+                        );
+                        dived += networks;
+                        match found {
+                            Some(m) => m,
+                            None => break,
+                        }
+                    }
+                };
+                for _ in 0..SHORT_ROUNDS {
+                    let Some(next) =
+                        cover_short_groups(programme, &plain, pricer, organisation_cap, &held, &m, deadline)
+                    else {
+                        break;
+                    };
+                    dived += 1;
+                    covered.push(std::mem::replace(&mut m, next));
+                }
+                covered.push(m);
+            }
+            for m in covered {
                 offer(&mut best, m);
             }
         }
@@ -977,6 +1009,9 @@ fn these(model: &Model) -> &'static str {
 /// Rounds of a dive: each one network.
 const DIVE_ROUNDS: usize = 12;
 
+/// Rounds of covering short groups from one matching: each one network.
+const SHORT_ROUNDS: usize = 3;
+
 /// From a matching that breaks a coverage floor, a few networks towards one
 /// that meets it: each round finds the total the short groups' coverage
 /// allows, holds uncovered as many of the other groups' mentees with one
@@ -1064,6 +1099,83 @@ fn dive_to_floor(
         matching = solution.matching;
     }
     (Some(matching), networks)
+}
+
+/// A matching nearer a coverage floor, from `start`, that breaks it: the
+/// groups short of the floor (and those that fall short as they cover more)
+/// are opened, every other uncovered mentee is held uncovered, every group
+/// is held at the floor of the total so reached, and one network places
+/// everyone. The mentees `start` covers keep their places or give them up to
+/// the short groups' mentees, so the total grows only by what the short
+/// groups need, where a dive (covering more wherever the objective likes)
+/// raises every group's floor with it. None when `start` meets the floor
+/// already, no such total exists (a short group with nobody left to cover),
+/// or the network has no flow.
+fn cover_short_groups(
+    programme: &Programme,
+    model: &Model,
+    pricer: &mut Pricer,
+    organisation_cap: Option<u32>,
+    floor: &DiveFloor,
+    start: &Matching,
+    deadline: Option<Instant>,
+) -> Option<Matching> {
+    if deadline.is_some_and(|d| Instant::now() >= d) {
+        return None;
+    }
+    let mentees = programme.mentees.len();
+    let counts = start.mentee_counts(programme);
+    let all: u64 = floor.sizes.iter().sum();
+    let percent = u64::from(floor.percent);
+    let mut have = vec![0u64; floor.sizes.len()];
+    // Uncovered mentees each group could have covered.
+    let mut reachable = vec![false; mentees];
+    for pair in pricer.pairs() {
+        reachable[pair.mentee as usize] = true;
+    }
+    let mut uncovered = vec![0u64; have.len()];
+    for (e, &g) in floor.group.iter().enumerate() {
+        match g {
+            u32::MAX => {}
+            g if counts[e] > 0 => have[g as usize] += 1,
+            g if reachable[e] => uncovered[g as usize] += 1,
+            _ => {}
+        }
+    }
+    // Group g meets the floor at total t: 100 n c_g >= K n_g t.
+    let meets = |g: usize, have: u64, total: u64| 100 * all * have >= percent * floor.sizes[g] * total;
+    let mut total: u64 = have.iter().sum();
+    let mut opened = vec![false; have.len()];
+    let mut short = false;
+    while let Some(g) = (0..have.len()).find(|&g| !meets(g, have[g], total)) {
+        if uncovered[g] == 0 {
+            return None;
+        }
+        short = true;
+        uncovered[g] -= 1;
+        opened[g] = true;
+        have[g] += 1;
+        total += 1;
+    }
+    if !short {
+        return None;
+    }
+    let dropped = (0..mentees)
+        .map(|e| counts[e] == 0 && floor.group[e] != u32::MAX && !opened[floor.group[e] as usize])
+        .collect();
+    let gadget = CoverageGadget {
+        group_of: floor.group.to_vec(),
+        lower: floor
+            .sizes
+            .iter()
+            .map(|&n| (percent * n * total).div_ceil(100 * all.max(1)) as u32)
+            .collect(),
+        dropped,
+        request_forced: floor.request_forced.clone(),
+        ..CoverageGadget::default()
+    };
+    let (solution, flows) = pricer.solve_gadget(model, organisation_cap, &gadget).ok()?;
+    (!flows.short).then_some(solution.matching)
 }
 
 /// Of the mentees the network gave units without a first one, those whose

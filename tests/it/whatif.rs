@@ -879,3 +879,60 @@ fn a_time_limit_on_a_constrained_sweep_marks_runs_not_proven() {
     };
     assert!(!report.table().contains("NOT proven"));
 }
+
+/// Small what-if programmes the search once handed to the program after 400
+/// networks, where microlp ran for minutes (found by the property test
+/// above): the search now runs on for its first two seconds, and under a
+/// coverage-first objective holds every node at the number covered once the
+/// best matching covers the node's most, so flows prove both.
+#[test]
+fn small_constrained_scenarios_are_proven_by_flows() {
+    use mentorflow::solve::choose::{solve_with, SolverChoice};
+    use mentorflow::solve::ilp::constraint_met;
+    let setting = |parameter, value| Setting { parameter, value };
+    let cases = [
+        // fair-organisations (coverage first, organisation floor and cap).
+        (
+            0,
+            18,
+            254,
+            vec![
+                setting(Parameter::MentorCapacity, 2),
+                setting(Parameter::MenteeCapacity, 2),
+                setting(Parameter::GradeGapMin, 1),
+                setting(Parameter::WeightProfession, 8),
+                setting(Parameter::ExtraMentors { grade: "SEO".into() }, 26),
+            ],
+        ),
+        // quality with a grade floor of 90%.
+        (
+            3,
+            28,
+            468,
+            vec![
+                setting(Parameter::MentorCapacity, 3),
+                setting(Parameter::GradeGapMin, 1),
+                setting(Parameter::GradeGapMax, 2),
+                setting(Parameter::DropOut, 27),
+            ],
+        ),
+    ];
+    for (which, size, seed, settings) in cases {
+        let model = constrained_models().swap_remove(which);
+        let registered = generated(size, seed, &model);
+        let (programme, changed) = apply(&registered, &model, &Scenario { settings }, seed).unwrap();
+        let eligibility = Eligibility::new(&programme, &changed, &History::default());
+        let choice = SolverChoice {
+            time_limit: Some(std::time::Duration::from_secs(60)),
+            ..SolverChoice::default()
+        };
+        let solution = solve_with(&eligibility, choice).unwrap();
+        common::assert_valid(&programme, &changed, &History::default(), &solution.matching);
+        for c in &changed.constraints {
+            assert!(constraint_met(&programme, &solution.matching, c), "{}", c.label());
+        }
+        assert_eq!(solution.stats.optimality, solve::Optimality::Proven, "{}", changed.name);
+        let certificate = solution.stats.certificate.unwrap_or_default();
+        assert!(certificate.contains("branch and bound"), "{certificate}");
+    }
+}

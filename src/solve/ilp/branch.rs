@@ -43,7 +43,7 @@
 use std::cmp::Ordering;
 use std::collections::{BinaryHeap, HashMap};
 use std::rc::Rc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use super::super::capped::Pricer;
 use super::super::lagrange::{relaxed_model, Multiplier};
@@ -55,8 +55,16 @@ use crate::matching::Matching;
 use crate::model::{Constraint, Group, Model, Term};
 use crate::registration::Programme;
 
-/// Most networks solved before the search stops and leaves the rest to the program.
+/// Networks solved before the search may stop and leave the rest to the
+/// program: it stops once it has solved this many and run for
+/// [`SEARCH_TIME`] (in proportion, for a shorter search).
 pub(super) const MAX_NODES: usize = 400;
+
+/// The least time the search runs before handing over to the program, so
+/// that a small programme, whose networks take microseconds, is searched to
+/// the end (thousands of networks in well under a second) rather than
+/// handed to a program that can take minutes on it.
+const SEARCH_TIME: Duration = Duration::from_secs(2);
 
 /// What the search found.
 pub(super) enum Searched {
@@ -690,14 +698,22 @@ fn search(
             }
         }
     }
+    let root_most = if within == 0 {
+        0
+    } else {
+        most.map_or(all as u32, |m| m.min(all as u32))
+    };
+    // Where the first level counts the mentees covered (with its weight),
+    // a node's matchings cover at most its `most`; once the best matching
+    // covers that many, a better one in the node covers exactly as many.
+    let covered_weight = match model.objective.first() {
+        Some(Term::MenteesWithAtLeast { matches: 1, weight }) if *weight > 0 => Some(i64::from(*weight)),
+        _ => None,
+    };
     let mut open = BinaryHeap::new();
     open.push(Node {
         least: 0,
-        most: if within == 0 {
-            0
-        } else {
-            most.map_or(all as u32, |m| m.min(all as u32))
-        },
+        most: root_most,
         dropped: Vec::new(),
         forced: pinned,
         request_met: Vec::new(),
@@ -712,7 +728,11 @@ fn search(
             continue;
         }
         // Only totals the groups' bounds fit in: the range's ends move in to them.
-        let Some(least) = (node.least..=node.most).find(|&t| fits[t as usize]) else {
+        let from = match (&best, covered_weight) {
+            (Some((v, _)), Some(w)) if v[0] >= w * i64::from(node.most) => node.most.max(node.least),
+            _ => node.least,
+        };
+        let Some(least) = (from..=node.most).find(|&t| fits[t as usize]) else {
             continue;
         };
         let Some(most) = (least..=node.most).rev().find(|&t| fits[t as usize]) else {
@@ -726,8 +746,8 @@ fn search(
             solved: node.solved.filter(|_| !moved),
             ..node
         };
-        if node.solved.is_none() && solves > 0 && (solves >= max_nodes || deadline.is_some_and(|d| Instant::now() >= d))
-        {
+        let spent = solves >= max_nodes && start.elapsed() >= SEARCH_TIME * max_nodes as u32 / MAX_NODES as u32;
+        if node.solved.is_none() && solves > 0 && (spent || deadline.is_some_and(|d| Instant::now() >= d)) {
             open.push(node);
             break;
         }

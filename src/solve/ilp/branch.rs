@@ -698,11 +698,6 @@ fn search(
             }
         }
     }
-    let root_most = if within == 0 {
-        0
-    } else {
-        most.map_or(all as u32, |m| m.min(all as u32))
-    };
     // Where the first level counts the mentees covered (with its weight),
     // a node's matchings cover at most its `most`; once the best matching
     // covers that many, a better one in the node covers exactly as many.
@@ -713,7 +708,11 @@ fn search(
     let mut open = BinaryHeap::new();
     open.push(Node {
         least: 0,
-        most: root_most,
+        most: if within == 0 {
+            0
+        } else {
+            most.map_or(all as u32, |m| m.min(all as u32))
+        },
         dropped: Vec::new(),
         forced: pinned,
         request_met: Vec::new(),

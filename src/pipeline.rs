@@ -286,10 +286,7 @@ fn run_kept(
     .with_certificate(certificate);
     summary.overrides = overrides;
     summary.files = inputs.files.clone();
-    let summary = match chosen.solver {
-        SolverKind::Ilp => summary.with_optimality(model, &solution.stats),
-        SolverKind::Flow => summary,
-    };
+    let summary = with_optimality(summary, chosen.solver, model, &solution.stats);
     progress(Progress::Outputs);
     let mut files = output_files(programme, model, &solution.matching, &summary);
     files.push(history_next_time_file(programme, history, &solution.matching));
@@ -457,6 +454,15 @@ pub struct CompareRun {
     pub solve_ms: f64,
 }
 
+/// The summary with how its matching was proven optimal (or the gap left),
+/// where the integer program's path ran; the flow's matching needs no word.
+fn with_optimality(summary: Summary, solver: SolverKind, model: &Model, stats: &crate::solve::SolveStats) -> Summary {
+    match solver {
+        SolverKind::Ilp => summary.with_optimality(model, stats),
+        SolverKind::Flow => summary,
+    }
+}
+
 /// Solve one programme for a comparison: the same choice of solver as
 /// [`run_match`], with the summary the comparison reads.
 pub fn compare_run(inputs: &Inputs, options: MatchOptions) -> Result<CompareRun, RunError> {
@@ -474,10 +480,7 @@ pub fn compare_run(inputs: &Inputs, options: MatchOptions) -> Result<CompareRun,
         &solution.matching,
         Timing::default(),
     );
-    let summary = match chosen.solver {
-        SolverKind::Ilp => summary.with_optimality(model, &solution.stats),
-        SolverKind::Flow => summary,
-    };
+    let summary = with_optimality(summary, chosen.solver, model, &solution.stats);
     let solver = match (chosen.solver, &solution.stats.optimality) {
         (SolverKind::Flow, _) => "flow".to_string(),
         (SolverKind::Ilp, Optimality::Proven) => format!("ilp ({})", chosen.backend),

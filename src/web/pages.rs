@@ -465,14 +465,10 @@ pub fn model(options: &[ModelOption], compared: Option<&Compared>, errors: &[Str
             @if let Some(c) = compared {
                 @for f in &c.failed { p class="govuk-body govuk-error-message" { (f) } }
                 @if !c.not_proven.is_empty() {
-                    div class="govuk-warning-text" id="not-proven" {
-                        span class="govuk-warning-text__icon" aria-hidden="true" { "!" }
-                        strong class="govuk-warning-text__text" {
-                            span class="govuk-visually-hidden" { "Warning" }
-                            "Not proven the best possible: the fairness rules made these hard searches, which stopped at "
-                            "their time limit with the best matching found."
-                        }
-                    }
+                    (warning("not-proven", html! {
+                        "Not proven the best possible: the fairness rules made these hard searches, which stopped at "
+                        "their time limit with the best matching found."
+                    }))
                     ul class="govuk-list govuk-list--bullet" {
                         @for (name, gap) in &c.not_proven { li { strong { (name) } ": " (gap) "." } }
                     }
@@ -506,6 +502,19 @@ pub fn model(options: &[ModelOption], compared: Option<&Compared>, errors: &[Str
             }
         },
     )
+}
+
+/// A GOV.UK warning (the "!" and its text), with an id for the page's tests.
+fn warning(id: &str, text: Markup) -> Markup {
+    html! {
+        div class="govuk-warning-text" id=(id) {
+            span class="govuk-warning-text__icon" aria-hidden="true" { "!" }
+            strong class="govuk-warning-text__text" {
+                span class="govuk-visually-hidden" { "Warning" }
+                (text)
+            }
+        }
+    }
 }
 
 fn number(v: f64) -> String {
@@ -602,23 +611,13 @@ pub fn result(summary: &Summary) -> Markup {
         html! {
             h1 class="govuk-heading-l" { "The matches are ready" }
             @if let Some(cost) = summary.constraints_cost() {
-                div class="govuk-warning-text" id="constraints-cost" {
-                    span class="govuk-warning-text__icon" aria-hidden="true" { "!" }
-                    strong class="govuk-warning-text__text" {
-                        span class="govuk-visually-hidden" { "Warning" }
-                        "What the fairness rules cost: " (cost) "."
-                    }
-                }
+                (warning("constraints-cost", html! { "What the fairness rules cost: " (cost) "." }))
             }
             @if let Some(gap) = summary.optimality.as_ref().and_then(|o| o.gap.as_ref()) {
-                div class="govuk-warning-text" id="not-proven" {
-                    span class="govuk-warning-text__icon" aria-hidden="true" { "!" }
-                    strong class="govuk-warning-text__text" {
-                        span class="govuk-visually-hidden" { "Warning" }
-                        "Not proven the best possible: the fairness rules made this a hard search, which stopped at "
-                        "its time limit with the best matching found: " (gap.words()) "."
-                    }
-                }
+                (warning("not-proven", html! {
+                    "Not proven the best possible: the fairness rules made this a hard search, which stopped at "
+                    "its time limit with the best matching found: " (gap.words()) "."
+                }))
             }
             div class="govuk-grid-row" {
                 div class="govuk-grid-column-one-half" {

@@ -649,6 +649,7 @@ fn search(
                 group: &group,
                 sizes: &sizes,
                 percent,
+                reachable: &reachable,
                 request_forced,
             };
             // With the requests held, the model's own objective (requests
@@ -1006,13 +1007,14 @@ fn search(
 }
 
 /// The floor a dive works towards: each mentee's group (`u32::MAX`: none),
-/// the groups' sizes, and the percent; and the mentees whose identity
-/// request every round holds met (so that an identity floor the start meets
-/// stays met).
+/// the groups' sizes, and the percent; the mentees with an eligible pair;
+/// and the mentees whose identity request every round holds met (so that an
+/// identity floor the start meets stays met).
 struct DiveFloor<'a> {
     group: &'a [u32],
     sizes: &'a [u64],
     percent: u32,
+    reachable: &'a [bool],
     request_forced: Vec<bool>,
 }
 
@@ -1148,16 +1150,12 @@ fn cover_short_groups(
     let percent = u64::from(floor.percent);
     let mut have = vec![0u64; floor.sizes.len()];
     // Uncovered mentees each group could have covered.
-    let mut reachable = vec![false; mentees];
-    for pair in pricer.pairs() {
-        reachable[pair.mentee as usize] = true;
-    }
     let mut uncovered = vec![0u64; have.len()];
     for (e, &g) in floor.group.iter().enumerate() {
         match g {
             u32::MAX => {}
             g if counts[e] > 0 => have[g as usize] += 1,
-            g if reachable[e] => uncovered[g as usize] += 1,
+            g if floor.reachable[e] => uncovered[g as usize] += 1,
             _ => {}
         }
     }

@@ -27,7 +27,7 @@ use std::time::Instant;
 use super::objective::ArcCosts;
 use super::simplex::NetworkSimplex;
 use super::{
-    flow_can_solve, network_capped, CoverageGadget, Covered, GadgetFlows, Node, Optimality, Solution, SolveError,
+    gadget_costs, network_capped, CoverageGadget, Covered, GadgetFlows, Node, Optimality, Solution, SolveError,
     SolveStats,
 };
 use crate::eligibility::Pair;
@@ -128,7 +128,7 @@ impl<'a> Pricer<'a> {
             None => mentees + mentors,
             Some(_) => 2 * mentees + mentors,
         };
-        let costs = flow_can_solve(model, people)?;
+        let costs = gadget_costs(model, people, coverage)?;
         let chosen: Vec<usize> = (0..self.pairs.len()).filter(|&i| self.candidates[i]).collect();
         let first: Vec<Pair> = chosen.iter().map(|&i| self.pairs[i]).collect();
         let network = network_capped(programme, &costs, &first, organisation_cap, coverage);

@@ -33,10 +33,10 @@ use petgraph::graph::{DiGraph, NodeIndex};
 
 use crate::eligibility::Pair;
 use crate::matching::Matching;
-use crate::model::Model;
+use crate::model::{Model, Term};
 use crate::registration::Programme;
 use flow::{FlowArc, FlowError};
-use objective::ArcCosts;
+use objective::{ArcCosts, Room};
 use simplex::min_cost_flow_simplex_from;
 
 pub use priced::{solve_eligible, WarmStart};
@@ -268,6 +268,89 @@ pub struct CoverageGadget {
     /// Mentees whose request is held unmet: their request layer has no way in
     /// (empty: none).
     pub request_banned: Vec<bool>,
+    /// Lagrangian multipliers on the link the network lacks (a mentee's
+    /// later units at most capacity - 1 times its first), when given.
+    pub link: Option<Link>,
+}
+
+/// Multipliers on the link between a mentee's pairs and its first unit:
+/// each pair carries a match only if the mentee is covered (`pair <= first
+/// unit`), which every matching keeps and the network does not (see
+/// [`CoverageGadget::total`]). With multiplier `u` on a pair (in fractions
+/// of a unit of one objective level), the pair costs `u` more and the
+/// mentee's first unit earns `u`: a matching's value gains
+/// `u (first - pair) >= 0`, so the network's optimum still bounds every
+/// matching, and it is a network still.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Link {
+    /// The objective level the multipliers are counted in.
+    pub level: usize,
+    /// Each pair's multiplier, by (mentee, mentor), in [`Link::FRACTION`]s
+    /// of a unit of the level; pairs not here have none.
+    pub multipliers: std::collections::BTreeMap<(u32, u32), u32>,
+}
+
+impl Link {
+    /// Fractions of a unit of the level the multipliers are counted in.
+    pub const FRACTION: u32 = 16;
+
+    /// Each mentee's multipliers together: what its first unit earns.
+    fn first_unit_earns(&self, mentees: usize) -> Vec<i64> {
+        let mut earns = vec![0i64; mentees];
+        for (&(mentee, _), &u) in &self.multipliers {
+            earns[mentee as usize] += i64::from(u);
+        }
+        earns
+    }
+
+    /// What the multipliers add to a flow's value at their level, in
+    /// fractions: each pair's multiplier times (first unit - pair), for the
+    /// flow's first units and pairs made.
+    pub fn gain(&self, first_unit: &[bool], made: &[Pair]) -> i64 {
+        let earned: i64 = self
+            .first_unit_earns(first_unit.len())
+            .iter()
+            .zip(first_unit)
+            .filter(|&(_, &first)| first)
+            .map(|(earns, _)| earns)
+            .sum();
+        let paid: i64 = made
+            .iter()
+            .filter_map(|p| self.multipliers.get(&(p.mentee, p.mentor)))
+            .map(|&u| i64::from(u))
+            .sum();
+        earned - paid
+    }
+
+    /// [`Link::gain`] in whole units of the level, rounded down (the level's
+    /// values are whole, so a bound may be).
+    pub fn whole_gain(&self, first_unit: &[bool], made: &[Pair]) -> i64 {
+        self.gain(first_unit, made).div_euclid(i64::from(Link::FRACTION))
+    }
+
+    /// Room for the multipliers' costs: a simple cycle passes a mentee's
+    /// node once, through at most its first unit and one pair.
+    fn room(&self) -> Room {
+        Room {
+            level: self.level,
+            change: 2 * self.multipliers.values().map(|&u| i64::from(u)).sum::<i64>(),
+            fraction: Link::FRACTION,
+        }
+    }
+}
+
+/// The arc costs of `model` for a network with `coverage`: with room for its
+/// link multipliers at their level, if any (see [`ArcCosts::with_room`]).
+pub(crate) fn gadget_costs(
+    model: &Model,
+    people: usize,
+    coverage: Option<&CoverageGadget>,
+) -> Result<ArcCosts, SolveError> {
+    let costs = flow_can_solve(model, people)?;
+    match coverage.and_then(|gadget| gadget.link.as_ref()) {
+        Some(link) => ArcCosts::with_room(model, people, Some(link.room())),
+        None => Ok(costs),
+    }
 }
 
 impl CoverageGadget {
@@ -364,12 +447,19 @@ pub fn network_capped(
             Some(&group) => group,
             None => mentor_nodes[pair.mentor as usize],
         };
+        let link = match coverage.and_then(|gadget| gadget.link.as_ref()) {
+            Some(link) => link
+                .multipliers
+                .get(&(pair.mentee, pair.mentor))
+                .map_or(0, |&u| i64::from(u)),
+            None => 0,
+        };
         graph.add_edge(
             tail,
             head,
             FlowArc {
                 capacity: 1,
-                cost: costs.pair_cost(pair),
+                cost: costs.pair_cost(pair) + link * costs.fraction_cost,
             },
         );
     }
@@ -429,6 +519,9 @@ pub fn network_capped(
                 .collect()
         }
     };
+    let first_unit_earns = coverage
+        .and_then(|gadget| gadget.link.as_ref())
+        .map_or(Vec::new(), |link| link.first_unit_earns(programme.mentees.len()));
     for (e, (mentee, nodes)) in programme.mentees.iter().zip(&mentee_nodes).enumerate() {
         if coverage.is_some_and(|gadget| gadget.is_dropped(e)) {
             continue; // held uncovered: no unit at all
@@ -444,9 +537,11 @@ pub fn network_capped(
             }
             Some(g) => {
                 let held = coverage.is_some_and(|gadget| gadget.is_forced(e));
+                // What the link's multipliers earn the first unit, in cost.
+                let link = first_unit_earns.get(e).map_or(0, |&u| u * costs.fraction_cost);
                 let first = FlowArc {
                     capacity: 1,
-                    cost: costs.mentee_unit_cost(mentee, 0) - if held { forcing } else { 0 },
+                    cost: costs.mentee_unit_cost(mentee, 0) - if held { forcing } else { 0 } - link,
                 };
                 graph.add_edge(group_nodes[g as usize], nodes.own, first);
                 for (capacity, cost) in unit_arcs(|k| costs.mentee_unit_cost(mentee, k + 1), mentee.person.capacity - 1)
@@ -687,6 +782,64 @@ impl GadgetFlows {
     }
 }
 
+/// The network's values of its optimum: the matching's, but for each mentee
+/// given units without a first one, counted as the network counts them (not
+/// covered, its `k` units as its second to `k + 1`-th).
+pub(crate) fn counted_values(
+    programme: &Programme,
+    model: &Model,
+    solution: &Solution,
+    counts: &[u32],
+    uncounted: &[u32],
+) -> Vec<i64> {
+    let mut values = solution.objective_values.clone();
+    for (level, term) in model.objective.iter().enumerate() {
+        for (part, weight) in term.parts() {
+            let (matches, priority_only) = match *part {
+                Term::MenteesWithAtLeast { matches, .. } => (matches, false),
+                Term::PriorityMenteesWithAtLeast { matches, .. } => (matches, true),
+                _ => continue,
+            };
+            for &e in uncounted {
+                if priority_only && !programme.mentees[e as usize].priority {
+                    continue;
+                }
+                let k = counts[e as usize];
+                let change = if matches == 1 { -1 } else { i64::from(k == matches - 1) };
+                values[level] += i64::from(weight) * change;
+            }
+        }
+    }
+    values
+}
+
+/// What a coverage network with link multipliers bounds (see [`Link`]):
+/// the network's values of its optimum (as [`counted_values`] counts them,
+/// each mentee given units without a first one counted as the network
+/// does), with the multipliers' gain added at their level, rounded down to
+/// whole units. No matching that keeps the gadget's bounds and ties these
+/// values before that level has more there. None when no flow fills the
+/// gadget's forced arcs (no matching keeps its bounds).
+pub fn link_bound(
+    programme: &Programme,
+    model: &Model,
+    pairs: &[Pair],
+    organisation_cap: Option<u32>,
+    gadget: &CoverageGadget,
+) -> Result<Option<Vec<i64>>, SolveError> {
+    let (network, flow, solution) = solve_network(programme, model, pairs, organisation_cap, Some(gadget))?;
+    let flows = GadgetFlows::read(&network.graph, |i| flow.flow[i], gadget, programme.mentees.len());
+    if flows.short {
+        return Ok(None);
+    }
+    let counts = solution.matching.mentee_counts(programme);
+    let mut values = counted_values(programme, model, &solution, &counts, &flows.uncounted(&counts));
+    if let Some(link) = &gadget.link {
+        values[link.level] += link.whole_gain(&flows.first_unit, &solution.matching.pairs);
+    }
+    Ok(Some(values))
+}
+
 /// Build and solve one whole network: the network, its flow, and the matching.
 pub(crate) fn solve_network(
     programme: &Programme,
@@ -704,7 +857,7 @@ pub(crate) fn solve_network(
         None => mentees + mentors,
         Some(_) => 2 * mentees + mentors,
     };
-    let costs = flow_can_solve(model, people)?;
+    let costs = gadget_costs(model, people, coverage)?;
     let network = network_capped(programme, &costs, pairs, organisation_cap, coverage);
     let flow = min_cost_flow_simplex_from(&network.graph, network.source, network.sink, &network.first_tree())?;
     let chosen = pairs

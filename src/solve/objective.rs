@@ -51,12 +51,35 @@ pub struct ArcCosts {
     /// Cost of a pair of the previous matching (0 unless the objective counts
     /// previous pairs kept).
     pub previous_kept: i64,
+    /// Cost of one [`Room::fraction`] of a unit at the room's level (0
+    /// without room).
+    pub fraction_cost: i64,
+}
+
+/// Room at one objective level for costs besides its terms': at most
+/// `change` fractions of a unit along one simple cycle, each a `fraction`th
+/// of a unit of the level (so multipliers need not be whole units).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Room {
+    /// The level, 0-based.
+    pub level: usize,
+    /// The most those costs change along one simple cycle, in fractions.
+    pub change: i64,
+    /// Fractions per unit of the level.
+    pub fraction: u32,
 }
 
 impl ArcCosts {
     /// Weights for `model`'s objective on a programme of `participants` people
     /// (mentees plus mentors), or why the flow cannot express it.
     pub fn new(model: &Model, participants: usize) -> Result<ArcCosts, SolveError> {
+        ArcCosts::with_room(model, participants, None)
+    }
+
+    /// [`ArcCosts::new`], with room for costs at one level besides its terms'
+    /// (a Lagrangian multiplier's, see [`Room`]); every earlier level still
+    /// outweighs them.
+    pub fn with_room(model: &Model, participants: usize, room: Option<Room>) -> Result<ArcCosts, SolveError> {
         let terms = &model.objective;
         let overflow = || SolveError::TooLarge { participants };
         let max_score = model.weights.max_score() as i64;
@@ -86,12 +109,24 @@ impl ArcCosts {
         let mut later = 0i64; // sum over later levels of W[j] * D[j]
         for l in (0..terms.len()).rev() {
             weights[l] = later.checked_add(1).ok_or_else(overflow)?;
-            let change = level_bound(&terms[l]).ok_or_else(overflow)?;
+            let mut change = level_bound(&terms[l]).ok_or_else(overflow)?;
+            if let Some(room) = room.filter(|room| room.level == l) {
+                let fraction = i64::from(room.fraction);
+                let extra = (room.change + fraction - 1) / fraction;
+                change = change.checked_add(extra).ok_or_else(overflow)?;
+            }
             later = weights[l]
                 .checked_mul(change)
                 .and_then(|x| x.checked_add(later))
                 .ok_or_else(overflow)?;
         }
+        // Every weight a multiple of the room's fraction, so a fraction of
+        // its level's weight is a whole cost.
+        let fraction = room.map_or(1, |room| i64::from(room.fraction));
+        for w in &mut weights {
+            *w = w.checked_mul(fraction).ok_or_else(overflow)?;
+        }
+        let later = later.checked_mul(fraction).ok_or_else(overflow)?;
 
         let mut costs = ArcCosts {
             mentee_unit: vec![0; MAX_CAPACITY as usize],
@@ -105,6 +140,7 @@ impl ArcCosts {
             cycle_change: later,
             pin_reward: later.checked_add(1).ok_or_else(overflow)?,
             previous_kept: 0,
+            fraction_cost: room.map_or(0, |room| weights[room.level] / fraction),
         };
         for (term, &level_weight) in terms.iter().zip(&weights) {
             for (part, weight) in term.parts() {
@@ -150,7 +186,11 @@ impl ArcCosts {
             ));
         }
         // The solver's path lengths: at most `participants + 2` arcs of the largest cost.
-        let largest = costs.largest_arc_cost(max_score).ok_or_else(overflow)?;
+        let mut largest = costs.largest_arc_cost(max_score).ok_or_else(overflow)?;
+        if let Some(room) = room {
+            // A multiplier's arc costs at most the room.
+            largest = largest.max(room.change.checked_mul(costs.fraction_cost).ok_or_else(overflow)?);
+        }
         largest
             .checked_mul(cycle_pairs)
             .and_then(|x| x.checked_mul(4))

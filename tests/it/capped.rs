@@ -301,3 +301,82 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// The link's Lagrangian relaxation (`solve::Link`), against every
+    /// matching (brute force): with any multipliers on any pairs, the
+    /// network's values with their gain bound every matching that keeps the
+    /// gadget's bounds (each group's lower bound, the range of the number
+    /// covered, the mentees held) at the last level, among those that tie
+    /// it before; and no such matching is better before it.
+    #[test]
+    fn link_multipliers_bound_every_matching_in_the_node(
+        mentors in people(8),
+        mentees in people(8),
+        which in 0..6usize,
+        levels in 1..4usize,
+        lower in prop::collection::vec(0u32..2, 5),
+        range in (0u32..3, 0u32..6),
+        multipliers in prop::collection::vec((any::<prop::sample::Index>(), 1u32..800), 0..8),
+        held in prop::collection::vec(0u8..8, 8),
+    ) {
+        use mentorflow::solve::{link_bound, Link};
+        let objective = match which {
+            0 => vec![mentorflow::model::Term::total_score()],
+            _ => {
+                let mut objective = flow_models()[which % flow_models().len()].objective.clone();
+                objective.truncate(levels);
+                objective
+            }
+        };
+        let model = model_with(objective, Vec::new());
+        let p = build(&model, mentors, mentees);
+        let eligibility = Eligibility::new(&p, &model, &History::default());
+        let pairs = eligibility.pairs();
+        prop_assume!(!pairs.is_empty() && pairs.len() <= 14); // every matching is tried
+        let level = model.objective.len() - 1;
+        let (least, most) = (range.0, range.0 + range.1);
+        let mut node = gadget(&p, &lower);
+        node.total = Some((least, most));
+        let mentees = p.mentees.len();
+        node.dropped = (0..mentees).map(|e| held.get(e) == Some(&1)).collect();
+        node.forced = (0..mentees).map(|e| held.get(e) == Some(&2)).collect();
+        node.link = Some(Link {
+            level,
+            multipliers: multipliers
+                .iter()
+                .map(|(i, u)| {
+                    let pair = i.get(&pairs);
+                    ((pair.mentee, pair.mentor), *u)
+                })
+                .collect(),
+        });
+        let bound = link_bound(&p, &model, &pairs, None, &node).unwrap();
+        for m in every_matching(&p, &pairs, None) {
+            let counts = m.mentee_counts(&p);
+            let covered = |e: usize| counts[e] > 0 && p.mentees[e].person.capacity > 0;
+            let total = (0..mentees).filter(|&e| covered(e)).count() as u32;
+            let mut have = vec![0u32; node.lower.len()];
+            for e in (0..mentees).filter(|&e| covered(e)) {
+                have[node.group_of[e] as usize] += 1;
+            }
+            let keeps = (least..=most).contains(&total)
+                && (0..node.lower.len()).all(|g| have[g] >= node.lower[g])
+                && (0..mentees).all(|e| !(node.dropped[e] && counts[e] > 0))
+                && (0..mentees).all(|e| !node.forced[e] || covered(e) || p.mentees[e].person.capacity == 0);
+            if !keeps {
+                continue;
+            }
+            let values = m.objective_values(&p, &model.objective);
+            let Some(bound) = &bound else {
+                return Err(TestCaseError::fail(format!("no flow, but {values:?} keeps the node's bounds")));
+            };
+            prop_assert!(values[..level] <= bound[..level], "{values:?} beats {bound:?} before the link's level");
+            if values[..level] == bound[..level] {
+                prop_assert!(values[level] <= bound[level], "{values:?} beats {bound:?} at the link's level");
+            }
+        }
+    }
+}

@@ -41,13 +41,13 @@
 //! hands to the integer program (or reports as the gap).
 
 use std::cmp::Ordering;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::{BTreeMap, BinaryHeap, HashMap};
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use super::super::capped::Pricer;
 use super::super::lagrange::{relaxed_model, Multiplier};
-use super::super::{flow_can_solve, CoverageGadget, Solution, SolveStats};
+use super::super::{counted_values, flow_can_solve, CoverageGadget, Link, Solution, SolveStats};
 use super::constraints::{constraint_met, group_of};
 use super::floors::repair_floors;
 use crate::eligibility::Pair;
@@ -102,6 +102,9 @@ struct Node {
     /// keeps it): then it is this node's optimum as well, and no network is
     /// solved.
     solved: Option<Rc<Solved>>,
+    /// The link multipliers the parent ended with (see [`tighten`]): the
+    /// node's rounds start from them.
+    link: Rc<BTreeMap<(u32, u32), f64>>,
 }
 
 impl Node {
@@ -720,7 +723,12 @@ fn search(
         request_unmet: Vec::new(),
         bound: upper.unwrap_or_else(|| vec![i64::MAX; levels]),
         solved: None,
+        link: Rc::new(BTreeMap::new()),
     });
+    // The level the link's multipliers are counted in: the last, which
+    // the search's bounds leave open longest (and the identity floor's
+    // multiplier, when mixed in, shares).
+    let link_level = (levels > 0 && mixed.is_none_or(|(p, ..)| p == levels - 1)).then(|| levels - 1);
     let mut nodes = 0;
     let mut solves = 0;
     while let Some(node) = open.pop() {
@@ -768,9 +776,10 @@ fn search(
             forced: marks(&node.forced),
             request_forced: marks(&node.request_met),
             request_banned: marks(&node.request_unmet),
+            link: None,
         };
-        let solved = match node.solved.clone() {
-            Some(solved) => solved,
+        let (solved, link) = match node.solved.clone() {
+            Some(solved) => (solved, node.link.clone()),
             None => {
                 solves += 1;
                 let (solution, flows) = pricer.solve_gadget(&relaxed, organisation_cap, &gadget).ok()?;
@@ -781,16 +790,44 @@ fn search(
                 let uncounted = counted_first(&group, &gadget, node.most, &flows.first_unit, flows.uncounted(&counts));
                 let met = solution.matching.mentees_with(programme, |p| p.identity_matched) as u64;
                 let network = counted_values(programme, &relaxed, &solution, &counts, &uncounted);
-                let bound = model_bound(&network, met, uncounted.is_empty());
+                let mut bound = model_bound(&network, met, uncounted.is_empty());
+                // A matching that meets every constraint, from this optimum.
+                offer(&mut best, solution.matching.clone());
+                let mut link = node.link.clone();
+                if let Some(level) = link_level.filter(|_| !uncounted.is_empty()) {
+                    let incumbent = best.as_ref().map(|(v, _)| v.clone());
+                    let tightened = tighten(
+                        &Tighten {
+                            programme,
+                            model: &relaxed,
+                            organisation_cap,
+                            gadget: &gadget,
+                            level,
+                            rounds: if nodes == 1 { ROOT_LINK_ROUNDS } else { LINK_ROUNDS },
+                            scale: mixed.map_or(1.0, |(_, _, den)| den as f64),
+                            deadline,
+                        },
+                        pricer,
+                        (*link).clone(),
+                        bound,
+                        incumbent,
+                        &mut |m: Matching| {
+                            offer(&mut best, m);
+                            best.as_ref().map(|(v, _)| v.clone())
+                        },
+                        &|network: &[i64]| model_bound(network, 0, false)[level],
+                    );
+                    solves += tightened.networks;
+                    bound = tightened.bound;
+                    link = Rc::new(tightened.multipliers);
+                }
                 let solved = Rc::new(Solved {
                     solution,
                     counts,
                     uncounted,
                     bound,
                 });
-                // A matching that meets every constraint, from this optimum.
-                offer(&mut best, solved.solution.matching.clone());
-                solved
+                (solved, link)
             }
         };
         let bound = solved.bound.clone();
@@ -812,6 +849,7 @@ fn search(
             request_unmet: node.request_unmet.clone(),
             bound: bound.clone(),
             solved: None,
+            link: link.clone(),
         };
         if !uncounted.is_empty() && node.forced.len() as u32 >= node.most {
             // The held mentees fill the total: nobody else can be covered.
@@ -1016,6 +1054,132 @@ struct DiveFloor<'a> {
     percent: u32,
     reachable: &'a [bool],
     request_forced: Vec<bool>,
+}
+
+/// Rounds of the link's multipliers at the root, and at every other node
+/// (from its parent's multipliers): each one network.
+const ROOT_LINK_ROUNDS: usize = 40;
+const LINK_ROUNDS: usize = 4;
+
+/// A node's network, for [`tighten`].
+struct Tighten<'a> {
+    programme: &'a Programme,
+    /// The objective the network holds (the search's relaxed one).
+    model: &'a Model,
+    organisation_cap: Option<u32>,
+    gadget: &'a CoverageGadget,
+    /// The level the multipliers are counted in.
+    level: usize,
+    rounds: usize,
+    /// Units of the network's level per unit of the model's there (the
+    /// identity multiplier's denominator, when it is mixed in).
+    scale: f64,
+    deadline: Option<Instant>,
+}
+
+/// What [`tighten`] found.
+struct Tightened {
+    bound: Vec<i64>,
+    multipliers: BTreeMap<(u32, u32), f64>,
+    networks: usize,
+}
+
+/// A node's bound, tightened by the Lagrangian relaxation of the link the
+/// network lacks (see [`super::super::Link`]): a few rounds of subgradient
+/// steps on each mentee's multiplier, from `multipliers`. A mentee given
+/// later units without a first raises its multiplier; one covered with
+/// room for more lowers it. Every round's network optimum bounds the node
+/// at the link's level, for matchings that tie `bound` before it (the
+/// multipliers change nothing earlier), so the least is kept. The steps are
+/// Polyak's, towards the incumbent's value; each round's matching is
+/// offered as an incumbent (`offer` gives the incumbent's values after).
+/// `level_bound` reads the model's bound at the level from the network's
+/// values there.
+#[allow(clippy::too_many_arguments)]
+fn tighten(
+    node: &Tighten,
+    pricer: &mut Pricer,
+    mut multipliers: BTreeMap<(u32, u32), f64>,
+    mut bound: Vec<i64>,
+    mut incumbent: Option<Vec<i64>>,
+    offer: &mut dyn FnMut(Matching) -> Option<Vec<i64>>,
+    level_bound: &dyn Fn(&[i64]) -> i64,
+) -> Tightened {
+    let programme = node.programme;
+    let level = node.level;
+    let mut theta = 1.0;
+    let mut stale = 0;
+    let mut networks = 0;
+    for _ in 0..node.rounds {
+        let Some(target) = incumbent.as_ref().filter(|v| bound > **v) else {
+            break; // nothing to aim at, or the node is closed
+        };
+        if node.deadline.is_some_and(|d| Instant::now() >= d) {
+            break;
+        }
+        let gap = (bound[level] - target[level]).max(1) as f64 * node.scale;
+        let link = Link {
+            level,
+            multipliers: multipliers
+                .iter()
+                .map(|(&pair, &u)| (pair, (u * f64::from(Link::FRACTION)).round() as u32))
+                .filter(|&(_, u)| u > 0)
+                .collect(),
+        };
+        let gadget = CoverageGadget {
+            link: Some(link.clone()),
+            ..node.gadget.clone()
+        };
+        networks += 1;
+        let Ok((solution, flows)) = pricer.solve_gadget(node.model, node.organisation_cap, &gadget) else {
+            break;
+        };
+        if flows.short {
+            break;
+        }
+        let counts = solution.matching.mentee_counts(programme);
+        let escaped = flows.uncounted(&counts);
+        let mut network = counted_values(programme, node.model, &solution, &counts, &escaped);
+        network[level] += link.whole_gain(&flows.first_unit, &solution.matching.pairs);
+        let z = level_bound(&network);
+        if z < bound[level] {
+            bound[level] = z;
+            stale = 0;
+        } else {
+            stale += 1;
+            if stale >= 6 {
+                theta /= 2.0;
+                stale = 0;
+            }
+        }
+        incumbent = offer(solution.matching.clone());
+        // The subgradient: each pair made less its mentee's first unit, on
+        // the pairs with a multiplier and those made without a first unit.
+        let mut subgradient: BTreeMap<(u32, u32), f64> = multipliers.keys().map(|&pair| (pair, 0.0)).collect();
+        for pair in &solution.matching.pairs {
+            subgradient.insert((pair.mentee, pair.mentor), 1.0);
+        }
+        for (&(mentee, _), g) in subgradient.iter_mut() {
+            *g -= f64::from(u8::from(flows.first_unit[mentee as usize]));
+        }
+        // Projected: a multiplier at 0 that would fall stays, and adds nothing.
+        subgradient.retain(|pair, g| *g > 0.0 || multipliers.get(pair).is_some_and(|&u| u > 0.0));
+        let norm: f64 = subgradient.values().map(|g| g * g).sum();
+        if norm == 0.0 {
+            break;
+        }
+        let step = theta * gap / norm;
+        for (pair, g) in subgradient {
+            let u = multipliers.entry(pair).or_insert(0.0);
+            *u = (*u + step * g).max(0.0);
+        }
+        multipliers.retain(|_, u| *u > 0.0);
+    }
+    Tightened {
+        bound,
+        multipliers,
+        networks,
+    }
 }
 
 /// "the constraint" or "the constraints", as the model has.
@@ -1229,35 +1393,4 @@ fn counted_first(
             }
         })
         .collect()
-}
-
-/// The network's values of its optimum: the matching's, but for each mentee
-/// given units without a first one, counted as the network counts them (not
-/// covered, its `k` units as its second to `k + 1`-th).
-fn counted_values(
-    programme: &Programme,
-    model: &Model,
-    solution: &Solution,
-    counts: &[u32],
-    uncounted: &[u32],
-) -> Vec<i64> {
-    let mut values = solution.objective_values.clone();
-    for (level, term) in model.objective.iter().enumerate() {
-        for (part, weight) in term.parts() {
-            let (matches, priority_only) = match *part {
-                Term::MenteesWithAtLeast { matches, .. } => (matches, false),
-                Term::PriorityMenteesWithAtLeast { matches, .. } => (matches, true),
-                _ => continue,
-            };
-            for &e in uncounted {
-                if priority_only && !programme.mentees[e as usize].priority {
-                    continue;
-                }
-                let k = counts[e as usize];
-                let change = if matches == 1 { -1 } else { i64::from(k == matches - 1) };
-                values[level] += i64::from(weight) * change;
-            }
-        }
-    }
-    values
 }

@@ -731,6 +731,8 @@ fn search(
     let link_level = (levels > 0 && mixed.is_none_or(|(p, ..)| p == levels - 1)).then(|| levels - 1);
     let mut nodes = 0;
     let mut solves = 0;
+    // Networks solved for the link's bound (see `tighten`).
+    let mut linked = 0;
     while let Some(node) = open.pop() {
         if best.as_ref().is_some_and(|(v, _)| node.bound <= *v) {
             continue;
@@ -794,7 +796,18 @@ fn search(
                 // A matching that meets every constraint, from this optimum.
                 offer(&mut best, solution.matching.clone());
                 let mut link = node.link.clone();
-                if let Some(level) = link_level.filter(|_| !uncounted.is_empty()) {
+                // Only near the incumbent (where a few points close a
+                // node), and at most as many networks as the search's own:
+                // where the link's bound closes nothing, it costs no more
+                // than half the time.
+                let near = |level: usize| {
+                    best.as_ref().is_some_and(|(v, _)| {
+                        v[..level] == bound[..level]
+                            && (bound[level] - v[level]).saturating_mul(NEAR) <= bound[level].saturating_abs()
+                    })
+                };
+                let spare = linked <= solves - linked;
+                if let Some(level) = link_level.filter(|&l| !uncounted.is_empty() && spare && near(l)) {
                     let incumbent = best.as_ref().map(|(v, _)| v.clone());
                     let tightened = tighten(
                         &Tighten {
@@ -803,7 +816,7 @@ fn search(
                             organisation_cap,
                             gadget: &gadget,
                             level,
-                            rounds: if nodes == 1 { ROOT_LINK_ROUNDS } else { LINK_ROUNDS },
+                            rounds: LINK_ROUNDS,
                             scale: mixed.map_or(1.0, |(_, _, den)| den as f64),
                             deadline,
                         },
@@ -818,6 +831,7 @@ fn search(
                         &|network: &[i64]| model_bound(network, 0, false)[level],
                     );
                     solves += tightened.networks;
+                    linked += tightened.networks;
                     bound = tightened.bound;
                     link = Rc::new(tightened.multipliers);
                 }
@@ -1056,10 +1070,13 @@ struct DiveFloor<'a> {
     request_forced: Vec<bool>,
 }
 
-/// Rounds of the link's multipliers at the root, and at every other node
-/// (from its parent's multipliers): each one network.
-const ROOT_LINK_ROUNDS: usize = 40;
+/// Rounds of the link's multipliers at a node (from its parent's
+/// multipliers): each one network.
 const LINK_ROUNDS: usize = 4;
+
+/// The link's rounds run at a node whose bound is within 1/`NEAR` of the
+/// incumbent's value at the link's level (and ties it before).
+const NEAR: i64 = 100;
 
 /// A node's network, for [`tighten`].
 struct Tighten<'a> {

@@ -110,6 +110,17 @@ impl<'a> Pricer<'a> {
             .map(|(solution, gadget, _)| (solution, gadget))
     }
 
+    /// [`super::link_bound`], by pricing.
+    pub fn link_bound(
+        &mut self,
+        model: &Model,
+        organisation_cap: Option<u32>,
+        gadget: &CoverageGadget,
+    ) -> Result<Option<Vec<i64>>, SolveError> {
+        let (solution, flows, _) = self.solve(model, organisation_cap, Some(gadget), false)?;
+        Ok((!flows.short).then(|| flows.linked_values(self.programme, model, &solution, gadget.link.as_ref())))
+    }
+
     /// Build the candidate network, solve and price until every eligible pair
     /// is certified; the matching, what the coverage gadget's arcs carry, and
     /// with `reduced`, each pair's reduced cost under the optimum's prices.
@@ -129,6 +140,13 @@ impl<'a> Pricer<'a> {
             Some(_) => 2 * mentees + mentors,
         };
         let costs = gadget_costs(model, people, coverage)?;
+        // Pairs with a link multiplier are in the network from the start:
+        // pricing checks the others at their plain cost.
+        if let Some(link) = coverage.and_then(|gadget| gadget.link.as_ref()) {
+            for (i, pair) in self.pairs.iter().enumerate() {
+                self.candidates[i] |= link.multipliers.contains_key(&(pair.mentee, pair.mentor));
+            }
+        }
         let chosen: Vec<usize> = (0..self.pairs.len()).filter(|&i| self.candidates[i]).collect();
         let first: Vec<Pair> = chosen.iter().map(|&i| self.pairs[i]).collect();
         let network = network_capped(programme, &costs, &first, organisation_cap, coverage);

@@ -770,6 +770,25 @@ impl GadgetFlows {
             .collect()
     }
 
+    /// The network's values of this flow's matching `solution`: as
+    /// [`counted_values`] counts them (each mentee given units without a
+    /// first one counted as the network does), with `link`'s gain at its
+    /// level in whole units, rounded down.
+    pub(crate) fn linked_values(
+        &self,
+        programme: &Programme,
+        model: &Model,
+        solution: &Solution,
+        link: Option<&Link>,
+    ) -> Vec<i64> {
+        let counts = solution.matching.mentee_counts(programme);
+        let mut values = counted_values(programme, model, solution, &counts, &self.uncounted(&counts));
+        if let Some(link) = link {
+            values[link.level] += link.whole_gain(&self.first_unit, &solution.matching.pairs);
+        }
+        values
+    }
+
     /// The answer [`solve_covered`] gives for this flow's matching.
     fn judge(&self, programme: &Programme, solution: Solution) -> Covered {
         if self.short {
@@ -832,12 +851,12 @@ pub fn link_bound(
     if flows.short {
         return Ok(None);
     }
-    let counts = solution.matching.mentee_counts(programme);
-    let mut values = counted_values(programme, model, &solution, &counts, &flows.uncounted(&counts));
-    if let Some(link) = &gadget.link {
-        values[link.level] += link.whole_gain(&flows.first_unit, &solution.matching.pairs);
-    }
-    Ok(Some(values))
+    Ok(Some(flows.linked_values(
+        programme,
+        model,
+        &solution,
+        gadget.link.as_ref(),
+    )))
 }
 
 /// Build and solve one whole network: the network, its flow, and the matching.

@@ -310,7 +310,8 @@ proptest! {
     /// network's values with their gain bound every matching that keeps the
     /// gadget's bounds (each group's lower bound, the range of the number
     /// covered, the mentees held) at the last level, among those that tie
-    /// it before; and no such matching is better before it.
+    /// it before; and no such matching is better before it. Pricing gives
+    /// the same bound.
     #[test]
     fn link_multipliers_bound_every_matching_in_the_node(
         mentors in people(8),
@@ -354,6 +355,8 @@ proptest! {
                 .collect(),
         });
         let bound = link_bound(&p, &model, &pairs, None, &node).unwrap();
+        // By pricing, the same (the pairs with a multiplier are in from the start).
+        prop_assert_eq!(&Pricer::new(&p, &pairs).link_bound(&model, None, &node).unwrap(), &bound);
         for m in every_matching(&p, &pairs, None) {
             let counts = m.mentee_counts(&p);
             let covered = |e: usize| counts[e] > 0 && p.mentees[e].person.capacity > 0;

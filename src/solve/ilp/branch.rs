@@ -1154,11 +1154,7 @@ fn tighten(
         if flows.short {
             break;
         }
-        let counts = solution.matching.mentee_counts(programme);
-        let escaped = flows.uncounted(&counts);
-        let mut network = counted_values(programme, node.model, &solution, &counts, &escaped);
-        network[level] += link.whole_gain(&flows.first_unit, &solution.matching.pairs);
-        let z = level_bound(&network);
+        let z = level_bound(&flows.linked_values(programme, node.model, &solution, Some(&link)));
         if z < bound[level] {
             bound[level] = z;
             stale = 0;

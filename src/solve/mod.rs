@@ -833,9 +833,9 @@ pub(crate) fn counted_values(
 }
 
 /// What a coverage network with link multipliers bounds (see [`Link`]):
-/// the network's values of its optimum (as [`counted_values`] counts them,
-/// each mentee given units without a first one counted as the network
-/// does), with the multipliers' gain added at their level, rounded down to
+/// the network's values of its optimum (each mentee given units without a
+/// first one counted as not covered, its units as its second on), with the
+/// multipliers' gain added at their level, rounded down to
 /// whole units. No matching that keeps the gadget's bounds and ties these
 /// values before that level has more there. None when no flow fills the
 /// gadget's forced arcs (no matching keeps its bounds).

@@ -268,8 +268,8 @@ pub struct CoverageGadget {
     /// Mentees whose request is held unmet: their request layer has no way in
     /// (empty: none).
     pub request_banned: Vec<bool>,
-    /// Lagrangian multipliers on the link the network lacks (a mentee's
-    /// later units at most capacity - 1 times its first), when given.
+    /// Lagrangian multipliers on the link the network lacks (a pair is made
+    /// only if its mentee's first unit is), when given (see [`Link`]).
     pub link: Option<Link>,
 }
 

@@ -1103,9 +1103,10 @@ struct Tightened {
 
 /// A node's bound, tightened by the Lagrangian relaxation of the link the
 /// network lacks (see [`super::super::Link`]): a few rounds of subgradient
-/// steps on each mentee's multiplier, from `multipliers`. A mentee given
-/// later units without a first raises its multiplier; one covered with
-/// room for more lowers it. Every round's network optimum bounds the node
+/// steps on each pair's multiplier, from `multipliers`. A pair made while
+/// its mentee has no first unit raises its multiplier; one with a
+/// multiplier, not made while its mentee is covered, lowers it. Every
+/// round's network optimum bounds the node
 /// at the link's level, for matchings that tie `bound` before it (the
 /// multipliers change nothing earlier), so the least is kept. The steps are
 /// Polyak's, towards the incumbent's value; each round's matching is

@@ -446,8 +446,13 @@ proptest! {
 /// The total score with an organisation floor of 80% on `generate`'s
 /// programme of that size and seed, solved with the default backend (at
 /// most 60 s): checked, proven by flows (the certificate says `how`), and
-/// its values.
-fn quality_with_organisation_floor_proven_by_flows(mentees: usize, mentors: usize, seed: u64, how: &str) -> Vec<i64> {
+/// its values and certificate.
+fn quality_with_organisation_floor_proven_by_flows(
+    mentees: usize,
+    mentors: usize,
+    seed: u64,
+    how: &str,
+) -> (Vec<i64>, String) {
     let model = model_with(
         vec![Term::total_score()],
         vec![Constraint::CoverageFloor {
@@ -466,7 +471,7 @@ fn quality_with_organisation_floor_proven_by_flows(mentees: usize, mentors: usiz
     assert_eq!(solution.stats.optimality, Optimality::Proven);
     let certificate = solution.stats.certificate.unwrap_or_default();
     assert!(certificate.contains(how), "{certificate}");
-    solution.objective_values
+    (solution.objective_values, certificate)
 }
 
 /// The certificate of a start that reaches the flow's bound.
@@ -479,7 +484,7 @@ const AT_ONCE: &str = "reaches the optimum without it";
 #[test]
 fn a_dive_proves_a_total_score_organisation_floor_on_scarce_mentors() {
     assert_eq!(
-        quality_with_organisation_floor_proven_by_flows(1_500, 300, 7, AT_ONCE),
+        quality_with_organisation_floor_proven_by_flows(1_500, 300, 7, AT_ONCE).0,
         vec![22_357]
     );
 }
@@ -491,7 +496,7 @@ fn a_dive_proves_a_total_score_organisation_floor_on_scarce_mentors() {
 #[test]
 fn covering_only_the_short_groups_proves_a_scarce_organisation_floor() {
     assert_eq!(
-        quality_with_organisation_floor_proven_by_flows(600, 120, 3, AT_ONCE),
+        quality_with_organisation_floor_proven_by_flows(600, 120, 3, AT_ONCE).0,
         vec![8_350]
     );
 }
@@ -504,21 +509,8 @@ fn covering_only_the_short_groups_proves_a_scarce_organisation_floor() {
 /// in a few hundred networks (85 nodes); without them it took 5,195 nodes.
 #[test]
 fn the_link_bound_proves_a_small_scarce_organisation_floor() {
-    assert_eq!(
-        quality_with_organisation_floor_proven_by_flows(100, 40, 2, "branch and bound over"),
-        vec![2_318]
-    );
-    let model = model_with(
-        vec![Term::total_score()],
-        vec![Constraint::CoverageFloor {
-            by: Group::Organisation,
-            percent: 80,
-        }],
-    );
-    let p = common::generated(100, 40, 2, &model);
-    let eligibility = Eligibility::new(&p, &model, &History::default());
-    let solution = solve_ilp_with(&eligibility, IlpOptions::new(Backend::Microlp)).unwrap();
-    let certificate = solution.stats.certificate.unwrap_or_default();
+    let (values, certificate) = quality_with_organisation_floor_proven_by_flows(100, 40, 2, "branch and bound over");
+    assert_eq!(values, vec![2_318]);
     // "branch and bound over N nodes (M networks): ..."
     let networks: usize = certificate
         .split(" (")

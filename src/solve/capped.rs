@@ -27,8 +27,8 @@ use std::time::Instant;
 use super::objective::ArcCosts;
 use super::simplex::NetworkSimplex;
 use super::{
-    gadget_costs, network_capped, CoverageGadget, Covered, GadgetFlows, Node, Optimality, Solution, SolveError,
-    SolveStats,
+    gadget_costs, network_capped, pair_tail, CoverageGadget, Covered, GadgetFlows, Node, Optimality, Solution,
+    SolveError, SolveStats, Tail,
 };
 use crate::eligibility::Pair;
 use crate::model::Model;
@@ -134,12 +134,7 @@ impl<'a> Pricer<'a> {
         let start = Instant::now();
         let programme = self.programme;
         let (mentees, mentors) = (programme.mentees.len(), programme.mentors.len());
-        // As `solve_network` counts the people one cycle can pass.
-        let people = match organisation_cap {
-            None => mentees + mentors,
-            Some(_) => 2 * mentees + mentors,
-        };
-        let costs = gadget_costs(model, people, coverage)?;
+        let costs = gadget_costs(model, programme, organisation_cap, coverage)?;
         // Pairs with a link multiplier are in the network from the start:
         // pricing checks the others at their plain cost.
         if let Some(link) = coverage.and_then(|gadget| gadget.link.as_ref()) {
@@ -160,12 +155,16 @@ impl<'a> Pricer<'a> {
         // Where any eligible pair's arc would start and end.
         let mut own = vec![usize::MAX; mentees];
         let mut request = vec![None; mentees];
+        let mut profession = vec![None; mentees];
+        let mut both = vec![None; mentees];
         let mut mentor_node = vec![usize::MAX; mentors];
         let mut group: HashMap<(u32, u32), usize> = HashMap::new();
         for v in graph.node_indices() {
             match graph[v] {
                 Node::Mentee(e) => own[e as usize] = v.index(),
                 Node::Request(e) => request[e as usize] = Some(v.index()),
+                Node::ProfessionRequest(e) => profession[e as usize] = Some(v.index()),
+                Node::BothRequests(e) => both[e as usize] = Some(v.index()),
                 Node::Mentor(m) => mentor_node[m as usize] = v.index(),
                 Node::MentorOrganisation { mentor, organisation } => {
                     group.insert((mentor, organisation), v.index());
@@ -199,10 +198,14 @@ impl<'a> Pricer<'a> {
         }
         simplex.start_from(&tree);
         let ends = |pair: &Pair| {
-            let tail = match request[pair.mentee as usize] {
-                Some(node) if meets_counted_request(&costs, pair) => node,
-                _ => own[pair.mentee as usize],
+            let e = pair.mentee as usize;
+            let layer = match pair_tail(&programme.mentees[e], &costs, pair) {
+                Tail::Own => None,
+                Tail::Request => request[e],
+                Tail::Profession => profession[e],
+                Tail::Both => both[e],
             };
+            let tail = layer.unwrap_or(own[e]);
             let head = match organisation_cap {
                 Some(_) => group[&(pair.mentor, organisation(pair))],
                 None => mentor_node[pair.mentor as usize],
@@ -308,12 +311,6 @@ impl<'a> Pricer<'a> {
         }
         added
     }
-}
-
-/// Whether a pair's arc leaves from its mentee's request layer: it meets the
-/// request the objective counts (as [`network_capped`] lays it out).
-fn meets_counted_request(costs: &ArcCosts, pair: &Pair) -> bool {
-    (costs.identity_met != 0 && pair.identity_matched) || (costs.profession_met != 0 && pair.profession_matched)
 }
 
 /// The first network's pairs: each mentee's [`PER_MENTEE`] best-scoring, each

@@ -34,6 +34,23 @@
 //! cycle of such arcs through exactly one request arc moves `I` by one without
 //! changing the relaxed objective. When no such cycle is left the method says
 //! it cannot decide, and the caller falls back on the integer program.
+//!
+//! **Later levels.** The breakpoint's face is that of every level, so where
+//! `p` is not the last, the flows meeting the floor exactly may have been
+//! left off it by a later level. Then the later levels narrow it one at a
+//! time: level `l` gets a multiplier of its own, of either sign (requests
+//! met count against a level where the face's optimum there meets too many),
+//! found by the same breakpoint search. The certificate holds whatever the
+//! signs: a matching that ties the answer before `p` and meets the floor
+//! meets it exactly (the argument above), so at each later level the
+//! multiplier's term is the same for both. At the last level, two optima on
+//! either side of the floor are combined (`combine_sides`), or the face walked.
+//!
+//! **Profession requests.** An objective counting them too has networks that
+//! count both kinds overlapping ([`ArcCosts::overlapping`]): values then bound
+//! the matching's, and a point whose network counts some mentee twice is no
+//! certificate; the level where it first differs is left open at the
+//! network's value.
 
 use std::collections::VecDeque;
 
@@ -42,8 +59,12 @@ use std::time::Instant;
 
 use super::capped::Pricer;
 use super::flow::FlowSolution;
+use super::objective::ArcCosts;
 use super::simplex::NetworkSimplex;
-use super::{flow_can_solve, network_capped, solve_network, Network, Node, Solution, SolveStats};
+use super::{
+    gadget_costs, network_capped, solve_network, with_counted_twice, CoverageGadget, GadgetFlows, Network, Node,
+    Solution, SolveStats,
+};
 use crate::eligibility::Pair;
 use crate::model::{Constraint, Model, Term};
 use crate::registration::Programme;
@@ -94,6 +115,9 @@ pub struct Certified {
     pub solution: Solution,
     /// The multiplier whose relaxation it is optimal for.
     pub multiplier: Multiplier,
+    /// Multipliers at later levels, of either sign, where the first one's
+    /// optimal face had to be narrowed level by level (see the module).
+    pub later: Vec<Weighed>,
     /// Network solves spent.
     pub solves: usize,
 }
@@ -110,37 +134,115 @@ pub(crate) fn relaxed_model(model: &Model, m: Multiplier) -> Option<Model> {
     match m {
         Multiplier::Before(level) => relaxed.objective.insert(level.min(model.objective.len()), identity(1)),
         Multiplier::Mixed { level, num, den } => {
-            let den = u32::try_from(den).ok()?;
-            let num = u32::try_from(num).ok()?;
-            let mut terms = Vec::new();
-            for (part, weight) in model.objective.get(level)?.parts() {
-                let mut part = part.clone();
-                let scaled = weight.checked_mul(den)?;
-                match &mut part {
-                    Term::MenteesWithAtLeast { weight, .. }
-                    | Term::PriorityMenteesWithAtLeast { weight, .. }
-                    | Term::MentorsWithAtLeast { weight, .. }
-                    | Term::IdentityRequestsMet { weight }
-                    | Term::ProfessionRequestsMet { weight }
-                    | Term::TotalScore { weight }
-                    | Term::Pairs { weight }
-                    | Term::PreviousPairsKept { weight } => *weight = scaled,
-                    Term::WeightedSum { .. } => return None,
-                }
-                terms.push(part);
-            }
-            terms.push(identity(num));
-            relaxed.objective[level] = Term::WeightedSum { terms };
+            relaxed.objective[level] = mixed_term(model.objective.get(level)?, num, den)?;
         }
     }
     Some(relaxed)
 }
 
-/// One relaxed solve: the matching, its `I`, and its original objective values.
+/// `den x term + num x identity requests met`, as one level.
+fn mixed_term(term: &Term, num: u64, den: u64) -> Option<Term> {
+    let den = u32::try_from(den).ok()?;
+    let num = u32::try_from(num).ok()?;
+    let mut terms = Vec::new();
+    for (part, weight) in term.parts() {
+        let mut part = part.clone();
+        let scaled = weight.checked_mul(den)?;
+        match &mut part {
+            Term::MenteesWithAtLeast { weight, .. }
+            | Term::PriorityMenteesWithAtLeast { weight, .. }
+            | Term::MentorsWithAtLeast { weight, .. }
+            | Term::IdentityRequestsMet { weight }
+            | Term::ProfessionRequestsMet { weight }
+            | Term::TotalScore { weight }
+            | Term::Pairs { weight }
+            | Term::PreviousPairsKept { weight } => *weight = scaled,
+            Term::WeightedSum { .. } => return None,
+        }
+        terms.push(part);
+    }
+    terms.push(Term::IdentityRequestsMet { weight: num });
+    Some(Term::WeightedSum { terms })
+}
+
+/// A multiplier of either sign on identity requests met at one level after
+/// the first multiplier's: the level counts as `den x level + num x
+/// requests met` (see the module).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Weighed {
+    /// The objective level, 0-based.
+    pub level: usize,
+    /// Weight of identity requests met: below 0, each one met counts against.
+    pub num: i64,
+    /// Weight of the level's own value.
+    pub den: u64,
+}
+
+impl Weighed {
+    /// A one-line statement, for reports (`den` 0: requests met as a level
+    /// of their own before the level, most or fewest by the sign).
+    pub fn describe(&self, model: &Model) -> String {
+        let label = model.objective.get(self.level).map_or_else(String::new, Term::label);
+        match (self.den, self.num >= 0) {
+            (0, true) => format!("identity requests met as a level of their own before \"{label}\""),
+            (0, false) => format!("identity requests met, fewest first, as a level before \"{label}\""),
+            (den, _) => format!(
+                "level {} as {den} x \"{label}\" {} {} x identity requests met",
+                self.level + 1,
+                if self.num >= 0 { "+" } else { "-" },
+                self.num.unsigned_abs()
+            ),
+        }
+    }
+}
+
+/// The relaxed objective of a first multiplier `first` (mixed in) and
+/// later ones `weighed`, with `own` (a level, and whether it counts
+/// against) identity requests met as a level of their own before that
+/// level: the relaxed model, and its levels whose identity requests count
+/// against (for [`CoverageGadget::identity_against`]).
+fn relaxed_lexicographic(
+    model: &Model,
+    first: Multiplier,
+    weighed: &[Weighed],
+    own: Option<(usize, bool)>,
+) -> Option<(Model, Vec<usize>)> {
+    let mut relaxed = relaxed_model(model, first)?;
+    let mut against = Vec::new();
+    for w in weighed {
+        relaxed.objective[w.level] = mixed_term(model.objective.get(w.level)?, w.num.unsigned_abs(), w.den)?;
+        if w.num < 0 {
+            against.push(w.level);
+        }
+    }
+    if let Some((level, counts_against)) = own {
+        relaxed.objective.insert(level, Term::IdentityRequestsMet { weight: 1 });
+        for l in &mut against {
+            *l += usize::from(*l >= level);
+        }
+        if counts_against {
+            against.push(level);
+        }
+    }
+    Some((relaxed, against))
+}
+
+/// One relaxed solve: the matching, its `I`, and its original objective
+/// values as the network counts them (where requests overlap, each mentee
+/// it counts twice adds a profession request met; see `Search::overlap`).
 struct Point {
     solution: Solution,
     met: u64,
     values: Vec<i64>,
+    /// Whether `values` are the matching's own (no mentee counted twice).
+    exact: bool,
+}
+
+impl Point {
+    /// The matching's own values.
+    fn own_values(&self, programme: &Programme, model: &Model) -> Vec<i64> {
+        self.solution.matching.objective_values(programme, &model.objective)
+    }
 }
 
 struct Search<'a> {
@@ -154,6 +256,12 @@ struct Search<'a> {
     /// The network simplex of the last relaxation, which the next one goes on
     /// from: every relaxation has the same network, only its costs change.
     warm: Option<NetworkSimplex>,
+    /// What every relaxation's network holds besides the objective: nothing,
+    /// but where the objective counts profession requests, both kinds of
+    /// request, overlapping (see [`ArcCosts::overlapping`]).
+    gadget: CoverageGadget,
+    /// The overlapping layout, when requests overlap (for `counted_twice`).
+    layout: Option<ArcCosts>,
 }
 
 impl Search<'_> {
@@ -162,31 +270,52 @@ impl Search<'_> {
         let values = solution
             .matching
             .objective_values(self.programme, &self.model.objective);
-        Point { solution, met, values }
+        let twice = match &self.layout {
+            Some(layout) => self
+                .gadget
+                .counted_twice(self.programme, layout, &solution.matching)
+                .len(),
+            None => 0,
+        };
+        Point {
+            solution,
+            met,
+            values: with_counted_twice(self.model, values, twice),
+            exact: twice == 0,
+        }
+    }
+
+    /// The gadget for a relaxation whose levels `against` count identity
+    /// requests against.
+    fn gadget_against(&self, against: Vec<usize>) -> CoverageGadget {
+        CoverageGadget {
+            identity_against: against,
+            ..self.gadget.clone()
+        }
     }
 
     /// One relaxation by pricing over the eligible pairs: enough where only
     /// its optimum's values are read (with requests as a level of their own,
     /// every optimum meets as many), not the flow itself.
     fn solve(&mut self, m: Multiplier) -> Option<Point> {
-        let relaxed = relaxed_model(self.model, m)?;
+        let (relaxed, against) = relaxed_lexicographic(self.model, m, &[], None)?;
+        self.solve_relaxed(&relaxed, against)
+    }
+
+    fn solve_relaxed(&mut self, relaxed: &Model, against: Vec<usize>) -> Option<Point> {
         self.solves += 1;
-        let solution = self.pricer.solve_capped(&relaxed, self.organisation_cap).ok()?;
-        Some(self.point(solution))
+        let gadget = self.gadget_against(against);
+        let (solution, flows) = self.pricer.solve_gadget(relaxed, self.organisation_cap, &gadget).ok()?;
+        (!flows.short).then(|| self.point(solution))
     }
 
     /// One relaxation, from the last one's tree: its optimum, network and flow.
-    fn solve_warm(&mut self, m: Multiplier) -> Option<(Point, Network, FlowSolution)> {
+    fn solve_warm(&mut self, relaxed: &Model, against: Vec<usize>) -> Option<(Point, Network, FlowSolution)> {
         let start = Instant::now();
-        let relaxed = relaxed_model(self.model, m)?;
         let (programme, pairs, cap) = (self.programme, self.pairs, self.organisation_cap);
-        // As `solve_network` counts the people a cycle can pass.
-        let people = match cap {
-            None => programme.mentees.len() + programme.mentors.len(),
-            Some(_) => 2 * programme.mentees.len() + programme.mentors.len(),
-        };
-        let costs = flow_can_solve(&relaxed, people).ok()?;
-        let network = network_capped(programme, &costs, pairs, cap, None);
+        let gadget = self.gadget_against(against);
+        let costs = gadget_costs(relaxed, programme, cap, Some(&gadget)).ok()?;
+        let network = network_capped(programme, &costs, pairs, cap, Some(&gadget));
         let edges = network.graph.raw_edges();
         let simplex = match &mut self.warm {
             Some(simplex) if simplex.arc_count() == edges.len() => {
@@ -226,15 +355,18 @@ impl Search<'_> {
             warm: true,
             ..SolveStats::default()
         };
-        let point = self.point(Solution::new(programme, &relaxed, chosen, stats));
+        let point = self.point(Solution::new(programme, relaxed, chosen, stats));
         Some((point, network, flow))
     }
 
     fn solve_capped(&mut self, m: Multiplier, organisation_cap: Option<u32>) -> Option<Point> {
-        let relaxed = relaxed_model(self.model, m)?;
+        let (relaxed, against) = relaxed_lexicographic(self.model, m, &[], None)?;
         self.solves += 1;
-        let (_, _, solution) = solve_network(self.programme, &relaxed, self.pairs, organisation_cap, None).ok()?;
-        Some(self.point(solution))
+        let gadget = self.gadget_against(against);
+        let (network, flow, solution) =
+            solve_network(self.programme, &relaxed, self.pairs, organisation_cap, Some(&gadget)).ok()?;
+        let flows = GadgetFlows::read(&network.graph, |i| flow.flow[i], &gadget, self.programme.mentees.len());
+        (!flows.short).then(|| self.point(solution))
     }
 
     /// The first constraint that cannot be met with those before it, in the
@@ -321,13 +453,45 @@ pub fn identity_floor(
         solves: 0,
         pricer: Pricer::new(programme, pairs),
         warm: None,
+        gadget: CoverageGadget {
+            group_of: vec![u32::MAX; programme.mentees.len()],
+            ..CoverageGadget::default()
+        },
+        layout: None,
     };
-    let done = |search: &Search, point: Point, multiplier: Multiplier| {
+    let counts_professions = model.objective.iter().any(|t| {
+        t.parts()
+            .iter()
+            .any(|(p, _)| matches!(p, Term::ProfessionRequestsMet { .. }))
+    });
+    if counts_professions {
+        search.gadget.overlap = true;
+        let relaxed = relaxed_model(model, Multiplier::Before(0))?;
+        let people = super::cycle_people(programme, organisation_cap, true);
+        search.layout = Some(ArcCosts::overlapping(&relaxed, people, None).ok()?);
+    }
+    // A point optimal for its relaxation, whose values before `level` are the
+    // optimum's and whose `I` is the floor's (or above it at a level after
+    // the last): the certified optimum when its values are its matching's;
+    // where requests overlap and they are not, the level where they first
+    // differ is left open, bounded by the network's value.
+    let done = |search: &Search, point: Point, multiplier: Multiplier, later: Vec<Weighed>| {
+        if point.values != point.own_values(programme, model) {
+            return Some(Decided::Undecided(open_where_counted_twice(
+                programme,
+                model,
+                point,
+                usize::MAX,
+                i64::MAX,
+                Some(multiplier),
+            )));
+        }
         let mut solution = point.solution;
         solution.objective_values = point.values; // the model's levels, not the relaxation's
         Some(Decided::Optimal(Certified {
             solution,
             multiplier,
+            later,
             solves: search.solves,
         }))
     };
@@ -339,7 +503,7 @@ pub fn identity_floor(
         if point.met >= needed {
             if point.met == needed || p == levels {
                 // At p = levels every level is at the unconstrained optimum.
-                return done(&search, point, Multiplier::Before(p));
+                return done(&search, point, Multiplier::Before(p), Vec::new());
             }
             above = Some((p, point));
             break;
@@ -370,11 +534,12 @@ pub fn identity_floor(
         let worth =
             |p: &Point| i128::from(den as i64) * i128::from(p.values[level]) + i128::from(num) * i128::from(p.met);
         let tie = worth(&low);
-        let Some((point, network, flow)) = search.solve_warm(multiplier) else {
+        let (relaxed, against) = relaxed_lexicographic(model, multiplier, &[], None)?;
+        let Some((point, network, flow)) = search.solve_warm(&relaxed, against) else {
             break;
         };
         if point.met == needed {
-            return done(&search, point, multiplier);
+            return done(&search, point, multiplier, Vec::new());
         }
         // The relaxation's bound: den x L + num x N <= worth(point) for every
         // matching that meets the floor and ties on the earlier levels.
@@ -388,21 +553,313 @@ pub fn identity_floor(
             }
             continue;
         }
-        // The breakpoint: walk on the optimal face to exactly the floor.
+        // The breakpoint. At the last level, `low` and `high` are optimal
+        // too (they tie here, and earlier): combine them to the floor.
+        if level + 1 == levels {
+            let (below, above) = if point.met < needed {
+                (&point, &high)
+            } else {
+                (&low, &point)
+            };
+            if let Some(found) = combine_sides(&search, below, above, needed) {
+                return done(&search, found, multiplier, Vec::new());
+            }
+        }
+        // Walk on the optimal face to exactly the floor.
         if let Some(chosen) = walk_to(programme, pairs, &network, &flow, needed) {
             let walked = search.point(Solution::new(programme, model, chosen, point.solution.stats.clone()));
-            if walked.met == needed && worth(&walked) == tie && walked.values[..level] == point.values[..level] {
-                return done(&search, walked, multiplier);
+            if walked.met == needed
+                && walked.exact
+                && worth(&walked) == tie
+                && walked.values[..level] == point.values[..level]
+            {
+                return done(&search, walked, multiplier, Vec::new());
             }
+        }
+        // The face of the later levels may have none with exactly the
+        // floor's requests met where this one's has: narrow it level by
+        // level, and walk on the last.
+        match later_levels(&mut search, multiplier, needed) {
+            Later::Found(point, later) => return done(&search, point, multiplier, later),
+            Later::Face(later, sides) => {
+                if let Some(found) = sides.and_then(|sides| combine_sides(&search, &sides.0, &sides.1, needed)) {
+                    return done(&search, found, multiplier, later);
+                }
+                let (relaxed, against) = relaxed_lexicographic(model, multiplier, &later, None)?;
+                if let Some((point, network, flow)) = search.solve_warm(&relaxed, against) {
+                    if point.met == needed {
+                        return done(&search, point, multiplier, later);
+                    }
+                    if let Some(chosen) = walk_to(programme, pairs, &network, &flow, needed) {
+                        let walked =
+                            search.point(Solution::new(programme, model, chosen, point.solution.stats.clone()));
+                        // The walk keeps the relaxed cost: optimal for it still.
+                        if walked.met == needed {
+                            return done(&search, walked, multiplier, later);
+                        }
+                    }
+                }
+            }
+            Later::Stuck => {}
         }
         break;
     }
-    Some(Decided::Undecided(Undecided {
-        best: high.solution.matching,
+    Some(Decided::Undecided(open_where_counted_twice(
+        programme, model, high, level, bound, last,
+    )))
+}
+
+/// What [`later_levels`] found.
+enum Later {
+    /// A relaxation's optimum with exactly the floor's requests met: the
+    /// answer, with the later multipliers.
+    Found(Point, Vec<Weighed>),
+    /// Multipliers at every later level whose relaxation's optimal face
+    /// still has optima on both sides of the floor, two of them (below the
+    /// floor, above it) when the face was narrowed: combine them, or walk.
+    Face(Vec<Weighed>, Option<Box<(Point, Point)>>),
+    /// Neither (a breakpoint search out of shape, or a network failed).
+    Stuck,
+}
+
+/// After the breakpoint at the first multiplier's level `p`, whose optimal
+/// face has matchings on both sides of the floor (`N` requests met) but
+/// whose face over every level has none with exactly `N`: the later levels
+/// narrowed one at a time. At level `l`, the face's optimum for `L_l` alone
+/// meets `N` (no multiplier needed), or falls on one side; then the face's
+/// extreme on the other side (requests met, most or fewest, as a level of
+/// their own before `L_l`) and the breakpoint search between the two, with
+/// a multiplier of that sign, as at `p`.
+///
+/// Why it certifies: a matching `y` that meets the floor and ties the
+/// answer `x` before `p` has `I(y) = N` wherever it ties at `p` too (the
+/// first multiplier's argument), so at each later level `l`, where they tie
+/// before it, `den L_l(x) + num N >= den L_l(y) + num N`, whatever the
+/// sign of `num`.
+fn later_levels(search: &mut Search, first: Multiplier, needed: u64) -> Later {
+    let Multiplier::Mixed { level: p, .. } = first else {
+        return Later::Stuck;
+    };
+    let model = search.model;
+    let mut weighed: Vec<Weighed> = Vec::new();
+    // Two optima of the relaxation so far, below the floor and above it.
+    let mut sides: Option<Box<(Point, Point)>> = None;
+    for l in p + 1..model.objective.len() {
+        let solve = |search: &mut Search, weighed: &[Weighed], own: Option<(usize, bool)>| {
+            let (relaxed, against) = relaxed_lexicographic(model, first, weighed, own)?;
+            search.solve_relaxed(&relaxed, against)
+        };
+        let Some(plain) = solve(search, &weighed, None) else {
+            return Later::Stuck;
+        };
+        if plain.met == needed {
+            return Later::Found(plain, weighed);
+        }
+        // Requests must go up (a multiplier above 0) or down (below).
+        let up = plain.met < needed;
+        let Some(other) = solve(search, &weighed, Some((l, !up))) else {
+            return Later::Stuck;
+        };
+        let right_side = |p: &Point| if up { p.met > needed } else { p.met < needed };
+        if other.met == needed {
+            // The face's extreme is `N` itself: with requests as a level
+            // of their own there, `other` is the answer.
+            let own = Weighed {
+                level: l,
+                num: if up { 1 } else { -1 },
+                den: 0,
+            };
+            weighed.push(own);
+            return Later::Found(other, weighed);
+        }
+        if !right_side(&other) {
+            return Later::Stuck; // the face has no matching with `N`
+        }
+        let (mut near, mut far) = (plain, other);
+        let mut settled = false;
+        for _ in 0..MAX_STEPS {
+            let gain = near.values[l] - far.values[l];
+            let cost = far.met.abs_diff(near.met);
+            if gain == 0 {
+                settled = true; // both on L_l's own face: no multiplier needed here
+                sides = Some(Box::new((near, far)));
+                break;
+            }
+            if gain < 0 || cost == 0 {
+                return Later::Stuck;
+            }
+            let (num, den) = reduced(gain as u64, cost);
+            let num = if up { num as i64 } else { -(num as i64) };
+            let w = Weighed { level: l, num, den };
+            let worth = |p: &Point| i128::from(den) * i128::from(p.values[l]) + i128::from(num) * i128::from(p.met);
+            let tie = worth(&near);
+            let mut next = weighed.clone();
+            next.push(w);
+            let Some(point) = solve(search, &next, None) else {
+                return Later::Stuck;
+            };
+            if point.met == needed {
+                return Later::Found(point, next);
+            }
+            if worth(&point) > tie {
+                if right_side(&point) {
+                    far = point;
+                } else {
+                    near = point;
+                }
+                continue;
+            }
+            weighed = next;
+            settled = true;
+            // The breakpoint: `point`, `near` and `far` are all optimal.
+            if right_side(&point) {
+                far = point;
+            } else {
+                near = point;
+            }
+            sides = Some(Box::new(if up { (near, far) } else { (far, near) }));
+            break;
+        }
+        if !settled {
+            return Later::Stuck;
+        }
+    }
+    Later::Face(weighed, sides)
+}
+
+/// A matching with exactly `needed` identity requests met, from two optima
+/// of one relaxation, `below` the floor and `above` it. Their pairs differ
+/// on some people; each connected group of those differences (people
+/// joined by a pair one has and the other not) can be taken from either
+/// side alone, every person's pairs then being one side's, and each
+/// objective level and the requests met add up over the groups. Both being
+/// optimal, no group changes the relaxation's value (one that raised it
+/// would beat `below`, and they sum to none), so any choice of groups is
+/// optimal too: the groups whose requests met sum to what `below` lacks
+/// (a subset sum) give the answer.
+fn combine_sides(search: &Search, below: &Point, above: &Point, needed: u64) -> Option<Point> {
+    let programme = search.programme;
+    let mentees = programme.mentees.len();
+    let short = needed.checked_sub(below.met)? as i64;
+    let key = |p: &Pair| (p.mentee, p.mentor);
+    let mine: std::collections::BTreeSet<(u32, u32)> = below.solution.matching.pairs.iter().map(key).collect();
+    let theirs: std::collections::BTreeSet<(u32, u32)> = above.solution.matching.pairs.iter().map(key).collect();
+    let differ: Vec<(u32, u32)> = mine.symmetric_difference(&theirs).copied().collect();
+    // Groups of people, mentees first then mentors, by union-find.
+    let mut parent: Vec<usize> = (0..mentees + programme.mentors.len()).collect();
+    fn root(parent: &mut [usize], mut v: usize) -> usize {
+        while parent[v] != v {
+            parent[v] = parent[parent[v]];
+            v = parent[v];
+        }
+        v
+    }
+    for &(mentee, mentor) in &differ {
+        let (a, b) = (
+            root(&mut parent, mentee as usize),
+            root(&mut parent, mentees + mentor as usize),
+        );
+        parent[a] = b;
+    }
+    let mut groups: Vec<usize> = differ.iter().map(|&(e, _)| root(&mut parent, e as usize)).collect();
+    groups.sort_unstable();
+    groups.dedup();
+    // Each group's change in requests met, taken from `above`.
+    let met = |pairs: &mut dyn Iterator<Item = &Pair>| {
+        let mut met = vec![false; mentees];
+        for p in pairs.filter(|p| p.identity_matched) {
+            met[p.mentee as usize] = true;
+        }
+        met
+    };
+    let (met_below, met_above) = (
+        met(&mut below.solution.matching.pairs.iter()),
+        met(&mut above.solution.matching.pairs.iter()),
+    );
+    let mut change = vec![0i64; groups.len()];
+    for e in 0..mentees {
+        if met_below[e] != met_above[e] {
+            let g = groups.binary_search(&root(&mut parent, e)).ok()?;
+            change[g] += i64::from(met_above[e]) - i64::from(met_below[e]);
+        }
+    }
+    // Subset sum over the groups' changes: sums reached, with the group
+    // that first reached each.
+    let mut reached: std::collections::BTreeMap<i64, Option<(usize, i64)>> = [(0, None)].into();
+    for (g, &d) in change.iter().enumerate().filter(|(_, &d)| d != 0) {
+        let sums: Vec<i64> = reached.keys().copied().collect();
+        for sum in sums {
+            reached.entry(sum + d).or_insert(Some((g, sum)));
+        }
+        if reached.contains_key(&short) {
+            break;
+        }
+    }
+    let mut chosen = vec![false; groups.len()];
+    let mut at = short;
+    while let Some((g, from)) = *reached.get(&at)? {
+        chosen[g] = true;
+        at = from;
+    }
+    // Each mentee's group, chosen or not (mentees outside every group keep
+    // `below`'s pairs, which are `above`'s too).
+    let from_above: Vec<bool> = (0..mentees)
+        .map(|e| {
+            let r = root(&mut parent, e);
+            groups.binary_search(&r).is_ok_and(|g| chosen[g])
+        })
+        .collect();
+    let mut pairs: Vec<Pair> = below
+        .solution
+        .matching
+        .pairs
+        .iter()
+        .filter(|p| !from_above[p.mentee as usize])
+        .chain(
+            above
+                .solution
+                .matching
+                .pairs
+                .iter()
+                .filter(|p| from_above[p.mentee as usize]),
+        )
+        .copied()
+        .collect();
+    pairs.sort_unstable_by_key(key);
+    let combined = search.point(Solution::new(
+        programme,
+        search.model,
+        pairs,
+        below.solution.stats.clone(),
+    ));
+    (combined.met == needed && combined.exact).then_some(combined)
+}
+
+/// What is left open at `point` (a matching that meets the floor, optimal
+/// for its relaxation) with `level` open at `bound`: where requests overlap
+/// and its values before `level` are not its matching's, the first level
+/// where they differ instead, bounded there by the network's value (every
+/// earlier level of the relaxation is the model's, so the network's
+/// optimum bounds every matching there).
+fn open_where_counted_twice(
+    programme: &Programme,
+    model: &Model,
+    point: Point,
+    level: usize,
+    bound: i64,
+    multiplier: Option<Multiplier>,
+) -> Undecided {
+    let own = point.own_values(programme, model);
+    let (level, bound) = match (0..own.len().min(level)).find(|&l| own[l] != point.values[l]) {
+        Some(l) => (l, point.values[l]),
+        None => (level, bound),
+    };
+    Undecided {
+        best: point.solution.matching,
         level,
         bound,
-        multiplier: last,
-    }))
+        multiplier,
+    }
 }
 
 fn reduced(a: u64, b: u64) -> (u64, u64) {

@@ -118,8 +118,16 @@ pub enum Node {
     Mentee(u32),
     /// A mentor, by index.
     Mentor(u32),
-    /// A mentee's request layer: the pairs that meet what they asked for.
+    /// A mentee's request layer: the pairs that meet what they asked for
+    /// (their identity request, when both kinds are counted and they asked
+    /// for both).
     Request(u32),
+    /// When both kinds of request are counted (see [`ArcCosts::overlapping`]):
+    /// a mentee's pairs that meet only their profession request.
+    ProfessionRequest(u32),
+    /// When both kinds are counted: a mentee's pairs that meet both requests,
+    /// under their identity request layer.
+    BothRequests(u32),
     /// A mentor's mentees from one organisation, when the model caps them.
     MentorOrganisation {
         /// The mentor, by index.
@@ -228,6 +236,94 @@ pub struct MenteeNodes {
     /// Pairs meeting the counted request (identity or profession) leave from here,
     /// so the first unit through it can be rewarded once.
     pub request: Option<NodeIndex<u32>>,
+    /// When both kinds are counted and the mentee asked for both: where
+    /// pairs meeting only the profession request leave from, and (under
+    /// `request`) pairs meeting both.
+    pub split: Option<SplitNodes>,
+}
+
+impl MenteeNodes {
+    /// The node a pair's arc leaves from, by [`pair_tail`].
+    pub(crate) fn tail(&self, tail: Tail) -> NodeIndex<u32> {
+        match (tail, self.request, self.split) {
+            (Tail::Request, Some(request), _) => request,
+            (Tail::Profession, _, Some(split)) => split.profession,
+            (Tail::Both, _, Some(split)) => split.both,
+            _ => self.own,
+        }
+    }
+}
+
+/// A mentee's nodes for pairs meeting their profession request, when both
+/// kinds of request are counted (see [`ArcCosts::overlapping`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SplitNodes {
+    /// Pairs meeting only the profession request: its first unit earns the
+    /// profession request.
+    pub profession: NodeIndex<u32>,
+    /// Pairs meeting both requests, reached through the identity request
+    /// layer: its first unit earns the profession request too.
+    pub both: NodeIndex<u32>,
+}
+
+/// Which of a mentee's nodes a pair's arc leaves from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Tail {
+    /// The mentee's own node.
+    Own,
+    /// Their request layer.
+    Request,
+    /// Their node of pairs meeting only the profession request ([`SplitNodes`]).
+    Profession,
+    /// Their node of pairs meeting both requests ([`SplitNodes`]).
+    Both,
+}
+
+/// Whether a mentee's requests are split over three nodes: both kinds are
+/// counted, and they asked for both.
+pub(crate) fn splits_requests(mentee: &crate::registration::Mentee, costs: &ArcCosts) -> bool {
+    costs.overlap && mentee.asks_for_identity() && has_profession_request(mentee) && mentee.person.capacity > 0
+}
+
+fn has_profession_request(mentee: &crate::registration::Mentee) -> bool {
+    !mentee.person.profession_key.is_empty()
+}
+
+/// What the first unit through a mentee's request layer earns, in cost: the
+/// identity request's when the objective counts it and they asked, else the
+/// profession request's.
+fn request_cost(mentee: &crate::registration::Mentee, costs: &ArcCosts) -> i64 {
+    if costs.identity_met != 0 && mentee.asks_for_identity() {
+        costs.identity_met
+    } else {
+        costs.profession_met
+    }
+}
+
+/// Where a pair's arc leaves from: the one home of the network's layout of
+/// requests, for [`network_capped`] and for pricing.
+pub(crate) fn pair_tail(mentee: &crate::registration::Mentee, costs: &ArcCosts, pair: &Pair) -> Tail {
+    if splits_requests(mentee, costs) {
+        return match (pair.identity_matched, pair.profession_matched) {
+            (true, true) => Tail::Both,
+            (true, false) => Tail::Request,
+            (false, true) => Tail::Profession,
+            (false, false) => Tail::Own,
+        };
+    }
+    if !has_request_layer(mentee, costs) {
+        return Tail::Own;
+    }
+    let meets = if costs.identity_met != 0 && mentee.asks_for_identity() {
+        pair.identity_matched
+    } else {
+        pair.profession_matched
+    };
+    if meets {
+        Tail::Request
+    } else {
+        Tail::Own
+    }
 }
 
 /// Build the flow network for `pairs` under the model's objective.
@@ -271,6 +367,21 @@ pub struct CoverageGadget {
     /// Lagrangian multipliers on the link the network lacks (a pair is made
     /// only if its mentee's first unit is), when given (see [`Link`]).
     pub link: Option<Link>,
+    /// Whether the objective may count both kinds of request, in layers
+    /// that overlap (see [`ArcCosts::overlapping`]): the network is then a
+    /// relaxation, exact for a flow that counts no mentee twice
+    /// (`CoverageGadget::counted_twice`).
+    pub overlap: bool,
+    /// Mentees held to a pair meeting both their requests (the first unit
+    /// of that node forced, the profession-only node earning nothing), and
+    /// held to none (that node closed); empty: none.
+    pub both_forced: Vec<bool>,
+    /// See `both_forced`.
+    pub both_banned: Vec<bool>,
+    /// Levels of the model solved whose identity requests met count
+    /// against it (a Lagrangian multiplier below 0; see
+    /// [`lagrange::Weighed`]): their identity parts' weights cost, not earn.
+    pub identity_against: Vec<usize>,
 }
 
 /// Multipliers on the link between a mentee's pairs and its first unit:
@@ -339,18 +450,58 @@ impl Link {
     }
 }
 
-/// The arc costs of `model` for a network with `coverage`: with room for its
-/// link multipliers at their level, if any (see [`ArcCosts::with_room`]).
+/// People one simple cycle of a programme's network can pass, as the
+/// objective's weights count them (see [`objective`]): the bound on how many
+/// pair arcs one cycle changes. Without the cap each pair arc enters its own
+/// mentor; with it, each leaves its own mentee or request node, of which
+/// there are at most two per mentee. Where requests overlap (see
+/// [`ArcCosts::overlapping`]), each request arc on a cycle leads to a pair
+/// arc, and each pair arc leaves or enters a mentor's node, which a simple
+/// cycle passes once: at most four per mentor.
+pub(crate) fn cycle_people(programme: &Programme, organisation_cap: Option<u32>, overlap: bool) -> usize {
+    let (mentees, mentors) = (programme.mentees.len(), programme.mentors.len());
+    match (organisation_cap, overlap) {
+        (None, false) => mentees + mentors,
+        (None, true) => (mentees + mentors).max(4 * mentors + 2),
+        (Some(_), false) => 2 * mentees + mentors,
+        (Some(_), true) => 4 * mentees + mentors,
+    }
+}
+
+/// The arc costs of `model` for a network with `coverage` (and the cap, if
+/// any): with room for its link multipliers at their level, if any (see
+/// [`ArcCosts::with_room`]), both kinds of request counted where the
+/// gadget lets them overlap, and identity requests against where it says.
 pub(crate) fn gadget_costs(
     model: &Model,
-    people: usize,
+    programme: &Programme,
+    organisation_cap: Option<u32>,
     coverage: Option<&CoverageGadget>,
 ) -> Result<ArcCosts, SolveError> {
-    let costs = flow_can_solve(model, people)?;
-    match coverage.and_then(|gadget| gadget.link.as_ref()) {
-        Some(link) => ArcCosts::with_room(model, people, Some(link.room())),
-        None => Ok(costs),
+    let overlap = coverage.is_some_and(|gadget| gadget.overlap);
+    let people = cycle_people(programme, organisation_cap, overlap);
+    without_constraints(model)?;
+    let room = coverage.and_then(|gadget| gadget.link.as_ref()).map(Link::room);
+    let mut costs = match overlap {
+        true => ArcCosts::overlapping(model, people, room)?,
+        false => ArcCosts::with_room(model, people, room)?,
+    };
+    // Identity requests that count against a level: their reward turned
+    // into a cost of the same size (the weights leave the same room).
+    for &level in coverage.map_or(&[][..], |gadget| &gadget.identity_against[..]) {
+        for (part, weight) in model.objective.get(level).map(Term::parts).unwrap_or_default() {
+            if matches!(part, Term::IdentityRequestsMet { .. }) {
+                let earns = costs.weights[level]
+                    .checked_mul(2 * i64::from(weight))
+                    .ok_or(SolveError::TooLarge { participants: people })?;
+                costs.identity_met = costs
+                    .identity_met
+                    .checked_add(earns)
+                    .ok_or(SolveError::TooLarge { participants: people })?;
+            }
+        }
     }
+    Ok(costs)
 }
 
 impl CoverageGadget {
@@ -378,6 +529,53 @@ impl CoverageGadget {
     fn is_request_banned(&self, mentee: usize) -> bool {
         self.request_banned.get(mentee).copied().unwrap_or(false)
     }
+
+    fn is_both_forced(&self, mentee: usize) -> bool {
+        self.both_forced.get(mentee).copied().unwrap_or(false)
+    }
+
+    fn is_both_banned(&self, mentee: usize) -> bool {
+        self.both_banned.get(mentee).copied().unwrap_or(false)
+    }
+
+    /// Mentees whose profession request the overlapping network counts
+    /// twice in `matching`: a pair meeting both requests and one meeting only
+    /// the profession request, with neither held (see
+    /// [`ArcCosts::overlapping`]). The network's values are the matching's
+    /// plus one profession request met for each.
+    pub(crate) fn counted_twice(&self, programme: &Programme, costs: &ArcCosts, matching: &Matching) -> Vec<u32> {
+        let mentees = programme.mentees.len();
+        let (mut both, mut profession_only) = (vec![false; mentees], vec![false; mentees]);
+        for pair in &matching.pairs {
+            let e = pair.mentee as usize;
+            if !splits_requests(&programme.mentees[e], costs) {
+                continue;
+            }
+            match pair_tail(&programme.mentees[e], costs, pair) {
+                Tail::Both => both[e] = true,
+                Tail::Profession => profession_only[e] = true,
+                _ => {}
+            }
+        }
+        (0..mentees)
+            .filter(|&e| both[e] && profession_only[e] && !self.is_both_forced(e))
+            .map(|e| e as u32)
+            .collect()
+    }
+}
+
+/// `values` (of `model`'s levels) with `twice` more profession requests
+/// met: the overlapping network's values of a matching it counts `twice`
+/// mentees twice in (see [`CoverageGadget::counted_twice`]).
+pub(crate) fn with_counted_twice(model: &Model, mut values: Vec<i64>, twice: usize) -> Vec<i64> {
+    for (level, term) in model.objective.iter().enumerate() {
+        for (part, weight) in term.parts() {
+            if matches!(part, Term::ProfessionRequestsMet { .. }) {
+                values[level] += i64::from(weight) * twice as i64;
+            }
+        }
+    }
+    values
 }
 
 /// Build the flow network for `pairs` under the model's objective, with
@@ -403,6 +601,7 @@ pub fn network_capped(
         .map(|i| MenteeNodes {
             own: graph.add_node(Node::Mentee(i)),
             request: None,
+            split: None,
         })
         .collect();
     let mentor_nodes: Vec<_> = (0..programme.mentors.len() as u32)
@@ -411,6 +610,12 @@ pub fn network_capped(
     for (i, (mentee, nodes)) in programme.mentees.iter().zip(mentee_nodes.iter_mut()).enumerate() {
         if has_request_layer(mentee, costs) {
             nodes.request = Some(graph.add_node(Node::Request(i as u32)));
+        }
+        if splits_requests(mentee, costs) {
+            nodes.split = Some(SplitNodes {
+                profession: graph.add_node(Node::ProfessionRequest(i as u32)),
+                both: graph.add_node(Node::BothRequests(i as u32)),
+            });
         }
     }
 
@@ -435,12 +640,7 @@ pub fn network_capped(
     let mut pair_tails = Vec::with_capacity(pairs.len());
     for pair in pairs {
         let nodes = mentee_nodes[pair.mentee as usize];
-        let meets = (costs.identity_met != 0 && pair.identity_matched)
-            || (costs.profession_met != 0 && pair.profession_matched);
-        let tail = match nodes.request {
-            Some(request) if meets => request,
-            _ => nodes.own,
-        };
+        let tail = nodes.tail(pair_tail(&programme.mentees[pair.mentee as usize], costs, pair));
         pair_tails.push(tail);
         let organisation = programme.mentees[pair.mentee as usize].person.organisation.0;
         let head = match groups.get(&(pair.mentor, organisation)) {
@@ -463,8 +663,7 @@ pub fn network_capped(
             },
         );
     }
-    let request_cost = costs.identity_met + costs.profession_met; // at most one is set
-                                                                  // With a coverage gadget, first units come through their group's node.
+    // With a coverage gadget, first units come through their group's node.
     let forcing = costs.cycle_change.saturating_add(1);
     let forced = |capacity: u32| FlowArc {
         capacity,
@@ -550,30 +749,48 @@ pub fn network_capped(
                 }
             }
         }
-        if let Some(request) = nodes.request {
-            if coverage.is_some_and(|gadget| gadget.is_request_banned(e)) {
-                continue; // request held unmet: no way into the layer
+        let capacity = mentee.person.capacity;
+        // A layer's way in: its first unit earns `earns` (forced when
+        // `held`), the rest nothing; none when it is closed.
+        let mut layer = |from: NodeIndex<u32>, to: NodeIndex<u32>, earns: i64, held: bool, closed: bool| {
+            if closed {
+                return;
             }
-            let capacity = mentee.person.capacity;
-            let held = coverage.is_some_and(|gadget| gadget.is_request_forced(e));
             graph.add_edge(
-                nodes.own,
-                request,
+                from,
+                to,
                 FlowArc {
                     capacity: 1,
-                    cost: request_cost - if held { forcing } else { 0 },
+                    cost: earns - if held { forcing } else { 0 },
                 },
             );
             if capacity > 1 {
                 graph.add_edge(
-                    nodes.own,
-                    request,
+                    from,
+                    to,
                     FlowArc {
                         capacity: capacity - 1,
                         cost: 0,
                     },
                 );
             }
+        };
+        if let Some(split) = nodes.split {
+            // Held to a pair meeting both requests, the profession request
+            // is met there, and the other node earns nothing: no mentee is
+            // counted twice. Held to none, that node is closed.
+            let both_held = coverage.is_some_and(|gadget| gadget.is_both_forced(e));
+            let both_closed = coverage.is_some_and(|gadget| gadget.is_both_banned(e));
+            let profession = if both_held { 0 } else { costs.profession_met };
+            layer(nodes.own, split.profession, profession, false, false);
+            if let Some(request) = nodes.request {
+                layer(request, split.both, costs.profession_met, both_held, both_closed);
+            }
+        }
+        if let Some(request) = nodes.request {
+            let held = coverage.is_some_and(|gadget| gadget.is_request_forced(e));
+            let closed = coverage.is_some_and(|gadget| gadget.is_request_banned(e));
+            layer(nodes.own, request, request_cost(mentee, costs), held, closed);
         }
     }
     for (mentor, &node) in programme.mentors.iter().zip(&mentor_nodes) {
@@ -618,10 +835,14 @@ impl Network {
             // Lower is better: the first arc to the sink, the best-scoring pair.
             let rank = match (graph[edge.source()], graph[edge.target()]) {
                 (Node::Mentor(_), Node::Sink) | (Node::MentorOrganisation { .. }, Node::Mentor(_)) => i64::MIN,
-                (Node::Mentee(_) | Node::Request(_), Node::Mentor(_) | Node::MentorOrganisation { .. }) => {
-                    edge.weight.cost
-                }
-                (Node::Mentee(_), Node::Request(_)) => {
+                (
+                    Node::Mentee(_) | Node::Request(_) | Node::ProfessionRequest(_) | Node::BothRequests(_),
+                    Node::Mentor(_) | Node::MentorOrganisation { .. },
+                ) => edge.weight.cost,
+                (
+                    Node::Mentee(_) | Node::Request(_),
+                    Node::Request(_) | Node::ProfessionRequest(_) | Node::BothRequests(_),
+                ) => {
                     to_request[tail].get_or_insert(i);
                     continue;
                 }
@@ -659,13 +880,20 @@ fn unit_arcs(unit_cost: impl Fn(usize) -> i64, capacity: u32) -> Vec<(u32, i64)>
 
 /// Why the flow solver cannot take this model, if it cannot.
 pub fn flow_can_solve(model: &Model, participants: usize) -> Result<ArcCosts, SolveError> {
-    if let Some(constraint) = model.constraints.first() {
-        return Err(SolveError::NotFlowExpressible(format!(
+    without_constraints(model)?;
+    ArcCosts::new(model, participants)
+}
+
+/// A network holds no side constraint of the model itself (the callers that
+/// hold some pass them as gadgets).
+fn without_constraints(model: &Model) -> Result<(), SolveError> {
+    match model.constraints.first() {
+        Some(constraint) => Err(SolveError::NotFlowExpressible(format!(
             "the model has the constraint \"{}\", which only the integer program can hold",
             constraint.label()
-        )));
+        ))),
+        None => Ok(()),
     }
-    ArcCosts::new(model, participants)
 }
 
 /// The best matching of exactly these `pairs` under the model's objective.
@@ -736,6 +964,7 @@ impl GadgetFlows {
             first_unit: vec![false; mentees],
         };
         let mut request_seen = vec![false; mentees];
+        let mut both_seen = vec![false; mentees];
         for (i, edge) in graph.raw_edges().iter().enumerate() {
             let units = flow(i);
             match (graph[edge.source()], graph[edge.target()]) {
@@ -754,6 +983,13 @@ impl GadgetFlows {
                 {
                     flows.short |= units == 0 && edge.weight.cost < 0 && !request_seen[e as usize];
                     request_seen[e as usize] = true;
+                }
+                // So is a pair meeting both requests held.
+                (Node::Request(e), Node::BothRequests(_))
+                    if edge.weight.capacity == 1 && gadget.is_both_forced(e as usize) =>
+                {
+                    flows.short |= units == 0 && edge.weight.cost < 0 && !both_seen[e as usize];
+                    both_seen[e as usize] = true;
                 }
                 _ => {}
             }
@@ -868,15 +1104,7 @@ pub(crate) fn solve_network(
     coverage: Option<&CoverageGadget>,
 ) -> Result<(Network, flow::FlowSolution, Solution), SolveError> {
     let start = Instant::now();
-    let (mentees, mentors) = (programme.mentees.len(), programme.mentors.len());
-    // The weights bound how many pair arcs one cycle can add. Without the cap
-    // each enters its own mentor; with it, each leaves its own mentee or
-    // request node, of which there are at most two per mentee.
-    let people = match organisation_cap {
-        None => mentees + mentors,
-        Some(_) => 2 * mentees + mentors,
-    };
-    let costs = gadget_costs(model, people, coverage)?;
+    let costs = gadget_costs(model, programme, organisation_cap, coverage)?;
     let network = network_capped(programme, &costs, pairs, organisation_cap, coverage);
     let flow = min_cost_flow_simplex_from(&network.graph, network.source, network.sink, &network.first_tree())?;
     let chosen = pairs

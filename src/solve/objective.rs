@@ -54,6 +54,9 @@ pub struct ArcCosts {
     /// Cost of one [`Room::fraction`] of a unit at the room's level (0
     /// without room).
     pub fraction_cost: i64,
+    /// Both kinds of request are counted, in layers that overlap: a
+    /// relaxation, not the objective (see [`ArcCosts::overlapping`]).
+    pub overlap: bool,
 }
 
 /// Room at one objective level for costs besides its terms': at most
@@ -80,6 +83,22 @@ impl ArcCosts {
     /// (a Lagrangian multiplier's, see [`Room`]); every earlier level still
     /// outweighs them.
     pub fn with_room(model: &Model, participants: usize, room: Option<Room>) -> Result<ArcCosts, SolveError> {
+        ArcCosts::build(model, participants, room, false)
+    }
+
+    /// [`ArcCosts::with_room`] for an objective that counts both identity
+    /// and profession requests met, which no network holds exactly (the two
+    /// kinds of pair overlap without nesting). The network then counts a
+    /// mentee's identity request in its layer as ever, and their profession
+    /// request twice over when they have a pair meeting both and one meeting
+    /// only the profession (see [`super::network_capped`]): a relaxation,
+    /// whose optimum bounds every matching, and is one's value when no
+    /// mentee is counted twice.
+    pub fn overlapping(model: &Model, participants: usize, room: Option<Room>) -> Result<ArcCosts, SolveError> {
+        ArcCosts::build(model, participants, room, true)
+    }
+
+    fn build(model: &Model, participants: usize, room: Option<Room>, overlap: bool) -> Result<ArcCosts, SolveError> {
         let terms = &model.objective;
         let overflow = || SolveError::TooLarge { participants };
         let max_score = model.weights.max_score() as i64;
@@ -141,6 +160,7 @@ impl ArcCosts {
             pin_reward: later.checked_add(1).ok_or_else(overflow)?,
             previous_kept: 0,
             fraction_cost: room.map_or(0, |room| weights[room.level] / fraction),
+            overlap: false,
         };
         for (term, &level_weight) in terms.iter().zip(&weights) {
             for (part, weight) in term.parts() {
@@ -179,8 +199,9 @@ impl ArcCosts {
         }
         // Each request term needs its own layer of nodes between a mentee and its
         // mentors; the two kinds of pair overlap without nesting, so one network
-        // cannot reward both.
-        if costs.identity_met != 0 && costs.profession_met != 0 {
+        // cannot reward both exactly.
+        costs.overlap = costs.identity_met != 0 && costs.profession_met != 0;
+        if costs.overlap && !overlap {
             return Err(SolveError::NotFlowExpressible(
                 "the objective counts both identity requests met and profession requests met".into(),
             ));

@@ -9,7 +9,7 @@ use crate::ilp::{alone, brute_force_with, build, flow_models, holds, model_with,
 use common::assert_valid;
 use mentorflow::check::check_matching;
 use mentorflow::eligibility::Eligibility;
-use mentorflow::model::{Constraint, Model, Term};
+use mentorflow::model::{Constraint, Group, Model, Term};
 use mentorflow::registration::{History, Programme};
 use mentorflow::solve::ilp::{constraint_met, solve_ilp, solve_ilp_with, Backend};
 use mentorflow::solve::{self, Solution, SolveError};
@@ -194,10 +194,172 @@ fn generated_identity_floors_are_certified_and_equal_the_program() {
     assert!(certified > 0, "flows never decided a binding floor");
 }
 
+/// Objectives that count profession requests, for an identity floor: the
+/// shipped `profession-first`, and two that put the total score or pairs
+/// between the two counts.
+fn profession_objectives() -> Vec<Vec<Term>> {
+    vec![
+        Model::built_in("profession-first").unwrap().objective,
+        vec![
+            Term::mentees_with_at_least(1),
+            Term::TotalScore { weight: 1 },
+            Term::ProfessionRequestsMet { weight: 1 },
+        ],
+        vec![
+            Term::ProfessionRequestsMet { weight: 1 },
+            Term::Pairs { weight: 1 },
+            Term::TotalScore { weight: 1 },
+        ],
+    ]
+}
+
+/// A floor between the identity requests the objective's optimum meets and
+/// the most any matching meets (`at` from 0 to 1), so that it binds.
+fn binding_percent_for(p: &Programme, objective: &[Term], eligibility: &Eligibility, at: f64) -> Option<u32> {
+    let asked = p.mentees.iter().filter(|m| m.asks_for_identity()).count();
+    let met = |objective: Vec<Term>| {
+        let s = solve::solve(p, &model_with(objective, vec![]), &eligibility.pairs()).ok()?;
+        Some(s.matching.mentees_with(p, |pair| pair.identity_matched))
+    };
+    let unconstrained = met(objective.to_vec())?;
+    let most = met(vec![Term::IdentityRequestsMet { weight: 1 }])?;
+    if asked == 0 || most <= unconstrained {
+        return None;
+    }
+    let target = unconstrained + 1 + ((most - unconstrained - 1) as f64 * at) as usize;
+    Some((100 * target).div_ceil(asked) as u32)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 200, max_global_rejects: 20_000, ..ProptestConfig::default() })]
+
+    /// Objectives counting profession requests with a binding identity
+    /// floor, where the networks count both kinds of request overlapping
+    /// (a relaxation, branched on where it counts a mentee twice): exactly
+    /// the program alone's optimum, every result checked.
+    #[test]
+    fn profession_objectives_with_identity_floors_equal_the_program(
+        mentors in crowd(3..=7),
+        mentees in crowd(6..=14),
+        which in 0..3usize,
+        at in 0.0..1.0f64,
+        cap in proptest::option::of(1u32..3),
+        floor in proptest::option::of(prop::sample::select(vec![50u32, 80])),
+    ) {
+        let objective = profession_objectives()[which].clone();
+        let caps: Vec<Constraint> = cap.map(|mentees| Constraint::MaxMenteesFromOneOrganisation { mentees }).into_iter().collect();
+        let plain = model_with(objective.clone(), vec![]);
+        let p = build(&plain, mentors, mentees);
+        let eligibility = Eligibility::new(&p, &plain, &History::default());
+        let percent = binding_percent_for(&p, &objective, &eligibility, at);
+        prop_assume!(percent.is_some());
+        let mut constraints = vec![Constraint::IdentityRequestsMetAtLeast { percent: percent.unwrap() }];
+        constraints.extend(caps);
+        // A coverage floor besides sends the model to the search on flows.
+        constraints.extend(floor.map(|percent| Constraint::CoverageFloor { by: Group::Grade, percent }));
+        let model = model_with(objective, constraints);
+        let eligibility = Eligibility::new(&p, &model, &History::default());
+        match (solve_ilp(&eligibility, Backend::Microlp), solve_ilp_with(&eligibility, alone())) {
+            (Ok(flows), Ok(program)) => {
+                checked(&p, &model, &flows);
+                prop_assert_eq!(&flows.objective_values, &program.objective_values);
+            }
+            (Err(a @ SolveError::Infeasible { .. }), Err(b @ SolveError::Infeasible { .. })) => prop_assert_eq!(a, b),
+            (a, b) => prop_assert!(false, "flows {:?}, program {:?}", a.map(|s| s.objective_values), b.map(|s| s.objective_values)),
+        }
+    }
+}
+
+/// `profession-first` with binding identity floors on generated programmes
+/// with scarce mentors (most mentees get one match, so the overlapping
+/// networks count few twice): flows decide with a certificate, some by
+/// multipliers at levels after the first one's, and the program alone
+/// agrees.
+#[test]
+fn profession_first_with_identity_floors_is_certified_by_flows() {
+    let (mut certified, mut later) = (0, 0);
+    for seed in 1..=4 {
+        for percent in [60u32, 75, 90] {
+            let model = model_with(
+                Model::built_in("profession-first").unwrap().objective,
+                vec![Constraint::IdentityRequestsMetAtLeast { percent }],
+            );
+            let p = common::generated(60, 15, seed, &model);
+            let eligibility = Eligibility::new(&p, &model, &History::default());
+            let flows = match solve_ilp(&eligibility, Backend::Microlp) {
+                Ok(s) => s,
+                Err(SolveError::Infeasible { .. }) => continue,
+                Err(e) => panic!("{e}"),
+            };
+            checked(&p, &model, &flows);
+            let certificate = flows.stats.certificate.clone().unwrap_or_default();
+            certified += usize::from(!certificate.is_empty());
+            later += usize::from(certificate.contains(", then "));
+            let program = solve_ilp_with(&eligibility, alone()).unwrap();
+            assert_eq!(
+                flows.objective_values, program.objective_values,
+                "seed {seed}, {percent}%"
+            );
+        }
+    }
+    assert!(
+        certified > 0 && later > 0,
+        "certified {certified}, by later multipliers {later}"
+    );
+}
+
 #[cfg(feature = "highs")]
 mod highs {
     use super::*;
     use mentorflow::solve::ilp::IlpOptions;
+
+    /// `profession-first` with an identity floor and a grade floor on small
+    /// generated programmes, where the search on flows runs and branches on
+    /// mentees the overlapping networks count twice: HiGHS alone's optimum,
+    /// every result checked.
+    #[test]
+    fn profession_first_with_identity_and_grade_floors_equals_highs_alone() {
+        let highs = IlpOptions {
+            backend: Backend::Highs,
+            use_flow: false,
+            time_limit: None,
+        };
+        for seed in 1..=6 {
+            for (identity, grade) in [(75u32, 90u32), (60, 80)] {
+                let model = model_with(
+                    Model::built_in("profession-first").unwrap().objective,
+                    vec![
+                        Constraint::IdentityRequestsMetAtLeast { percent: identity },
+                        Constraint::CoverageFloor {
+                            by: Group::Grade,
+                            percent: grade,
+                        },
+                    ],
+                );
+                let p = common::generated(40, 15, seed, &model);
+                let eligibility = Eligibility::new(&p, &model, &History::default());
+                // Flows, with HiGHS closing what they leave.
+                match (
+                    solve_ilp(&eligibility, Backend::Highs),
+                    solve_ilp_with(&eligibility, highs),
+                ) {
+                    (Ok(flows), Ok(program)) => {
+                        checked(&p, &model, &flows);
+                        assert_eq!(
+                            flows.objective_values, program.objective_values,
+                            "seed {seed}, {identity}%, {grade}%"
+                        );
+                    }
+                    (Err(a), Err(b)) => assert_eq!(a, b),
+                    (a, b) => panic!(
+                        "flows {:?}, highs {:?}",
+                        a.map(|s| s.objective_values),
+                        b.map(|s| s.objective_values)
+                    ),
+                }
+            }
+        }
+    }
 
     /// HiGHS alone on the same program: the same optimum as flows on binding
     /// identity floors and on the shipped constrained model, scarce mentors.

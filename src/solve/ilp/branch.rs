@@ -47,7 +47,8 @@ use std::time::{Duration, Instant};
 
 use super::super::capped::Pricer;
 use super::super::lagrange::{relaxed_model, Multiplier};
-use super::super::{counted_values, flow_can_solve, CoverageGadget, Link, Solution, SolveStats};
+use super::super::objective::ArcCosts;
+use super::super::{counted_values, flow_can_solve, with_counted_twice, CoverageGadget, Link, Solution, SolveStats};
 use super::constraints::{constraint_met, group_of};
 use super::floors::repair_floors;
 use crate::eligibility::Pair;
@@ -84,6 +85,8 @@ struct Solved {
     solution: Solution,
     counts: Vec<u32>,
     uncounted: Vec<u32>,
+    /// Mentees whose profession request the network counts twice.
+    twice: Vec<u32>,
     bound: Vec<i64>,
 }
 
@@ -96,6 +99,10 @@ struct Node {
     /// Mentees whose identity request is held met, and held unmet.
     request_met: Vec<u32>,
     request_unmet: Vec<u32>,
+    /// Mentees held to a pair meeting both their requests, and to none
+    /// (where the network counts both kinds; see `counted_twice`).
+    both_met: Vec<u32>,
+    both_unmet: Vec<u32>,
     /// The parent's bound: no matching in the node has better values.
     bound: Vec<i64>,
     /// The parent's optimum, when it is in this node too (a branch that
@@ -109,7 +116,12 @@ struct Node {
 
 impl Node {
     fn held(&self) -> usize {
-        self.dropped.len() + self.forced.len() + self.request_met.len() + self.request_unmet.len()
+        self.dropped.len()
+            + self.forced.len()
+            + self.request_met.len()
+            + self.request_unmet.len()
+            + self.both_met.len()
+            + self.both_unmet.len()
     }
 }
 
@@ -453,12 +465,13 @@ fn search(
     let costs = flow_can_solve(&relaxed, participants).ok()?;
     // Where identity requests are mixed into a level, `(level, num, den)`.
     let mut mixed: Option<(usize, u64, u64)> = None;
+    // An objective counting profession requests, with identity requests
+    // entered for their floor: the networks count both, overlapping (a
+    // relaxation; see `ArcCosts::overlapping`), and a node whose optimum
+    // counts some mentee's profession request twice is branched on that
+    // mentee: held to a pair meeting both requests, or to none.
+    let overlap = side.identity.is_some() && costs.profession_met != 0;
     if side.identity.is_some() {
-        // Requests need their layer; a layer counting professions cannot
-        // also hold identities.
-        if costs.profession_met != 0 {
-            return None;
-        }
         match multiplier.and_then(|m| Some((m, relaxed_model(model, m)?))) {
             Some((Multiplier::Mixed { level, num, den }, mixed_model)) if den > 0 => {
                 relaxed = mixed_model;
@@ -466,8 +479,15 @@ fn search(
             }
             _ => relaxed.objective.push(Term::IdentityRequestsMet { weight: 1 }),
         }
-        flow_can_solve(&relaxed, participants).ok()?;
+        if !overlap {
+            flow_can_solve(&relaxed, participants).ok()?;
+        }
     }
+    // What `counted_twice` reads of the layout: which mentees split their requests.
+    let layout = match overlap {
+        true => ArcCosts::overlapping(&relaxed, participants, None).ok()?,
+        false => costs,
+    };
     let needed = side.identity.unwrap_or(0);
     // The model's values a node's network bounds, from the network's (its
     // relaxed objective's) values, the requests its optimum meets, and
@@ -654,6 +674,7 @@ fn search(
                 percent,
                 reachable: &reachable,
                 request_forced,
+                overlap,
             };
             // With the requests held, the model's own objective (requests
             // met as a last level, for their layer): the multiplier would
@@ -721,6 +742,8 @@ fn search(
         forced: pinned,
         request_met: Vec::new(),
         request_unmet: Vec::new(),
+        both_met: Vec::new(),
+        both_unmet: Vec::new(),
         bound: upper.unwrap_or_else(|| vec![i64::MAX; levels]),
         solved: None,
         link: Rc::new(BTreeMap::new()),
@@ -779,6 +802,10 @@ fn search(
             request_forced: marks(&node.request_met),
             request_banned: marks(&node.request_unmet),
             link: None,
+            overlap,
+            both_forced: marks(&node.both_met),
+            both_banned: marks(&node.both_unmet),
+            identity_against: Vec::new(),
         };
         let (solved, link) = match node.solved.clone() {
             Some(solved) => (solved, node.link.clone()),
@@ -791,8 +818,13 @@ fn search(
                 let counts = solution.matching.mentee_counts(programme);
                 let uncounted = counted_first(&group, &gadget, node.most, &flows.first_unit, flows.uncounted(&counts));
                 let met = solution.matching.mentees_with(programme, |p| p.identity_matched) as u64;
+                let twice = match overlap {
+                    true => gadget.counted_twice(programme, &layout, &solution.matching),
+                    false => Vec::new(),
+                };
                 let network = counted_values(programme, &relaxed, &solution, &counts, &uncounted);
-                let mut bound = model_bound(&network, met, uncounted.is_empty());
+                let network = with_counted_twice(&relaxed, network, twice.len());
+                let mut bound = model_bound(&network, met, uncounted.is_empty() && twice.is_empty());
                 // A matching that meets every constraint, from this optimum.
                 offer(&mut best, solution.matching.clone());
                 let mut link = node.link.clone();
@@ -806,7 +838,9 @@ fn search(
                             && (bound[level] - v[level]).saturating_mul(NEAR) <= bound[level].saturating_abs()
                     })
                 };
-                let spare = linked <= solves - linked;
+                // (Not where requests overlap: the link's values do not
+                // count a mentee's request twice.)
+                let spare = linked <= solves - linked && !overlap;
                 if let Some(level) = link_level.filter(|&l| !uncounted.is_empty() && spare && near(l)) {
                     let incumbent = best.as_ref().map(|(v, _)| v.clone());
                     let tightened = tighten(
@@ -839,6 +873,7 @@ fn search(
                     solution,
                     counts,
                     uncounted,
+                    twice,
                     bound,
                 });
                 (solved, link)
@@ -851,7 +886,7 @@ fn search(
         let matching = &solved.solution.matching;
         let counts = &solved.counts;
         let uncounted = &solved.uncounted;
-        if uncounted.is_empty() && meets(matching) && mixed.is_none() {
+        if uncounted.is_empty() && solved.twice.is_empty() && meets(matching) && mixed.is_none() {
             continue; // the node's best: its values are its bound
         }
         let child = |node: &Node| Node {
@@ -861,6 +896,8 @@ fn search(
             forced: node.forced.clone(),
             request_met: node.request_met.clone(),
             request_unmet: node.request_unmet.clone(),
+            both_met: node.both_met.clone(),
+            both_unmet: node.both_unmet.clone(),
             bound: bound.clone(),
             solved: None,
             link: link.clone(),
@@ -881,10 +918,25 @@ fn search(
             without.dropped.push(e);
             let mut with = child(&node);
             with.forced.push(e);
-            if !node.request_met.contains(&e) {
+            if !node.request_met.contains(&e) && !node.both_met.contains(&e) {
                 open.push(without);
             }
             open.push(with);
+        } else if let Some(&e) = solved.twice.first() {
+            // The network counts e's profession request twice: e has a pair
+            // meeting both requests (which meets the identity request too),
+            // or none. Neither branch has this optimum at this value.
+            let mut with = child(&node);
+            with.both_met.push(e);
+            if !with.request_met.contains(&e) {
+                with.request_met.push(e);
+            }
+            if !node.request_unmet.contains(&e) {
+                open.push(with);
+            }
+            let mut without = child(&node);
+            without.both_unmet.push(e);
+            open.push(without);
         } else if !constraint_met(programme, matching, &held_floor) {
             // Every count is the matching's, and the floor is broken at C:
             // [least, C - 1] halved (so that a search down from C takes
@@ -1068,6 +1120,8 @@ struct DiveFloor<'a> {
     percent: u32,
     reachable: &'a [bool],
     request_forced: Vec<bool>,
+    /// Whether the networks count both kinds of request (see `search`).
+    overlap: bool,
 }
 
 /// Rounds of the link's multipliers at a node (from its parent's
@@ -1283,6 +1337,7 @@ fn dive_to_floor(
             total: most.map(|t| (0, t as u32)),
             dropped: vec![false; mentees],
             request_forced: floor.request_forced.clone(),
+            overlap: floor.overlap,
             ..CoverageGadget::default()
         };
         networks += 1;
@@ -1367,6 +1422,7 @@ fn cover_short_groups(
             .collect(),
         dropped,
         request_forced: floor.request_forced.clone(),
+        overlap: floor.overlap,
         ..CoverageGadget::default()
     };
     let (solution, flows) = pricer.solve_gadget(model, organisation_cap, &gadget).ok()?;

@@ -449,6 +449,10 @@ pub(super) fn flow_with_identity_floor(
         return None;
     }
     solution.stats.rounds = certified.solves;
-    solution.stats.certificate = Some(certified.multiplier.describe(model));
+    let mut certificate = certified.multiplier.describe(model);
+    for later in &certified.later {
+        certificate += &format!(", then {}", later.describe(model));
+    }
+    solution.stats.certificate = Some(certificate);
     Some(Ok((solution, certified.multiplier)))
 }

@@ -243,6 +243,19 @@ pub fn solve_ilp_from(
             upper = upper.min(bound_of(programme, model, u));
             incumbents.push(u.best.clone());
         }
+        // An objective counting profession requests with an identity floor:
+        // flows find a start under the objective without professions, one
+        // more incumbent (and the program's start, should flows stop).
+        let professions_start = start_without_professions(programme, model, &mut pricer, &flow.matching, deadline);
+        match &professions_start {
+            Some(None) => {
+                return Err(which_fails_by_flows(programme, model, &pairs).unwrap_or_else(|| {
+                    which_constraint_fails(&Program::new(programme, model, &pairs), options.backend)
+                }))
+            }
+            Some(Some(start)) => incumbents.push(start.clone()),
+            None => {}
+        }
         // An identity floor with coverage floors: the identity floor alone
         // (with the cap) is decided by the Lagrangian relaxation; its optimum
         // bounds the model's, and is the model's when it meets the floors too.
@@ -346,15 +359,7 @@ pub fn solve_ilp_from(
         // the matching known beforehand is one), and the program closes the
         // gap to the flow's bound from there.
         if lagrangian.is_none() {
-            let found = match start_without_professions(programme, model, &mut pricer, &flow.matching, deadline) {
-                Some(None) => {
-                    return Err(which_fails_by_flows(programme, model, &pairs).unwrap_or_else(|| {
-                        which_constraint_fails(&Program::new(programme, model, &pairs), options.backend)
-                    }))
-                }
-                Some(Some(best)) => Some(best),
-                None => None,
-            };
+            let found = professions_start.flatten();
             // The better of that and the matching known beforehand.
             let better = found
                 .into_iter()

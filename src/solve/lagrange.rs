@@ -66,6 +66,7 @@ use super::{
     Solution, SolveStats,
 };
 use crate::eligibility::Pair;
+use crate::matching::Matching;
 use crate::model::{Constraint, Model, Term};
 use crate::registration::Programme;
 
@@ -118,6 +119,9 @@ pub struct Certified {
     /// Multipliers at later levels, of either sign, where the first one's
     /// optimal face had to be narrowed level by level (see the module).
     pub later: Vec<Weighed>,
+    /// Other matchings with the same values, found on the way (one may
+    /// meet a caller's other constraints where `solution` does not).
+    pub others: Vec<Matching>,
     /// Network solves spent.
     pub solves: usize,
 }
@@ -475,7 +479,7 @@ pub fn identity_floor(
     // the last): the certified optimum when its values are its matching's;
     // where requests overlap and they are not, the level where they first
     // differ is left open, bounded by the network's value.
-    let done = |search: &Search, point: Point, multiplier: Multiplier, later: Vec<Weighed>| {
+    let done = |search: &Search, point: Point, multiplier: Multiplier, later: Vec<Weighed>, others: Vec<Matching>| {
         if point.values != point.own_values(programme, model) {
             return Some(Decided::Undecided(open_where_counted_twice(
                 programme,
@@ -492,6 +496,7 @@ pub fn identity_floor(
             solution,
             multiplier,
             later,
+            others,
             solves: search.solves,
         }))
     };
@@ -503,7 +508,7 @@ pub fn identity_floor(
         if point.met >= needed {
             if point.met == needed || p == levels {
                 // At p = levels every level is at the unconstrained optimum.
-                return done(&search, point, Multiplier::Before(p), Vec::new());
+                return done(&search, point, Multiplier::Before(p), Vec::new(), Vec::new());
             }
             above = Some((p, point));
             break;
@@ -539,7 +544,7 @@ pub fn identity_floor(
             break;
         };
         if point.met == needed {
-            return done(&search, point, multiplier, Vec::new());
+            return done(&search, point, multiplier, Vec::new(), Vec::new());
         }
         // The relaxation's bound: den x L + num x N <= worth(point) for every
         // matching that meets the floor and ties on the earlier levels.
@@ -553,49 +558,56 @@ pub fn identity_floor(
             }
             continue;
         }
-        // The breakpoint. At the last level, `low` and `high` are optimal
-        // too (they tie here, and earlier): combine them to the floor.
-        if level + 1 == levels {
-            let (below, above) = if point.met < needed {
-                (&point, &high)
-            } else {
-                (&low, &point)
-            };
-            if let Some(found) = combine_sides(&search, below, above, needed) {
-                return done(&search, found, multiplier, Vec::new());
+        // The breakpoint: walk on the optimal face to exactly the floor.
+        let walked = walk_to(programme, pairs, &network, &flow, needed)
+            .map(|chosen| search.point(Solution::new(programme, model, chosen, point.solution.stats.clone())))
+            .filter(|walked| {
+                walked.met == needed
+                    && walked.exact
+                    && worth(walked) == tie
+                    && walked.values[..level] == point.values[..level]
+            });
+        // At the last level, `low` and `high` are optimal too (they tie
+        // here, and earlier): combine them to the floor, another optimum
+        // (one of them may meet a caller's other constraints).
+        let combined = (level + 1 == levels)
+            .then(|| {
+                let (below, above) = if point.met < needed {
+                    (&point, &high)
+                } else {
+                    (&low, &point)
+                };
+                combine_sides(&search, below, above, needed)
+            })
+            .flatten();
+        match (walked, combined) {
+            (Some(walked), combined) => {
+                let others = combined.map(|c| c.solution.matching).into_iter().collect();
+                return done(&search, walked, multiplier, Vec::new(), others);
             }
-        }
-        // Walk on the optimal face to exactly the floor.
-        if let Some(chosen) = walk_to(programme, pairs, &network, &flow, needed) {
-            let walked = search.point(Solution::new(programme, model, chosen, point.solution.stats.clone()));
-            if walked.met == needed
-                && walked.exact
-                && worth(&walked) == tie
-                && walked.values[..level] == point.values[..level]
-            {
-                return done(&search, walked, multiplier, Vec::new());
-            }
+            (None, Some(combined)) => return done(&search, combined, multiplier, Vec::new(), Vec::new()),
+            (None, None) => {}
         }
         // The face of the later levels may have none with exactly the
         // floor's requests met where this one's has: narrow it level by
         // level, and walk on the last.
         match later_levels(&mut search, multiplier, needed) {
-            Later::Found(point, later) => return done(&search, point, multiplier, later),
+            Later::Found(point, later) => return done(&search, point, multiplier, later, Vec::new()),
             Later::Face(later, sides) => {
                 if let Some(found) = sides.and_then(|sides| combine_sides(&search, &sides.0, &sides.1, needed)) {
-                    return done(&search, found, multiplier, later);
+                    return done(&search, found, multiplier, later, Vec::new());
                 }
                 let (relaxed, against) = relaxed_lexicographic(model, multiplier, &later, None)?;
                 if let Some((point, network, flow)) = search.solve_warm(&relaxed, against) {
                     if point.met == needed {
-                        return done(&search, point, multiplier, later);
+                        return done(&search, point, multiplier, later, Vec::new());
                     }
                     if let Some(chosen) = walk_to(programme, pairs, &network, &flow, needed) {
                         let walked =
                             search.point(Solution::new(programme, model, chosen, point.solution.stats.clone()));
                         // The walk keeps the relaxed cost: optimal for it still.
                         if walked.met == needed {
-                            return done(&search, walked, multiplier, later);
+                            return done(&search, walked, multiplier, later, Vec::new());
                         }
                     }
                 }

@@ -348,7 +348,7 @@ pub(super) fn start_without_professions(
         }
     } else {
         match super::floors::flow_with_identity_floor(programme, &plain, pricer.pairs())? {
-            Ok((solution, _)) => solution.matching,
+            Ok((solution, ..)) => solution.matching,
             Err(super::floors::Left::Undecided(undecided)) => undecided.best,
             Err(super::floors::Left::Error(super::super::SolveError::Infeasible { .. })) => return Some(None),
             Err(super::floors::Left::Error(_)) => return None,
@@ -609,13 +609,22 @@ fn search(
     // the best start that meets it (the floor's own optimum, where known),
     // whose met requests the dive then holds met.
     let requests_met = |m: &Matching| m.mentees_with(programme, |p| p.identity_matched) as u64;
-    let dive_from = match side.identity {
-        Some(needed) => incumbents
-            .iter()
-            .filter(|m| requests_met(m) >= needed)
-            .max_by_key(|m| values(m))
-            .cloned(),
-        None => incumbents.first().cloned(),
+    // Under an identity floor, every such start of the best values (the
+    // floor's optima found different ways lead different dives), the last
+    // first.
+    let dive_from: Vec<Matching> = match side.identity {
+        Some(needed) => {
+            let meeting: Vec<&Matching> = incumbents.iter().filter(|m| requests_met(m) >= needed).collect();
+            let top = meeting.iter().map(|m| values(m)).max();
+            let mut starts: Vec<Matching> = Vec::new();
+            for m in meeting.into_iter().rev().filter(|m| Some(values(m)) == top) {
+                if starts.iter().all(|s| s.pairs != m.pairs) {
+                    starts.push(m.clone());
+                }
+            }
+            starts
+        }
+        None => incumbents.first().cloned().into_iter().collect(),
     };
     for m in incumbents {
         offer(&mut best, m);
@@ -661,7 +670,7 @@ fn search(
     // Not where only the empty matching meets the floors (nobody to cover
     // in some group): the search settles that at once.
     if percent > 0 && !nobody && within > 0 {
-        if let Some(start) = dive_from {
+        for start in dive_from {
             let mut request_forced = vec![false; programme.mentees.len()];
             if side.identity.is_some() {
                 for pair in start.pairs.iter().filter(|p| p.identity_matched) {

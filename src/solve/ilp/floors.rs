@@ -412,12 +412,13 @@ pub(super) enum Left {
 
 /// The optimum of a model whose constraints are floors on identity requests
 /// met and caps on mentees from one organisation, by flows alone, with its
-/// certificate ([`super::super::lagrange`]); none when flows cannot decide it.
+/// certificate ([`super::super::lagrange`]), and other matchings with the
+/// same values found on the way; none when flows cannot decide it.
 pub(super) fn flow_with_identity_floor(
     programme: &Programme,
     model: &Model,
     pairs: &[Pair],
-) -> Option<Result<(Solution, Multiplier), Left>> {
+) -> Option<Result<(Solution, Multiplier, Vec<Matching>), Left>> {
     let asked = programme.mentees.iter().filter(|m| m.asks_for_identity()).count() as u64;
     let mut needed = None;
     let mut organisation_cap: Option<u32> = None;
@@ -454,5 +455,5 @@ pub(super) fn flow_with_identity_floor(
         certificate += &format!(", then {}", later.describe(model));
     }
     solution.stats.certificate = Some(certificate);
-    Some(Ok((solution, certified.multiplier)))
+    Some(Ok((solution, certified.multiplier, certified.others)))
 }

@@ -163,7 +163,7 @@ pub fn solve_ilp_from(
     // optimum without the floors, so it goes first.
     if options.use_flow {
         match flow_with_identity_floor(programme, model, &pairs) {
-            Some(Ok((mut solution, _))) => {
+            Some(Ok((mut solution, _, _))) => {
                 solution.stats.time = start.elapsed();
                 solution.stats.eligible_pairs = pairs.len();
                 return Ok(solution);
@@ -266,13 +266,16 @@ pub fn solve_ilp_from(
             let mut identity_alone = model.clone();
             identity_alone.constraints.retain(|c| !floors(c));
             match flow_with_identity_floor(programme, &identity_alone, &pairs) {
-                Some(Ok((mut solution, m))) => {
+                Some(Ok((mut solution, m, others))) => {
                     multiplier = Some(m);
-                    if model
-                        .constraints
-                        .iter()
-                        .all(|c| constraint_met(programme, &solution.matching, c))
-                    {
+                    // Of the optima found, one that meets the floors too.
+                    let meets = |m: &Matching| model.constraints.iter().all(|c| constraint_met(programme, m, c));
+                    if !meets(&solution.matching) {
+                        if let Some(other) = others.iter().find(|m| meets(m)) {
+                            incumbents.push(std::mem::replace(&mut solution.matching, other.clone()));
+                        }
+                    }
+                    if meets(&solution.matching) {
                         solution.stats.time = start.elapsed();
                         solution.stats.eligible_pairs = pairs.len();
                         solution.stats.certificate = Some(format!(
@@ -286,6 +289,8 @@ pub fn solve_ilp_from(
                         return Ok(solution);
                     }
                     upper = upper.min(solution.objective_values.clone());
+                    // The walk's optimum last: the dive starts from the last of equals.
+                    incumbents.extend(others);
                     incumbents.push(solution.matching);
                 }
                 // No matching meets the identity floor (with the cap): none

@@ -410,6 +410,10 @@ pub(super) enum Left {
     Undecided(Undecided),
 }
 
+/// What [`flow_with_identity_floor`] proves: the optimum, the multiplier
+/// it is certified by, and other matchings with the same values.
+pub(super) type IdentityFloorOptimum = (Solution, Multiplier, Vec<Matching>);
+
 /// The optimum of a model whose constraints are floors on identity requests
 /// met and caps on mentees from one organisation, by flows alone, with its
 /// certificate ([`super::super::lagrange`]), and other matchings with the
@@ -418,7 +422,7 @@ pub(super) fn flow_with_identity_floor(
     programme: &Programme,
     model: &Model,
     pairs: &[Pair],
-) -> Option<Result<(Solution, Multiplier, Vec<Matching>), Left>> {
+) -> Option<Result<IdentityFloorOptimum, Left>> {
     let asked = programme.mentees.iter().filter(|m| m.asks_for_identity()).count() as u64;
     let mut needed = None;
     let mut organisation_cap: Option<u32> = None;

@@ -110,6 +110,14 @@ impl Term {
     /// The term's weight (1 unless given; a weighted sum counts as 1).
     pub fn weight(&self) -> u32 {
         match self {
+            Term::WeightedSum { .. } => 1,
+            term => term.clone().weight_mut().map_or(1, |w| *w),
+        }
+    }
+
+    /// The weight of a plain term, to change it (none for a weighted sum).
+    pub fn weight_mut(&mut self) -> Option<&mut u32> {
+        match self {
             Term::MenteesWithAtLeast { weight, .. }
             | Term::PriorityMenteesWithAtLeast { weight, .. }
             | Term::MentorsWithAtLeast { weight, .. }
@@ -117,8 +125,8 @@ impl Term {
             | Term::ProfessionRequestsMet { weight }
             | Term::TotalScore { weight }
             | Term::Pairs { weight }
-            | Term::PreviousPairsKept { weight } => *weight,
-            Term::WeightedSum { .. } => 1,
+            | Term::PreviousPairsKept { weight } => Some(weight),
+            Term::WeightedSum { .. } => None,
         }
     }
 

@@ -151,18 +151,7 @@ fn mixed_term(term: &Term, num: u64, den: u64) -> Option<Term> {
     let mut terms = Vec::new();
     for (part, weight) in term.parts() {
         let mut part = part.clone();
-        let scaled = weight.checked_mul(den)?;
-        match &mut part {
-            Term::MenteesWithAtLeast { weight, .. }
-            | Term::PriorityMenteesWithAtLeast { weight, .. }
-            | Term::MentorsWithAtLeast { weight, .. }
-            | Term::IdentityRequestsMet { weight }
-            | Term::ProfessionRequestsMet { weight }
-            | Term::TotalScore { weight }
-            | Term::Pairs { weight }
-            | Term::PreviousPairsKept { weight } => *weight = scaled,
-            Term::WeightedSum { .. } => return None,
-        }
+        *part.weight_mut()? = weight.checked_mul(den)?;
         terms.push(part);
     }
     terms.push(Term::IdentityRequestsMet { weight: num });

@@ -41,7 +41,11 @@ fn objectives() -> Vec<Vec<Term>> {
 /// Flows (with the program as fallback) against the program alone: the same
 /// optimum, proven, with every rule and constraint kept, or the same
 /// constraint named when no matching meets them.
-fn flows_equal_the_program(p: &Programme, model: &Model, eligibility: &Eligibility) -> Result<(), TestCaseError> {
+pub(crate) fn flows_equal_the_program(
+    p: &Programme,
+    model: &Model,
+    eligibility: &Eligibility,
+) -> Result<(), TestCaseError> {
     match (
         solve_ilp(eligibility, Backend::Microlp),
         solve_ilp_with(eligibility, alone()),

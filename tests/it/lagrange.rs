@@ -3,6 +3,7 @@
 //! checker and every constraint hold on every result, and the certificate is
 //! given when flows decided.
 
+use crate::branch::flows_equal_the_program;
 use crate::common;
 use crate::ilp::{alone, brute_force_with, build, flow_models, holds, model_with, people, Traits};
 
@@ -110,16 +111,27 @@ fn crowd(size: std::ops::RangeInclusive<usize>) -> impl Strategy<Value = Vec<Tra
 /// matching meets, so that it binds: `at` from 0 (one more than the flow) to 1
 /// (the most).
 fn binding_percent(p: &Programme, model: &Model, eligibility: &Eligibility, at: f64) -> Option<u32> {
-    let asked = p.mentees.iter().filter(|m| m.asks_for_identity()).count();
-    let met = |objective: Vec<Term>| {
-        let relaxed = model_with(objective, vec![]);
-        let s = solve::solve(p, &relaxed, &eligibility.pairs()).ok()?;
-        Some(s.matching.mentees_with(p, |pair| pair.identity_matched))
-    };
-    let unconstrained = met(model.objective.clone())?;
     let mut first = model.objective.clone();
     first.insert(0, Term::IdentityRequestsMet { weight: 1 });
-    let most = met(first)?;
+    binding_between(p, eligibility, &model.objective, first, at)
+}
+
+/// A floor between the identity requests the optimum under `objective`
+/// meets and those the optimum under `most` meets (`at` from 0 to 1).
+fn binding_between(
+    p: &Programme,
+    eligibility: &Eligibility,
+    objective: &[Term],
+    most: Vec<Term>,
+    at: f64,
+) -> Option<u32> {
+    let asked = p.mentees.iter().filter(|m| m.asks_for_identity()).count();
+    let met = |objective: Vec<Term>| {
+        let s = solve::solve(p, &model_with(objective, vec![]), &eligibility.pairs()).ok()?;
+        Some(s.matching.mentees_with(p, |pair| pair.identity_matched))
+    };
+    let unconstrained = met(objective.to_vec())?;
+    let most = met(most)?;
     if asked == 0 || most <= unconstrained {
         return None;
     }
@@ -152,14 +164,7 @@ proptest! {
         constraints.extend(caps);
         let model = model_with(objective, constraints);
         let eligibility = Eligibility::new(&p, &model, &History::default());
-        match (solve_ilp(&eligibility, Backend::Microlp), solve_ilp_with(&eligibility, alone())) {
-            (Ok(flows), Ok(program)) => {
-                checked(&p, &model, &flows);
-                prop_assert_eq!(&flows.objective_values, &program.objective_values);
-            }
-            (Err(a @ SolveError::Infeasible { .. }), Err(b @ SolveError::Infeasible { .. })) => prop_assert_eq!(a, b),
-            (a, b) => prop_assert!(false, "flows {:?}, program {:?}", a.map(|s| s.objective_values), b.map(|s| s.objective_values)),
-        }
+        flows_equal_the_program(&p, &model, &eligibility)?;
     }
 }
 
@@ -214,20 +219,17 @@ fn profession_objectives() -> Vec<Vec<Term>> {
 }
 
 /// A floor between the identity requests the objective's optimum meets and
-/// the most any matching meets (`at` from 0 to 1), so that it binds.
+/// the most any matching meets (`at` from 0 to 1), so that it binds: the
+/// most by identity requests alone (a network cannot put them first in an
+/// objective that counts professions).
 fn binding_percent_for(p: &Programme, objective: &[Term], eligibility: &Eligibility, at: f64) -> Option<u32> {
-    let asked = p.mentees.iter().filter(|m| m.asks_for_identity()).count();
-    let met = |objective: Vec<Term>| {
-        let s = solve::solve(p, &model_with(objective, vec![]), &eligibility.pairs()).ok()?;
-        Some(s.matching.mentees_with(p, |pair| pair.identity_matched))
-    };
-    let unconstrained = met(objective.to_vec())?;
-    let most = met(vec![Term::IdentityRequestsMet { weight: 1 }])?;
-    if asked == 0 || most <= unconstrained {
-        return None;
-    }
-    let target = unconstrained + 1 + ((most - unconstrained - 1) as f64 * at) as usize;
-    Some((100 * target).div_ceil(asked) as u32)
+    binding_between(
+        p,
+        eligibility,
+        objective,
+        vec![Term::IdentityRequestsMet { weight: 1 }],
+        at,
+    )
 }
 
 proptest! {
@@ -259,14 +261,7 @@ proptest! {
         constraints.extend(floor.map(|percent| Constraint::CoverageFloor { by: Group::Grade, percent }));
         let model = model_with(objective, constraints);
         let eligibility = Eligibility::new(&p, &model, &History::default());
-        match (solve_ilp(&eligibility, Backend::Microlp), solve_ilp_with(&eligibility, alone())) {
-            (Ok(flows), Ok(program)) => {
-                checked(&p, &model, &flows);
-                prop_assert_eq!(&flows.objective_values, &program.objective_values);
-            }
-            (Err(a @ SolveError::Infeasible { .. }), Err(b @ SolveError::Infeasible { .. })) => prop_assert_eq!(a, b),
-            (a, b) => prop_assert!(false, "flows {:?}, program {:?}", a.map(|s| s.objective_values), b.map(|s| s.objective_values)),
-        }
+        flows_equal_the_program(&p, &model, &eligibility)?;
     }
 }
 

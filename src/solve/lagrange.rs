@@ -54,6 +54,8 @@
 
 use std::collections::VecDeque;
 
+use petgraph::unionfind::UnionFind;
+
 use super::SolveError;
 use std::time::Instant;
 
@@ -746,23 +748,12 @@ fn combine_sides(search: &Search, below: &Point, above: &Point, needed: u64) -> 
     let mine: std::collections::BTreeSet<(u32, u32)> = below.solution.matching.pairs.iter().map(key).collect();
     let theirs: std::collections::BTreeSet<(u32, u32)> = above.solution.matching.pairs.iter().map(key).collect();
     let differ: Vec<(u32, u32)> = mine.symmetric_difference(&theirs).copied().collect();
-    // Groups of people, mentees first then mentors, by union-find.
-    let mut parent: Vec<usize> = (0..mentees + programme.mentors.len()).collect();
-    fn root(parent: &mut [usize], mut v: usize) -> usize {
-        while parent[v] != v {
-            parent[v] = parent[parent[v]];
-            v = parent[v];
-        }
-        v
-    }
+    // Groups of people, mentees first then mentors.
+    let mut people = UnionFind::<usize>::new(mentees + programme.mentors.len());
     for &(mentee, mentor) in &differ {
-        let (a, b) = (
-            root(&mut parent, mentee as usize),
-            root(&mut parent, mentees + mentor as usize),
-        );
-        parent[a] = b;
+        people.union(mentee as usize, mentees + mentor as usize);
     }
-    let mut groups: Vec<usize> = differ.iter().map(|&(e, _)| root(&mut parent, e as usize)).collect();
+    let mut groups: Vec<usize> = differ.iter().map(|&(e, _)| people.find_mut(e as usize)).collect();
     groups.sort_unstable();
     groups.dedup();
     // Each group's change in requests met, taken from `above`.
@@ -780,7 +771,7 @@ fn combine_sides(search: &Search, below: &Point, above: &Point, needed: u64) -> 
     let mut change = vec![0i64; groups.len()];
     for e in 0..mentees {
         if met_below[e] != met_above[e] {
-            let g = groups.binary_search(&root(&mut parent, e)).ok()?;
+            let g = groups.binary_search(&people.find_mut(e)).ok()?;
             change[g] += i64::from(met_above[e]) - i64::from(met_below[e]);
         }
     }
@@ -806,7 +797,7 @@ fn combine_sides(search: &Search, below: &Point, above: &Point, needed: u64) -> 
     // `below`'s pairs, which are `above`'s too).
     let from_above: Vec<bool> = (0..mentees)
         .map(|e| {
-            let r = root(&mut parent, e);
+            let r = people.find_mut(e);
             groups.binary_search(&r).is_ok_and(|g| chosen[g])
         })
         .collect();

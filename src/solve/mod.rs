@@ -311,19 +311,19 @@ pub(crate) fn pair_tail(mentee: &crate::registration::Mentee, costs: &ArcCosts, 
             (false, false) => Tail::Own,
         };
     }
-    if !has_request_layer(mentee, costs) {
-        return Tail::Own;
-    }
-    let meets = if costs.identity_met != 0 && mentee.asks_for_identity() {
-        pair.identity_matched
-    } else {
-        pair.profession_matched
-    };
-    if meets {
+    let counted = (costs.identity_met != 0, costs.profession_met != 0);
+    if has_request_layer(mentee, costs) && meets_counted_request(counted, pair) {
         Tail::Request
     } else {
         Tail::Own
     }
+}
+
+/// Whether a pair meets a request the objective counts, `(identity,
+/// profession)`: for a mentee whose requests are not split, its arc leaves
+/// from their request layer (a pair meets only requests its mentee made).
+pub(crate) fn meets_counted_request((identity, profession): (bool, bool), pair: &Pair) -> bool {
+    (identity && pair.identity_matched) || (profession && pair.profession_matched)
 }
 
 /// Build the flow network for `pairs` under the model's objective.

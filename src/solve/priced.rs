@@ -22,7 +22,10 @@ use std::time::Instant;
 
 use super::objective::ArcCosts;
 use super::simplex::{with_room, NetworkSimplex};
-use super::{flow_can_solve, has_request_layer, network, solve, Node, Solution, SolveError, SolveOptions, SolveStats};
+use super::{
+    flow_can_solve, has_request_layer, meets_counted_request, network, solve, Node, Solution, SolveError, SolveOptions,
+    SolveStats,
+};
 use crate::eligibility::{Eligibility, Pair};
 use crate::registration::Programme;
 
@@ -747,11 +750,9 @@ impl WarmStart {
 
     /// The nodes a pair's arc leaves from and goes to, between these slots.
     fn ends(&self, pair: &Pair, mentee: u32, mentor: u32) -> (usize, usize) {
-        let (identity, profession) = self.requests_counted;
-        let meets = (identity && pair.identity_matched) || (profession && pair.profession_matched);
         let slot = &self.mentees[mentee as usize];
         let tail = match slot.request {
-            Some(node) if meets => node,
+            Some(node) if meets_counted_request(self.requests_counted, pair) => node,
             _ => slot.node,
         };
         (tail, self.mentors[mentor as usize].node)

@@ -50,7 +50,17 @@
 //! count both kinds overlapping ([`ArcCosts::overlapping`]): values then bound
 //! the matching's, and a point whose network counts some mentee twice is no
 //! certificate; the level where it first differs is left open at the
-//! network's value.
+//! network's value. Two steps do without the overlap. First, the optimum
+//! without the floor (each request counted once, so its values bound every
+//! matching) has equals: holding each mentee who asked for both to that
+//! optimum's choice (a pair meeting both requests, or none), no one is
+//! counted twice, and with requests met as a last level the network's
+//! optimum has the same values and the most requests met among them; where
+//! that meets the floor it is the answer. Else, after the search above, the
+//! same search under that hold finds the best matching there that meets the
+//! floor: no certificate outside the hold, but every level where it ties
+//! the optimum without the floor is proven, which often leaves only the
+//! last level open.
 
 use std::collections::VecDeque;
 
@@ -64,8 +74,8 @@ use super::flow::FlowSolution;
 use super::objective::ArcCosts;
 use super::simplex::NetworkSimplex;
 use super::{
-    gadget_costs, network_capped, solve_network, with_counted_twice, CoverageGadget, GadgetFlows, Network, Node,
-    Solution, SolveStats,
+    gadget_costs, network_capped, pair_tail, solve_network, splits_requests, with_counted_twice, CoverageGadget,
+    GadgetFlows, Network, Node, Solution, SolveStats, Tail,
 };
 use crate::eligibility::Pair;
 use crate::matching::Matching;
@@ -126,6 +136,24 @@ pub struct Certified {
     pub others: Vec<Matching>,
     /// Network solves spent.
     pub solves: usize,
+    /// Found among the equals of the optimum without the floor (see
+    /// [`Search::among_equals`]): its values are that optimum's, which bound
+    /// every matching, so no multiplier was needed.
+    pub among_equals: bool,
+}
+
+impl Certified {
+    /// A one-line statement of the certificate, for reports.
+    pub fn describe(&self, model: &Model) -> String {
+        if self.among_equals {
+            return "the optimum without the identity floor has an equal that meets it".to_string();
+        }
+        let mut certificate = self.multiplier.describe(model);
+        for later in &self.later {
+            certificate += &format!(", then {}", later.describe(model));
+        }
+        certificate
+    }
 }
 
 /// Most breakpoint steps before giving up (each one network solve).
@@ -289,6 +317,49 @@ impl Search<'_> {
         }
     }
 
+    /// Where requests overlap: the optimum without the floor, each mentee's
+    /// profession request counted once, and the gadget that holds each
+    /// mentee who asked for both to its pair meeting both requests if that
+    /// optimum has one (the profession-only node then earning nothing), and
+    /// to none if not. No network with that gadget counts anyone twice, and
+    /// the optimum is one of its flows.
+    fn optimum_held(&mut self) -> Option<(Solution, CoverageGadget)> {
+        let layout = self.layout.clone()?;
+        let mut plain = self.model.clone();
+        plain.constraints.clear();
+        let exact = CoverageGadget {
+            overlap: false,
+            ..self.gadget.clone()
+        };
+        let (optimum, _) = self.pricer.solve_gadget(&plain, self.organisation_cap, &exact).ok()?;
+        let mentees = &self.programme.mentees;
+        let mut both = vec![false; mentees.len()];
+        for pair in &optimum.matching.pairs {
+            let mentee = &mentees[pair.mentee as usize];
+            both[pair.mentee as usize] |= pair_tail(mentee, &layout, pair) == Tail::Both;
+        }
+        let split: Vec<bool> = mentees.iter().map(|m| splits_requests(m, &layout)).collect();
+        let held = CoverageGadget {
+            both_forced: (0..mentees.len()).map(|e| split[e] && both[e]).collect(),
+            both_banned: (0..mentees.len()).map(|e| split[e] && !both[e]).collect(),
+            ..self.gadget.clone()
+        };
+        Some((optimum, held))
+    }
+
+    /// Among the matchings `held` allows with the values of `optimum` (the
+    /// optimum without the floor), the one with the most identity requests
+    /// met (see [`Search::optimum_held`]). The optimum is one of them, so the
+    /// best has its values, which bound every matching: where it meets the
+    /// floor it is the answer. None where a network fails or the values
+    /// differ (they cannot, but it is checked).
+    fn among_equals(&mut self, optimum: &Solution, held: &CoverageGadget) -> Option<Point> {
+        let overlapping = std::mem::replace(&mut self.gadget, held.clone());
+        let point = self.solve(Multiplier::Before(self.model.objective.len()));
+        self.gadget = overlapping;
+        point.filter(|p| p.exact && p.values == optimum.objective_values)
+    }
+
     /// One relaxation by pricing over the eligible pairs: enough where only
     /// its optimum's values are read (with requests as a level of their own,
     /// every optimum meets as many), not the flow itself.
@@ -439,32 +510,123 @@ pub fn identity_floor(
     organisation_cap: Option<u32>,
     needed: u64,
 ) -> Option<Decided> {
-    let levels = model.objective.len();
-    let mut search = Search {
-        programme,
-        model,
-        pairs,
-        organisation_cap,
-        solves: 0,
-        pricer: Pricer::new(programme, pairs),
-        warm: None,
-        gadget: CoverageGadget {
-            group_of: vec![u32::MAX; programme.mentees.len()],
-            ..CoverageGadget::default()
-        },
-        layout: None,
+    let new_search = || -> Option<Search> {
+        let mut search = Search {
+            programme,
+            model,
+            pairs,
+            organisation_cap,
+            solves: 0,
+            pricer: Pricer::new(programme, pairs),
+            warm: None,
+            gadget: CoverageGadget {
+                group_of: vec![u32::MAX; programme.mentees.len()],
+                ..CoverageGadget::default()
+            },
+            layout: None,
+        };
+        let counts_professions = model.objective.iter().any(|t| {
+            t.parts()
+                .iter()
+                .any(|(p, _)| matches!(p, Term::ProfessionRequestsMet { .. }))
+        });
+        if counts_professions {
+            search.gadget.overlap = true;
+            let relaxed = relaxed_model(model, Multiplier::Before(0))?;
+            let people = super::cycle_people(programme, organisation_cap, true);
+            search.layout = Some(ArcCosts::overlapping(&relaxed, people, None).ok()?);
+        }
+        Some(search)
     };
-    let counts_professions = model.objective.iter().any(|t| {
-        t.parts()
-            .iter()
-            .any(|(p, _)| matches!(p, Term::ProfessionRequestsMet { .. }))
-    });
-    if counts_professions {
-        search.gadget.overlap = true;
-        let relaxed = relaxed_model(model, Multiplier::Before(0))?;
-        let people = super::cycle_people(programme, organisation_cap, true);
-        search.layout = Some(ArcCosts::overlapping(&relaxed, people, None).ok()?);
+    let mut search = new_search()?;
+    // Where requests overlap: an equal of the optimum without the floor
+    // that meets it is the answer.
+    let equals = search.optimum_held();
+    if let Some((optimum, held)) = &equals {
+        if let Some(point) = search.among_equals(optimum, held).filter(|p| p.met >= needed) {
+            let mut solution = point.solution;
+            solution.objective_values = point.values;
+            return Some(Decided::Optimal(Certified {
+                solution,
+                multiplier: Multiplier::Before(model.objective.len()),
+                later: Vec::new(),
+                others: Vec::new(),
+                solves: search.solves,
+                among_equals: true,
+            }));
+        }
     }
+    let decided = decide(&mut search, needed)?;
+    let (Decided::Undecided(undecided), Some((optimum, held))) = (&decided, equals) else {
+        return Some(decided);
+    };
+    // Left open where requests overlap: the same search where `held` holds
+    // (no one counted twice) finds a matching that meets the floor, the
+    // best of those; its certificate holds only there, but where it ties
+    // the optimum without the floor, that optimum's values prove it.
+    let mut restricted = new_search()?;
+    restricted.gadget = held;
+    let found = match decide(&mut restricted, needed) {
+        Some(Decided::Optimal(certified)) => Some(certified.solution.matching),
+        Some(Decided::Undecided(open)) => Some(open.best),
+        _ => None,
+    };
+    Some(sharpened(programme, model, undecided, found, &optimum.objective_values))
+}
+
+/// An open answer sharpened by `found` (a matching that meets the floor,
+/// if any) and `optimum` (the values of the optimum without the floor,
+/// which bound every matching): the better matching, open at the first
+/// level where it falls short of what is proven. Where it ties `optimum`
+/// on every level, it is the answer.
+fn sharpened(
+    programme: &Programme,
+    model: &Model,
+    undecided: &Undecided,
+    found: Option<Matching>,
+    optimum: &[i64],
+) -> Decided {
+    let values = |m: &Matching| m.objective_values(programme, &model.objective);
+    let (mut best, mut best_values) = (undecided.best.clone(), values(&undecided.best));
+    if let Some(found) = found {
+        let found_values = values(&found);
+        if found_values > best_values {
+            (best, best_values) = (found, found_values);
+        }
+    }
+    let ties = (0..optimum.len())
+        .find(|&l| best_values[l] != optimum[l])
+        .unwrap_or(optimum.len());
+    if ties == optimum.len() {
+        return Decided::Optimal(Certified {
+            solution: Solution::new(programme, model, best.pairs, SolveStats::default()),
+            multiplier: Multiplier::Before(optimum.len()),
+            later: Vec::new(),
+            others: Vec::new(),
+            solves: 0,
+            among_equals: true,
+        });
+    }
+    // Levels before `ties` are at `optimum`'s, so proven; before the open
+    // one the better matching is at the optimum too.
+    let (level, bound) = match ties.cmp(&undecided.level) {
+        std::cmp::Ordering::Greater => (ties, optimum[ties]),
+        std::cmp::Ordering::Equal => (ties, undecided.bound.min(optimum[ties])),
+        std::cmp::Ordering::Less => (undecided.level, undecided.bound),
+    };
+    Decided::Undecided(Undecided {
+        best,
+        level,
+        bound,
+        multiplier: undecided.multiplier,
+    })
+}
+
+/// [`identity_floor`] in `search`'s networks: decided with a certificate,
+/// or left open.
+fn decide(search: &mut Search, needed: u64) -> Option<Decided> {
+    let (programme, model, pairs) = (search.programme, search.model, search.pairs);
+    let levels = model.objective.len();
     // A point optimal for its relaxation, whose values before `level` are the
     // optimum's and whose `I` is the floor's (or above it at a level after
     // the last): the certified optimum when its values are its matching's;
@@ -489,6 +651,7 @@ pub fn identity_floor(
             later,
             others,
             solves: search.solves,
+            among_equals: false,
         }))
     };
     // The level: the last p at which requests as a level before L_p reach the floor.
@@ -499,7 +662,7 @@ pub fn identity_floor(
         if point.met >= needed {
             if point.met == needed || p == levels {
                 // At p = levels every level is at the unconstrained optimum.
-                return done(&search, point, Multiplier::Before(p), Vec::new(), Vec::new());
+                return done(search, point, Multiplier::Before(p), Vec::new(), Vec::new());
             }
             above = Some((p, point));
             break;
@@ -535,7 +698,7 @@ pub fn identity_floor(
             break;
         };
         if point.met == needed {
-            return done(&search, point, multiplier, Vec::new(), Vec::new());
+            return done(search, point, multiplier, Vec::new(), Vec::new());
         }
         // The relaxation's bound: den x L + num x N <= worth(point) for every
         // matching that meets the floor and ties on the earlier levels.
@@ -568,37 +731,37 @@ pub fn identity_floor(
                 } else {
                     (&low, &point)
                 };
-                combine_sides(&search, below, above, needed)
+                combine_sides(search, below, above, needed)
             })
             .flatten();
         match (walked, combined) {
             (Some(walked), combined) => {
                 let others = combined.map(|c| c.solution.matching).into_iter().collect();
-                return done(&search, walked, multiplier, Vec::new(), others);
+                return done(search, walked, multiplier, Vec::new(), others);
             }
-            (None, Some(combined)) => return done(&search, combined, multiplier, Vec::new(), Vec::new()),
+            (None, Some(combined)) => return done(search, combined, multiplier, Vec::new(), Vec::new()),
             (None, None) => {}
         }
         // The face of the later levels may have none with exactly the
         // floor's requests met where this one's has: narrow it level by
         // level, and walk on the last.
-        match later_levels(&mut search, multiplier, needed) {
-            Later::Found(point, later) => return done(&search, point, multiplier, later, Vec::new()),
+        match later_levels(search, multiplier, needed) {
+            Later::Found(point, later) => return done(search, point, multiplier, later, Vec::new()),
             Later::Face(later, sides) => {
-                if let Some(found) = sides.and_then(|sides| combine_sides(&search, &sides.0, &sides.1, needed)) {
-                    return done(&search, found, multiplier, later, Vec::new());
+                if let Some(found) = sides.and_then(|sides| combine_sides(search, &sides.0, &sides.1, needed)) {
+                    return done(search, found, multiplier, later, Vec::new());
                 }
                 let (relaxed, against) = relaxed_lexicographic(model, multiplier, &later, None)?;
                 if let Some((point, network, flow)) = search.solve_warm(&relaxed, against) {
                     if point.met == needed {
-                        return done(&search, point, multiplier, later, Vec::new());
+                        return done(search, point, multiplier, later, Vec::new());
                     }
                     if let Some(chosen) = walk_to(programme, pairs, &network, &flow, needed) {
                         let walked =
                             search.point(Solution::new(programme, model, chosen, point.solution.stats.clone()));
                         // The walk keeps the relaxed cost: optimal for it still.
                         if walked.met == needed {
-                            return done(&search, walked, multiplier, later, Vec::new());
+                            return done(search, walked, multiplier, later, Vec::new());
                         }
                     }
                 }

@@ -303,6 +303,55 @@ fn profession_first_with_identity_floors_is_certified_by_flows() {
     );
 }
 
+/// `profession-first` with an identity floor a few requests above what its
+/// optimum without the floor meets, where mentees get several matches (the
+/// overlapping networks count many twice): an equal of that optimum (the
+/// same values) meets the floor, found in a network that counts no one
+/// twice, and is proven by those values; the program alone agrees.
+#[test]
+fn an_equal_of_the_optimum_without_the_floor_is_proven_by_its_values() {
+    let mut by_equals = 0;
+    // Without its last level, the total score, under which few matchings tie.
+    let mut plain = Model::built_in("profession-first").unwrap();
+    plain.objective.pop();
+    for seed in 1..=8 {
+        let p = common::generated(24, 24, seed, &plain);
+        let asked = p.mentees.iter().filter(|m| m.asks_for_identity()).count() as u32;
+        let optimum = solve::solve(&p, &plain, &Eligibility::new(&p, &plain, &History::default()).pairs()).unwrap();
+        let met = optimum.matching.mentees_with(&p, |pair| pair.identity_matched) as u32;
+        // Floors needing one to three requests more than the optimum meets.
+        let percents =
+            (met + 1..=met + 3).filter_map(|needed| (1..=100u32).find(|&p| (p * asked).div_ceil(100) == needed));
+        for percent in percents {
+            let model = model_with(
+                plain.objective.clone(),
+                vec![Constraint::IdentityRequestsMetAtLeast { percent }],
+            );
+            let eligibility = Eligibility::new(&p, &model, &History::default());
+            let program = match solve_ilp_with(&eligibility, alone()) {
+                Ok(s) => s,
+                Err(SolveError::Infeasible { .. }) => continue,
+                Err(e) => panic!("{e}"),
+            };
+            let flows = solve_ilp(&eligibility, Backend::Microlp).unwrap();
+            checked(&p, &model, &flows);
+            assert_eq!(
+                flows.objective_values, program.objective_values,
+                "seed {seed}, {percent}%"
+            );
+            let certificate = flows.stats.certificate.clone().unwrap_or_default();
+            if certificate.contains("has an equal that meets it") {
+                by_equals += 1;
+                assert_eq!(
+                    flows.objective_values, optimum.objective_values,
+                    "seed {seed}, {percent}%"
+                );
+            }
+        }
+    }
+    assert!(by_equals > 0, "no floor was met by an equal of the optimum");
+}
+
 #[cfg(feature = "highs")]
 mod highs {
     use super::*;

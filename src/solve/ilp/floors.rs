@@ -444,6 +444,7 @@ pub(super) fn flow_with_identity_floor(
         Decided::Infeasible(e) => return Some(Err(Left::Error(e))),
         Decided::Undecided(undecided) => return Some(Err(Left::Undecided(undecided))),
     };
+    let certificate = certified.describe(model);
     let mut solution = certified.solution;
     // Checked exactly, as every answer is.
     if !model
@@ -454,10 +455,6 @@ pub(super) fn flow_with_identity_floor(
         return None;
     }
     solution.stats.rounds = certified.solves;
-    let mut certificate = certified.multiplier.describe(model);
-    for later in &certified.later {
-        certificate += &format!(", then {}", later.describe(model));
-    }
     solution.stats.certificate = Some(certificate);
     Some(Ok((solution, certified.multiplier, certified.others)))
 }

@@ -137,7 +137,7 @@ pub struct Certified {
     /// Network solves spent.
     pub solves: usize,
     /// Found among the equals of the optimum without the floor (see
-    /// [`Search::among_equals`]): its values are that optimum's, which bound
+    /// the module): its values are that optimum's, which bound
     /// every matching, so no multiplier was needed.
     pub among_equals: bool,
 }

@@ -3,7 +3,7 @@
 //! identity floors by the Lagrangian relaxation; each either answers with its
 //! proof or leaves the program a start and a bound.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use super::super::capped::Pricer;
 use super::super::lagrange::{Decided, Multiplier, Undecided};
@@ -245,19 +245,26 @@ pub(super) fn repair_floors(
             }
         }
     }
+    // Each grouping's eligible pairs by group, best score first: where
+    // `cover_one` looks for a mentee to cover (sorted once, not per round).
+    let mut candidates: HashMap<(Group, u32), Vec<Pair>> = HashMap::new();
+    for &(by, _) in &floors {
+        for p in eligible {
+            if programme.mentees[p.mentee as usize].person.capacity > 0 {
+                let group = group_of(programme, p.mentee as usize, by);
+                candidates.entry((by, group)).or_default().push(*p);
+            }
+        }
+    }
+    for pairs in candidates.values_mut() {
+        pairs.sort_by_key(|p| (std::cmp::Reverse(p.score), p.mentee, p.mentor));
+    }
     // Covering only ever adds a covered mentee, dropping only takes one
     // away; covering for one floor can break another's, so after a round per
     // mentee only dropping is left, which ends at the pins alone at worst.
     for round in 0..=3 * programme.mentees.len() {
         let matching = Matching::new(pairs.clone());
-        if model
-            .constraints
-            .iter()
-            .all(|c| constraint_met(programme, &matching, c))
-        {
-            return Some(matching);
-        }
-        let (by, percent) = *floors.iter().find(|&&(by, percent)| {
+        let short = floors.iter().find(|&&(by, percent)| {
             !constraint_met(
                 programme,
                 &matching,
@@ -266,12 +273,23 @@ pub(super) fn repair_floors(
                     percent: percent as u32,
                 },
             )
-        })?;
+        });
+        // Every floor met: the matching, if it meets the rest too.
+        let Some(&(by, percent)) = short else {
+            let meets = model
+                .constraints
+                .iter()
+                .all(|c| constraint_met(programme, &matching, c));
+            return meets.then_some(matching);
+        };
         let counts = matching.mentee_counts(programme);
         // First, a mentee of the group furthest below the floor covered, on
         // a mentor's free place or one taken from a mentee who keeps a match.
         let covering = round < programme.mentees.len();
-        if let Some(more) = cover_one(programme, model, eligible, &pairs, &counts, by, percent).filter(|_| covering) {
+        let more = covering
+            .then(|| cover_one(programme, model, &candidates, &pairs, &counts, by, percent))
+            .flatten();
+        if let Some(more) = more {
             pairs = more;
             continue;
         }
@@ -312,8 +330,9 @@ pub(super) fn repair_floors(
 
 /// Each group's (over `by`) mentees who may be matched, and how many of them
 /// `counts` covers.
-fn group_counts(programme: &Programme, counts: &[u32], by: Group) -> HashMap<u32, (u64, u64)> {
-    let mut groups: HashMap<u32, (u64, u64)> = HashMap::new();
+fn group_counts(programme: &Programme, counts: &[u32], by: Group) -> BTreeMap<u32, (u64, u64)> {
+    // A few groups, counted every round of a repair: no hashing.
+    let mut groups: BTreeMap<u32, (u64, u64)> = BTreeMap::new();
     for (e, mentee) in programme.mentees.iter().enumerate() {
         if mentee.person.capacity > 0 {
             let entry = groups.entry(group_of(programme, e, by)).or_default();
@@ -333,7 +352,7 @@ fn group_counts(programme: &Programme, counts: &[u32], by: Group) -> HashMap<u32
 fn cover_one(
     programme: &Programme,
     model: &Model,
-    eligible: &[Pair],
+    candidates: &HashMap<(Group, u32), Vec<Pair>>,
     pairs: &[Pair],
     counts: &[u32],
     by: Group,
@@ -362,7 +381,9 @@ fn cover_one(
     let mut identity_pairs = vec![0u32; programme.mentees.len()];
     for p in pairs {
         load[p.mentor as usize] += 1;
-        *per_organisation.entry((p.mentor, organisation(p.mentee))).or_default() += 1;
+        if cap.is_some() {
+            *per_organisation.entry((p.mentor, organisation(p.mentee))).or_default() += 1;
+        }
         identity_pairs[p.mentee as usize] += u32::from(p.identity_matched);
     }
     let room = |mentor: u32, o: u32, freed: Option<u32>| {
@@ -371,15 +392,17 @@ fn cover_one(
             n - u32::from(freed == Some(o)) < cap
         })
     };
-    let mut candidates: Vec<&Pair> = eligible
-        .iter()
-        .filter(|p| {
-            let e = p.mentee as usize;
-            counts[e] == 0 && programme.mentees[e].person.capacity > 0 && group_of(programme, e, by) == short
-        })
-        .collect();
-    candidates.sort_by_key(|p| (std::cmp::Reverse(p.score), p.mentee, p.mentor));
-    for add in candidates {
+    // Each mentor's pairs, in order.
+    let mut of_mentor: Vec<Vec<usize>> = vec![Vec::new(); programme.mentors.len()];
+    for (i, p) in pairs.iter().enumerate() {
+        of_mentor[p.mentor as usize].push(i);
+    }
+    let uncovered = candidates
+        .get(&(by, short))
+        .into_iter()
+        .flatten()
+        .filter(|p| counts[p.mentee as usize] == 0);
+    for add in uncovered {
         let mentor = add.mentor;
         let o = organisation(add.mentee);
         if load[mentor as usize] < programme.mentors[mentor as usize].person.capacity && room(mentor, o, None) {
@@ -388,9 +411,9 @@ fn cover_one(
             return Some(more);
         }
         // A place taken from a mentee who keeps a match (and any met request).
-        let taken = pairs.iter().position(|p| {
-            p.mentor == mentor
-                && !p.pinned
+        let taken = of_mentor[mentor as usize].iter().copied().find(|&i| {
+            let p = &pairs[i];
+            !p.pinned
                 && counts[p.mentee as usize] >= 2
                 && (!p.identity_matched || identity_pairs[p.mentee as usize] >= 2)
                 && room(mentor, o, Some(organisation(p.mentee)))

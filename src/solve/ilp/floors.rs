@@ -157,15 +157,19 @@ pub(super) fn flow_with_coverage_floor(
             .iter()
             .all(|c| constraint_met(programme, &solution.matching, c))
     };
+    // Each group's share of `total` covered mentees under the floor.
+    let lower = |total: u64| -> Vec<u32> {
+        sizes
+            .iter()
+            .map(|&n| (u64::from(percent) * n * total).div_ceil(100 * all.max(1)) as u32)
+            .collect()
+    };
     // The best flow holding the bounds for `total`, when it covers `total` or
     // more; Err when flows cannot tell.
-    let mut covered = |total: u64| -> Result<Option<Solution>, ()> {
+    let covered = |pricer: &mut Pricer, total: u64| -> Result<Option<Solution>, ()> {
         let gadget = CoverageGadget {
             group_of: group_of.clone(),
-            lower: sizes
-                .iter()
-                .map(|&n| (u64::from(percent) * n * total).div_ceil(100 * all.max(1)) as u32)
-                .collect(),
+            lower: lower(total),
             ..CoverageGadget::default()
         };
         match pricer
@@ -182,13 +186,13 @@ pub(super) fn flow_with_coverage_floor(
     // No matching that meets the floor covers more than T1.
     // Most often the floor costs nothing, or a few mentees: try the top first.
     let upper = upper.max(0) as u64;
-    let (mut reach, mut beyond, mut at_reach) = match covered(upper).ok()? {
+    let (mut reach, mut beyond, mut at_reach) = match covered(pricer, upper).ok()? {
         Some(solution) => (upper, upper + 1, Some(solution)),
         None => (0, upper, None),
     };
     while beyond - reach > 1 {
         let mid = reach + (beyond - reach) / 2;
-        match covered(mid).ok()? {
+        match covered(pricer, mid).ok()? {
             Some(solution) => (reach, at_reach) = (mid, Some(solution)),
             None => beyond = mid,
         }
@@ -203,14 +207,31 @@ pub(super) fn flow_with_coverage_floor(
             ));
             Some(Ok(solution))
         }
-        // Else T1 bounds the coverage, and dropping the most covered groups'
-        // mentees until the floor holds gives the program a start.
-        Some(solution) => Some(Err(Undecided {
-            best: repair_floors(programme, model, pricer.pairs(), solution.matching)?,
-            level: 0,
-            bound: reach as i64,
-            multiplier: None,
-        })),
+        // Else T1 bounds the coverage, and a matching that meets the floor
+        // starts the search: the flow with each group's share of T1 and at
+        // most T1 covered in all, or the flow's matching repaired (dropping
+        // the most covered groups' mentees until the floor holds), the better.
+        Some(solution) => {
+            let values = |m: &Matching| m.objective_values(programme, &model.objective);
+            let repaired = repair_floors(programme, model, pricer.pairs(), solution.matching);
+            let held = covering_at_most(
+                programme,
+                &relaxed,
+                pricer,
+                organisation_cap,
+                &group_of,
+                lower(reach),
+                reach,
+            )
+            .filter(|m| model.constraints.iter().all(|c| constraint_met(programme, m, c)));
+            let best = [repaired, held].into_iter().flatten().max_by_key(values)?;
+            Some(Err(Undecided {
+                best,
+                level: 0,
+                bound: reach as i64,
+                multiplier: None,
+            }))
+        }
         // No matching that meets the floor covers anyone (a group nobody in it
         // can be matched with, say): the empty matching is the optimum.
         None => {
@@ -220,6 +241,63 @@ pub(super) fn flow_with_coverage_floor(
             met(&empty).then_some(Ok(empty))
         }
     }
+}
+
+/// A matching whose groups each have at least `lower` mentees covered and
+/// which covers at most `most` in all, so it meets the floor `lower` was
+/// made from for `most` (each group's share of any total up to `most` is no
+/// more than its share of `most`): the best flow holding both, where the
+/// network gives a mentee later matches without a first one (which the
+/// total's bound does not count) those mentees held uncovered and the flow
+/// solved again, a few times; then any such mentee left is dropped.
+fn covering_at_most(
+    programme: &Programme,
+    relaxed: &Model,
+    pricer: &mut Pricer,
+    organisation_cap: Option<u32>,
+    group_of: &[u32],
+    lower: Vec<u32>,
+    most: u64,
+) -> Option<Matching> {
+    let mut gadget = CoverageGadget {
+        group_of: group_of.to_vec(),
+        lower,
+        total: Some((0, most as u32)),
+        dropped: vec![false; programme.mentees.len()],
+        ..CoverageGadget::default()
+    };
+    let values = |m: &Matching| m.objective_values(programme, &relaxed.objective);
+    let mut best: Option<Matching> = None;
+    for _ in 0..8 {
+        let Ok((solution, flows)) = pricer.solve_gadget(relaxed, organisation_cap, &gadget) else {
+            break;
+        };
+        if flows.short {
+            break;
+        }
+        let uncounted = flows.uncounted(&solution.matching.mentee_counts(programme));
+        // Without them, each group keeps its counted mentees and the total
+        // its counted ones: the floor holds.
+        let kept = Matching::new(
+            solution
+                .matching
+                .pairs
+                .iter()
+                .filter(|p| !uncounted.contains(&p.mentee))
+                .copied()
+                .collect(),
+        );
+        if best.as_ref().is_none_or(|b| values(&kept) > values(b)) {
+            best = Some(kept);
+        }
+        if uncounted.is_empty() {
+            break;
+        }
+        for &e in &uncounted {
+            gadget.dropped[e as usize] = true;
+        }
+    }
+    best
 }
 
 /// A matching that meets the model's constraints, made from `matching` (which

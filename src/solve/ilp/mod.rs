@@ -69,7 +69,6 @@ use formulation::{which_constraint_fails, Program};
 /// How [`solve_ilp_with`] works.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct IlpOptions {
-    /// The solver library that runs the program.
     /// The integer program's solver.
     pub backend: Backend,
     /// Use the flow's optimum as an upper bound and its matching as a start
@@ -83,7 +82,6 @@ pub struct IlpOptions {
 
 impl IlpOptions {
     /// The defaults with this backend: the flows' help, no time limit.
-    /// Options for `backend`: the flow used, no time limit.
     pub fn new(backend: Backend) -> Self {
         IlpOptions {
             backend,

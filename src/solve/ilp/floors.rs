@@ -151,12 +151,7 @@ pub(super) fn flow_with_coverage_floor(
     let all: u64 = sizes.iter().sum();
     let mut relaxed = model.clone();
     relaxed.constraints.clear();
-    let met = |solution: &Solution| {
-        model
-            .constraints
-            .iter()
-            .all(|c| constraint_met(programme, &solution.matching, c))
-    };
+    let meets = |m: &Matching| model.constraints.iter().all(|c| constraint_met(programme, m, c));
     // Each group's share of `total` covered mentees under the floor.
     let lower = |total: u64| -> Vec<u32> {
         sizes
@@ -199,7 +194,7 @@ pub(super) fn flow_with_coverage_floor(
     }
     match at_reach {
         // The flow covers T1 or more; it is the optimum when it meets the floor.
-        Some(mut solution) if met(&solution) => {
+        Some(mut solution) if meets(&solution.matching) => {
             // Halving showed no matching that meets the floor covers more.
             solution.stats.certificate = Some(format!(
                 "no matching that meets the coverage floor covers more than {reach} mentees, and the best \
@@ -223,7 +218,7 @@ pub(super) fn flow_with_coverage_floor(
                 lower(reach),
                 reach,
             )
-            .filter(|m| model.constraints.iter().all(|c| constraint_met(programme, m, c)));
+            .filter(|m| meets(m));
             let best = [repaired, held].into_iter().flatten().max_by_key(values)?;
             Some(Err(Undecided {
                 best,
@@ -238,7 +233,7 @@ pub(super) fn flow_with_coverage_floor(
             let mut empty = Solution::new(programme, model, Vec::new(), SolveStats::default());
             empty.stats.certificate =
                 Some("no flow holding each group's share of even 1 covered mentee covers one".to_string());
-            met(&empty).then_some(Ok(empty))
+            meets(&empty.matching).then_some(Ok(empty))
         }
     }
 }

@@ -85,3 +85,34 @@ fn solve_here<I: Iterator<Item = Row>>(
     }
     solve_model(model, chosen)
 }
+
+#[cfg(test)]
+mod tests {
+    use good_lp::{variable, ProblemVariables};
+
+    use super::*;
+
+    /// The answer through HiGHS's own thread (under a limit) is the answer
+    /// without one: the rows, the start and the pair variables all reach it.
+    #[test]
+    fn under_a_time_limit_the_answer_comes_back_from_its_thread() {
+        let run = |limit: Option<Duration>| {
+            let mut variables = ProblemVariables::new();
+            let x: Vec<Variable> = (0..4).map(|_| variables.add(variable().binary())).collect();
+            let objective: Expression = [3.0, 5.0, 4.0, 2.0].iter().zip(&x).map(|(c, &v)| *c * v).sum();
+            let problem = variables.maximise(objective.clone());
+            // At most two, and not both of the best two.
+            let rows = vec![x.iter().copied().sum::<Expression>().leq(2.0), (x[1] + x[2]).leq(1.0)];
+            let chosen = Chosen {
+                rows: rows.into_iter(),
+                start: Some(vec![(x[0], 1.0)]),
+                pair: &x,
+                objective: &objective,
+            };
+            solve(problem, chosen, limit).unwrap()
+        };
+        let expected = (vec![true, true, false, false], 8.0, false);
+        assert_eq!(run(None), expected);
+        assert_eq!(run(Some(Duration::from_secs(60))), expected);
+    }
+}

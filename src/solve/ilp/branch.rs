@@ -741,7 +741,9 @@ fn search(
     };
     let mut open = BinaryHeap::new();
     open.push(Node {
-        least: 0,
+        // Each identity request met is a mentee covered: a matching that
+        // meets the identity floor covers at least as many as it needs.
+        least: needed.min(all) as u32,
         most: if within == 0 {
             0
         } else {

@@ -739,6 +739,14 @@ fn search(
         Some(Term::MenteesWithAtLeast { matches: 1, weight }) if *weight > 0 => Some(i64::from(*weight)),
         _ => None,
     };
+    // What was known before the search: set aside to compare the root's bound with.
+    let known = upper.clone();
+    // Whether the root's network bounds every matching less tightly than
+    // what was known, on a level where the best matching already reaches
+    // it: the search then has a weaker bound to close before it can add
+    // anything (as where the networks count many mentees' requests twice),
+    // so it hands over after a few networks, not after its full time.
+    let mut weaker = false;
     let mut open = BinaryHeap::new();
     open.push(Node {
         // Each identity request met is a mentee covered: a matching that
@@ -790,7 +798,10 @@ fn search(
             solved: node.solved.filter(|_| !moved),
             ..node
         };
-        let spent = solves >= max_nodes && start.elapsed() >= SEARCH_TIME * max_nodes as u32 / MAX_NODES as u32;
+        let spent = match weaker {
+            true => solves >= max_nodes / 8,
+            false => solves >= max_nodes && start.elapsed() >= SEARCH_TIME * max_nodes as u32 / MAX_NODES as u32,
+        };
         if node.solved.is_none() && solves > 0 && (spent || deadline.is_some_and(|d| Instant::now() >= d)) {
             open.push(node);
             break;
@@ -879,6 +890,13 @@ fn search(
                     linked += tightened.networks;
                     bound = tightened.bound;
                     link = Rc::new(tightened.multipliers);
+                }
+                if solves == 1 {
+                    if let (Some(known), Some((v, _))) = (&known, &best) {
+                        let open = (0..levels).find(|&l| v[l] != known[l]).unwrap_or(levels);
+                        let differs = (0..levels).find(|&l| bound[l] != known[l]).unwrap_or(levels);
+                        weaker = differs < open && bound[differs] > known[differs];
+                    }
                 }
                 let solved = Rc::new(Solved {
                     solution,

@@ -140,6 +140,10 @@ pub enum Node {
     /// Every group's first units, when the gadget bounds the total covered
     /// (see [`CoverageGadget::total`]).
     CoverageTotal,
+    /// A mentee's first unit, under a coverage gadget, when they have a
+    /// request layer: the one way their request can be counted met, so a
+    /// request is met only for a mentee covered (see [`network_capped`]).
+    FirstUnit(u32),
 }
 
 /// The best matching and how it was found.
@@ -728,6 +732,9 @@ pub fn network_capped(
         let group = coverage
             .map(|gadget| gadget.group_of[e])
             .filter(|&g| g != u32::MAX && mentee.person.capacity > 0);
+        // The first unit's own node, where the request layer's earning arc
+        // leaves from (see below).
+        let mut first_from: Option<NodeIndex<u32>> = None;
         match group {
             None => {
                 for (capacity, cost) in unit_arcs(|k| costs.mentee_unit_cost(mentee, k), mentee.person.capacity) {
@@ -742,7 +749,22 @@ pub fn network_capped(
                     capacity: 1,
                     cost: costs.mentee_unit_cost(mentee, 0) - if held { forcing } else { 0 } - link,
                 };
-                graph.add_edge(group_nodes[g as usize], nodes.own, first);
+                // With a request layer, the first unit passes a node of its
+                // own, from which alone the layer's earning arc leaves: a
+                // mentee given later units without a first one (which the
+                // total's bound does not count) cannot have their request
+                // counted either. Any matching is still a flow: its mentee's
+                // first unit is the pair meeting the request, if one does.
+                let into = match nodes.request {
+                    Some(_) => {
+                        let first_node = graph.add_node(Node::FirstUnit(e as u32));
+                        graph.add_edge(first_node, nodes.own, FlowArc { capacity: 1, cost: 0 });
+                        first_node
+                    }
+                    None => nodes.own,
+                };
+                first_from = Some(into);
+                graph.add_edge(group_nodes[g as usize], into, first);
                 for (capacity, cost) in unit_arcs(|k| costs.mentee_unit_cost(mentee, k + 1), mentee.person.capacity - 1)
                 {
                     graph.add_edge(source, nodes.own, FlowArc { capacity, cost });
@@ -751,13 +773,19 @@ pub fn network_capped(
         }
         let capacity = mentee.person.capacity;
         // A layer's way in: its first unit earns `earns` (forced when
-        // `held`), the rest nothing; none when it is closed.
-        let mut layer = |from: NodeIndex<u32>, to: NodeIndex<u32>, earns: i64, held: bool, closed: bool| {
+        // `held`), from `first` (`from` when none), the rest nothing; none
+        // when it is closed.
+        let mut layer = |from: NodeIndex<u32>,
+                         first: Option<NodeIndex<u32>>,
+                         to: NodeIndex<u32>,
+                         earns: i64,
+                         held: bool,
+                         closed: bool| {
             if closed {
                 return;
             }
             graph.add_edge(
-                from,
+                first.unwrap_or(from),
                 to,
                 FlowArc {
                     capacity: 1,
@@ -782,15 +810,22 @@ pub fn network_capped(
             let both_held = coverage.is_some_and(|gadget| gadget.is_both_forced(e));
             let both_closed = coverage.is_some_and(|gadget| gadget.is_both_banned(e));
             let profession = if both_held { 0 } else { costs.profession_met };
-            layer(nodes.own, split.profession, profession, false, false);
+            layer(nodes.own, None, split.profession, profession, false, false);
             if let Some(request) = nodes.request {
-                layer(request, split.both, costs.profession_met, both_held, both_closed);
+                layer(request, None, split.both, costs.profession_met, both_held, both_closed);
             }
         }
         if let Some(request) = nodes.request {
             let held = coverage.is_some_and(|gadget| gadget.is_request_forced(e));
             let closed = coverage.is_some_and(|gadget| gadget.is_request_banned(e));
-            layer(nodes.own, request, request_cost(mentee, costs), held, closed);
+            layer(
+                nodes.own,
+                first_from,
+                request,
+                request_cost(mentee, costs),
+                held,
+                closed,
+            );
         }
     }
     for (mentor, &node) in programme.mentors.iter().zip(&mentor_nodes) {
@@ -973,12 +1008,12 @@ impl GadgetFlows {
                 {
                     flows.short = true
                 }
-                (Node::CoverageGroup(_), Node::Mentee(e)) => {
+                (Node::CoverageGroup(_), Node::Mentee(e) | Node::FirstUnit(e)) => {
                     flows.first_unit[e as usize] = units > 0;
                     flows.short |= units == 0 && gadget.is_forced(e as usize);
                 }
                 // A held request's first arc is the one whose cost is forced.
-                (Node::Mentee(e), Node::Request(_))
+                (Node::Mentee(e) | Node::FirstUnit(e), Node::Request(_))
                     if edge.weight.capacity == 1 && gadget.is_request_forced(e as usize) =>
                 {
                     flows.short |= units == 0 && edge.weight.cost < 0 && !request_seen[e as usize];
@@ -1039,7 +1074,9 @@ impl GadgetFlows {
 
 /// The network's values of its optimum: the matching's, but for each mentee
 /// given units without a first one, counted as the network counts them (not
-/// covered, its `k` units as its second to `k + 1`-th).
+/// covered, its `k` units as its second to `k + 1`-th, and the request its
+/// request layer counts not met: that layer's earning arc leaves from the
+/// first unit's node).
 pub(crate) fn counted_values(
     programme: &Programme,
     model: &Model,
@@ -1048,11 +1085,42 @@ pub(crate) fn counted_values(
     uncounted: &[u32],
 ) -> Vec<i64> {
     let mut values = solution.objective_values.clone();
+    // Which request each uncounted mentee's layer counts, as `request_cost`
+    // says, and whether the matching meets it.
+    let counted = |kind: fn(&Term) -> bool| {
+        model
+            .objective
+            .iter()
+            .flat_map(Term::parts)
+            .any(|(part, weight)| kind(part) && weight != 0)
+    };
+    let identity_counted = counted(|t| matches!(t, Term::IdentityRequestsMet { .. }));
+    let profession_counted = counted(|t| matches!(t, Term::ProfessionRequestsMet { .. }));
+    let mut identity_met = vec![false; programme.mentees.len()];
+    let mut profession_met = vec![false; programme.mentees.len()];
+    for pair in &solution.matching.pairs {
+        identity_met[pair.mentee as usize] |= pair.identity_matched;
+        profession_met[pair.mentee as usize] |= pair.profession_matched;
+    }
+    let layer_met = |e: usize, identity: bool| {
+        let mentee = &programme.mentees[e];
+        if identity_counted && mentee.asks_for_identity() {
+            identity && identity_met[e]
+        } else {
+            !identity && profession_counted && has_profession_request(mentee) && profession_met[e]
+        }
+    };
     for (level, term) in model.objective.iter().enumerate() {
         for (part, weight) in term.parts() {
             let (matches, priority_only) = match *part {
                 Term::MenteesWithAtLeast { matches, .. } => (matches, false),
                 Term::PriorityMenteesWithAtLeast { matches, .. } => (matches, true),
+                Term::IdentityRequestsMet { .. } | Term::ProfessionRequestsMet { .. } => {
+                    let identity = matches!(part, Term::IdentityRequestsMet { .. });
+                    let unmet = uncounted.iter().filter(|&&e| layer_met(e as usize, identity)).count();
+                    values[level] -= i64::from(weight) * unmet as i64;
+                    continue;
+                }
                 _ => continue,
             };
             for &e in uncounted {

@@ -591,3 +591,39 @@ fn a_request_counted_only_with_a_first_match_lets_the_search_prove_a_small_floor
     assert!(certificate.contains("branch and bound over"), "{certificate}");
     assert_eq!(solution.objective_values, vec![22, 18, 19, 0, 14, 743]);
 }
+
+/// A small programme with scarce mentors under `profession-first` with an
+/// identity floor of 75% and a grade floor of 90%, where no start meets
+/// both: the search with identity requests met as its first level runs
+/// until its best matching meets the identity floor (where it stopped after
+/// 50 networks, short of it, and the program was left with no start and
+/// reached 6 profession requests met at 20 s). The answer meets every
+/// constraint with HiGHS's optimum on the first two levels: 22 covered,
+/// 13 profession requests met.
+#[test]
+fn a_start_meeting_an_identity_floor_and_a_grade_floor_is_searched_for_until_found() {
+    let model = model_with(
+        Model::built_in("profession-first").unwrap().objective,
+        vec![
+            Constraint::IdentityRequestsMetAtLeast { percent: 75 },
+            Constraint::CoverageFloor {
+                by: Group::Grade,
+                percent: 90,
+            },
+        ],
+    );
+    let p = common::generated(40, 15, 4, &model);
+    let eligibility = Eligibility::new(&p, &model, &History::default());
+    let options = IlpOptions {
+        time_limit: Some(std::time::Duration::from_secs(5)),
+        ..IlpOptions::new(Backend::Microlp)
+    };
+    let solution = solve_ilp_with(&eligibility, options).unwrap();
+    checked(&p, &model, &solution);
+    assert_eq!(
+        solution.objective_values[..2],
+        [22, 13],
+        "{:?}",
+        solution.objective_values
+    );
+}

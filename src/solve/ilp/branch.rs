@@ -233,21 +233,23 @@ pub(super) fn branch_on_constraints(
     deadline: Option<Instant>,
 ) -> Option<Searched> {
     search(
-        programme, model, pricer, incumbents, upper, most, multiplier, deadline, MAX_NODES,
+        programme, model, pricer, incumbents, upper, most, multiplier, deadline, MAX_NODES, None,
     )
 }
 
 /// A matching that meets every constraint of a model with an identity
 /// floor, looked for where repairs found none: the search without the
 /// identity floor, under the objective with identity requests met as a
-/// first level, a few networks long; its best matching meets the most
-/// requests the floors allow, so it meets the identity floor too whenever
-/// any does.
+/// first level, stopped as soon as its best matching meets the `needed`
+/// requests (or after half the search's networks and time); run to the end,
+/// its best matching meets the most requests the floors allow, so it meets
+/// the identity floor too whenever any does.
 fn meeting_identity_first(
     programme: &Programme,
     model: &Model,
     pricer: &mut Pricer,
     incumbents: Vec<Matching>,
+    needed: u64,
     deadline: Option<Instant>,
 ) -> Option<Matching> {
     let mut first = model.clone();
@@ -264,7 +266,8 @@ fn meeting_identity_first(
         None,
         None,
         deadline,
-        MAX_NODES / 8,
+        MAX_NODES / 2,
+        Some(i64::try_from(needed).unwrap_or(i64::MAX)),
     )? {
         Searched::Optimal(solution) => solution.matching,
         Searched::Stopped { best, .. } => best,
@@ -341,6 +344,7 @@ pub(super) fn start_without_professions(
             None,
             deadline,
             MAX_NODES / 4,
+            None,
         )? {
             Searched::Optimal(solution) => solution.matching,
             Searched::Stopped { best, .. } => best,
@@ -453,6 +457,7 @@ fn search(
     multiplier: Option<Multiplier>,
     deadline: Option<Instant>,
     max_nodes: usize,
+    enough: Option<i64>,
 ) -> Option<Searched> {
     let start = Instant::now();
     let side = Side::of(programme, model)?;
@@ -634,8 +639,8 @@ fn search(
         &mut best,
         Matching::new(pricer.pairs().iter().filter(|p| p.pinned).copied().collect()),
     );
-    if best.is_none() && side.identity.is_some() {
-        if let Some(m) = meeting_identity_first(programme, model, pricer, starts, deadline) {
+    if let (None, Some(needed)) = (&best, side.identity) {
+        if let Some(m) = meeting_identity_first(programme, model, pricer, starts, needed, deadline) {
             offer(&mut best, m);
         }
     }
@@ -776,6 +781,11 @@ fn search(
     // Networks solved for the link's bound (see `tighten`).
     let mut linked = 0;
     while let Some(node) = open.pop() {
+        // A caller looking for any matching that good has one.
+        if enough.is_some_and(|e| best.as_ref().is_some_and(|(v, _)| v.first().is_some_and(|&f| f >= e))) {
+            open.push(node);
+            break;
+        }
         if best.as_ref().is_some_and(|(v, _)| node.bound <= *v) {
             continue;
         }

@@ -747,8 +747,8 @@ fn search(
     // What was known before the search: set aside to compare the root's bound with.
     let known = upper.clone();
     // Whether the root's network bounds every matching less tightly than
-    // what was known, on a level where the best matching already reaches
-    // it: the search then has a weaker bound to close before it can add
+    // what was known, at or before the level the best matching leaves open:
+    // the search then has a weaker bound to close before it can add
     // anything (as where the networks count many mentees' requests twice),
     // so it hands over after a few networks, not after its full time.
     let mut weaker = false;
@@ -905,7 +905,7 @@ fn search(
                     if let (Some(known), Some((v, _))) = (&known, &best) {
                         let open = (0..levels).find(|&l| v[l] != known[l]).unwrap_or(levels);
                         let differs = (0..levels).find(|&l| bound[l] != known[l]).unwrap_or(levels);
-                        weaker = differs < open && bound[differs] > known[differs];
+                        weaker = differs <= open && differs < levels && bound[differs] > known[differs];
                     }
                 }
                 let solved = Rc::new(Solved {

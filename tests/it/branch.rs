@@ -28,6 +28,26 @@ fn checked(p: &Programme, model: &Model, solution: &Solution) {
     }
 }
 
+/// `objective` with `constraints` on `generate`'s programme of that size
+/// and seed, solved with the default backend under `limit`, and checked.
+fn solved_generated(
+    objective: Vec<Term>,
+    constraints: Vec<Constraint>,
+    (mentees, mentors, seed): (usize, usize, u64),
+    limit: std::time::Duration,
+) -> Solution {
+    let model = model_with(objective, constraints);
+    let p = common::generated(mentees, mentors, seed, &model);
+    let eligibility = Eligibility::new(&p, &model, &History::default());
+    let options = IlpOptions {
+        time_limit: Some(limit),
+        ..IlpOptions::new(Backend::Microlp)
+    };
+    let solution = solve_ilp_with(&eligibility, options).unwrap();
+    checked(&p, &model, &solution);
+    solution
+}
+
 /// Objectives of every shape a flow holds, coverage first or not.
 fn objectives() -> Vec<Vec<Term>> {
     let mut all: Vec<Vec<Term>> = flow_models().into_iter().map(|m| m.objective).collect();
@@ -394,21 +414,15 @@ fn a_time_limit_on_combined_constraints_returns_a_matching_meeting_them() {
 /// and 7 with 3 (from the repaired flow alone: 1 with 3, even at 30 s).
 #[test]
 fn a_coverage_floor_the_halving_cannot_settle_starts_at_its_bound() {
-    let model = model_with(
+    let solution = solved_generated(
         Model::built_in("coverage").unwrap().objective,
         vec![Constraint::CoverageFloor {
             by: Group::Grade,
             percent: 90,
         }],
+        (40, 15, 2),
+        std::time::Duration::from_millis(500),
     );
-    let p = common::generated(40, 15, 2, &model);
-    let eligibility = Eligibility::new(&p, &model, &History::default());
-    let options = IlpOptions {
-        time_limit: Some(std::time::Duration::from_millis(500)),
-        ..IlpOptions::new(Backend::Microlp)
-    };
-    let solution = solve_ilp_with(&eligibility, options).unwrap();
-    checked(&p, &model, &solution);
     assert_eq!(solution.objective_values[0], 22, "{:?}", solution.objective_values);
     assert!(
         solution.objective_values[1] >= 12 && solution.objective_values[2] >= 5,
@@ -494,21 +508,15 @@ fn quality_with_organisation_floor_proven_by_flows(
     seed: u64,
     how: &str,
 ) -> (Vec<i64>, String) {
-    let model = model_with(
+    let solution = solved_generated(
         vec![Term::total_score()],
         vec![Constraint::CoverageFloor {
             by: Group::Organisation,
             percent: 80,
         }],
+        (mentees, mentors, seed),
+        std::time::Duration::from_secs(60),
     );
-    let p = common::generated(mentees, mentors, seed, &model);
-    let eligibility = Eligibility::new(&p, &model, &History::default());
-    let options = IlpOptions {
-        time_limit: Some(std::time::Duration::from_secs(60)),
-        ..IlpOptions::new(Backend::Microlp)
-    };
-    let solution = solve_ilp_with(&eligibility, options).unwrap();
-    checked(&p, &model, &solution);
     assert_eq!(solution.stats.optimality, Optimality::Proven);
     let certificate = solution.stats.certificate.unwrap_or_default();
     assert!(certificate.contains(how), "{certificate}");
@@ -571,21 +579,15 @@ fn the_link_bound_proves_a_small_scarce_organisation_floor() {
 /// the program a gap that microlp took 21.6 s to close.
 #[test]
 fn a_request_counted_only_with_a_first_match_lets_the_search_prove_a_small_floor() {
-    let model = model_with(
+    let solution = solved_generated(
         Model::built_in("profession-first").unwrap().objective,
         vec![Constraint::CoverageFloor {
             by: Group::Grade,
             percent: 90,
         }],
+        (40, 15, 4),
+        std::time::Duration::from_secs(60),
     );
-    let p = common::generated(40, 15, 4, &model);
-    let eligibility = Eligibility::new(&p, &model, &History::default());
-    let options = IlpOptions {
-        time_limit: Some(std::time::Duration::from_secs(60)),
-        ..IlpOptions::new(Backend::Microlp)
-    };
-    let solution = solve_ilp_with(&eligibility, options).unwrap();
-    checked(&p, &model, &solution);
     assert_eq!(solution.stats.optimality, Optimality::Proven);
     let certificate = solution.stats.certificate.unwrap_or_default();
     assert!(certificate.contains("branch and bound over"), "{certificate}");
@@ -602,7 +604,7 @@ fn a_request_counted_only_with_a_first_match_lets_the_search_prove_a_small_floor
 /// 13 profession requests met.
 #[test]
 fn a_start_meeting_an_identity_floor_and_a_grade_floor_is_searched_for_until_found() {
-    let model = model_with(
+    let solution = solved_generated(
         Model::built_in("profession-first").unwrap().objective,
         vec![
             Constraint::IdentityRequestsMetAtLeast { percent: 75 },
@@ -611,15 +613,9 @@ fn a_start_meeting_an_identity_floor_and_a_grade_floor_is_searched_for_until_fou
                 percent: 90,
             },
         ],
+        (40, 15, 4),
+        std::time::Duration::from_secs(5),
     );
-    let p = common::generated(40, 15, 4, &model);
-    let eligibility = Eligibility::new(&p, &model, &History::default());
-    let options = IlpOptions {
-        time_limit: Some(std::time::Duration::from_secs(5)),
-        ..IlpOptions::new(Backend::Microlp)
-    };
-    let solution = solve_ilp_with(&eligibility, options).unwrap();
-    checked(&p, &model, &solution);
     assert_eq!(
         solution.objective_values[..2],
         [22, 13],

@@ -297,11 +297,17 @@ fn has_profession_request(mentee: &crate::registration::Mentee) -> bool {
 /// identity request's when the objective counts it and they asked, else the
 /// profession request's.
 fn request_cost(mentee: &crate::registration::Mentee, costs: &ArcCosts) -> i64 {
-    if costs.identity_met != 0 && mentee.asks_for_identity() {
+    if layer_counts_identity(mentee, costs.identity_met != 0) {
         costs.identity_met
     } else {
         costs.profession_met
     }
+}
+
+/// Whether a mentee's request layer counts their identity request (else their
+/// profession request), when the objective counts identity requests or not.
+fn layer_counts_identity(mentee: &crate::registration::Mentee, identity_counted: bool) -> bool {
+    identity_counted && mentee.asks_for_identity()
 }
 
 /// Where a pair's arc leaves from: the one home of the network's layout of
@@ -1085,8 +1091,8 @@ pub(crate) fn counted_values(
     uncounted: &[u32],
 ) -> Vec<i64> {
     let mut values = solution.objective_values.clone();
-    // Which request each uncounted mentee's layer counts, as `request_cost`
-    // says, and whether the matching meets it.
+    // Which request each uncounted mentee's layer counts, and whether the
+    // matching meets it.
     let counted = |kind: fn(&Term) -> bool| {
         model
             .objective
@@ -1104,7 +1110,7 @@ pub(crate) fn counted_values(
     }
     let layer_met = |e: usize, identity: bool| {
         let mentee = &programme.mentees[e];
-        if identity_counted && mentee.asks_for_identity() {
+        if layer_counts_identity(mentee, identity_counted) {
             identity && identity_met[e]
         } else {
             !identity && profession_counted && has_profession_request(mentee) && profession_met[e]

@@ -623,3 +623,61 @@ fn a_start_meeting_an_identity_floor_and_a_grade_floor_is_searched_for_until_fou
         solution.objective_values
     );
 }
+
+#[cfg(feature = "highs")]
+mod highs {
+    use super::*;
+
+    /// Objectives that count requests, under coverage floors, on small
+    /// generated programmes with scarce mentors: the networks count a
+    /// mentee's request only through their first match (see the README's
+    /// item 4.), and flows (with HiGHS after them) reach HiGHS alone's
+    /// optimum; every result checked.
+    #[test]
+    fn requests_under_coverage_floors_equal_highs_alone() {
+        let alone = IlpOptions {
+            backend: Backend::Highs,
+            use_flow: false,
+            time_limit: None,
+        };
+        let floors = [
+            vec![Constraint::CoverageFloor {
+                by: Group::Grade,
+                percent: 90,
+            }],
+            vec![Constraint::CoverageFloor {
+                by: Group::Organisation,
+                percent: 80,
+            }],
+            vec![
+                Constraint::IdentityRequestsMetAtLeast { percent: 70 },
+                Constraint::CoverageFloor {
+                    by: Group::Organisation,
+                    percent: 80,
+                },
+            ],
+        ];
+        for name in ["profession-first", "identity-first", "civil-service"] {
+            for constraints in &floors {
+                for seed in 1..=4 {
+                    let model = model_with(Model::built_in(name).unwrap().objective, constraints.clone());
+                    let p = common::generated(40, 15, seed, &model);
+                    let eligibility = Eligibility::new(&p, &model, &History::default());
+                    let by_flows = solve_ilp_with(&eligibility, IlpOptions::new(Backend::Highs));
+                    let by_highs = solve_ilp_with(&eligibility, alone);
+                    match (by_flows, by_highs) {
+                        (Ok(flows), Ok(highs)) => {
+                            checked(&p, &model, &flows);
+                            assert_eq!(
+                                flows.objective_values, highs.objective_values,
+                                "{name} {constraints:?} seed {seed}"
+                            );
+                        }
+                        (Err(SolveError::Infeasible { .. }), Err(SolveError::Infeasible { .. })) => {}
+                        (flows, highs) => panic!("{name} {constraints:?} seed {seed}: {flows:?} / {highs:?}"),
+                    }
+                }
+            }
+        }
+    }
+}

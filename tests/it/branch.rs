@@ -624,6 +624,32 @@ fn a_start_meeting_an_identity_floor_and_a_grade_floor_is_searched_for_until_fou
     );
 }
 
+/// The coverage objective with an identity floor of 85% and a grade floor
+/// of 90% on 300 + 60: the root's identity multiplier (the programme's
+/// without the floors) left the search's nodes a gap of the floor's slack,
+/// and the search ran to its limit (10 s) unproven. Each node now moves the
+/// multiplier to where its bound is least, and the search proves the
+/// optimum HiGHS alone has, [177, 3, 0, 60, 3564].
+#[test]
+fn each_node_moves_the_identity_multiplier_to_its_least_bound() {
+    let solution = solved_generated(
+        Model::built_in("coverage").unwrap().objective,
+        vec![
+            Constraint::IdentityRequestsMetAtLeast { percent: 85 },
+            Constraint::CoverageFloor {
+                by: Group::Grade,
+                percent: 90,
+            },
+        ],
+        (300, 60, 1),
+        std::time::Duration::from_secs(60),
+    );
+    assert_eq!(solution.stats.optimality, Optimality::Proven);
+    let certificate = solution.stats.certificate.unwrap_or_default();
+    assert!(certificate.contains("branch and bound over"), "{certificate}");
+    assert_eq!(solution.objective_values, vec![177, 3, 0, 60, 3564]);
+}
+
 #[cfg(feature = "highs")]
 mod highs {
     use super::*;

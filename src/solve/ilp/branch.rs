@@ -112,6 +112,10 @@ struct Node {
     /// The link multipliers the parent ended with (see [`tighten`]): the
     /// node's rounds start from them.
     link: Rc<BTreeMap<(u32, u32), f64>>,
+    /// The identity multiplier `num / den` the node's network starts from,
+    /// where it is mixed into a level: the one its parent's bound was best
+    /// at (see [`next_ratio`]).
+    ratio: (u64, u64),
 }
 
 impl Node {
@@ -500,14 +504,16 @@ fn search(
     // y in the node that meets the floor and ties the optimum x before p has
     // den L_p(y) + num N <= den L_p(y) + num I(y) <= den L_p(x) + num I(x);
     // when I(x) = N, one that ties at p too ties on the relaxed level, so
-    // the later levels are the optimum's.
-    let model_bound = |network: &[i64], met: u64, exact: bool| -> Vec<i64> {
+    // the later levels are the optimum's. `ratio` is the node's multiplier,
+    // `num / den` (see `Node::ratio`).
+    let model_bound = |network: &[i64], met: u64, exact: bool, ratio: (u64, u64)| -> Vec<i64> {
         match mixed {
             None => network[..levels].to_vec(),
-            Some((p, num, den)) => (0..levels)
+            Some((p, ..)) => (0..levels)
                 .map(|l| match l.cmp(&p) {
                     Ordering::Less => network[l],
                     Ordering::Equal => {
+                        let (num, den) = ratio;
                         let b =
                             (i128::from(network[p]) - i128::from(num) * i128::from(needed)).div_euclid(i128::from(den));
                         i64::try_from(b).unwrap_or(i64::MAX)
@@ -516,6 +522,19 @@ fn search(
                     Ordering::Greater => i64::MAX,
                 })
                 .collect(),
+        }
+    };
+
+    // The objective a node's network holds at its multiplier: the search's
+    // own where it is the one the search started with.
+    let first_ratio = mixed.map(|(_, num, den)| (num, den));
+    let at_ratio = |ratio: (u64, u64)| -> Option<std::borrow::Cow<'_, Model>> {
+        match mixed {
+            Some((level, ..)) if Some(ratio) != first_ratio => {
+                let (num, den) = ratio;
+                relaxed_model(model, Multiplier::Mixed { level, num, den }).map(std::borrow::Cow::Owned)
+            }
+            _ => Some(std::borrow::Cow::Borrowed(&relaxed)),
         }
     };
 
@@ -771,6 +790,7 @@ fn search(
         bound: upper.unwrap_or_else(|| vec![i64::MAX; levels]),
         solved: None,
         link: Rc::new(BTreeMap::new()),
+        ratio: mixed.map_or((0, 1), |(_, num, den)| (num, den)),
     });
     // The level the link's multipliers are counted in: the last, which
     // the search's bounds leave open longest (and the identity floor's
@@ -839,26 +859,88 @@ fn search(
             both_banned: marks(&node.both_unmet),
             identity_against: Vec::new(),
         };
-        let (solved, link) = match node.solved.clone() {
-            Some(solved) => (solved, node.link.clone()),
+        let (solved, link, ratio) = match node.solved.clone() {
+            Some(solved) => (solved, node.link.clone(), node.ratio),
             None => {
-                solves += 1;
-                let (solution, flows) = pricer.solve_gadget(&relaxed, organisation_cap, &gadget).ok()?;
-                if flows.short {
-                    continue; // no matching in this node
-                }
-                let counts = solution.matching.mentee_counts(programme);
-                let uncounted = counted_first(&group, &gadget, node.most, &flows.first_unit, flows.uncounted(&counts));
-                let met = solution.matching.mentees_with(programme, |p| p.identity_matched) as u64;
-                let twice = match overlap {
-                    true => gadget.counted_twice(programme, &layout, &solution.matching),
-                    false => Vec::new(),
+                // The node's network under the multiplier `ratio`: its
+                // optimum, read as the search reads it; `None` where no
+                // matching is in the node.
+                let evaluate = |pricer: &mut Pricer, relaxed: &Model, ratio: (u64, u64)| {
+                    let (solution, flows) = pricer.solve_gadget(relaxed, organisation_cap, &gadget).ok()?;
+                    if flows.short {
+                        return Some(None);
+                    }
+                    let counts = solution.matching.mentee_counts(programme);
+                    let uncounted =
+                        counted_first(&group, &gadget, node.most, &flows.first_unit, flows.uncounted(&counts));
+                    let met = solution.matching.mentees_with(programme, |p| p.identity_matched) as u64;
+                    let twice = match overlap {
+                        true => gadget.counted_twice(programme, &layout, &solution.matching),
+                        false => Vec::new(),
+                    };
+                    let network = counted_values(programme, relaxed, &solution, &counts, &uncounted);
+                    let network = with_counted_twice(relaxed, network, twice.len());
+                    let bound = model_bound(&network, met, uncounted.is_empty() && twice.is_empty(), ratio);
+                    Some(Some((
+                        Solved {
+                            solution,
+                            counts,
+                            uncounted,
+                            twice,
+                            bound,
+                        },
+                        met,
+                    )))
                 };
-                let network = counted_values(programme, &relaxed, &solution, &counts, &uncounted);
-                let network = with_counted_twice(&relaxed, network, twice.len());
-                let mut bound = model_bound(&network, met, uncounted.is_empty() && twice.is_empty());
+                solves += 1;
+                let node_relaxed = at_ratio(node.ratio)?;
+                let Some((mut evaluated, mut met)) = evaluate(pricer, &node_relaxed, node.ratio)? else {
+                    continue; // no matching in this node
+                };
                 // A matching that meets every constraint, from this optimum.
-                offer(&mut best, solution.matching.clone());
+                offer(&mut best, evaluated.solution.matching.clone());
+                let mut ratio = node.ratio;
+                let mut node_relaxed = node_relaxed;
+                // The identity multiplier, moved for this node: every one
+                // bounds it (the argument of `model_bound`), and the root's
+                // (right for the programme without the floors) can be far
+                // from the node's best, leaving a gap of the floor's slack.
+                if let Some((p, ..)) = mixed {
+                    let mut tried: Vec<(f64, i64, i64)> = Vec::new(); // (ratio, bound at p, requests met - needed)
+                    let as_f64 = |(num, den): (u64, u64)| num as f64 / den as f64;
+                    tried.push((as_f64(ratio), evaluated.bound[p], met as i64 - needed as i64));
+                    for _ in 0..RATIO_STEPS {
+                        let Some((v, _)) = &best else { break };
+                        let bound = &evaluated.bound;
+                        // Only where the multiplier's level decides the node.
+                        if bound[..p] != v[..p] || bound[p] <= v[p] || met == needed {
+                            break;
+                        }
+                        let Some(next) = next_ratio(&tried, v[p]) else { break };
+                        let Some(next_relaxed) = at_ratio(next).filter(|m| flow_can_solve(m, participants).is_ok())
+                        else {
+                            break;
+                        };
+                        solves += 1;
+                        let Some((candidate, candidate_met)) = evaluate(pricer, &next_relaxed, next)? else {
+                            break;
+                        };
+                        offer(&mut best, candidate.solution.matching.clone());
+                        tried.push((as_f64(next), candidate.bound[p], candidate_met as i64 - needed as i64));
+                        if candidate.bound < evaluated.bound
+                            || (candidate.bound == evaluated.bound && candidate_met == needed)
+                        {
+                            (evaluated, met, ratio, node_relaxed) = (candidate, candidate_met, next, next_relaxed);
+                        }
+                    }
+                }
+                let Solved {
+                    solution,
+                    counts,
+                    uncounted,
+                    twice,
+                    mut bound,
+                } = evaluated;
                 let mut link = node.link.clone();
                 // Only near the incumbent (where a few points close a
                 // node), and at most as many networks as the search's own:
@@ -878,12 +960,12 @@ fn search(
                     let tightened = tighten(
                         &Tighten {
                             programme,
-                            model: &relaxed,
+                            model: &node_relaxed,
                             organisation_cap,
                             gadget: &gadget,
                             level,
                             rounds: LINK_ROUNDS,
-                            scale: mixed.map_or(1.0, |(_, _, den)| den as f64),
+                            scale: mixed.map_or(1.0, |_| ratio.1 as f64),
                             deadline,
                         },
                         pricer,
@@ -894,7 +976,7 @@ fn search(
                             offer(&mut best, m);
                             best.as_ref().map(|(v, _)| v.clone())
                         },
-                        &|network: &[i64]| model_bound(network, 0, false)[level],
+                        &|network: &[i64]| model_bound(network, 0, false, ratio)[level],
                     );
                     solves += tightened.networks;
                     linked += tightened.networks;
@@ -915,7 +997,7 @@ fn search(
                     twice,
                     bound,
                 });
-                (solved, link)
+                (solved, link, ratio)
             }
         };
         let bound = solved.bound.clone();
@@ -940,6 +1022,7 @@ fn search(
             bound: bound.clone(),
             solved: None,
             link: link.clone(),
+            ratio,
         };
         if !uncounted.is_empty() && node.forced.len() as u32 >= node.most {
             // The held mentees fill the total: nobody else can be covered.
@@ -1289,6 +1372,59 @@ fn tighten(
     }
 }
 
+/// Networks a node may solve at other identity multipliers than its
+/// parent's (see [`next_ratio`]).
+const RATIO_STEPS: usize = 6;
+
+/// Denominator of the multipliers [`next_ratio`] tries.
+const RATIO_DEN: u64 = 16;
+
+/// The next identity multiplier to try at a node, from those tried: each
+/// `(ratio, bound, requests met - needed)`, a line `bound + slack x (r -
+/// ratio)` under the node's bound as a function of the multiplier `r`
+/// (convex: the most of lines, one per flow). Between tries on both sides
+/// of the floor, where the nearest two lines meet; from one side, towards
+/// where its last line reaches `target` (the incumbent's value). In
+/// [`RATIO_DEN`]ths, above 0; none where that was tried.
+fn next_ratio(tried: &[(f64, i64, i64)], target: i64) -> Option<(u64, u64)> {
+    let below = tried.iter().filter(|t| t.2 < 0).max_by(|a, b| a.0.total_cmp(&b.0));
+    let above = tried.iter().filter(|t| t.2 > 0).min_by(|a, b| a.0.total_cmp(&b.0));
+    let next = match (below, above) {
+        (Some(&(ra, va, ga)), Some(&(rb, vb, gb))) if ra < rb => {
+            let (ga, gb, va, vb) = (ga as f64, gb as f64, va as f64, vb as f64);
+            let meet = (vb - va + ga * ra - gb * rb) / (ga - gb);
+            if meet > ra && meet < rb {
+                meet
+            } else {
+                (ra + rb) / 2.0
+            }
+        }
+        (Some(&(r, v, g)), None) | (None, Some(&(r, v, g))) => {
+            // Too few requests met: a higher multiplier; too many: lower.
+            let step = ((v - target).max(1) as f64 / g.abs() as f64).min(r.max(1.0));
+            if g < 0 {
+                r + step
+            } else {
+                r - step
+            }
+        }
+        _ => return None,
+    };
+    let num = (next * RATIO_DEN as f64).round().max(1.0) as u64;
+    let divisor = gcd(num, RATIO_DEN);
+    let ratio = (num / divisor, RATIO_DEN / divisor);
+    let as_f64 = ratio.0 as f64 / ratio.1 as f64;
+    tried.iter().all(|t| (t.0 - as_f64).abs() > 1e-9).then_some(ratio)
+}
+
+fn gcd(a: u64, b: u64) -> u64 {
+    if b == 0 {
+        a
+    } else {
+        gcd(b, a % b)
+    }
+}
+
 /// "the constraint" or "the constraints", as the model has.
 fn these(model: &Model) -> &'static str {
     if model.constraints.len() == 1 {
@@ -1502,4 +1638,22 @@ fn counted_first(
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::next_ratio;
+
+    #[test]
+    fn the_next_multiplier_steps_from_one_side_and_meets_between_two() {
+        // Too few requests met at 10: higher, by the line's reach to the target.
+        assert_eq!(next_ratio(&[(10.0, 100, -5)], 90), Some((12, 1)));
+        // Too many: lower, at most halving.
+        assert_eq!(next_ratio(&[(4.0, 100, 50)], 0), Some((2, 1)));
+        // Both sides: where the two lines meet, 10.25.
+        assert_eq!(next_ratio(&[(10.0, 100, -5), (12.0, 104, 3)], 90), Some((41, 4)));
+        // Nothing new to try.
+        assert_eq!(next_ratio(&[(10.0, 100, -5), (10.0625, 99, 3)], 90), None);
+        assert_eq!(next_ratio(&[(10.0, 100, 0)], 90), None);
+    }
 }

@@ -650,6 +650,31 @@ fn each_node_moves_the_identity_multiplier_to_its_least_bound() {
     assert_eq!(solution.objective_values, vec![177, 3, 0, 60, 3564]);
 }
 
+/// Quality with an organisation floor of 80% on 150 + 40: the networks of
+/// nodes whose range of the number covered is below what the objective
+/// would cover give later matches without a first one to mentees the range
+/// does not count, and held one mentee at a time, the search ran to its
+/// limit (5 s) unproven. Such a node now first splits its range into halves,
+/// and the search proves HiGHS alone's optimum (2,411 and 2,509).
+#[test]
+fn a_range_with_uncounted_mentees_is_halved_before_holding_mentees() {
+    for (seed, optimum) in [(1, 2411), (4, 2509)] {
+        let solution = solved_generated(
+            Model::built_in("quality").unwrap().objective,
+            vec![Constraint::CoverageFloor {
+                by: Group::Organisation,
+                percent: 80,
+            }],
+            (150, 40, seed),
+            std::time::Duration::from_secs(60),
+        );
+        assert_eq!(solution.stats.optimality, Optimality::Proven, "seed {seed}");
+        let certificate = solution.stats.certificate.unwrap_or_default();
+        assert!(certificate.contains("branch and bound over"), "{certificate}");
+        assert_eq!(solution.objective_values, vec![optimum], "seed {seed}");
+    }
+}
+
 #[cfg(feature = "highs")]
 mod highs {
     use super::*;
@@ -754,5 +779,17 @@ mod highs {
             &[(60, 15), (100, 25)],
             1..=3,
         );
+    }
+
+    /// Total score with an organisation floor on scarce mentors, where the
+    /// search halves ranges whose networks give later matches without a
+    /// first one: flows (with HiGHS after them) reach HiGHS alone's optimum.
+    #[test]
+    fn quality_with_an_organisation_floor_equals_highs_alone() {
+        let floor = vec![Constraint::CoverageFloor {
+            by: Group::Organisation,
+            percent: 80,
+        }];
+        equal_highs_alone(&["quality"], &[floor], &[(150, 40)], 1..=4);
     }
 }

@@ -28,8 +28,11 @@
 //! - a matching with no such mentee that breaks the floor: `C(x) > a` (at
 //!   `a` the bounds are the floor's), so the node splits into `[a, C(x) - 1]`
 //!   and `[C(x), b]`, neither of which has `x`;
-//! - a flow with such a mentee `e`: the node splits into `e` uncovered and
-//!   `e` covered, neither of which has `x`.
+//! - a flow with such a mentee `e`: a node whose range has more than one
+//!   total splits into its halves (each with its floor's bounds at its own
+//!   least, which holds the network nearer what a matching there can do);
+//!   a node of one total splits into `e` uncovered and `e` covered, neither
+//!   of which has `x`.
 //!
 //! Nodes are taken best bound first; each optimum, made to meet the floor by
 //! dropping the most covered groups' mentees (`floors::repair_coverage_floor`),
@@ -1024,7 +1027,19 @@ fn search(
             link: link.clone(),
             ratio,
         };
-        if !uncounted.is_empty() && node.forced.len() as u32 >= node.most {
+        if !uncounted.is_empty() && node.most > node.least {
+            // The network gives later units without a first one to mentees
+            // the bound on the number covered does not count: in halves of
+            // the range, each with its floor's bounds at its own least, the
+            // bound binds nearer the totals a matching there can have, and
+            // closes more than holding one mentee at a time does.
+            let middle = node.least + (node.most - node.least) / 2;
+            for (least, most) in [(node.least, middle), (middle + 1, node.most)] {
+                let mut next = child(&node);
+                (next.least, next.most) = (least, most);
+                open.push(next);
+            }
+        } else if !uncounted.is_empty() && node.forced.len() as u32 >= node.most {
             // The held mentees fill the total: nobody else can be covered.
             let held = marks(&node.forced);
             let mut next = child(&node);

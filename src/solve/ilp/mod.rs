@@ -486,7 +486,9 @@ pub fn solve_ilp_from(
                 .max_by_key(|m| value_of(m));
             let Some(found) = found else {
                 return Err(SolveError::IntegerProgram(
-                    "the time limit passed before any matching that meets the constraints was found".into(),
+                    "the time limit passed before any matching that meets the constraints was found; \
+                     allow longer (--time-limit), or loosen the constraints in the model file"
+                        .into(),
                 ));
             };
             optimality = Optimality::Stopped {

@@ -675,6 +675,38 @@ fn a_range_with_uncounted_mentees_is_halved_before_holding_mentees() {
     }
 }
 
+/// The coverage objective with floors over both groupings (grade 90%,
+/// organisation 80%) on scarce mentors, 300 + 60: the networks hold the
+/// grade floor, and the search branching on the organisation floor one
+/// mentee at a time found no matching meeting both in 10 s (seeds 2 and
+/// 3). Mentees chosen to give every group of both groupings its share,
+/// covered exactly, now give one at once: on seed 3 it covers as many as
+/// the bound allows, so every level before the total score is proven.
+#[test]
+fn mentees_chosen_for_both_floors_give_a_matching_meeting_them() {
+    let floors = || {
+        vec![
+            Constraint::CoverageFloor {
+                by: Group::Grade,
+                percent: 90,
+            },
+            Constraint::CoverageFloor {
+                by: Group::Organisation,
+                percent: 80,
+            },
+        ]
+    };
+    let coverage = || Model::built_in("coverage").unwrap().objective;
+    let limit = std::time::Duration::from_secs(5);
+    let solution = solved_generated(coverage(), floors(), (300, 60, 3), limit);
+    match solution.stats.optimality {
+        Optimality::Proven => {}
+        Optimality::Stopped { level, .. } => assert_eq!(level, 4, "{:?}", solution.objective_values),
+    }
+    let solution = solved_generated(coverage(), floors(), (300, 60, 2), limit);
+    assert!(solution.objective_values[0] > 0, "{:?}", solution.objective_values);
+}
+
 #[cfg(feature = "highs")]
 mod highs {
     use super::*;

@@ -37,9 +37,13 @@
 //! Nodes are taken best bound first; each optimum, made to meet the floor by
 //! dropping the most covered groups' mentees (`floors::repair_coverage_floor`),
 //! may be a better incumbent, and a node whose bound is no better than the
-//! incumbent's values is closed. When no node is open, the incumbent is the
-//! lexicographic optimum: every matching that meets the floor is in some
-//! closed node, whose bound it cannot beat. A limit on nodes or time stops
+//! incumbent's values is closed. Where a floor over the other grouping is
+//! broken as well, which dropping cannot repair at the same number covered,
+//! a few optima per search also start [`cover_both_floors`]: mentees chosen
+//! so that every group of both groupings has its share, covered exactly.
+//! When no node is open, the incumbent is the lexicographic optimum: every
+//! matching that meets the floor is in some closed node, whose bound it
+//! cannot beat. A limit on nodes or time stops
 //! the search with the incumbent and the best open bound, which the caller
 //! hands to the integer program (or reports as the gap).
 
@@ -774,18 +778,20 @@ fn search(
     // anything (as where the networks count many mentees' requests twice),
     // so it hands over after a few networks, not after its full time.
     let mut weaker = false;
+    // Each identity request met is a mentee covered: a matching that
+    // meets the identity floor covers at least as many as it needs.
+    let root_least = needed.min(all) as u32;
+    let root_most = if within == 0 {
+        0
+    } else {
+        most.map_or(all as u32, |m| m.min(all as u32))
+    };
     let mut open = BinaryHeap::new();
     open.push(Node {
-        // Each identity request met is a mentee covered: a matching that
-        // meets the identity floor covers at least as many as it needs.
-        least: needed.min(all) as u32,
-        most: if within == 0 {
-            0
-        } else {
-            most.map_or(all as u32, |m| m.min(all as u32))
-        },
+        least: root_least,
+        most: root_most,
         dropped: Vec::new(),
-        forced: pinned,
+        forced: pinned.clone(),
         request_met: Vec::new(),
         request_unmet: Vec::new(),
         both_met: Vec::new(),
@@ -803,6 +809,8 @@ fn search(
     let mut solves = 0;
     // Networks solved for the link's bound (see `tighten`).
     let mut linked = 0;
+    // Networks spent looking for a matching that meets both groupings' floors.
+    let mut both_tried = 0;
     while let Some(node) = open.pop() {
         // A caller looking for any matching that good has one.
         if enough.is_some_and(|e| best.as_ref().is_some_and(|(v, _)| v.first().is_some_and(|&f| f >= e))) {
@@ -902,6 +910,55 @@ fn search(
                 };
                 // A matching that meets every constraint, from this optimum.
                 offer(&mut best, evaluated.solution.matching.clone());
+                // A matching that meets both floors, from this optimum: a few
+                // networks per search.
+                if let Some((_, other_percent, other_group, other_sizes)) = other
+                    .as_ref()
+                    .filter(|_| both_tried < BOTH_SEARCHES && !meets(&evaluated.solution.matching))
+                {
+                    both_tried += 1;
+                    let mut request_forced = vec![false; mentees];
+                    if side.identity.is_some() {
+                        for pair in evaluated.solution.matching.pairs.iter().filter(|p| p.identity_matched) {
+                            request_forced[pair.mentee as usize] = true;
+                        }
+                    }
+                    let held = DiveFloor {
+                        group: &group,
+                        sizes: &sizes,
+                        percent,
+                        reachable: &reachable,
+                        request_forced,
+                        overlap,
+                    };
+                    // From the optimum, then (while that improves the
+                    // best) from the best: its groups' shares held, the
+                    // rest of its places free.
+                    let mut from = evaluated.solution.matching.clone();
+                    for _ in 0..=BOTH_IMPROVEMENTS {
+                        let before = best.as_ref().map(|(v, _)| v.clone());
+                        let (found, networks) = cover_both_floors(
+                            programme,
+                            &relaxed,
+                            pricer,
+                            organisation_cap,
+                            &held,
+                            (other_group, other_sizes, *other_percent),
+                            &from,
+                            &pinned,
+                            deadline,
+                        );
+                        dived += networks;
+                        for m in found {
+                            offer(&mut best, m);
+                        }
+                        match &best {
+                            Some((v, m)) if before.as_ref().is_none_or(|b| v > b) => from = m.clone(),
+                            _ => break,
+                        }
+                    }
+                }
+
                 let mut ratio = node.ratio;
                 let mut node_relaxed = node_relaxed;
                 // The identity multiplier, moved for this node: every one
@@ -1653,6 +1710,272 @@ fn counted_first(
             }
         })
         .collect()
+}
+
+/// Node optima per search that [`cover_both_floors`] starts from.
+const BOTH_SEARCHES: usize = 6;
+
+/// The mentees each group of `sizes` (of `all` in all) must have covered
+/// under a floor of `percent` when `total` are covered.
+fn shares(sizes: &[u64], percent: u32, total: u64, all: u64) -> Vec<u64> {
+    sizes
+        .iter()
+        .map(|&n| (u64::from(percent) * n * total).div_ceil(100 * all.max(1)))
+        .collect()
+}
+
+/// Rounds of [`cover_both_floors`] from the best matching, while each
+/// improves it.
+const BOTH_IMPROVEMENTS: usize = 8;
+
+/// Networks [`cover_both_floors`] tries for its chosen mentees.
+const EXACT_TRIES: usize = 3;
+
+/// Totals below the start's that [`cover_both_floors`] tries.
+const BOTH_TRIES: u32 = 3;
+
+/// From a matching that breaks a floor of two groupings (`held`, which the
+/// networks hold, and `other`: its mentees' groups, the groups' sizes and
+/// the percent), matchings that meet both, each from one network:
+/// - the mentees covered chosen first: the start's, with a short group's
+///   uncovered mentee (of a short group of the other grouping too, if any;
+///   the most eligible pairs first) swapped in for a covered one (fewest
+///   matches first) of groups above their floors in both groupings, or of
+///   the same group, until no group is short; then those covered exactly
+///   (everyone else held uncovered), so only who has later matches is left
+///   to the objective;
+/// - at the number the start covers or a few fewer: every group of the
+///   other grouping has held covered as many of its mentees as its floor
+///   needs at that total (those the start covers first, most matched first;
+///   then those with the most eligible pairs), the held floor's groups are
+///   held at that total's floor, and the total at exactly it, so the
+///   objective also decides who else is covered.
+///
+/// With the networks solved.
+#[allow(clippy::too_many_arguments)]
+fn cover_both_floors(
+    programme: &Programme,
+    model: &Model,
+    pricer: &mut Pricer,
+    organisation_cap: Option<u32>,
+    held: &DiveFloor,
+    other: (&[u32], &[u64], u32),
+    start: &Matching,
+    pinned: &[u32],
+    deadline: Option<Instant>,
+) -> (Vec<Matching>, usize) {
+    let mentees = programme.mentees.len();
+    let counts = start.mentee_counts(programme);
+    // What each mentee's pairs score in the start: the best placed are
+    // kept first.
+    let mut scores = vec![0u64; mentees];
+    for pair in &start.pairs {
+        scores[pair.mentee as usize] += u64::from(pair.score);
+    }
+    let covered = (0..mentees)
+        .filter(|&e| counts[e] > 0 && held.group[e] != u32::MAX)
+        .count() as u64;
+    let all: u64 = held.sizes.iter().sum();
+    let need = |sizes: &[u64], percent: u32, total: u64| shares(sizes, percent, total, all);
+    let mut options = vec![0u32; mentees];
+    for pair in pricer.pairs() {
+        options[pair.mentee as usize] += 1;
+    }
+    let mut found = Vec::new();
+    let mut networks = 0;
+    let mut forced_pinned = vec![false; mentees];
+    for &e in pinned {
+        forced_pinned[e as usize] = true;
+    }
+    // Mentees a network could not cover as chosen: not chosen again.
+    let mut excluded = vec![false; mentees];
+    let mut start_set: Vec<bool> = (0..mentees).map(|e| counts[e] > 0).collect();
+    for _ in 0..EXACT_TRIES {
+        if deadline.is_some_and(|d| Instant::now() >= d) {
+            break;
+        }
+        let Some(chosen) = choose_covered(
+            held,
+            other,
+            &start_set,
+            &scores,
+            &options,
+            &forced_pinned,
+            &excluded,
+            covered,
+        ) else {
+            break;
+        };
+        let gadget = CoverageGadget {
+            group_of: held.group.to_vec(),
+            lower: vec![0; held.sizes.len()],
+            dropped: (0..mentees).map(|e| !chosen[e] && held.group[e] != u32::MAX).collect(),
+            request_forced: (0..mentees).map(|e| chosen[e] && held.request_forced[e]).collect(),
+            forced: chosen.clone(),
+            overlap: held.overlap,
+            ..CoverageGadget::default()
+        };
+        networks += 1;
+        let Ok((solution, flows)) = pricer.solve_gadget(model, organisation_cap, &gadget) else {
+            break;
+        };
+        if !flows.short {
+            found.push(solution.matching);
+            break;
+        }
+        // The chosen the flow could not cover make way for others.
+        for e in (0..mentees).filter(|&e| chosen[e] && !flows.first_unit[e] && !forced_pinned[e]) {
+            excluded[e] = true;
+        }
+        start_set = (0..mentees).map(|e| chosen[e] && !excluded[e]).collect();
+    }
+    // Each way round: one grouping's floor held by the network, the
+    // other's shares held covered (the network holding the other grouping
+    // frees other mentees).
+    let (held_group, held_sizes, held_percent) = (held.group, held.sizes, held.percent);
+    for (network_floor, kept_floor) in [
+        ((held_group, held_sizes, held_percent), other),
+        (other, (held_group, held_sizes, held_percent)),
+    ] {
+        let (kept_group, kept_sizes, kept_percent) = kept_floor;
+        // Each group's mentees in the order they are held covered.
+        let mut order: Vec<Vec<usize>> = vec![Vec::new(); kept_sizes.len()];
+        for e in 0..mentees {
+            let g = kept_group[e];
+            if g != u32::MAX && (counts[e] > 0 || (held.reachable[e] && options[e] > 0)) {
+                order[g as usize].push(e);
+            }
+        }
+        for list in &mut order {
+            list.sort_by_key(|&e| (std::cmp::Reverse(scores[e]), std::cmp::Reverse(options[e]), e));
+        }
+        for total in (covered.saturating_sub(u64::from(BOTH_TRIES))..=covered).rev() {
+            if total == 0 || deadline.is_some_and(|d| Instant::now() >= d) {
+                break;
+            }
+            let mut forced = forced_pinned.clone();
+            let needs = need(kept_sizes, kept_percent, total);
+            let mut enough = true;
+            for (list, &n) in order.iter().zip(&needs) {
+                enough &= list.len() as u64 >= n;
+                for &e in list.iter().take(n as usize) {
+                    forced[e] = true;
+                }
+            }
+            if !enough || forced.iter().filter(|&&f| f).count() as u64 > total {
+                continue;
+            }
+            let (group, sizes, percent) = network_floor;
+            let gadget = CoverageGadget {
+                group_of: group.to_vec(),
+                lower: need(sizes, percent, total).iter().map(|&l| l as u32).collect(),
+                total: Some((total as u32, total as u32)),
+                forced,
+                request_forced: held.request_forced.clone(),
+                overlap: held.overlap,
+                ..CoverageGadget::default()
+            };
+            networks += 1;
+            let Ok((solution, flows)) = pricer.solve_gadget(model, organisation_cap, &gadget) else {
+                break;
+            };
+            if !flows.short {
+                found.push(solution.matching);
+                break;
+            }
+        }
+    }
+    (found, networks)
+}
+
+/// The mentees [`cover_both_floors`] covers first: `total` of them, from
+/// `start` (topped up from short groups first, then by the most eligible
+/// pairs), with swaps until every group of both groupings has its floor's
+/// share (`need` at that total); never one `excluded`, and every pinned
+/// one kept. None when a short group has nobody left to swap in or nobody
+/// to swap out.
+#[allow(clippy::too_many_arguments)]
+fn choose_covered(
+    held: &DiveFloor,
+    other: (&[u32], &[u64], u32),
+    start: &[bool],
+    scores: &[u64],
+    options: &[u32],
+    pinned: &[bool],
+    excluded: &[bool],
+    total: u64,
+) -> Option<Vec<bool>> {
+    let mentees = start.len();
+    let all: u64 = held.sizes.iter().sum();
+    let need = |sizes: &[u64], percent: u32, total: u64| shares(sizes, percent, total, all);
+    let (other_group, other_sizes, other_percent) = other;
+    let groupings = [
+        (held.group, need(held.sizes, held.percent, total)),
+        (other_group, need(other_sizes, other_percent, total)),
+    ];
+    let mut chosen: Vec<bool> = (0..mentees)
+        .map(|e| (start[e] || pinned[e]) && held.group[e] != u32::MAX)
+        .collect();
+    let mut have: Vec<Vec<u64>> = groupings.iter().map(|(_, n)| vec![0; n.len()]).collect();
+    let add = |have: &mut Vec<Vec<u64>>, e: usize, by: i64| {
+        for (k, (group, _)) in groupings.iter().enumerate() {
+            let h = &mut have[k][group[e] as usize];
+            *h = h.saturating_add_signed(by);
+        }
+    };
+    for e in (0..mentees).filter(|&e| chosen[e]) {
+        add(&mut have, e, 1);
+    }
+    let candidate = |chosen: &[bool], e: usize| {
+        !chosen[e] && !excluded[e] && held.reachable[e] && options[e] > 0 && held.group[e] != u32::MAX
+    };
+    // How many short groups a mentee is in.
+    let shortness = |have: &[Vec<u64>], e: usize| {
+        groupings
+            .iter()
+            .enumerate()
+            .filter(|(k, (group, needs))| have[*k][group[e] as usize] < needs[group[e] as usize])
+            .count()
+    };
+    let mut count = chosen.iter().filter(|&&c| c).count() as u64;
+    while count < total {
+        let e = (0..mentees)
+            .filter(|&e| candidate(&chosen, e))
+            .max_by_key(|&e| (shortness(&have, e), options[e], std::cmp::Reverse(e)))?;
+        chosen[e] = true;
+        add(&mut have, e, 1);
+        count += 1;
+    }
+    // Whether swapping `f` out for `e` (who fills a short group of
+    // grouping `short`) keeps every group `f` is in at its floor: above it,
+    // or (in the other grouping) the group `e` comes into.
+    let surplus = |have: &[Vec<u64>], short: usize, e: usize, f: usize| {
+        groupings.iter().enumerate().all(|(k, (group, needs))| {
+            let g = group[f] as usize;
+            have[k][g] > needs[g] || (k != short && group[e] as usize == g)
+        })
+    };
+    for _ in 0..mentees {
+        // The first short group, the other grouping's first.
+        let Some((k, g)) = [1, 0]
+            .into_iter()
+            .flat_map(|k| (0..groupings[k].1.len()).map(move |g| (k, g)))
+            .find(|&(k, g)| have[k][g] < groupings[k].1[g])
+        else {
+            return Some(chosen);
+        };
+        let e = (0..mentees)
+            .filter(|&e| candidate(&chosen, e) && groupings[k].0[e] as usize == g)
+            .max_by_key(|&e| (shortness(&have, e), options[e], std::cmp::Reverse(e)))?;
+        let f = (0..mentees)
+            .filter(|&f| chosen[f] && !pinned[f] && surplus(&have, k, e, f))
+            .min_by_key(|&f| (start[f], scores[f], options[f], f))?;
+        add(&mut have, e, 1);
+        add(&mut have, f, -1);
+        chosen[e] = true;
+        chosen[f] = false;
+    }
+    None
 }
 
 #[cfg(test)]

@@ -912,10 +912,14 @@ fn search(
                 offer(&mut best, evaluated.solution.matching.clone());
                 // A matching that meets both floors, from this optimum: a few
                 // networks per search.
-                if let Some((_, other_percent, other_group, other_sizes)) = other
-                    .as_ref()
-                    .filter(|_| both_tried < BOTH_SEARCHES && !meets(&evaluated.solution.matching))
-                {
+                if let Some((_, other_percent, other_group, other_sizes)) = other.as_ref().filter(|_| {
+                    // (Under an identity floor, only from an optimum
+                    // that meets it: its met requests are held.)
+                    let matching = &evaluated.solution.matching;
+                    both_tried < BOTH_SEARCHES
+                        && !meets(matching)
+                        && side.identity.is_none_or(|needed| requests_met(matching) >= needed)
+                }) {
                     both_tried += 1;
                     let mut request_forced = vec![false; mentees];
                     if side.identity.is_some() {
@@ -1783,7 +1787,10 @@ fn cover_both_floors(
     }
     let mut found = Vec::new();
     let mut networks = 0;
-    let mut forced_pinned = vec![false; mentees];
+    // Pinned mentees, and those whose request is held met, are covered in
+    // every flow: kept, and counted in their groups' shares.
+    let mut forced_pinned = held.request_forced.clone();
+    forced_pinned.resize(mentees, false);
     for &e in pinned {
         forced_pinned[e as usize] = true;
     }
@@ -1857,8 +1864,10 @@ fn cover_both_floors(
             let needs = need(kept_sizes, kept_percent, total);
             let mut enough = true;
             for (list, &n) in order.iter().zip(&needs) {
-                enough &= list.len() as u64 >= n;
-                for &e in list.iter().take(n as usize) {
+                let already = list.iter().filter(|&&e| forced[e]).count() as u64;
+                let more = n.saturating_sub(already) as usize;
+                enough &= list.iter().filter(|&&e| !forced[e]).count() >= more;
+                for &e in list.iter().filter(|&&e| !forced[e]).take(more).collect::<Vec<_>>() {
                     forced[e] = true;
                 }
             }

@@ -913,11 +913,13 @@ fn search(
                 // A matching that meets both floors, from this optimum: a few
                 // networks per search.
                 if let Some((_, other_percent, other_group, other_sizes)) = other.as_ref().filter(|_| {
-                    // (Under an identity floor, only from an optimum
-                    // that meets it: its met requests are held.)
+                    // (Only from a node the best matching does not close,
+                    // and under an identity floor, from an optimum that
+                    // meets it: its met requests are held.)
                     let matching = &evaluated.solution.matching;
                     both_tried < BOTH_SEARCHES
                         && !meets(matching)
+                        && best.as_ref().is_none_or(|(v, _)| evaluated.bound > *v)
                         && side.identity.is_none_or(|needed| requests_met(matching) >= needed)
                 }) {
                     both_tried += 1;

@@ -958,8 +958,11 @@ fn search(
                         for m in found {
                             offer(&mut best, m);
                         }
+                        // Again while it improves, and the node is open.
                         match &best {
-                            Some((v, m)) if before.as_ref().is_none_or(|b| v > b) => from = m.clone(),
+                            Some((v, m)) if before.as_ref().is_none_or(|b| v > b) && evaluated.bound > *v => {
+                                from = m.clone()
+                            }
                             _ => break,
                         }
                     }

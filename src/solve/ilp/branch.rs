@@ -698,24 +698,20 @@ fn search(
     // at no cost, where the objective does not count coverage) often meets
     // the floor at no loss.
     let mut dived = 0;
+    // The held floor, for the dives and the searches for both floors.
+    let dive_floor = DiveFloor {
+        group: &group,
+        sizes: &sizes,
+        percent,
+        reachable: &reachable,
+        request_forced: Vec::new(),
+        overlap,
+    };
     // Not where only the empty matching meets the floors (nobody to cover
     // in some group): the search settles that at once.
     if percent > 0 && !nobody && within > 0 {
         for start in dive_from {
-            let mut request_forced = vec![false; programme.mentees.len()];
-            if side.identity.is_some() {
-                for pair in start.pairs.iter().filter(|p| p.identity_matched) {
-                    request_forced[pair.mentee as usize] = true;
-                }
-            }
-            let held = DiveFloor {
-                group: &group,
-                sizes: &sizes,
-                percent,
-                reachable: &reachable,
-                request_forced,
-                overlap,
-            };
+            let held = dive_floor.holding_requests_of(&start, side.identity.is_some());
             // With the requests held, the model's own objective (requests
             // met as a last level, for their layer): the multiplier would
             // trade score for requests the floor no longer needs.
@@ -923,20 +919,7 @@ fn search(
                         && side.identity.is_none_or(|needed| requests_met(matching) >= needed)
                 }) {
                     both_tried += 1;
-                    let mut request_forced = vec![false; mentees];
-                    if side.identity.is_some() {
-                        for pair in evaluated.solution.matching.pairs.iter().filter(|p| p.identity_matched) {
-                            request_forced[pair.mentee as usize] = true;
-                        }
-                    }
-                    let held = DiveFloor {
-                        group: &group,
-                        sizes: &sizes,
-                        percent,
-                        reachable: &reachable,
-                        request_forced,
-                        overlap,
-                    };
+                    let held = dive_floor.holding_requests_of(&evaluated.solution.matching, side.identity.is_some());
                     // From the optimum, then (while that improves the
                     // best) from the best: its groups' shares held, the
                     // rest of its places free.
@@ -1325,6 +1308,23 @@ struct DiveFloor<'a> {
     request_forced: Vec<bool>,
     /// Whether the networks count both kinds of request (see `search`).
     overlap: bool,
+}
+
+impl<'a> DiveFloor<'a> {
+    /// The same floor from `start`: under an identity floor (`identity`),
+    /// with the requests `start` meets held met.
+    fn holding_requests_of(&self, start: &Matching, identity: bool) -> DiveFloor<'a> {
+        let mut request_forced = vec![false; self.group.len()];
+        if identity {
+            for pair in start.pairs.iter().filter(|p| p.identity_matched) {
+                request_forced[pair.mentee as usize] = true;
+            }
+        }
+        DiveFloor {
+            request_forced,
+            ..*self
+        }
+    }
 }
 
 /// Rounds of the link's multipliers at a node (from its parent's

@@ -774,18 +774,16 @@ fn search(
     // anything (as where the networks count many mentees' requests twice),
     // so it hands over after a few networks, not after its full time.
     let mut weaker = false;
-    // Each identity request met is a mentee covered: a matching that
-    // meets the identity floor covers at least as many as it needs.
-    let root_least = needed.min(all) as u32;
-    let root_most = if within == 0 {
-        0
-    } else {
-        most.map_or(all as u32, |m| m.min(all as u32))
-    };
     let mut open = BinaryHeap::new();
     open.push(Node {
-        least: root_least,
-        most: root_most,
+        // Each identity request met is a mentee covered: a matching that
+        // meets the identity floor covers at least as many as it needs.
+        least: needed.min(all) as u32,
+        most: if within == 0 {
+            0
+        } else {
+            most.map_or(all as u32, |m| m.min(all as u32))
+        },
         dropped: Vec::new(),
         forced: pinned.clone(),
         request_met: Vec::new(),
@@ -1542,14 +1540,7 @@ fn dive_to_floor(
     let mut networks = 0;
     let mentees = programme.mentees.len();
     let all: u64 = floor.sizes.iter().sum();
-    let percent = u64::from(floor.percent);
-    let need = |total: u64| -> Vec<u64> {
-        floor
-            .sizes
-            .iter()
-            .map(|&n| (percent * n * total).div_ceil(100 * all.max(1)))
-            .collect()
-    };
+    let need = |total: u64| shares(floor.sizes, floor.percent, total, all);
     let mut matching = start;
     // A bound on the mentees covered, once holding the short groups at the
     // floor of the total reached has failed: first units are held to it
@@ -1746,21 +1737,20 @@ const BOTH_TRIES: u32 = 3;
 /// From a matching that breaks a floor of two groupings (`held`, which the
 /// networks hold, and `other`: its mentees' groups, the groups' sizes and
 /// the percent), matchings that meet both, each from one network:
-/// - the mentees covered chosen first: the start's, with a short group's
-///   uncovered mentee (of a short group of the other grouping too, if any;
-///   the most eligible pairs first) swapped in for a covered one (fewest
-///   matches first) of groups above their floors in both groupings, or of
-///   the same group, until no group is short; then those covered exactly
-///   (everyone else held uncovered), so only who has later matches is left
-///   to the objective;
-/// - at the number the start covers or a few fewer: every group of the
-///   other grouping has held covered as many of its mentees as its floor
-///   needs at that total (those the start covers first, most matched first;
-///   then those with the most eligible pairs), the held floor's groups are
-///   held at that total's floor, and the total at exactly it, so the
-///   objective also decides who else is covered.
+/// - the mentees covered chosen first ([`choose_covered`]): the start's,
+///   with swaps until no group of either grouping is short; then those
+///   covered exactly (everyone else held uncovered), so only who has later
+///   matches is left to the objective (mentees the network cannot cover so
+///   are swapped out, and it tries again);
+/// - each way round, at the number the start covers or a few fewer: one
+///   grouping's floor held by the network at that total (its groups' first
+///   matches forced, the total held at exactly it), and the other's shares
+///   held covered (the mentees the start places best first, then those
+///   with the most eligible pairs), so the objective decides who else is
+///   covered.
 ///
-/// With the networks solved.
+/// Pinned mentees, and those whose request `held` holds met, are covered in
+/// every one. With the networks solved.
 #[allow(clippy::too_many_arguments)]
 fn cover_both_floors(
     programme: &Programme,
@@ -1905,9 +1895,12 @@ fn cover_both_floors(
 /// The mentees [`cover_both_floors`] covers first: `total` of them, from
 /// `start` (topped up from short groups first, then by the most eligible
 /// pairs), with swaps until every group of both groupings has its floor's
-/// share (`need` at that total); never one `excluded`, and every pinned
-/// one kept. None when a short group has nobody left to swap in or nobody
-/// to swap out.
+/// share at that total: a short group's mentee (one in short groups of
+/// both groupings first, then the most eligible pairs) in for a chosen one
+/// whose groups are above their floors, or share the other grouping's
+/// group (added ones first, then the least placed by `scores`). Never one
+/// `excluded`, and every `pinned` one kept. None when a short group has
+/// nobody left to swap in or nobody to swap out.
 #[allow(clippy::too_many_arguments)]
 fn choose_covered(
     held: &DiveFloor,

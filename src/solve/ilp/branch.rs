@@ -566,9 +566,9 @@ fn search(
     let (group, sizes) = groups_by(by);
     let all: u64 = sizes.iter().sum();
     let lower = |total: u32| -> Vec<u32> {
-        sizes
-            .iter()
-            .map(|&n| (u64::from(percent) * n * u64::from(total)).div_ceil(100 * all.max(1)) as u32)
+        shares(&sizes, percent, u64::from(total), all)
+            .into_iter()
+            .map(|l| l as u32)
             .collect()
     };
     // Mentees with an eligible pair, and with one that meets their identity request.
@@ -1662,10 +1662,9 @@ fn cover_short_groups(
         .collect();
     let gadget = CoverageGadget {
         group_of: floor.group.to_vec(),
-        lower: floor
-            .sizes
-            .iter()
-            .map(|&n| (percent * n * total).div_ceil(100 * all.max(1)) as u32)
+        lower: shares(floor.sizes, floor.percent, total, all)
+            .into_iter()
+            .map(|l| l as u32)
             .collect(),
         dropped,
         request_forced: floor.request_forced.clone(),

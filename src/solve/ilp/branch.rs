@@ -41,6 +41,13 @@
 //! broken as well, which dropping cannot repair at the same number covered,
 //! a few optima per search also start [`cover_both_floors`]: mentees chosen
 //! so that every group of both groupings has its share, covered exactly.
+//! After 16 networks, 32, 64 and so on, the neighbourhood where the best
+//! matching and the node's optimum agree (each mentee both cover held
+//! covered, each both leave out held uncovered, and so for identity
+//! requests; every pair free) is searched the same way, for a while, for a
+//! better matching: the classic heuristic of integer programming that
+//! looks between the incumbent and the relaxation (the more mentees the two
+//! differ on, the larger; one not searched to the end is halved next time).
 //! When no node is open, the incumbent is the lexicographic optimum: every
 //! matching that meets the floor is in some closed node, whose bound it
 //! cannot beat. A limit on nodes or time stops
@@ -73,6 +80,16 @@ pub(super) const MAX_NODES: usize = 400;
 /// the end (thousands of networks in well under a second) rather than
 /// handed to a program that can take minutes on it.
 const SEARCH_TIME: Duration = Duration::from_secs(2);
+
+/// Networks the search solves before it first searches a neighbourhood of
+/// its best matching (then after twice as many, and so on).
+const NEIGHBOURHOOD_FROM: usize = 16;
+
+/// The longest a neighbourhood's search runs; otherwise as long as the
+/// search has run so far (so that neighbourhoods take at most about half of
+/// it), but at least [`NEIGHBOURHOOD_LEAST`].
+const NEIGHBOURHOOD_TIME: Duration = Duration::from_secs(3);
+const NEIGHBOURHOOD_LEAST: Duration = Duration::from_millis(250);
 
 /// What the search found.
 pub(super) enum Searched {
@@ -244,7 +261,7 @@ pub(super) fn branch_on_constraints(
     deadline: Option<Instant>,
 ) -> Option<Searched> {
     search(
-        programme, model, pricer, incumbents, upper, most, multiplier, deadline, MAX_NODES, None,
+        programme, model, pricer, incumbents, upper, most, multiplier, deadline, MAX_NODES, None, None,
     )
 }
 
@@ -279,6 +296,7 @@ fn meeting_identity_first(
         deadline,
         MAX_NODES / 2,
         Some(i64::try_from(needed).unwrap_or(i64::MAX)),
+        None,
     )? {
         Searched::Optimal(solution) => solution.matching,
         Searched::Stopped { best, .. } => best,
@@ -355,6 +373,7 @@ pub(super) fn start_without_professions(
             None,
             deadline,
             MAX_NODES / 4,
+            None,
             None,
         )? {
             Searched::Optimal(solution) => solution.matching,
@@ -469,8 +488,13 @@ fn search(
     deadline: Option<Instant>,
     max_nodes: usize,
     enough: Option<i64>,
+    root: Option<Held>,
 ) -> Option<Searched> {
     let start = Instant::now();
+    // A search of a neighbourhood (see `Held`) only looks for a better
+    // matching there: no dives, and no neighbourhoods of its own.
+    let whole = root.is_none();
+    let root = root.unwrap_or_default();
     let side = Side::of(programme, model)?;
     let (by, percent) = side.held;
     let organisation_cap = side.organisation_cap;
@@ -709,7 +733,7 @@ fn search(
     };
     // Not where only the empty matching meets the floors (nobody to cover
     // in some group): the search settles that at once.
-    if percent > 0 && !nobody && within > 0 {
+    if percent > 0 && !nobody && within > 0 && whole {
         for start in dive_from {
             let held = dive_floor.holding_requests_of(&start, side.identity.is_some());
             // With the requests held, the model's own objective (requests
@@ -784,10 +808,14 @@ fn search(
         } else {
             most.map_or(all as u32, |m| m.min(all as u32))
         },
-        dropped: Vec::new(),
-        forced: pinned.clone(),
-        request_met: Vec::new(),
-        request_unmet: Vec::new(),
+        dropped: root.dropped.clone(),
+        forced: {
+            let mut forced = root.forced.clone();
+            forced.extend(pinned.iter().filter(|e| !root.forced.contains(e)));
+            forced
+        },
+        request_met: root.request_met.clone(),
+        request_unmet: root.request_unmet.clone(),
         both_met: Vec::new(),
         both_unmet: Vec::new(),
         bound: upper.unwrap_or_else(|| vec![i64::MAX; levels]),
@@ -805,6 +833,11 @@ fn search(
     let mut linked = 0;
     // Networks spent looking for a matching that meets both groupings' floors.
     let mut both_tried = 0;
+    // When the next neighbourhood of the best matching is searched.
+    let mut next_neighbourhood = NEIGHBOURHOOD_FROM;
+    let most_covered = most;
+    // The neighbourhood's mentees left free: the `turn`th of `parts` slices.
+    let (mut turn, mut parts) = (0usize, 1usize);
     while let Some(node) = open.pop() {
         // A caller looking for any matching that good has one.
         if enough.is_some_and(|e| best.as_ref().is_some_and(|(v, _)| v.first().is_some_and(|&f| f >= e))) {
@@ -911,7 +944,8 @@ fn search(
                     // and under an identity floor, from an optimum that
                     // meets it: its met requests are held.)
                     let matching = &evaluated.solution.matching;
-                    both_tried < BOTH_SEARCHES
+                    whole
+                        && both_tried < BOTH_SEARCHES
                         && !meets(matching)
                         && best.as_ref().is_none_or(|(v, _)| evaluated.bound > *v)
                         && side.identity.is_none_or(|needed| requests_met(matching) >= needed)
@@ -1055,6 +1089,46 @@ fn search(
             continue;
         }
         let matching = &solved.solution.matching;
+        // Now and then, the neighbourhood where the best matching and this
+        // node's optimum agree, searched for a better matching.
+        if whole && solves >= next_neighbourhood {
+            next_neighbourhood = solves * 2;
+            if let Some((_, incumbent)) = &best {
+                let held = agreeing(programme, incumbent, matching, side.identity.is_some(), (turn, parts));
+                turn += 1;
+                let until = Instant::now() + start.elapsed().clamp(NEIGHBOURHOOD_LEAST, NEIGHBOURHOOD_TIME);
+                let until = deadline.map_or(until, |d| d.min(until));
+                let found = search(
+                    programme,
+                    model,
+                    pricer,
+                    vec![incumbent.clone()],
+                    known.clone(),
+                    most_covered,
+                    multiplier,
+                    Some(until),
+                    MAX_NODES,
+                    None,
+                    Some(held),
+                );
+                // A neighbourhood searched to the end can grow; one that was
+                // not, shrinks.
+                match found {
+                    Some(Searched::Optimal(solution)) => {
+                        parts = (parts / 2).max(1);
+                        offer(&mut best, solution.matching)
+                    }
+                    Some(Searched::Stopped { best: found, .. }) => {
+                        parts *= 2;
+                        offer(&mut best, found)
+                    }
+                    _ => parts *= 2,
+                }
+                if best.as_ref().is_some_and(|(v, _)| bound <= *v) {
+                    continue;
+                }
+            }
+        }
         let counts = &solved.counts;
         let uncounted = &solved.uncounted;
         if uncounted.is_empty() && solved.twice.is_empty() && meets(matching) && mixed.is_none() {
@@ -1292,6 +1366,63 @@ fn search(
             })
         }
     }
+}
+
+/// Mentees a search's first node holds: a neighbourhood of the best
+/// matching, where it and a node's optimum agree.
+#[derive(Default)]
+struct Held {
+    dropped: Vec<u32>,
+    forced: Vec<u32>,
+    request_met: Vec<u32>,
+    request_unmet: Vec<u32>,
+}
+
+/// The neighbourhood where a matching and a node's optimum agree: each
+/// mentee both cover held covered, each both leave out held uncovered, and
+/// under an identity floor each request both meet (or both leave unmet)
+/// held so. Of the mentees they differ on, only `free` (the `turn`th such
+/// slice of them) are left free, the rest held as in `best`; every pair is
+/// left free.
+fn agreeing(programme: &Programme, best: &Matching, optimum: &Matching, identity: bool, free: (usize, usize)) -> Held {
+    let mentees = programme.mentees.len();
+    let (a, b) = (best.mentee_counts(programme), optimum.mentee_counts(programme));
+    let met = |m: &Matching| {
+        let mut met = vec![false; mentees];
+        for pair in m.pairs.iter().filter(|p| p.identity_matched) {
+            met[pair.mentee as usize] = true;
+        }
+        met
+    };
+    let (ma, mb) = (met(best), met(optimum));
+    let differ: Vec<usize> = (0..mentees)
+        .filter(|&e| programme.mentees[e].person.capacity > 0)
+        .filter(|&e| (a[e] > 0) != (b[e] > 0) || (identity && ma[e] != mb[e]))
+        .collect();
+    let (turn, parts) = free;
+    let mut left = vec![false; mentees];
+    for (i, &e) in differ.iter().enumerate() {
+        left[e] = i * parts / differ.len().max(1) == turn % parts;
+    }
+    let mut held = Held::default();
+    for e in (0..mentees).filter(|&e| programme.mentees[e].person.capacity > 0 && !left[e]) {
+        let (covered, request) = match (a[e] > 0) == (b[e] > 0) {
+            true => (a[e] > 0, (ma[e] == mb[e]).then_some(ma[e])),
+            false => (a[e] > 0, Some(ma[e])),
+        };
+        match covered {
+            true => held.forced.push(e as u32),
+            false => held.dropped.push(e as u32),
+        }
+        if identity && programme.mentees[e].asks_for_identity() {
+            match request {
+                Some(true) => held.request_met.push(e as u32),
+                Some(false) => held.request_unmet.push(e as u32),
+                None => {}
+            }
+        }
+    }
+    held
 }
 
 /// The floor a dive works towards: each mentee's group (`u32::MAX`: none),

@@ -2117,7 +2117,81 @@ fn choose_covered(
 
 #[cfg(test)]
 mod tests {
-    use super::next_ratio;
+    use super::{agreeing, next_ratio};
+    use crate::eligibility::eligible_pairs;
+    use crate::matching::Matching;
+    use crate::model::Model;
+    use crate::registration::generate::{generate, GenerateSpec};
+    use crate::registration::{read_programme, History, Source};
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+
+        /// The neighbourhood always holds the best matching (so its search
+        /// can only improve on it), holds each mentee once, and leaves free
+        /// only mentees the two matchings differ on, a `parts`th of them.
+        #[test]
+        fn a_neighbourhood_holds_the_best_matching_and_frees_only_differences(
+            seed in 0u64..1_000,
+            best_picks in proptest::collection::vec(any::<bool>(), 400),
+            optimum_picks in proptest::collection::vec(any::<bool>(), 400),
+            turn in 0usize..4,
+            parts in 1usize..4,
+            identity in any::<bool>(),
+        ) {
+            let model = Model::built_in("quality").unwrap();
+            let data = generate(&GenerateSpec { mentees: 30, mentors: 12, seed });
+            let programme = read_programme(
+                Source { name: "mentors.csv", bytes: data.mentors_csv.as_bytes() },
+                Source { name: "mentees.csv", bytes: data.mentees_csv.as_bytes() },
+                &model,
+            )
+            .unwrap()
+            .programme;
+            let pairs = eligible_pairs(&programme, &model, &History::default());
+            let pick = |picks: &[bool]| {
+                Matching::new(pairs.iter().zip(picks.iter().cycle()).filter(|(_, &p)| p).map(|(p, _)| *p).collect())
+            };
+            let (best, optimum) = (pick(&best_picks), pick(&optimum_picks));
+            let held = agreeing(&programme, &best, &optimum, identity, (turn, parts));
+
+            let mentees = programme.mentees.len();
+            let (a, b) = (best.mentee_counts(&programme), optimum.mentee_counts(&programme));
+            let met = |m: &Matching, e: usize| m.pairs.iter().any(|p| p.mentee as usize == e && p.identity_matched);
+            let mut times = vec![0; mentees];
+            for &e in held.forced.iter().chain(&held.dropped) {
+                times[e as usize] += 1;
+            }
+            for &e in &held.forced {
+                prop_assert!(a[e as usize] > 0, "mentee {e} held covered, uncovered in the best");
+            }
+            for &e in &held.dropped {
+                prop_assert!(a[e as usize] == 0, "mentee {e} held uncovered, covered in the best");
+            }
+            for &e in &held.request_met {
+                prop_assert!(identity && met(&best, e as usize));
+            }
+            for &e in &held.request_unmet {
+                prop_assert!(identity && !met(&best, e as usize));
+            }
+            let differ = |e: usize| (a[e] > 0) != (b[e] > 0) || (identity && met(&best, e) != met(&optimum, e));
+            let mut free = 0;
+            let mut differing = 0;
+            for e in (0..mentees).filter(|&e| programme.mentees[e].person.capacity > 0) {
+                prop_assert!(times[e] <= 1, "mentee {e} held twice");
+                differing += usize::from(differ(e));
+                if times[e] == 0 {
+                    prop_assert!(differ(e), "mentee {e} left free, though both matchings agree on them");
+                    free += 1;
+                }
+            }
+            prop_assert!(free <= differing.div_ceil(parts));
+            if parts == 1 {
+                prop_assert_eq!(free, differing);
+            }
+        }
+    }
 
     #[test]
     fn the_next_multiplier_steps_from_one_side_and_meets_between_two() {

@@ -16,6 +16,16 @@ use mentorflow::solve::ilp::{constraint_met, solve_ilp, solve_ilp_with, Backend,
 use mentorflow::solve::{Optimality, Solution, SolveError};
 use proptest::prelude::*;
 
+/// A coverage floor: every group's coverage at least `percent`% of the programme's.
+fn floor(by: Group, percent: u32) -> Constraint {
+    Constraint::CoverageFloor { by, percent }
+}
+
+/// At least `percent`% of identity requests met.
+fn identity(percent: u32) -> Constraint {
+    Constraint::IdentityRequestsMetAtLeast { percent }
+}
+
 /// Every check on one result: the independent checker, the hard rules, and
 /// each constraint by the library's test and by the tests' own.
 fn checked(p: &Programme, model: &Model, solution: &Solution) {
@@ -194,10 +204,7 @@ fn generated_coverage_floors_are_decided_by_flows_and_equal_the_program() {
 fn a_time_limit_inside_the_search_gives_the_best_found_and_its_gap() {
     let model = model_with(
         Model::built_in("quality").unwrap().objective,
-        vec![Constraint::CoverageFloor {
-            by: Group::Grade,
-            percent: 95,
-        }],
+        vec![floor(Group::Grade, 95)],
     );
     let p = common::generated(300, 60, 3, &model);
     let eligibility = Eligibility::new(&p, &model, &History::default());
@@ -308,41 +315,14 @@ fn generated_combined_constraints_are_decided_by_flows() {
     let mut runs = 0;
     for (seed, (mentees, mentors)) in [(1, (40, 40)), (2, (60, 15))] {
         for (base, constraints) in [
+            ("quality", vec![floor(Group::Grade, 90), floor(Group::Organisation, 80)]),
+            ("coverage", vec![identity(80), floor(Group::Organisation, 80)]),
             (
                 "quality",
                 vec![
-                    Constraint::CoverageFloor {
-                        by: Group::Grade,
-                        percent: 90,
-                    },
-                    Constraint::CoverageFloor {
-                        by: Group::Organisation,
-                        percent: 80,
-                    },
-                ],
-            ),
-            (
-                "coverage",
-                vec![
-                    Constraint::IdentityRequestsMetAtLeast { percent: 80 },
-                    Constraint::CoverageFloor {
-                        by: Group::Organisation,
-                        percent: 80,
-                    },
-                ],
-            ),
-            (
-                "quality",
-                vec![
-                    Constraint::IdentityRequestsMetAtLeast { percent: 80 },
-                    Constraint::CoverageFloor {
-                        by: Group::Grade,
-                        percent: 80,
-                    },
-                    Constraint::CoverageFloor {
-                        by: Group::Organisation,
-                        percent: 70,
-                    },
+                    identity(80),
+                    floor(Group::Grade, 80),
+                    floor(Group::Organisation, 70),
                     Constraint::MaxMenteesFromOneOrganisation { mentees: 1 },
                 ],
             ),
@@ -380,13 +360,7 @@ fn generated_combined_constraints_are_decided_by_flows() {
 fn a_time_limit_on_combined_constraints_returns_a_matching_meeting_them() {
     let model = model_with(
         Model::built_in("quality").unwrap().objective,
-        vec![
-            Constraint::IdentityRequestsMetAtLeast { percent: 90 },
-            Constraint::CoverageFloor {
-                by: Group::Organisation,
-                percent: 80,
-            },
-        ],
+        vec![identity(90), floor(Group::Organisation, 80)],
     );
     let p = common::generated(300, 60, 3, &model);
     let eligibility = Eligibility::new(&p, &model, &History::default());
@@ -416,10 +390,7 @@ fn a_time_limit_on_combined_constraints_returns_a_matching_meeting_them() {
 fn a_coverage_floor_the_halving_cannot_settle_starts_at_its_bound() {
     let solution = solved_generated(
         Model::built_in("coverage").unwrap().objective,
-        vec![Constraint::CoverageFloor {
-            by: Group::Grade,
-            percent: 90,
-        }],
+        vec![floor(Group::Grade, 90)],
         (40, 15, 2),
         std::time::Duration::from_millis(500),
     );
@@ -442,17 +413,8 @@ fn a_coverage_floor_the_halving_cannot_settle_starts_at_its_bound() {
 #[test]
 fn profession_objective_with_an_identity_floor_gets_a_start_from_flows() {
     for (constraints, seed) in [
-        (vec![Constraint::IdentityRequestsMetAtLeast { percent: 95 }], 4),
-        (
-            vec![
-                Constraint::IdentityRequestsMetAtLeast { percent: 90 },
-                Constraint::CoverageFloor {
-                    by: Group::Grade,
-                    percent: 80,
-                },
-            ],
-            5,
-        ),
+        (vec![identity(95)], 4),
+        (vec![identity(90), floor(Group::Grade, 80)], 5),
     ] {
         let model = model_with(Model::built_in("profession-first").unwrap().objective, constraints);
         let p = common::generated(400, 400, seed, &model);
@@ -510,10 +472,7 @@ fn quality_with_organisation_floor_proven_by_flows(
 ) -> (Vec<i64>, String) {
     let solution = solved_generated(
         vec![Term::total_score()],
-        vec![Constraint::CoverageFloor {
-            by: Group::Organisation,
-            percent: 80,
-        }],
+        vec![floor(Group::Organisation, 80)],
         (mentees, mentors, seed),
         std::time::Duration::from_secs(60),
     );
@@ -581,10 +540,7 @@ fn the_link_bound_proves_a_small_scarce_organisation_floor() {
 fn a_request_counted_only_with_a_first_match_lets_the_search_prove_a_small_floor() {
     let solution = solved_generated(
         Model::built_in("profession-first").unwrap().objective,
-        vec![Constraint::CoverageFloor {
-            by: Group::Grade,
-            percent: 90,
-        }],
+        vec![floor(Group::Grade, 90)],
         (40, 15, 4),
         std::time::Duration::from_secs(60),
     );
@@ -608,13 +564,7 @@ fn a_request_counted_only_with_a_first_match_lets_the_search_prove_a_small_floor
 fn a_start_meeting_an_identity_floor_and_a_grade_floor_is_searched_for_until_found() {
     let solution = solved_generated(
         Model::built_in("profession-first").unwrap().objective,
-        vec![
-            Constraint::IdentityRequestsMetAtLeast { percent: 75 },
-            Constraint::CoverageFloor {
-                by: Group::Grade,
-                percent: 90,
-            },
-        ],
+        vec![identity(75), floor(Group::Grade, 90)],
         (40, 15, 4),
         std::time::Duration::from_secs(5),
     );
@@ -633,13 +583,7 @@ fn a_start_meeting_an_identity_floor_and_a_grade_floor_is_searched_for_until_fou
 fn each_node_moves_the_identity_multiplier_to_its_least_bound() {
     let solution = solved_generated(
         Model::built_in("coverage").unwrap().objective,
-        vec![
-            Constraint::IdentityRequestsMetAtLeast { percent: 85 },
-            Constraint::CoverageFloor {
-                by: Group::Grade,
-                percent: 90,
-            },
-        ],
+        vec![identity(85), floor(Group::Grade, 90)],
         (300, 60, 1),
         std::time::Duration::from_secs(60),
     );
@@ -660,10 +604,7 @@ fn a_range_with_uncounted_mentees_is_halved_before_holding_mentees() {
     for (seed, optimum) in [(1, 2411), (4, 2509)] {
         let solution = solved_generated(
             Model::built_in("quality").unwrap().objective,
-            vec![Constraint::CoverageFloor {
-                by: Group::Organisation,
-                percent: 80,
-            }],
+            vec![floor(Group::Organisation, 80)],
             (150, 40, seed),
             std::time::Duration::from_secs(60),
         );
@@ -683,18 +624,7 @@ fn a_range_with_uncounted_mentees_is_halved_before_holding_mentees() {
 /// the bound allows, so every level before the total score is proven.
 #[test]
 fn mentees_chosen_for_both_floors_give_a_matching_meeting_them() {
-    let floors = || {
-        vec![
-            Constraint::CoverageFloor {
-                by: Group::Grade,
-                percent: 90,
-            },
-            Constraint::CoverageFloor {
-                by: Group::Organisation,
-                percent: 80,
-            },
-        ]
-    };
+    let floors = || vec![floor(Group::Grade, 90), floor(Group::Organisation, 80)];
     let coverage = || Model::built_in("coverage").unwrap().objective;
     let limit = std::time::Duration::from_secs(5);
     let solution = solved_generated(coverage(), floors(), (300, 60, 3), limit);
@@ -716,13 +646,7 @@ fn mentees_chosen_for_both_floors_give_a_matching_meeting_them() {
 fn a_neighbourhood_of_the_best_matching_proves_identity_and_organisation_floors() {
     let solution = solved_generated(
         vec![Term::total_score()],
-        vec![
-            Constraint::IdentityRequestsMetAtLeast { percent: 95 },
-            Constraint::CoverageFloor {
-                by: Group::Organisation,
-                percent: 80,
-            },
-        ],
+        vec![identity(95), floor(Group::Organisation, 80)],
         (1_500, 300, 7),
         std::time::Duration::from_secs(60),
     );
@@ -781,21 +705,9 @@ mod highs {
     #[test]
     fn requests_under_coverage_floors_equal_highs_alone() {
         let floors = [
-            vec![Constraint::CoverageFloor {
-                by: Group::Grade,
-                percent: 90,
-            }],
-            vec![Constraint::CoverageFloor {
-                by: Group::Organisation,
-                percent: 80,
-            }],
-            vec![
-                Constraint::IdentityRequestsMetAtLeast { percent: 70 },
-                Constraint::CoverageFloor {
-                    by: Group::Organisation,
-                    percent: 80,
-                },
-            ],
+            vec![floor(Group::Grade, 90)],
+            vec![floor(Group::Organisation, 80)],
+            vec![identity(70), floor(Group::Organisation, 80)],
         ];
         equal_highs_alone(
             &["profession-first", "identity-first", "civil-service"],
@@ -811,22 +723,10 @@ mod highs {
     /// them) reach HiGHS alone's optimum on programmes with scarce mentors.
     #[test]
     fn identity_and_coverage_floors_with_multipliers_moved_equal_highs_alone() {
-        let identity = Constraint::IdentityRequestsMetAtLeast { percent: 70 };
+        let identity = identity(70);
         let sets = [
-            vec![
-                identity.clone(),
-                Constraint::CoverageFloor {
-                    by: Group::Grade,
-                    percent: 90,
-                },
-            ],
-            vec![
-                identity,
-                Constraint::CoverageFloor {
-                    by: Group::Organisation,
-                    percent: 80,
-                },
-            ],
+            vec![identity.clone(), floor(Group::Grade, 90)],
+            vec![identity, floor(Group::Organisation, 80)],
         ];
         equal_highs_alone(
             &["coverage", "quality", "civil-service"],
@@ -841,10 +741,7 @@ mod highs {
     /// first one: flows (with HiGHS after them) reach HiGHS alone's optimum.
     #[test]
     fn quality_with_an_organisation_floor_equals_highs_alone() {
-        let floor = vec![Constraint::CoverageFloor {
-            by: Group::Organisation,
-            percent: 80,
-        }];
+        let floor = vec![floor(Group::Organisation, 80)];
         equal_highs_alone(&["quality"], &[floor], &[(150, 40)], 1..=4);
     }
 }

@@ -23,28 +23,42 @@ pub fn constraint_met(programme: &Programme, matching: &Matching, constraint: &C
             let met = matching.mentees_with(programme, |p| p.identity_matched) as u64;
             100 * met >= u64::from(percent) * asked
         }
-        Constraint::CoverageFloor { by, percent } => {
-            let counts = matching.mentee_counts(programme);
-            let mut groups: HashMap<u32, (u64, u64)> = HashMap::new(); // group -> (mentees, covered)
-            let (mut all, mut covered) = (0u64, 0u64);
-            for (e, mentee) in programme.mentees.iter().enumerate() {
-                if mentee.person.capacity == 0 {
-                    continue;
-                }
-                let entry = groups.entry(group_of(programme, e, by)).or_default();
-                entry.0 += 1;
-                all += 1;
-                if counts[e] > 0 {
-                    entry.1 += 1;
-                    covered += 1;
-                }
-            }
-            // covered_g / n_g >= percent / 100 x covered / all, multiplied out.
-            groups
-                .values()
-                .all(|&(n, c)| 100 * all * c >= u64::from(percent) * n * covered)
-        }
+        Constraint::CoverageFloor { by, percent } => floor_met(
+            &coverage_by_group(programme, &matching.mentee_counts(programme), by),
+            percent,
+        ),
     }
+}
+
+/// Whether groups counted by [`coverage_by_group`] meet a coverage floor of
+/// `percent`: covered_g / n_g >= percent / 100 x covered / all, multiplied out.
+pub(super) fn floor_met(groups: &[(u64, u64)], percent: u32) -> bool {
+    let all: u64 = groups.iter().map(|&(n, _)| n).sum();
+    let covered: u64 = groups.iter().map(|&(_, c)| c).sum();
+    groups
+        .iter()
+        .filter(|&&(n, _)| n > 0)
+        .all(|&(n, c)| 100 * all * c >= u64::from(percent) * n * covered)
+}
+
+/// Each group's (over `by`, indexed by its id) mentees who may be matched,
+/// and how many of them `counts` covers; groups with no such mentee are
+/// (0, 0). Group ids are small (an organisation's or a grade's index), so a
+/// vector, not a map: this is counted on every repair round.
+pub(super) fn coverage_by_group(programme: &Programme, counts: &[u32], by: Group) -> Vec<(u64, u64)> {
+    let mut groups: Vec<(u64, u64)> = Vec::new();
+    for (e, mentee) in programme.mentees.iter().enumerate() {
+        if mentee.person.capacity == 0 {
+            continue;
+        }
+        let g = group_of(programme, e, by) as usize;
+        if g >= groups.len() {
+            groups.resize(g + 1, (0, 0));
+        }
+        groups[g].0 += 1;
+        groups[g].1 += u64::from(counts[e] > 0);
+    }
+    groups
 }
 
 /// The group a mentee is counted in by a coverage floor.

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashMap};
 use super::super::capped::Pricer;
 use super::super::lagrange::{Decided, Multiplier, Undecided};
 use super::super::{flow_can_solve, CoverageGadget, Covered, Solution, SolveError, SolveStats};
-use super::constraints::{constraint_met, group_of};
+use super::constraints::{constraint_met, coverage_by_group, floor_met, group_of};
 use crate::eligibility::Pair;
 use crate::matching::Matching;
 use crate::model::{Constraint, Group, Model, Term};
@@ -335,27 +335,25 @@ pub(super) fn repair_floors(
     // Covering only ever adds a covered mentee, dropping only takes one
     // away; covering for one floor can break another's, so after a round per
     // mentee only dropping is left, which ends at the pins alone at worst.
+    // (Each round counts from `pairs` as they are: a matching is made, and
+    // sorted, only for the last check.)
     for round in 0..=3 * programme.mentees.len() {
-        let matching = Matching::new(pairs.clone());
-        let short = floors.iter().find(|&&(by, percent)| {
-            !constraint_met(
-                programme,
-                &matching,
-                &Constraint::CoverageFloor {
-                    by,
-                    percent: percent as u32,
-                },
-            )
-        });
+        let mut counts = vec![0u32; programme.mentees.len()];
+        for p in &pairs {
+            counts[p.mentee as usize] += 1;
+        }
+        let short = floors
+            .iter()
+            .find(|&&(by, percent)| !floor_met(&coverage_by_group(programme, &counts, by), percent as u32));
         // Every floor met: the matching, if it meets the rest too.
         let Some(&(by, percent)) = short else {
+            let matching = Matching::new(pairs);
             let meets = model
                 .constraints
                 .iter()
                 .all(|c| constraint_met(programme, &matching, c));
             return meets.then_some(matching);
         };
-        let counts = matching.mentee_counts(programme);
         // First, a mentee of the group furthest below the floor covered, on
         // a mentor's free place or one taken from a mentee who keeps a match.
         let covering = round < programme.mentees.len();
@@ -404,16 +402,12 @@ pub(super) fn repair_floors(
 /// Each group's (over `by`) mentees who may be matched, and how many of them
 /// `counts` covers.
 fn group_counts(programme: &Programme, counts: &[u32], by: Group) -> BTreeMap<u32, (u64, u64)> {
-    // A few groups, counted every round of a repair: no hashing.
-    let mut groups: BTreeMap<u32, (u64, u64)> = BTreeMap::new();
-    for (e, mentee) in programme.mentees.iter().enumerate() {
-        if mentee.person.capacity > 0 {
-            let entry = groups.entry(group_of(programme, e, by)).or_default();
-            entry.0 += 1;
-            entry.1 += u64::from(counts[e] > 0);
-        }
-    }
-    groups
+    coverage_by_group(programme, counts, by)
+        .into_iter()
+        .enumerate()
+        .filter(|&(_, (n, _))| n > 0)
+        .map(|(g, counted)| (g as u32, counted))
+        .collect()
 }
 
 /// `pairs` with one more mentee covered, from the group (over `by`) furthest
@@ -470,15 +464,30 @@ fn cover_one(
     for (i, p) in pairs.iter().enumerate() {
         of_mentor[p.mentor as usize].push(i);
     }
+    // Whether a mentor has a free place, or a place a mentee who keeps a
+    // match (and any met request) could give up, before the cap: a mentor
+    // with neither takes nobody, so the candidates (thousands of pairs,
+    // scanned every round of a repair) are looked at only where some
+    // mentor could take one.
+    let capacity = |m: usize| programme.mentors[m].person.capacity;
+    let can_give_up = |p: &Pair| {
+        !p.pinned && counts[p.mentee as usize] >= 2 && (!p.identity_matched || identity_pairs[p.mentee as usize] >= 2)
+    };
+    let open: Vec<bool> = (0..programme.mentors.len())
+        .map(|m| load[m] < capacity(m) || of_mentor[m].iter().any(|&i| can_give_up(&pairs[i])))
+        .collect();
+    if !open.contains(&true) {
+        return None;
+    }
     let uncovered = candidates
         .get(&(by, short))
         .into_iter()
         .flatten()
-        .filter(|p| counts[p.mentee as usize] == 0);
+        .filter(|p| counts[p.mentee as usize] == 0 && open[p.mentor as usize]);
     for add in uncovered {
         let mentor = add.mentor;
         let o = organisation(add.mentee);
-        if load[mentor as usize] < programme.mentors[mentor as usize].person.capacity && room(mentor, o, None) {
+        if load[mentor as usize] < capacity(mentor as usize) && room(mentor, o, None) {
             let mut more = pairs.to_vec();
             more.push(*add);
             return Some(more);
@@ -486,10 +495,7 @@ fn cover_one(
         // A place taken from a mentee who keeps a match (and any met request).
         let taken = of_mentor[mentor as usize].iter().copied().find(|&i| {
             let p = &pairs[i];
-            !p.pinned
-                && counts[p.mentee as usize] >= 2
-                && (!p.identity_matched || identity_pairs[p.mentee as usize] >= 2)
-                && room(mentor, o, Some(organisation(p.mentee)))
+            can_give_up(p) && room(mentor, o, Some(organisation(p.mentee)))
         });
         if let Some(i) = taken {
             let mut more = pairs.to_vec();

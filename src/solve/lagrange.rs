@@ -56,7 +56,10 @@
 //! optimum's choice (a pair meeting both requests, or none), no one is
 //! counted twice, and with requests met as a last level the network's
 //! optimum has the same values and the most requests met among them; where
-//! that meets the floor it is the answer. Else, after the search above, the
+//! that meets the floor it is the answer. Where it falls a few requests
+//! short, other optima may have made other choices: one mentee's choice is
+//! turned over at a time, kept where the best among the equals meets more,
+//! and any equal meeting the floor is the answer. Else, after the search above, the
 //! same search under that hold finds the best matching there that meets the
 //! floor: no certificate outside the hold, but every level where it ties
 //! the optimum without the floor is proven, which often leaves only the
@@ -360,6 +363,51 @@ impl Search<'_> {
         point.filter(|p| p.exact && p.values == optimum.objective_values)
     }
 
+    /// [`Search::among_equals`], and where its best falls a few requests
+    /// short of the floor, other holds: other optima of the same values
+    /// make other choices, so one mentee at a time (who has a pair meeting
+    /// both requests) has their choice turned over, kept where the best
+    /// among the equals then meets more requests. Those held to no such
+    /// pair whose request is unmet go first (such a pair meets it), then
+    /// the others held to none, then those held to one, least scoring pair
+    /// first (their pair's mentor is freed for someone else). Any equal
+    /// that meets the floor is the answer, whichever hold found it.
+    fn among_equals_turning(&mut self, optimum: &Solution, held: &CoverageGadget, needed: u64) -> Option<Point> {
+        let start = Instant::now();
+        let mut held = held.clone();
+        let mut point = self.among_equals(optimum, &held)?;
+        if point.met >= needed || needed - point.met > TURN_SHORT {
+            return Some(point);
+        }
+        let mentees = self.programme.mentees.len();
+        let mut best_both: Vec<Option<u32>> = vec![None; mentees];
+        for pair in self.pairs.iter().filter(|p| p.identity_matched && p.profession_matched) {
+            let e = pair.mentee as usize;
+            best_both[e] = Some(best_both[e].map_or(pair.score, |s| s.max(pair.score)));
+        }
+        let mut met = vec![false; mentees];
+        for pair in point.solution.matching.pairs.iter().filter(|p| p.identity_matched) {
+            met[pair.mentee as usize] = true;
+        }
+        let mut order: Vec<usize> = (0..mentees)
+            .filter(|&e| best_both[e].is_some() && (held.both_banned[e] || held.both_forced[e]))
+            .collect();
+        order.sort_by_key(|&e| (!held.both_banned[e] || met[e], held.both_forced[e], best_both[e], e));
+        for e in order.into_iter().take(TURN_TRIES) {
+            if point.met >= needed || start.elapsed() >= TURN_TIME {
+                break;
+            }
+            let turn =
+                |h: &mut CoverageGadget| (h.both_banned[e], h.both_forced[e]) = (h.both_forced[e], h.both_banned[e]);
+            turn(&mut held);
+            match self.among_equals(optimum, &held) {
+                Some(next) if next.met > point.met => point = next,
+                _ => turn(&mut held),
+            }
+        }
+        Some(point)
+    }
+
     /// One relaxation by pricing over the eligible pairs: enough where only
     /// its optimum's values are read (with requests as a level of their own,
     /// every optimum meets as many), not the flow itself.
@@ -499,6 +547,14 @@ pub struct Undecided {
     pub multiplier: Option<Multiplier>,
 }
 
+/// How far short of the floor the best among the equals of one hold may be
+/// for others to be tried, how many, and for how long: each is one network,
+/// and where the optimum falls below the optimum without the floor no
+/// equal meets it, so the tries are kept few.
+const TURN_SHORT: u64 = 10;
+const TURN_TRIES: usize = 40;
+const TURN_TIME: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// The best matching with at least `needed` identity requests met (and the
 /// organisation cap, if any), with its certificate, or which constraint no
 /// matching meets; none when this method cannot decide (the caller then asks
@@ -543,7 +599,10 @@ pub fn identity_floor(
     // that meets it is the answer.
     let equals = search.optimum_held();
     if let Some((optimum, held)) = &equals {
-        if let Some(point) = search.among_equals(optimum, held).filter(|p| p.met >= needed) {
+        if let Some(point) = search
+            .among_equals_turning(optimum, held, needed)
+            .filter(|p| p.met >= needed)
+        {
             let mut solution = point.solution;
             solution.objective_values = point.values;
             return Some(Decided::Optimal(Certified {

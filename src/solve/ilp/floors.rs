@@ -342,11 +342,14 @@ pub(super) fn repair_floors(
         for p in &pairs {
             counts[p.mentee as usize] += 1;
         }
-        let short = floors
-            .iter()
-            .find(|&&(by, percent)| !floor_met(&coverage_by_group(programme, &counts, by), percent as u32));
+        // The first floor broken, and its groups as counted (once a round:
+        // covering and dropping read the same counts).
+        let short = floors.iter().find_map(|&(by, percent)| {
+            let coverage = coverage_by_group(programme, &counts, by);
+            (!floor_met(&coverage, percent as u32)).then(|| (by, percent, groups_of(coverage)))
+        });
         // Every floor met: the matching, if it meets the rest too.
-        let Some(&(by, percent)) = short else {
+        let Some((by, percent, groups)) = short else {
             let matching = Matching::new(pairs);
             let meets = model
                 .constraints
@@ -358,13 +361,12 @@ pub(super) fn repair_floors(
         // a mentor's free place or one taken from a mentee who keeps a match.
         let covering = round < programme.mentees.len();
         let more = covering
-            .then(|| cover_one(programme, model, &candidates, &pairs, &counts, by, percent))
+            .then(|| cover_one(programme, model, &candidates, &pairs, &counts, (by, &groups), percent))
             .flatten();
         if let Some(more) = more {
             pairs = more;
             continue;
         }
-        let groups = group_counts(programme, &counts, by);
         // Among groups that still meet the floor with one mentee fewer covered,
         // the largest covered / mentees (as whole numbers; ties to the smaller id).
         let all: u64 = groups.values().map(|&(n, _)| n).sum();
@@ -399,10 +401,10 @@ pub(super) fn repair_floors(
     None
 }
 
-/// Each group's (over `by`) mentees who may be matched, and how many of them
-/// `counts` covers.
-fn group_counts(programme: &Programme, counts: &[u32], by: Group) -> BTreeMap<u32, (u64, u64)> {
-    coverage_by_group(programme, counts, by)
+/// Groups counted by [`coverage_by_group`], those with mentees who may be
+/// matched, by id.
+fn groups_of(coverage: Vec<(u64, u64)>) -> BTreeMap<u32, (u64, u64)> {
+    coverage
         .into_iter()
         .enumerate()
         .filter(|&(_, (n, _))| n > 0)
@@ -414,15 +416,15 @@ fn group_counts(programme: &Programme, counts: &[u32], by: Group) -> BTreeMap<u3
 /// below its floor: an uncovered mentee's eligible pair (best score first)
 /// whose mentor has a free place, or whose mentor's place is taken from a
 /// mentee with two matches or more who loses no met identity request by it;
-/// every cap on mentees from one organisation kept. None when there is no such
-/// move.
+/// every cap on mentees from one organisation kept (`groups`: the groups over
+/// `by` as `counts` covers them). None when there is no such move.
 fn cover_one(
     programme: &Programme,
     model: &Model,
     candidates: &HashMap<(Group, u32), Vec<Pair>>,
     pairs: &[Pair],
     counts: &[u32],
-    by: Group,
+    (by, groups): (Group, &BTreeMap<u32, (u64, u64)>),
     percent: u64,
 ) -> Option<Vec<Pair>> {
     let cap = model
@@ -434,7 +436,6 @@ fn cover_one(
         })
         .min();
     let organisation = |e: u32| programme.mentees[e as usize].person.organisation.0;
-    let groups = group_counts(programme, counts, by);
     let all: u64 = groups.values().map(|&(n, _)| n).sum();
     let total: u64 = groups.values().map(|&(_, c)| c).sum();
     // percent x n x total - 100 x all x covered: above 0 is short of the floor.

@@ -1102,12 +1102,15 @@ fn walk_to(
         let e = &edges[i];
         e.weight.cost + flow.potential[e.source().index()] - flow.potential[e.target().index()]
     };
-    // The first-unit request arc of each mentee with a request layer.
+    // The first-unit request arc of each mentee whose request layer counts
+    // their identity request (where the objective counts profession
+    // requests too, the layers of mentees who asked for nothing else count
+    // those, and a step there would not move `I`).
     let mut request_arc: Vec<Option<usize>> = vec![None; programme.mentees.len()];
     let mut is_request = vec![false; edges.len()];
     for (i, e) in edges.iter().enumerate() {
         if let (Node::Mentee(m), Node::Request(_)) = (graph[e.source()], graph[e.target()]) {
-            if request_arc[m as usize].is_none() {
+            if request_arc[m as usize].is_none() && programme.mentees[m as usize].asks_for_identity() {
                 request_arc[m as usize] = Some(i);
                 is_request[i] = true;
             }

@@ -381,6 +381,34 @@ fn another_hold_finds_an_equal_of_the_optimum_meeting_the_floor() {
     assert_eq!(flows.objective_values.last(), Some(&25_100));
 }
 
+/// `profession-first` with an identity floor of 95% on 600 + 400 (seed 11):
+/// where the optimum without the floor has no equal that meets it, the
+/// search under its hold walks on the breakpoint's face to exactly the
+/// floor, counting identity requests only (the walk once counted the
+/// profession layers of mentees who asked for nothing else too, could not
+/// step, and left 24,507). HiGHS proves 24,559 the optimum (the test below,
+/// under the `highs` feature); here flows reach it within a second, the
+/// bound left open at the optimum without the floor, 24,617.
+#[test]
+fn the_walk_under_the_hold_reaches_the_floor_counting_identity_requests_only() {
+    let model = model_with(
+        Model::built_in("profession-first").unwrap().objective,
+        vec![Constraint::IdentityRequestsMetAtLeast { percent: 95 }],
+    );
+    let p = common::generated(600, 400, 11, &model);
+    let eligibility = Eligibility::new(&p, &model, &History::default());
+    let options = mentorflow::solve::ilp::IlpOptions {
+        backend: Backend::Microlp,
+        use_flow: true,
+        time_limit: Some(std::time::Duration::from_secs(1)),
+    };
+    let found = solve_ilp_with(&eligibility, options).unwrap();
+    checked(&p, &model, &found);
+    assert_eq!(found.objective_values.last(), Some(&24_559));
+    let met = found.matching.mentees_with(&p, |pair| pair.identity_matched);
+    assert_eq!(met, 280, "95% of the 294 who asked, rounded up");
+}
+
 #[cfg(feature = "highs")]
 mod highs {
     use super::*;
@@ -432,6 +460,22 @@ mod highs {
                 }
             }
         }
+    }
+
+    /// The optimum the walk under the hold reaches on 600 + 400 (seed 11),
+    /// proven by HiGHS from the flows' start.
+    #[test]
+    fn highs_proves_the_walks_matching_optimal() {
+        let model = model_with(
+            Model::built_in("profession-first").unwrap().objective,
+            vec![Constraint::IdentityRequestsMetAtLeast { percent: 95 }],
+        );
+        let p = common::generated(600, 400, 11, &model);
+        let eligibility = Eligibility::new(&p, &model, &History::default());
+        let proven = solve_ilp(&eligibility, Backend::Highs).unwrap();
+        checked(&p, &model, &proven);
+        assert_eq!(proven.stats.optimality, mentorflow::solve::Optimality::Proven);
+        assert_eq!(proven.objective_values.last(), Some(&24_559));
     }
 
     /// HiGHS alone on the same program: the same optimum as flows on binding

@@ -35,7 +35,7 @@
 //!   of which has `x`.
 //!
 //! Nodes are taken best bound first; each optimum, made to meet the floor by
-//! dropping the most covered groups' mentees (`floors::repair_coverage_floor`),
+//! dropping the most covered groups' mentees (`floors::repair_floors`),
 //! may be a better incumbent, and a node whose bound is no better than the
 //! incumbent's values is closed. Where a floor over the other grouping is
 //! broken as well, which dropping cannot repair at the same number covered,
@@ -64,7 +64,7 @@ use super::super::lagrange::{relaxed_model, Multiplier};
 use super::super::objective::ArcCosts;
 use super::super::{counted_values, flow_can_solve, with_counted_twice, CoverageGadget, Link, Solution, SolveStats};
 use super::constraints::{constraint_met, group_of};
-use super::floors::repair_floors;
+use super::floors::{repair_floors, FloorRepair};
 use crate::eligibility::Pair;
 use crate::matching::Matching;
 use crate::model::{Constraint, Group, Model, Term};
@@ -645,12 +645,13 @@ fn search(
     pinned.dedup();
 
     let mut best: Option<(Vec<i64>, Matching)> = None;
-    let pricer_pairs = pricer.pairs();
+    // Made once: the search repairs every matching it is offered.
+    let repair = FloorRepair::new(programme, model, pricer.pairs());
     let offer = |best: &mut Option<(Vec<i64>, Matching)>, m: Matching| {
         let m = if meets(&m) {
             Some(m)
         } else {
-            repair_floors(programme, model, pricer_pairs, m)
+            repair.repair(programme, model, m)
         };
         if let Some(m) = m {
             let v = values(&m);

@@ -307,108 +307,175 @@ pub(super) fn repair_floors(
     eligible: &[Pair],
     matching: Matching,
 ) -> Option<Matching> {
-    let mut pairs = matching.pairs;
-    // Each grouping's highest floor, which holds the others over it.
-    let mut floors: Vec<(Group, u64)> = Vec::new();
-    for constraint in &model.constraints {
-        if let Constraint::CoverageFloor { by, percent } = *constraint {
-            match floors.iter_mut().find(|(g, _)| *g == by) {
-                Some(floor) => floor.1 = floor.1.max(u64::from(percent)),
-                None => floors.push((by, u64::from(percent))),
+    FloorRepair::new(programme, model, eligible).repair(programme, model, matching)
+}
+
+/// What [`repair_floors`] reads besides the matching, made once for a
+/// search that repairs thousands of matchings over the same eligible pairs.
+pub(super) struct FloorRepair {
+    /// Each grouping's highest floor, which holds the others over it.
+    floors: Vec<(Group, u64)>,
+    /// Each grouping's eligible pairs by group, best score first: where
+    /// `cover_one` looks for a mentee to cover.
+    candidates: HashMap<(Group, u32), Vec<Pair>>,
+}
+
+impl FloorRepair {
+    pub(super) fn new(programme: &Programme, model: &Model, eligible: &[Pair]) -> FloorRepair {
+        let mut floors: Vec<(Group, u64)> = Vec::new();
+        for constraint in &model.constraints {
+            if let Constraint::CoverageFloor { by, percent } = *constraint {
+                match floors.iter_mut().find(|(g, _)| *g == by) {
+                    Some(floor) => floor.1 = floor.1.max(u64::from(percent)),
+                    None => floors.push((by, u64::from(percent))),
+                }
             }
         }
-    }
-    // Each grouping's eligible pairs by group, best score first: where
-    // `cover_one` looks for a mentee to cover (sorted once, not per round).
-    let mut candidates: HashMap<(Group, u32), Vec<Pair>> = HashMap::new();
-    for &(by, _) in &floors {
-        for p in eligible {
-            if programme.mentees[p.mentee as usize].person.capacity > 0 {
-                let group = group_of(programme, p.mentee as usize, by);
-                candidates.entry((by, group)).or_default().push(*p);
+        let mut candidates: HashMap<(Group, u32), Vec<Pair>> = HashMap::new();
+        for &(by, _) in &floors {
+            for p in eligible {
+                if programme.mentees[p.mentee as usize].person.capacity > 0 {
+                    let group = group_of(programme, p.mentee as usize, by);
+                    candidates.entry((by, group)).or_default().push(*p);
+                }
             }
         }
-    }
-    for pairs in candidates.values_mut() {
-        pairs.sort_by_key(|p| (std::cmp::Reverse(p.score), p.mentee, p.mentor));
-    }
-    // Covering only ever adds a covered mentee, dropping only takes one
-    // away; covering for one floor can break another's, so after a round per
-    // mentee only dropping is left, which ends at the pins alone at worst.
-    // (Each round counts from `pairs` as they are: a matching is made, and
-    // sorted, only for the last check.)
-    for round in 0..=3 * programme.mentees.len() {
-        let mut counts = vec![0u32; programme.mentees.len()];
-        for p in &pairs {
-            counts[p.mentee as usize] += 1;
+        for pairs in candidates.values_mut() {
+            pairs.sort_by_key(|p| (std::cmp::Reverse(p.score), p.mentee, p.mentor));
         }
-        // The first floor broken, and its groups as counted (once a round:
-        // covering and dropping read the same counts).
-        let short = floors.iter().find_map(|&(by, percent)| {
-            let coverage = coverage_by_group(programme, &counts, by);
-            (!floor_met(&coverage, percent as u32)).then(|| (by, percent, groups_of(coverage)))
-        });
-        // Every floor met: the matching, if it meets the rest too.
-        let Some((by, percent, groups)) = short else {
-            let matching = Matching::new(pairs);
-            let meets = model
-                .constraints
+        FloorRepair { floors, candidates }
+    }
+
+    /// [`repair_floors`] of `matching`, over the eligible pairs this was made with.
+    pub(super) fn repair(&self, programme: &Programme, model: &Model, matching: Matching) -> Option<Matching> {
+        let (floors, candidates) = (&self.floors, &self.candidates);
+        let mut pairs = matching.pairs;
+        // Covering only ever adds a covered mentee, dropping only takes one
+        // away; covering for one floor can break another's, so after a round per
+        // mentee only dropping is left, which ends at the pins alone at worst.
+        // (A drop is counted in as it is made; a cover, which moves places
+        // between mentees, is counted afresh. A matching is made, and sorted,
+        // only for the last check.)
+        let mut tally = Tally::of(programme, &pairs, floors);
+        for round in 0..=3 * programme.mentees.len() {
+            // The first floor broken, and its groups.
+            let short = floors
                 .iter()
-                .all(|c| constraint_met(programme, &matching, c));
-            return meets.then_some(matching);
-        };
-        // First, a mentee of the group furthest below the floor covered, on
-        // a mentor's free place or one taken from a mentee who keeps a match.
-        let covering = round < programme.mentees.len();
-        let more = covering
-            .then(|| cover_one(programme, model, &candidates, &pairs, &counts, (by, &groups), percent))
-            .flatten();
-        if let Some(more) = more {
-            pairs = more;
-            continue;
+                .zip(&tally.coverage)
+                .find_map(|(&(by, percent), coverage)| {
+                    (!floor_met(coverage, percent as u32)).then(|| (by, percent, groups_of(coverage)))
+                });
+            // Every floor met: the matching, if it meets the rest too.
+            let Some((by, percent, groups)) = short else {
+                let matching = Matching::new(pairs);
+                let meets = model
+                    .constraints
+                    .iter()
+                    .all(|c| constraint_met(programme, &matching, c));
+                return meets.then_some(matching);
+            };
+            // First, a mentee of the group furthest below the floor covered, on
+            // a mentor's free place or one taken from a mentee who keeps a match.
+            let covering = round < programme.mentees.len();
+            let more = covering
+                .then(|| {
+                    cover_one(
+                        programme,
+                        model,
+                        candidates,
+                        &pairs,
+                        &tally.counts,
+                        (by, &groups),
+                        percent,
+                    )
+                })
+                .flatten();
+            if let Some(more) = more {
+                pairs = more;
+                tally = Tally::of(programme, &pairs, floors);
+                continue;
+            }
+            // Among groups that still meet the floor with one mentee fewer covered,
+            // the largest covered / mentees (as whole numbers; ties to the smaller id).
+            let all: u64 = groups.values().map(|&(n, _)| n).sum();
+            let total: u64 = groups.values().map(|&(_, c)| c).sum();
+            // (With none, the largest share anyway: later rounds mend the rest.)
+            let largest = |stays: bool| {
+                groups
+                    .iter()
+                    .filter(|(_, &(n, c))| c > 0 && (!stays || 100 * all * (c - 1) >= percent * n * (total - 1)))
+                    .max_by(|(a, &(n, c)), (b, &(m, d))| (c * m).cmp(&(d * n)).then(b.cmp(a)))
+                    .map(|(&g, _)| g)
+            };
+            let most = largest(true).or_else(|| largest(false))?;
+            // Its covered mentee with the fewest points of score to lose (and no
+            // identity request met, first), the last by id on ties; pinned
+            // pairs are made in every matching, so their mentees stay.
+            let drop = (0..programme.mentees.len())
+                .filter(|&e| tally.counts[e] > 0 && !tally.pinned[e] && group_of(programme, e, by) == most)
+                .min_by_key(|&e| (tally.met[e], tally.score[e], std::cmp::Reverse(e)))?;
+            pairs.retain(|p| p.mentee as usize != drop);
+            tally.drop(programme, drop, floors);
         }
-        // Among groups that still meet the floor with one mentee fewer covered,
-        // the largest covered / mentees (as whole numbers; ties to the smaller id).
-        let all: u64 = groups.values().map(|&(n, _)| n).sum();
-        let total: u64 = groups.values().map(|&(_, c)| c).sum();
-        // (With none, the largest share anyway: later rounds mend the rest.)
-        let largest = |stays: bool| {
-            groups
-                .iter()
-                .filter(|(_, &(n, c))| c > 0 && (!stays || 100 * all * (c - 1) >= percent * n * (total - 1)))
-                .max_by(|(a, &(n, c)), (b, &(m, d))| (c * m).cmp(&(d * n)).then(b.cmp(a)))
-                .map(|(&g, _)| g)
-        };
-        let most = largest(true).or_else(|| largest(false))?;
-        // Its covered mentee with the fewest points of score to lose (and no
-        // identity request met, first), the last by id on ties.
-        let mut score = vec![0u64; programme.mentees.len()];
-        let mut met = vec![false; programme.mentees.len()];
-        for p in &pairs {
-            score[p.mentee as usize] += u64::from(p.score);
-            met[p.mentee as usize] |= p.identity_matched;
-        }
-        // Pinned pairs are made in every matching: their mentees stay.
-        let mut pinned = vec![false; programme.mentees.len()];
-        for p in pairs.iter().filter(|p| p.pinned) {
-            pinned[p.mentee as usize] = true;
-        }
-        let drop = (0..programme.mentees.len())
-            .filter(|&e| counts[e] > 0 && !pinned[e] && group_of(programme, e, by) == most)
-            .min_by_key(|&e| (met[e], score[e], std::cmp::Reverse(e)))? as u32;
-        pairs.retain(|p| p.mentee != drop);
+        None
     }
-    None
+}
+
+/// What a repair round reads of its pairs: each mentee's matches, score,
+/// whether one meets their identity request, whether one is pinned, and
+/// each floor's groups as [`coverage_by_group`] counts them.
+struct Tally {
+    counts: Vec<u32>,
+    score: Vec<u64>,
+    met: Vec<bool>,
+    pinned: Vec<bool>,
+    coverage: Vec<Vec<(u64, u64)>>,
+}
+
+impl Tally {
+    fn of(programme: &Programme, pairs: &[Pair], floors: &[(Group, u64)]) -> Tally {
+        let mentees = programme.mentees.len();
+        let mut tally = Tally {
+            counts: vec![0; mentees],
+            score: vec![0; mentees],
+            met: vec![false; mentees],
+            pinned: vec![false; mentees],
+            coverage: Vec::new(),
+        };
+        for p in pairs {
+            let e = p.mentee as usize;
+            tally.counts[e] += 1;
+            tally.score[e] += u64::from(p.score);
+            tally.met[e] |= p.identity_matched;
+            tally.pinned[e] |= p.pinned;
+        }
+        tally.coverage = floors
+            .iter()
+            .map(|&(by, _)| coverage_by_group(programme, &tally.counts, by))
+            .collect();
+        tally
+    }
+
+    /// Every match of a covered mentee dropped.
+    fn drop(&mut self, programme: &Programme, e: usize, floors: &[(Group, u64)]) {
+        // (Only mentees who may be matched are counted; see `coverage_by_group`.)
+        if programme.mentees[e].person.capacity > 0 {
+            for (coverage, &(by, _)) in self.coverage.iter_mut().zip(floors) {
+                coverage[group_of(programme, e, by) as usize].1 -= 1;
+            }
+        }
+        (self.counts[e], self.score[e], self.met[e], self.pinned[e]) = (0, 0, false, false);
+    }
 }
 
 /// Groups counted by [`coverage_by_group`], those with mentees who may be
 /// matched, by id.
-fn groups_of(coverage: Vec<(u64, u64)>) -> BTreeMap<u32, (u64, u64)> {
+fn groups_of(coverage: &[(u64, u64)]) -> BTreeMap<u32, (u64, u64)> {
     coverage
-        .into_iter()
+        .iter()
         .enumerate()
-        .filter(|&(_, (n, _))| n > 0)
-        .map(|(g, counted)| (g as u32, counted))
+        .filter(|&(_, &(n, _))| n > 0)
+        .map(|(g, &counted)| (g as u32, counted))
         .collect()
 }
 

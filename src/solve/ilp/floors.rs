@@ -318,6 +318,8 @@ pub(super) struct FloorRepair {
     /// Each grouping's eligible pairs by group, best score first: where
     /// `cover_one` looks for a mentee to cover.
     candidates: HashMap<(Group, u32), Vec<Pair>>,
+    /// Each floor's groups' mentees, by group id: where a drop is chosen.
+    members: Vec<Vec<Vec<u32>>>,
 }
 
 impl FloorRepair {
@@ -343,7 +345,25 @@ impl FloorRepair {
         for pairs in candidates.values_mut() {
             pairs.sort_by_key(|p| (std::cmp::Reverse(p.score), p.mentee, p.mentor));
         }
-        FloorRepair { floors, candidates }
+        let members = floors
+            .iter()
+            .map(|&(by, _)| {
+                let mut members: Vec<Vec<u32>> = Vec::new();
+                for e in 0..programme.mentees.len() {
+                    let g = group_of(programme, e, by) as usize;
+                    if g >= members.len() {
+                        members.resize(g + 1, Vec::new());
+                    }
+                    members[g].push(e as u32);
+                }
+                members
+            })
+            .collect();
+        FloorRepair {
+            floors,
+            candidates,
+            members,
+        }
     }
 
     /// [`repair_floors`] of `matching`, over the eligible pairs this was made with.
@@ -359,14 +379,16 @@ impl FloorRepair {
         let mut tally = Tally::of(programme, &pairs, floors);
         for round in 0..=3 * programme.mentees.len() {
             // The first floor broken, and its groups.
-            let short = floors
-                .iter()
-                .zip(&tally.coverage)
-                .find_map(|(&(by, percent), coverage)| {
-                    (!floor_met(coverage, percent as u32)).then(|| (by, percent, groups_of(coverage)))
-                });
+            let short =
+                floors
+                    .iter()
+                    .zip(&tally.coverage)
+                    .enumerate()
+                    .find_map(|(floor, (&(by, percent), coverage))| {
+                        (!floor_met(coverage, percent as u32)).then(|| (floor, by, percent, groups_of(coverage)))
+                    });
             // Every floor met: the matching, if it meets the rest too.
-            let Some((by, percent, groups)) = short else {
+            let Some((floor, by, percent, groups)) = short else {
                 let matching = Matching::new(pairs);
                 let meets = model
                     .constraints
@@ -411,8 +433,10 @@ impl FloorRepair {
             // Its covered mentee with the fewest points of score to lose (and no
             // identity request met, first), the last by id on ties; pinned
             // pairs are made in every matching, so their mentees stay.
-            let drop = (0..programme.mentees.len())
-                .filter(|&e| tally.counts[e] > 0 && !tally.pinned[e] && group_of(programme, e, by) == most)
+            let drop = self.members[floor][most as usize]
+                .iter()
+                .map(|&e| e as usize)
+                .filter(|&e| tally.counts[e] > 0 && !tally.pinned[e])
                 .min_by_key(|&e| (tally.met[e], tally.score[e], std::cmp::Reverse(e)))?;
             pairs.retain(|p| p.mentee as usize != drop);
             tally.drop(programme, drop, floors);
@@ -527,11 +551,22 @@ fn cover_one(
             n - u32::from(freed == Some(o)) < cap
         })
     };
-    // Each mentor's pairs, in order.
-    let mut of_mentor: Vec<Vec<usize>> = vec![Vec::new(); programme.mentors.len()];
-    for (i, p) in pairs.iter().enumerate() {
-        of_mentor[p.mentor as usize].push(i);
+    // Each mentor's pairs, in order: `by_mentor[first[m]..first[m + 1]]`
+    // (one list, not a list per mentor: this is made on every cover).
+    let mut first = vec![0usize; programme.mentors.len() + 1];
+    for p in pairs {
+        first[p.mentor as usize + 1] += 1;
     }
+    for m in 0..programme.mentors.len() {
+        first[m + 1] += first[m];
+    }
+    let mut by_mentor = vec![0usize; pairs.len()];
+    let mut next = first.clone();
+    for (i, p) in pairs.iter().enumerate() {
+        by_mentor[next[p.mentor as usize]] = i;
+        next[p.mentor as usize] += 1;
+    }
+    let of_mentor = |m: usize| &by_mentor[first[m]..first[m + 1]];
     // Whether a mentor has a free place, or a place a mentee who keeps a
     // match (and any met request) could give up, before the cap: a mentor
     // with neither takes nobody, so the candidates (thousands of pairs,
@@ -542,7 +577,7 @@ fn cover_one(
         !p.pinned && counts[p.mentee as usize] >= 2 && (!p.identity_matched || identity_pairs[p.mentee as usize] >= 2)
     };
     let open: Vec<bool> = (0..programme.mentors.len())
-        .map(|m| load[m] < capacity(m) || of_mentor[m].iter().any(|&i| can_give_up(&pairs[i])))
+        .map(|m| load[m] < capacity(m) || of_mentor(m).iter().any(|&i| can_give_up(&pairs[i])))
         .collect();
     if !open.contains(&true) {
         return None;
@@ -561,7 +596,7 @@ fn cover_one(
             return Some(more);
         }
         // A place taken from a mentee who keeps a match (and any met request).
-        let taken = of_mentor[mentor as usize].iter().copied().find(|&i| {
+        let taken = of_mentor(mentor as usize).iter().copied().find(|&i| {
             let p = &pairs[i];
             can_give_up(p) && room(mentor, o, Some(organisation(p.mentee)))
         });

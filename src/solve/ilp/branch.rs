@@ -260,9 +260,13 @@ pub(super) fn branch_on_constraints(
     multiplier: Option<Multiplier>,
     deadline: Option<Instant>,
 ) -> Option<Searched> {
-    search(
-        programme, model, pricer, incumbents, upper, most, multiplier, deadline, MAX_NODES, None, None,
-    )
+    let task = Task {
+        upper,
+        most,
+        multiplier,
+        ..Task::from(incumbents, deadline)
+    };
+    search(programme, model, pricer, task)
 }
 
 /// A matching that meets every constraint of a model with an identity
@@ -285,19 +289,12 @@ fn meeting_identity_first(
         .constraints
         .retain(|c| !matches!(c, Constraint::IdentityRequestsMetAtLeast { .. }));
     first.objective.insert(0, Term::IdentityRequestsMet { weight: 1 });
-    let found = match search(
-        programme,
-        &first,
-        pricer,
-        incumbents,
-        None,
-        None,
-        None,
-        deadline,
-        MAX_NODES / 2,
-        Some(i64::try_from(needed).unwrap_or(i64::MAX)),
-        None,
-    )? {
+    let task = Task {
+        max_nodes: MAX_NODES / 2,
+        enough: Some(i64::try_from(needed).unwrap_or(i64::MAX)),
+        ..Task::from(incumbents, deadline)
+    };
+    let found = match search(programme, &first, pricer, task)? {
         Searched::Optimal(solution) => solution.matching,
         Searched::Stopped { best, .. } => best,
         Searched::Infeasible => return None,
@@ -363,19 +360,11 @@ pub(super) fn start_without_professions(
         .iter()
         .any(|c| matches!(c, Constraint::CoverageFloor { .. }))
     {
-        match search(
-            programme,
-            &plain,
-            pricer,
-            Vec::new(),
-            None,
-            None,
-            None,
-            deadline,
-            MAX_NODES / 4,
-            None,
-            None,
-        )? {
+        let task = Task {
+            max_nodes: MAX_NODES / 4,
+            ..Task::from(Vec::new(), deadline)
+        };
+        match search(programme, &plain, pricer, task)? {
             Searched::Optimal(solution) => solution.matching,
             Searched::Stopped { best, .. } => best,
             Searched::Infeasible => return Some(None),
@@ -476,20 +465,53 @@ pub(super) fn start_without_professions(
     )
 }
 
-#[allow(clippy::too_many_arguments)]
-fn search(
-    programme: &Programme,
-    model: &Model,
-    pricer: &mut Pricer,
+/// What one search starts from, and how far it goes.
+struct Task {
+    /// Matchings offered before any network: the best that meets every
+    /// constraint (repaired where it can be) is the first incumbent.
     incumbents: Vec<Matching>,
+    /// Values no matching that meets the constraints exceeds, where known.
     upper: Option<Vec<i64>>,
+    /// The most mentees such a matching covers, where known.
     most: Option<u32>,
+    /// Where identity requests enter the networks, where known.
     multiplier: Option<Multiplier>,
     deadline: Option<Instant>,
+    /// Networks solved before the search may hand over (see [`MAX_NODES`]).
     max_nodes: usize,
+    /// Stop as soon as the best matching's first level reaches this.
     enough: Option<i64>,
+    /// A neighbourhood's search: the mentees its first node holds.
     root: Option<Held>,
-) -> Option<Searched> {
+}
+
+impl Task {
+    /// A whole search from `incumbents`, until `deadline` and the usual networks.
+    fn from(incumbents: Vec<Matching>, deadline: Option<Instant>) -> Task {
+        Task {
+            incumbents,
+            upper: None,
+            most: None,
+            multiplier: None,
+            deadline,
+            max_nodes: MAX_NODES,
+            enough: None,
+            root: None,
+        }
+    }
+}
+
+fn search(programme: &Programme, model: &Model, pricer: &mut Pricer, task: Task) -> Option<Searched> {
+    let Task {
+        incumbents,
+        upper,
+        most,
+        multiplier,
+        deadline,
+        max_nodes,
+        enough,
+        root,
+    } = task;
     let start = Instant::now();
     // A search of a neighbourhood (see `Held`) only looks for a better
     // matching there: no dives, and no neighbourhoods of its own.
@@ -1099,19 +1121,14 @@ fn search(
                 turn += 1;
                 let until = Instant::now() + start.elapsed().clamp(NEIGHBOURHOOD_LEAST, NEIGHBOURHOOD_TIME);
                 let until = deadline.map_or(until, |d| d.min(until));
-                let found = search(
-                    programme,
-                    model,
-                    pricer,
-                    vec![incumbent.clone()],
-                    known.clone(),
-                    most_covered,
+                let task = Task {
+                    upper: known.clone(),
+                    most: most_covered,
                     multiplier,
-                    Some(until),
-                    MAX_NODES,
-                    None,
-                    Some(held),
-                );
+                    root: Some(held),
+                    ..Task::from(vec![incumbent.clone()], Some(until))
+                };
+                let found = search(programme, model, pricer, task);
                 // A neighbourhood searched to the end can grow; one that was
                 // not, shrinks.
                 match found {

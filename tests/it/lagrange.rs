@@ -352,6 +352,17 @@ fn an_equal_of_the_optimum_without_the_floor_is_proven_by_its_values() {
     assert!(by_equals > 0, "no floor was met by an equal of the optimum");
 }
 
+/// `profession-first` with identity 95%, on a generated programme of the
+/// first users' size (600 + 400).
+fn profession_first_identity_95(seed: u64) -> (Model, Programme) {
+    let model = model_with(
+        Model::built_in("profession-first").unwrap().objective,
+        vec![Constraint::IdentityRequestsMetAtLeast { percent: 95 }],
+    );
+    let p = common::generated(600, 400, seed, &model);
+    (model, p)
+}
+
 /// `profession-first` with identity 95% at the first users' size, where the
 /// best equal under one optimum's choices (each mentee who asked for both
 /// held to a pair meeting both, or none) meets one request too few: turning
@@ -361,11 +372,7 @@ fn an_equal_of_the_optimum_without_the_floor_is_proven_by_its_values() {
 /// short at 20 s).
 #[test]
 fn another_hold_finds_an_equal_of_the_optimum_meeting_the_floor() {
-    let model = model_with(
-        Model::built_in("profession-first").unwrap().objective,
-        vec![Constraint::IdentityRequestsMetAtLeast { percent: 95 }],
-    );
-    let p = common::generated(600, 400, 3, &model);
+    let (model, p) = profession_first_identity_95(3);
     let eligibility = Eligibility::new(&p, &model, &History::default());
     let optimum = solve::solve(
         &p,
@@ -391,11 +398,7 @@ fn another_hold_finds_an_equal_of_the_optimum_meeting_the_floor() {
 /// bound left open at the optimum without the floor, 24,617.
 #[test]
 fn the_walk_under_the_hold_reaches_the_floor_counting_identity_requests_only() {
-    let model = model_with(
-        Model::built_in("profession-first").unwrap().objective,
-        vec![Constraint::IdentityRequestsMetAtLeast { percent: 95 }],
-    );
-    let p = common::generated(600, 400, 11, &model);
+    let (model, p) = profession_first_identity_95(11);
     let eligibility = Eligibility::new(&p, &model, &History::default());
     let options = mentorflow::solve::ilp::IlpOptions {
         backend: Backend::Microlp,
@@ -466,11 +469,7 @@ mod highs {
     /// proven by HiGHS from the flows' start.
     #[test]
     fn highs_proves_the_walks_matching_optimal() {
-        let model = model_with(
-            Model::built_in("profession-first").unwrap().objective,
-            vec![Constraint::IdentityRequestsMetAtLeast { percent: 95 }],
-        );
-        let p = common::generated(600, 400, 11, &model);
+        let (model, p) = profession_first_identity_95(11);
         let eligibility = Eligibility::new(&p, &model, &History::default());
         let proven = solve_ilp(&eligibility, Backend::Highs).unwrap();
         checked(&p, &model, &proven);

@@ -670,11 +670,7 @@ fn search(programme: &Programme, model: &Model, pricer: &mut Pricer, task: Task)
     // Made once: the search repairs every matching it is offered.
     let repair = FloorRepair::new(programme, model, pricer.pairs());
     let offer = |best: &mut Option<(Vec<i64>, Matching)>, m: Matching| {
-        let m = if meets(&m) {
-            Some(m)
-        } else {
-            repair.repair(programme, model, m)
-        };
+        let m = if meets(&m) { Some(m) } else { repair.repair(m) };
         if let Some(m) = m {
             let v = values(&m);
             if best.as_ref().is_none_or(|(b, _)| v > *b) {

@@ -307,12 +307,14 @@ pub(super) fn repair_floors(
     eligible: &[Pair],
     matching: Matching,
 ) -> Option<Matching> {
-    FloorRepair::new(programme, model, eligible).repair(programme, model, matching)
+    FloorRepair::new(programme, model, eligible).repair(matching)
 }
 
 /// What [`repair_floors`] reads besides the matching, made once for a
 /// search that repairs thousands of matchings over the same eligible pairs.
-pub(super) struct FloorRepair {
+pub(super) struct FloorRepair<'a> {
+    programme: &'a Programme,
+    model: &'a Model,
     /// Each grouping's highest floor, which holds the others over it.
     floors: Vec<(Group, u64)>,
     /// Each grouping's eligible pairs by group, best score first: where
@@ -322,8 +324,8 @@ pub(super) struct FloorRepair {
     members: Vec<Vec<Vec<u32>>>,
 }
 
-impl FloorRepair {
-    pub(super) fn new(programme: &Programme, model: &Model, eligible: &[Pair]) -> FloorRepair {
+impl<'a> FloorRepair<'a> {
+    pub(super) fn new(programme: &'a Programme, model: &'a Model, eligible: &[Pair]) -> FloorRepair<'a> {
         let mut floors: Vec<(Group, u64)> = Vec::new();
         for constraint in &model.constraints {
             if let Constraint::CoverageFloor { by, percent } = *constraint {
@@ -360,6 +362,8 @@ impl FloorRepair {
             })
             .collect();
         FloorRepair {
+            programme,
+            model,
             floors,
             candidates,
             members,
@@ -367,7 +371,8 @@ impl FloorRepair {
     }
 
     /// [`repair_floors`] of `matching`, over the eligible pairs this was made with.
-    pub(super) fn repair(&self, programme: &Programme, model: &Model, matching: Matching) -> Option<Matching> {
+    pub(super) fn repair(&self, matching: Matching) -> Option<Matching> {
+        let (programme, model) = (self.programme, self.model);
         let (floors, candidates) = (&self.floors, &self.candidates);
         let mut pairs = matching.pairs;
         // Covering only ever adds a covered mentee, dropping only takes one

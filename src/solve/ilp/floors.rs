@@ -317,11 +317,17 @@ pub(super) struct FloorRepair<'a> {
     model: &'a Model,
     /// Each grouping's highest floor, which holds the others over it.
     floors: Vec<(Group, u64)>,
-    /// Each grouping's eligible pairs by group, best score first: where
-    /// `cover_one` looks for a mentee to cover.
-    candidates: HashMap<(Group, u32), Vec<Pair>>,
-    /// Each floor's groups' mentees, by group id: where a drop is chosen.
-    members: Vec<Vec<Vec<u32>>>,
+    /// Each floor's groups, by group id: their mentees (where a drop is
+    /// chosen) and their eligible pairs, best score first (where `cover_one`
+    /// looks for a mentee to cover).
+    groups: Vec<Vec<FloorGroup>>,
+}
+
+/// One group of a floor's grouping, as [`FloorRepair`] reads it.
+#[derive(Clone, Default)]
+struct FloorGroup {
+    mentees: Vec<u32>,
+    candidates: Vec<Pair>,
 }
 
 impl<'a> FloorRepair<'a> {
@@ -335,45 +341,45 @@ impl<'a> FloorRepair<'a> {
                 }
             }
         }
-        let mut candidates: HashMap<(Group, u32), Vec<Pair>> = HashMap::new();
-        for &(by, _) in &floors {
-            for p in eligible {
-                if programme.mentees[p.mentee as usize].person.capacity > 0 {
-                    let group = group_of(programme, p.mentee as usize, by);
-                    candidates.entry((by, group)).or_default().push(*p);
-                }
-            }
-        }
-        for pairs in candidates.values_mut() {
-            pairs.sort_by_key(|p| (std::cmp::Reverse(p.score), p.mentee, p.mentor));
-        }
-        let members = floors
+        let groups = floors
             .iter()
             .map(|&(by, _)| {
-                let mut members: Vec<Vec<u32>> = Vec::new();
+                let size = (0..programme.mentees.len())
+                    .map(|e| group_of(programme, e, by) as usize + 1)
+                    .max()
+                    .unwrap_or(0);
+                let mut groups = vec![FloorGroup::default(); size];
                 for e in 0..programme.mentees.len() {
-                    let g = group_of(programme, e, by) as usize;
-                    if g >= members.len() {
-                        members.resize(g + 1, Vec::new());
-                    }
-                    members[g].push(e as u32);
+                    groups[group_of(programme, e, by) as usize].mentees.push(e as u32);
                 }
-                members
+                for p in eligible
+                    .iter()
+                    .filter(|p| programme.mentees[p.mentee as usize].person.capacity > 0)
+                {
+                    groups[group_of(programme, p.mentee as usize, by) as usize]
+                        .candidates
+                        .push(*p);
+                }
+                for group in &mut groups {
+                    group
+                        .candidates
+                        .sort_by_key(|p| (std::cmp::Reverse(p.score), p.mentee, p.mentor));
+                }
+                groups
             })
             .collect();
         FloorRepair {
             programme,
             model,
             floors,
-            candidates,
-            members,
+            groups,
         }
     }
 
     /// [`repair_floors`] of `matching`, over the eligible pairs this was made with.
     pub(super) fn repair(&self, matching: Matching) -> Option<Matching> {
         let (programme, model) = (self.programme, self.model);
-        let (floors, candidates) = (&self.floors, &self.candidates);
+        let floors = &self.floors;
         let mut pairs = matching.pairs;
         // Covering only ever adds a covered mentee, dropping only takes one
         // away; covering for one floor can break another's, so after a round per
@@ -389,11 +395,11 @@ impl<'a> FloorRepair<'a> {
                     .iter()
                     .zip(&tally.coverage)
                     .enumerate()
-                    .find_map(|(floor, (&(by, percent), coverage))| {
-                        (!floor_met(coverage, percent as u32)).then(|| (floor, by, percent, groups_of(coverage)))
+                    .find_map(|(floor, (&(_, percent), coverage))| {
+                        (!floor_met(coverage, percent as u32)).then(|| (floor, percent, groups_of(coverage)))
                     });
             // Every floor met: the matching, if it meets the rest too.
-            let Some((floor, by, percent, groups)) = short else {
+            let Some((floor, percent, groups)) = short else {
                 let matching = Matching::new(pairs);
                 let meets = model
                     .constraints
@@ -409,10 +415,10 @@ impl<'a> FloorRepair<'a> {
                     cover_one(
                         programme,
                         model,
-                        candidates,
+                        &self.groups[floor],
                         &pairs,
                         &tally.counts,
-                        (by, &groups),
+                        &groups,
                         percent,
                     )
                 })
@@ -438,7 +444,8 @@ impl<'a> FloorRepair<'a> {
             // Its covered mentee with the fewest points of score to lose (and no
             // identity request met, first), the last by id on ties; pinned
             // pairs are made in every matching, so their mentees stay.
-            let drop = self.members[floor][most as usize]
+            let drop = self.groups[floor][most as usize]
+                .mentees
                 .iter()
                 .map(|&e| e as usize)
                 .filter(|&e| tally.counts[e] > 0 && !tally.pinned[e])
@@ -508,19 +515,20 @@ fn groups_of(coverage: &[(u64, u64)]) -> BTreeMap<u32, (u64, u64)> {
         .collect()
 }
 
-/// `pairs` with one more mentee covered, from the group (over `by`) furthest
-/// below its floor: an uncovered mentee's eligible pair (best score first)
-/// whose mentor has a free place, or whose mentor's place is taken from a
-/// mentee with two matches or more who loses no met identity request by it;
-/// every cap on mentees from one organisation kept (`groups`: the groups over
-/// `by` as `counts` covers them). None when there is no such move.
+/// `pairs` with one more mentee covered, from the group (of the broken
+/// floor's `floor_groups`) furthest below its floor: an uncovered mentee's
+/// eligible pair (best score first) whose mentor has a free place, or whose
+/// mentor's place is taken from a mentee with two matches or more who loses
+/// no met identity request by it; every cap on mentees from one organisation
+/// kept (`groups`: those groups as `counts` covers them). None when there is
+/// no such move.
 fn cover_one(
     programme: &Programme,
     model: &Model,
-    candidates: &HashMap<(Group, u32), Vec<Pair>>,
+    floor_groups: &[FloorGroup],
     pairs: &[Pair],
     counts: &[u32],
-    (by, groups): (Group, &BTreeMap<u32, (u64, u64)>),
+    groups: &BTreeMap<u32, (u64, u64)>,
     percent: u64,
 ) -> Option<Vec<Pair>> {
     let cap = model
@@ -587,10 +595,10 @@ fn cover_one(
     if !open.contains(&true) {
         return None;
     }
-    let uncovered = candidates
-        .get(&(by, short))
+    let uncovered = floor_groups
+        .get(short as usize)
         .into_iter()
-        .flatten()
+        .flat_map(|group| &group.candidates)
         .filter(|p| counts[p.mentee as usize] == 0 && open[p.mentor as usize]);
     for add in uncovered {
         let mentor = add.mentor;

@@ -373,7 +373,7 @@ impl Search<'_> {
     /// first (their pair's mentor is freed for someone else). Any equal
     /// that meets the floor is the answer, whichever hold found it.
     fn among_equals_turning(&mut self, optimum: &Solution, held: &CoverageGadget, needed: u64) -> Option<Point> {
-        let start = Instant::now();
+        let work_at_start = self.pricer.work();
         let mut held = held.clone();
         let mut point = self.among_equals(optimum, &held)?;
         if point.met >= needed || needed - point.met > TURN_SHORT {
@@ -394,7 +394,7 @@ impl Search<'_> {
             .collect();
         order.sort_by_key(|&e| (!held.both_banned[e] || met[e], held.both_forced[e], best_both[e], e));
         for e in order.into_iter().take(TURN_TRIES) {
-            if point.met >= needed || start.elapsed() >= TURN_TIME {
+            if point.met >= needed || self.pricer.work() - work_at_start >= TURN_WORK {
                 break;
             }
             let turn =
@@ -548,12 +548,13 @@ pub struct Undecided {
 }
 
 /// How far short of the floor the best among the equals of one hold may be
-/// for others to be tried, how many, and for how long: each is one network,
-/// and where the optimum falls below the optimum without the floor no
-/// equal meets it, so the tries are kept few.
+/// for others to be tried, how many, and for how much work (see
+/// [`Pricer::work`]; about a second): each is one network, and where the
+/// optimum falls below the optimum without the floor no equal meets it, so
+/// the tries are kept few.
 const TURN_SHORT: u64 = 10;
 const TURN_TRIES: usize = 40;
-const TURN_TIME: std::time::Duration = std::time::Duration::from_secs(1);
+const TURN_WORK: u64 = 1_000_000;
 
 /// The best matching with at least `needed` identity requests met (and the
 /// organisation cap, if any), with its certificate, or which constraint no

@@ -654,6 +654,40 @@ fn a_neighbourhood_of_the_best_matching_proves_identity_and_organisation_floors(
     assert_eq!(solution.objective_values, vec![20_970]);
 }
 
+/// The search's budgets (its hand-over to the program, each
+/// neighbourhood's share) are counted in the networks' work, not in
+/// seconds: the same programme gives the same matching after the same
+/// networks, here once alone and once with the machine kept busy.
+#[test]
+fn the_search_is_repeatable_on_a_busy_machine() {
+    let solve = || {
+        solved_generated(
+            vec![Term::total_score()],
+            vec![identity(95), floor(Group::Organisation, 80)],
+            (600, 200, 2),
+            std::time::Duration::from_secs(120),
+        )
+    };
+    let alone = solve();
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let busy = std::thread::scope(|scope| {
+        for _ in 0..2 {
+            scope.spawn(|| {
+                let mut x = 0u64;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    x = std::hint::black_box(x.wrapping_mul(31).wrapping_add(7));
+                }
+            });
+        }
+        let busy = solve();
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        busy
+    });
+    assert_eq!(alone.stats.optimality, Optimality::Proven);
+    assert_eq!(busy.matching.pairs, alone.matching.pairs);
+    assert_eq!(busy.stats.rounds, alone.stats.rounds);
+}
+
 #[cfg(feature = "highs")]
 mod highs {
     use super::*;

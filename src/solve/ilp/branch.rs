@@ -57,7 +57,7 @@
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BinaryHeap, HashMap};
 use std::rc::Rc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use super::super::capped::Pricer;
 use super::super::lagrange::{relaxed_model, Multiplier};
@@ -71,25 +71,27 @@ use crate::model::{Constraint, Group, Model, Term};
 use crate::registration::Programme;
 
 /// Networks solved before the search may stop and leave the rest to the
-/// program: it stops once it has solved this many and run for
-/// [`SEARCH_TIME`] (in proportion, for a shorter search).
+/// program: it stops once it has solved this many and done
+/// [`SEARCH_WORK`] (in proportion, for a shorter search).
 pub(super) const MAX_NODES: usize = 400;
 
-/// The least time the search runs before handing over to the program, so
-/// that a small programme, whose networks take microseconds, is searched to
-/// the end (thousands of networks in well under a second) rather than
-/// handed to a program that can take minutes on it.
-const SEARCH_TIME: Duration = Duration::from_secs(2);
+/// The least work (see [`Pricer::work`]; about 2 s) the search does before
+/// handing over to the program, so that a small programme, whose networks
+/// take microseconds, is searched to the end (thousands of networks in well
+/// under a second) rather than handed to a program that can take minutes on
+/// it. Counted in work, not time, so that a run is repeatable.
+const SEARCH_WORK: u64 = 2_000_000;
 
 /// Networks the search solves before it first searches a neighbourhood of
 /// its best matching (then after twice as many, and so on).
 const NEIGHBOURHOOD_FROM: usize = 16;
 
-/// The longest a neighbourhood's search runs; otherwise as long as the
-/// search has run so far (so that neighbourhoods take at most about half of
-/// it), but at least [`NEIGHBOURHOOD_LEAST`].
-const NEIGHBOURHOOD_TIME: Duration = Duration::from_secs(3);
-const NEIGHBOURHOOD_LEAST: Duration = Duration::from_millis(250);
+/// The most work (see [`Pricer::work`]; about 3 s) a neighbourhood's
+/// search does; otherwise as much as the search has done so far (so that
+/// neighbourhoods take at most about half of it), but at least
+/// [`NEIGHBOURHOOD_LEAST`] (about a quarter of a second).
+const NEIGHBOURHOOD_WORK: u64 = 3_000_000;
+const NEIGHBOURHOOD_LEAST: u64 = 250_000;
 
 /// What the search found.
 pub(super) enum Searched {
@@ -477,6 +479,9 @@ struct Task {
     /// Where identity requests enter the networks, where known.
     multiplier: Option<Multiplier>,
     deadline: Option<Instant>,
+    /// The pricer's work (see [`Pricer::work`]) at which the search stops,
+    /// for a neighbourhood's.
+    work_limit: Option<u64>,
     /// Networks solved before the search may hand over (see [`MAX_NODES`]).
     max_nodes: usize,
     /// Stop as soon as the best matching's first level reaches this.
@@ -494,6 +499,7 @@ impl Task {
             most: None,
             multiplier: None,
             deadline,
+            work_limit: None,
             max_nodes: MAX_NODES,
             enough: None,
             root: None,
@@ -508,11 +514,13 @@ fn search(programme: &Programme, model: &Model, pricer: &mut Pricer, task: Task)
         most,
         multiplier,
         deadline,
+        work_limit,
         max_nodes,
         enough,
         root,
     } = task;
     let start = Instant::now();
+    let work_at_start = pricer.work();
     // A search of a neighbourhood (see `Held`) only looks for a better
     // matching there: no dives, and no neighbourhoods of its own.
     let whole = root.is_none();
@@ -887,9 +895,14 @@ fn search(programme: &Programme, model: &Model, pricer: &mut Pricer, task: Task)
         };
         let spent = match weaker {
             true => solves >= max_nodes / 8,
-            false => solves >= max_nodes && start.elapsed() >= SEARCH_TIME * max_nodes as u32 / MAX_NODES as u32,
+            false => {
+                solves >= max_nodes
+                    && pricer.work() - work_at_start >= SEARCH_WORK * max_nodes as u64 / MAX_NODES as u64
+            }
         };
-        if node.solved.is_none() && solves > 0 && (spent || deadline.is_some_and(|d| Instant::now() >= d)) {
+        let out_of_time = deadline.is_some_and(|d| Instant::now() >= d);
+        let out_of_work = work_limit.is_some_and(|w| pricer.work() >= w);
+        if node.solved.is_none() && solves > 0 && (spent || out_of_time || out_of_work) {
             open.push(node);
             break;
         }
@@ -1115,14 +1128,14 @@ fn search(programme: &Programme, model: &Model, pricer: &mut Pricer, task: Task)
             if let Some((_, incumbent)) = &best {
                 let held = agreeing(programme, incumbent, matching, side.identity.is_some(), (turn, parts));
                 turn += 1;
-                let until = Instant::now() + start.elapsed().clamp(NEIGHBOURHOOD_LEAST, NEIGHBOURHOOD_TIME);
-                let until = deadline.map_or(until, |d| d.min(until));
+                let spent = pricer.work() - work_at_start;
                 let task = Task {
                     upper: known.clone(),
                     most: most_covered,
                     multiplier,
+                    work_limit: Some(pricer.work() + spent.clamp(NEIGHBOURHOOD_LEAST, NEIGHBOURHOOD_WORK)),
                     root: Some(held),
-                    ..Task::from(vec![incumbent.clone()], Some(until))
+                    ..Task::from(vec![incumbent.clone()], deadline)
                 };
                 let found = search(programme, model, pricer, task);
                 // A neighbourhood searched to the end can grow; one that was

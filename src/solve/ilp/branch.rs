@@ -168,13 +168,15 @@ impl PartialOrd for Node {
 }
 impl Ord for Node {
     /// Best bound first; among equal bounds, one already solved (free), the
-    /// one covering more (its optimum is a matching more often), then the
-    /// deeper one.
+    /// one that may cover fewest (where the objective does not count
+    /// coverage first, the best matching often covers fewer than the
+    /// network's optimum, and a search down from the most covered dives
+    /// through branches on one mentee at a time there), then the deeper one.
     fn cmp(&self, other: &Self) -> Ordering {
         self.bound
             .cmp(&other.bound)
             .then(self.solved.is_some().cmp(&other.solved.is_some()))
-            .then(self.least.cmp(&other.least))
+            .then(other.least.cmp(&self.least))
             .then(self.held().cmp(&other.held()))
             .then(self.forced.len().cmp(&other.forced.len()))
     }

@@ -384,9 +384,8 @@ impl<'a> FloorRepair<'a> {
         // Covering only ever adds a covered mentee, dropping only takes one
         // away; covering for one floor can break another's, so after a round per
         // mentee only dropping is left, which ends at the pins alone at worst.
-        // (A drop is counted in as it is made; a cover, which moves places
-        // between mentees, is counted afresh. A matching is made, and sorted,
-        // only for the last check.)
+        // (Each move is counted in as it is made. A matching is made, and
+        // sorted, only for the last check.)
         let mut tally = Tally::of(programme, &pairs, floors);
         for round in 0..=3 * programme.mentees.len() {
             // The first floor broken, and its groups.
@@ -423,9 +422,12 @@ impl<'a> FloorRepair<'a> {
                     )
                 })
                 .flatten();
-            if let Some(more) = more {
-                pairs = more;
-                tally = Tally::of(programme, &pairs, floors);
+            if let Some(Cover { add, replaces }) = more {
+                match replaces {
+                    Some(i) => tally.give_up(std::mem::replace(&mut pairs[i], add)),
+                    None => pairs.push(add),
+                }
+                tally.cover(programme, add, floors);
                 continue;
             }
             // Among groups that still meet the floor with one mentee fewer covered,
@@ -492,6 +494,30 @@ impl Tally {
         tally
     }
 
+    /// A match of a mentee who keeps another (and any met identity request)
+    /// given up.
+    fn give_up(&mut self, pair: Pair) {
+        let e = pair.mentee as usize;
+        debug_assert!(self.counts[e] >= 2 && !pair.pinned);
+        self.counts[e] -= 1;
+        self.score[e] -= u64::from(pair.score);
+    }
+
+    /// An uncovered mentee's first match made.
+    fn cover(&mut self, programme: &Programme, pair: Pair, floors: &[(Group, u64)]) {
+        let e = pair.mentee as usize;
+        debug_assert_eq!(self.counts[e], 0);
+        if programme.mentees[e].person.capacity > 0 {
+            for (coverage, &(by, _)) in self.coverage.iter_mut().zip(floors) {
+                coverage[group_of(programme, e, by) as usize].1 += 1;
+            }
+        }
+        self.counts[e] = 1;
+        self.score[e] = u64::from(pair.score);
+        self.met[e] = pair.identity_matched;
+        self.pinned[e] = pair.pinned;
+    }
+
     /// Every match of a covered mentee dropped.
     fn drop(&mut self, programme: &Programme, e: usize, floors: &[(Group, u64)]) {
         // (Only mentees who may be matched are counted; see `coverage_by_group`.)
@@ -515,7 +541,14 @@ fn groups_of(coverage: &[(u64, u64)]) -> BTreeMap<u32, (u64, u64)> {
         .collect()
 }
 
-/// `pairs` with one more mentee covered, from the group (of the broken
+/// A move that covers one more mentee: `add` made, in place of the pair at
+/// `replaces` (of a mentee who keeps another match) or as well.
+struct Cover {
+    add: Pair,
+    replaces: Option<usize>,
+}
+
+/// A move covering one more mentee, from the group (of the broken
 /// floor's `floor_groups`) furthest below its floor: an uncovered mentee's
 /// eligible pair (best score first) whose mentor has a free place, or whose
 /// mentor's place is taken from a mentee with two matches or more who loses
@@ -530,7 +563,7 @@ fn cover_one(
     counts: &[u32],
     groups: &BTreeMap<u32, (u64, u64)>,
     percent: u64,
-) -> Option<Vec<Pair>> {
+) -> Option<Cover> {
     let cap = model
         .constraints
         .iter()
@@ -604,9 +637,10 @@ fn cover_one(
         let mentor = add.mentor;
         let o = organisation(add.mentee);
         if load[mentor as usize] < capacity(mentor as usize) && room(mentor, o, None) {
-            let mut more = pairs.to_vec();
-            more.push(*add);
-            return Some(more);
+            return Some(Cover {
+                add: *add,
+                replaces: None,
+            });
         }
         // A place taken from a mentee who keeps a match (and any met request).
         let taken = of_mentor(mentor as usize).iter().copied().find(|&i| {
@@ -614,9 +648,10 @@ fn cover_one(
             can_give_up(p) && room(mentor, o, Some(organisation(p.mentee)))
         });
         if let Some(i) = taken {
-            let mut more = pairs.to_vec();
-            more[i] = *add;
-            return Some(more);
+            return Some(Cover {
+                add: *add,
+                replaces: Some(i),
+            });
         }
     }
     None

@@ -328,6 +328,9 @@ pub(super) struct FloorRepair<'a> {
 struct FloorGroup {
     mentees: Vec<u32>,
     candidates: Vec<Pair>,
+    /// Each mentor's places in `candidates`, in order: where few mentors
+    /// can take a mentee, only theirs are looked at.
+    by_mentor: Vec<Vec<u32>>,
 }
 
 impl<'a> FloorRepair<'a> {
@@ -364,6 +367,10 @@ impl<'a> FloorRepair<'a> {
                     group
                         .candidates
                         .sort_by_key(|p| (std::cmp::Reverse(p.score), p.mentee, p.mentor));
+                    group.by_mentor = vec![Vec::new(); programme.mentors.len()];
+                    for (i, p) in group.candidates.iter().enumerate() {
+                        group.by_mentor[p.mentor as usize].push(i as u32);
+                    }
                 }
                 groups
             })
@@ -628,12 +635,10 @@ fn cover_one(
     if !open.contains(&true) {
         return None;
     }
-    let uncovered = floor_groups
-        .get(short as usize)
-        .into_iter()
-        .flat_map(|group| &group.candidates)
-        .filter(|p| counts[p.mentee as usize] == 0 && open[p.mentor as usize]);
-    for add in uncovered {
+    let group = floor_groups.get(short as usize)?;
+    // The move for one candidate: a free place, or one taken from a mentee
+    // who keeps a match (and any met request).
+    let cover = |add: &Pair| -> Option<Cover> {
         let mentor = add.mentor;
         let o = organisation(add.mentee);
         if load[mentor as usize] < capacity(mentor as usize) && room(mentor, o, None) {
@@ -642,19 +647,56 @@ fn cover_one(
                 replaces: None,
             });
         }
-        // A place taken from a mentee who keeps a match (and any met request).
         let taken = of_mentor(mentor as usize).iter().copied().find(|&i| {
             let p = &pairs[i];
             can_give_up(p) && room(mentor, o, Some(organisation(p.mentee)))
         });
-        if let Some(i) = taken {
-            return Some(Cover {
-                add: *add,
-                replaces: Some(i),
-            });
+        taken.map(|i| Cover {
+            add: *add,
+            replaces: Some(i),
+        })
+    };
+    let mentors: Vec<usize> = (0..programme.mentors.len()).filter(|&m| open[m]).collect();
+    let scan = mentors.len() * 8 > programme.mentors.len();
+    let covered_by = |i: usize| {
+        let add = &group.candidates[i];
+        (counts[add.mentee as usize] == 0).then(|| cover(add)).flatten()
+    };
+    first_candidate(group, &mentors, scan, covered_by)
+}
+
+/// The first of `group`'s candidates (best score first) whose mentor is one
+/// of the `open` mentors and that `covered_by` finds a move for: by
+/// scanning them all, or (where few mentors are open) by taking each open
+/// mentor's first and the earliest of those. The same either way.
+fn first_candidate<T>(
+    group: &FloorGroup,
+    open: &[usize],
+    scan: bool,
+    covered_by: impl Fn(usize) -> Option<T>,
+) -> Option<T> {
+    if scan {
+        let mut is_open = vec![false; group.by_mentor.len()];
+        for &m in open {
+            is_open[m] = true;
+        }
+        return (0..group.candidates.len())
+            .filter(|&i| is_open[group.candidates[i].mentor as usize])
+            .find_map(&covered_by);
+    }
+    let mut first: Option<(usize, T)> = None;
+    for &m in open {
+        for i in group.by_mentor[m].iter().map(|&i| i as usize) {
+            if first.as_ref().is_some_and(|(j, _)| i >= *j) {
+                break;
+            }
+            if let Some(found) = covered_by(i) {
+                first = Some((i, found));
+                break;
+            }
         }
     }
-    None
+    first.map(|(_, found)| found)
 }
 
 /// What flows could not finish: an error, or a gap for the program to close.
@@ -710,4 +752,42 @@ pub(super) fn flow_with_identity_floor(
     solution.stats.rounds = certified.solves;
     solution.stats.certificate = Some(certificate);
     Some(Ok((solution, certified.multiplier, certified.others)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Looking among the open mentors' own candidates finds the
+        /// candidate a scan of all of them finds.
+        #[test]
+        fn each_open_mentors_first_is_the_scans_first(
+            mentors in prop::collection::vec(0u32..12, 0..60),
+            open in prop::collection::vec(any::<bool>(), 12),
+            covers in prop::collection::vec(any::<bool>(), 60),
+        ) {
+            let mut group = FloorGroup { by_mentor: vec![Vec::new(); 12], ..FloorGroup::default() };
+            for (i, &mentor) in mentors.iter().enumerate() {
+                group.candidates.push(Pair {
+                    mentee: i as u32,
+                    mentor,
+                    score: 0,
+                    grade_gap: 1,
+                    profession_matched: false,
+                    identity_matched: false,
+                    pinned: false,
+                    previous: false,
+                });
+                group.by_mentor[mentor as usize].push(i as u32);
+            }
+            let open: Vec<usize> = (0..12).filter(|&m| open[m]).collect();
+            let covered_by = |i: usize| covers[i].then_some(i);
+            prop_assert_eq!(
+                first_candidate(&group, &open, true, covered_by),
+                first_candidate(&group, &open, false, covered_by)
+            );
+        }
+    }
 }

@@ -656,13 +656,12 @@ fn cover_one(
             replaces: Some(i),
         })
     };
-    let mentors: Vec<usize> = (0..programme.mentors.len()).filter(|&m| open[m]).collect();
-    let scan = mentors.len() * 8 > programme.mentors.len();
+    let scan = open.iter().filter(|&&o| o).count() * 8 > open.len();
     let covered_by = |i: usize| {
         let add = &group.candidates[i];
         (counts[add.mentee as usize] == 0).then(|| cover(add)).flatten()
     };
-    first_candidate(group, &mentors, scan, covered_by)
+    first_candidate(group, &open, scan, covered_by)
 }
 
 /// The first of `group`'s candidates (best score first) whose mentor is one
@@ -671,21 +670,17 @@ fn cover_one(
 /// mentor's first and the earliest of those. The same either way.
 fn first_candidate<T>(
     group: &FloorGroup,
-    open: &[usize],
+    open: &[bool],
     scan: bool,
     covered_by: impl Fn(usize) -> Option<T>,
 ) -> Option<T> {
     if scan {
-        let mut is_open = vec![false; group.by_mentor.len()];
-        for &m in open {
-            is_open[m] = true;
-        }
         return (0..group.candidates.len())
-            .filter(|&i| is_open[group.candidates[i].mentor as usize])
+            .filter(|&i| open[group.candidates[i].mentor as usize])
             .find_map(&covered_by);
     }
     let mut first: Option<(usize, T)> = None;
-    for &m in open {
+    for m in (0..open.len()).filter(|&m| open[m]) {
         for i in group.by_mentor[m].iter().map(|&i| i as usize) {
             if first.as_ref().is_some_and(|(j, _)| i >= *j) {
                 break;
@@ -782,7 +777,6 @@ mod tests {
                 });
                 group.by_mentor[mentor as usize].push(i as u32);
             }
-            let open: Vec<usize> = (0..12).filter(|&m| open[m]).collect();
             let covered_by = |i: usize| covers[i].then_some(i);
             prop_assert_eq!(
                 first_candidate(&group, &open, true, covered_by),

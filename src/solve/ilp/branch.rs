@@ -990,6 +990,9 @@ fn search(programme: &Programme, model: &Model, pricer: &mut Pricer, task: Task)
                     // best) from the best: its groups' shares held, the
                     // rest of its places free.
                     let mut from = evaluated.solution.matching.clone();
+                    // A matching that meets every constraint at the node's
+                    // bound closes it: no need to look further.
+                    let closes = |m: &Matching| meets(m) && values(m) >= evaluated.bound;
                     for _ in 0..=BOTH_IMPROVEMENTS {
                         let before = best.as_ref().map(|(v, _)| v.clone());
                         let (found, networks) = cover_both_floors(
@@ -999,7 +1002,7 @@ fn search(programme: &Programme, model: &Model, pricer: &mut Pricer, task: Task)
                             organisation_cap,
                             &held,
                             (other_group, other_sizes, *other_percent),
-                            &from,
+                            (&from, &closes),
                             &pinned,
                             deadline,
                         );
@@ -1909,7 +1912,8 @@ const BOTH_TRIES: u32 = 3;
 ///   covered.
 ///
 /// Pinned mentees, and those whose request `held` holds met, are covered in
-/// every one. With the networks solved.
+/// every one. It stops at the first matching `closes` accepts (one that
+/// meets every constraint at the node's bound). With the networks solved.
 #[allow(clippy::too_many_arguments)]
 fn cover_both_floors(
     programme: &Programme,
@@ -1918,7 +1922,7 @@ fn cover_both_floors(
     organisation_cap: Option<u32>,
     held: &DiveFloor,
     other: (&[u32], &[u64], u32),
-    start: &Matching,
+    (start, closes): (&Matching, &dyn Fn(&Matching) -> bool),
     pinned: &[u32],
     deadline: Option<Instant>,
 ) -> (Vec<Matching>, usize) {
@@ -1981,7 +1985,11 @@ fn cover_both_floors(
             break;
         };
         if !flows.short {
+            let done = closes(&solution.matching);
             found.push(solution.matching);
+            if done {
+                return (found, networks);
+            }
             break;
         }
         // The chosen the flow could not cover make way for others.
@@ -2043,7 +2051,11 @@ fn cover_both_floors(
                 break;
             };
             if !flows.short {
+                let done = closes(&solution.matching);
                 found.push(solution.matching);
+                if done {
+                    return (found, networks);
+                }
                 break;
             }
         }
@@ -2220,6 +2232,95 @@ mod tests {
                 prop_assert_eq!(free, differing);
             }
         }
+    }
+
+    /// Mentees chosen for both floors (coverage + grade 90% + organisation
+    /// 80% on scarce mentors, `generate` 300 + 60 seed 3): asked to stop at
+    /// the first matching that closes the node, the search for them gives
+    /// that one matching, after no more networks than the whole search.
+    #[test]
+    fn covering_both_floors_stops_at_the_first_matching_that_closes_the_node() {
+        use super::super::super::capped::Pricer;
+        use super::super::constraints::group_of;
+        use super::{cover_both_floors, DiveFloor};
+        use crate::model::Group;
+
+        let model = Model::built_in("coverage").unwrap();
+        let data = generate(&GenerateSpec {
+            mentees: 300,
+            mentors: 60,
+            seed: 3,
+        });
+        let programme = read_programme(
+            Source {
+                name: "mentors.csv",
+                bytes: data.mentors_csv.as_bytes(),
+            },
+            Source {
+                name: "mentees.csv",
+                bytes: data.mentees_csv.as_bytes(),
+            },
+            &model,
+        )
+        .unwrap()
+        .programme;
+        let pairs = eligible_pairs(&programme, &model, &History::default());
+        let mentees = programme.mentees.len();
+        // Each grouping's groups numbered from 0, as the search numbers them.
+        let groups = |by: Group| {
+            let mut ids = std::collections::HashMap::new();
+            let group: Vec<u32> = (0..mentees)
+                .map(|e| {
+                    let next = ids.len() as u32;
+                    *ids.entry(group_of(&programme, e, by)).or_insert(next)
+                })
+                .collect();
+            let mut sizes = vec![0u64; ids.len()];
+            for &g in &group {
+                sizes[g as usize] += 1;
+            }
+            (group, sizes)
+        };
+        let (grades, grade_sizes) = groups(Group::Grade);
+        let (organisations, organisation_sizes) = groups(Group::Organisation);
+        let reachable = vec![true; mentees];
+        let held = DiveFloor {
+            group: &grades,
+            sizes: &grade_sizes,
+            percent: 90,
+            reachable: &reachable,
+            request_forced: vec![false; mentees],
+            overlap: false,
+        };
+        let start = Pricer::new(&programme, &pairs)
+            .solve_capped(&model, None)
+            .unwrap()
+            .matching;
+        // Each from a new pricer, so that both solve the same networks.
+        let search = |closes: &dyn Fn(&Matching) -> bool| {
+            let other = (&organisations[..], &organisation_sizes[..], 80);
+            let mut pricer = Pricer::new(&programme, &pairs);
+            cover_both_floors(
+                &programme,
+                &model,
+                &mut pricer,
+                None,
+                &held,
+                other,
+                (&start, closes),
+                &[],
+                None,
+            )
+        };
+        let (all, all_networks) = search(&|_| false);
+        let (first, first_networks) = search(&|_| true);
+        assert!(all.len() >= 2, "the whole search found {} matchings", all.len());
+        assert_eq!(first.len(), 1);
+        assert!(first[0].pairs == all[0].pairs, "the first matching differs");
+        assert!(
+            first_networks < all_networks,
+            "{first_networks} networks, {all_networks} for all"
+        );
     }
 
     #[test]

@@ -4,16 +4,21 @@
 //! [`network_capped`] over every eligible pair is exact but large: at 1,000 +
 //! 1,000 its simplex pivots over hundreds of thousands of pair arcs, several
 //! times when a coverage floor is searched total by total. Here the network
-//! starts from a few candidate pairs per mentee, but with every node the whole
-//! network has (each mentor-by-organisation node, joined to its mentor by the
-//! cap's arc, whether or not a candidate reaches it yet). The simplex's prices
-//! then price every eligible pair outside the network: a pair's reduced cost is
-//! its cost plus its mentee's (or request layer's) price minus the price of the
-//! node it would enter, its (mentor, organisation) node under a cap. Pairs with
-//! negative reduced cost join, and the network is solved again from its tree,
-//! until none is left: the prices then certify the flow over every eligible
-//! pair, so the answer is the whole network's optimum (column generation, as
-//! [`super::solve_eligible`] does without side constraints).
+//! starts from a few candidate pairs per mentee, with the nodes they need
+//! (under a cap, a mentor-by-organisation node only where a candidate enters
+//! it, joined to its mentor by the cap's arc). The simplex's prices then price
+//! every eligible pair outside the network: a pair's reduced cost is its cost
+//! plus its mentee's (or request layer's) price minus the price of the node it
+//! would enter, its (mentor, organisation) node under a cap, which where it is
+//! not made yet would hang under its mentor at the mentor's price. Pairs with
+//! negative reduced cost join (with any node they need), and the network is
+//! solved again from its tree, until none is left: the prices then certify the
+//! flow over every eligible pair, so the answer is the whole network's optimum
+//! (column generation, as [`super::solve_eligible`] does without side
+//! constraints). Making the mentor-by-organisation nodes only as pairs need
+//! them keeps the tree small, and each pivot cheap: a network with the cap on
+//! 1,000 + 1,000 has about 20,000 nodes, where one for every eligible pair's
+//! made 73,000.
 //!
 //! Cost: each round is one warm simplex solve on the candidate network plus one
 //! O(P) scan of the eligible pairs; rounds are few (typically 2 to 4). A
@@ -162,7 +167,7 @@ impl<'a> Pricer<'a> {
         for e in graph.raw_edges() {
             simplex.add_arc(e.source().index(), e.target().index(), e.weight.capacity, e.weight.cost);
         }
-        let mut tree = network.first_tree();
+        let tree = network.first_tree();
 
         // Where any eligible pair's arc would start and end.
         let mut own = vec![usize::MAX; mentees];
@@ -185,31 +190,14 @@ impl<'a> Pricer<'a> {
             }
         }
         let organisation = |pair: &Pair| programme.mentees[pair.mentee as usize].person.organisation.0;
-        if let Some(cap) = organisation_cap {
-            // Every (mentor, organisation) node the whole network has, so each
-            // eligible pair has a price to be checked against; the cap's arc
-            // is its one way on, at no cost, as in `network_capped`.
-            let mut missing: Vec<(u32, u32)> = self
-                .pairs
-                .iter()
-                .map(|p| (p.mentor, organisation(p)))
-                .filter(|key| !group.contains_key(key))
-                .collect();
-            missing.sort_unstable();
-            missing.dedup();
-            for (mentor, organisation) in missing {
-                let node = simplex.add_node();
-                let arc = simplex.add_arc(node, mentor_node[mentor as usize], cap, 0);
-                group.insert((mentor, organisation), node);
-                // Under its mentor, as `first_tree` hangs the others: its price
-                // is then its mentor's, not an artificial arc's.
-                if cap > 0 {
-                    tree.push((node, arc));
-                }
-            }
-        }
         simplex.start_from(&tree);
-        let ends = |pair: &Pair| {
+        // Where a pair's arc starts, and the node whose price it is checked
+        // against: its (mentor, organisation) node under the cap, or, where
+        // no candidate pair has needed that node yet, its mentor, whose price
+        // the node would have (hung under the mentor by the cap's arc, at no
+        // cost, as `first_tree` hangs the others). Made only when a pair
+        // needs it: most of them never do, and every node costs each pivot.
+        let ends = |pair: &Pair, group: &HashMap<(u32, u32), usize>| {
             let e = pair.mentee as usize;
             let layer = match pair_tail(&programme.mentees[e], &costs, pair) {
                 Tail::Own => None,
@@ -218,9 +206,10 @@ impl<'a> Pricer<'a> {
                 Tail::Both => both[e],
             };
             let tail = layer.unwrap_or(own[e]);
+            let mentor = mentor_node[pair.mentor as usize];
             let head = match organisation_cap {
-                Some(_) => group[&(pair.mentor, organisation(pair))],
-                None => mentor_node[pair.mentor as usize],
+                Some(_) => group.get(&(pair.mentor, organisation(pair))).copied().unwrap_or(mentor),
+                None => mentor,
             };
             (tail, head)
         };
@@ -234,14 +223,26 @@ impl<'a> Pricer<'a> {
         let mut rounds = 1;
         simplex.solve()?;
         loop {
-            let added = self.price(simplex.prices(), &costs, &ends);
+            let added = self.price(simplex.prices(), &costs, &|pair: &Pair| ends(pair, &group));
             if added.is_empty() {
                 break;
             }
             rounds += 1;
             for i in added {
                 let pair = &self.pairs[i];
-                let (tail, head) = ends(pair);
+                if let Some(cap) = organisation_cap {
+                    if let std::collections::hash_map::Entry::Vacant(slot) =
+                        group.entry((pair.mentor, organisation(pair)))
+                    {
+                        let node = simplex.add_node();
+                        let arc = simplex.add_arc(node, mentor_node[pair.mentor as usize], cap, 0);
+                        if cap > 0 {
+                            simplex.start_from(&[(node, arc)]);
+                        }
+                        slot.insert(node);
+                    }
+                }
+                let (tail, head) = ends(pair, &group);
                 arcs.push((i, simplex.add_arc(tail, head, 1, costs.pair_cost(pair))));
                 self.candidates[i] = true;
             }
@@ -253,7 +254,7 @@ impl<'a> Pricer<'a> {
             self.pairs
                 .iter()
                 .map(|pair| {
-                    let (tail, head) = ends(pair);
+                    let (tail, head) = ends(pair, &group);
                     costs.pair_cost(pair) + prices[tail] - prices[head]
                 })
                 .collect()

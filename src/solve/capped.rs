@@ -213,6 +213,12 @@ impl<'a> Pricer<'a> {
             };
             (tail, head)
         };
+        // Under a cap of 0 no pair can carry a match, so one whose node is
+        // not made yet is not priced (it could only join to carry nothing).
+        let priced = |pair: &Pair, group: &HashMap<(u32, u32), usize>| {
+            let unusable = organisation_cap == Some(0) && !group.contains_key(&(pair.mentor, organisation(pair)));
+            (!unusable).then(|| ends(pair, group))
+        };
         // Pair arcs by pair index: the first network's, in edge order.
         let mut arcs: Vec<(usize, usize)> = chosen
             .iter()
@@ -223,7 +229,7 @@ impl<'a> Pricer<'a> {
         let mut rounds = 1;
         simplex.solve()?;
         loop {
-            let added = self.price(simplex.prices(), &costs, &|pair: &Pair| ends(pair, &group));
+            let added = self.price(simplex.prices(), &costs, &|pair: &Pair| priced(pair, &group));
             if added.is_empty() {
                 break;
             }
@@ -254,8 +260,10 @@ impl<'a> Pricer<'a> {
             self.pairs
                 .iter()
                 .map(|pair| {
-                    let (tail, head) = ends(pair, &group);
-                    costs.pair_cost(pair) + prices[tail] - prices[head]
+                    match priced(pair, &group) {
+                        Some((tail, head)) => costs.pair_cost(pair) + prices[tail] - prices[head],
+                        None => i64::MAX, // never in a matching
+                    }
                 })
                 .collect()
         } else {
@@ -298,8 +306,10 @@ impl<'a> Pricer<'a> {
 
     /// Eligible pairs outside the network with negative reduced cost under
     /// `prices`: up to [`PER_MENTEE`] per mentee, most negative first (ties to
-    /// the earlier pair). Empty means the prices certify every pair.
-    fn price(&self, prices: &[i64], costs: &ArcCosts, ends: &dyn Fn(&Pair) -> (usize, usize)) -> Vec<usize> {
+    /// the earlier pair), each checked between the nodes `ends` gives (none:
+    /// a pair that can carry no match, left out). Empty means the prices
+    /// certify every pair.
+    fn price(&self, prices: &[i64], costs: &ArcCosts, ends: &dyn Fn(&Pair) -> Option<(usize, usize)>) -> Vec<usize> {
         let mut added = Vec::new();
         let mut found: Vec<(i64, usize)> = Vec::new();
         let mut i = 0;
@@ -309,10 +319,11 @@ impl<'a> Pricer<'a> {
             while i < self.pairs.len() && self.pairs[i].mentee == mentee {
                 if !self.candidates[i] {
                     let pair = &self.pairs[i];
-                    let (tail, head) = ends(pair);
-                    let reduced = costs.pair_cost(pair) + prices[tail] - prices[head];
-                    if reduced < 0 {
-                        found.push((reduced, i));
+                    if let Some((tail, head)) = ends(pair) {
+                        let reduced = costs.pair_cost(pair) + prices[tail] - prices[head];
+                        if reduced < 0 {
+                            found.push((reduced, i));
+                        }
                     }
                 }
                 i += 1;

@@ -79,7 +79,7 @@ proptest! {
         mentors in people(12),
         mentees in people(30),
         which in 0..6usize,
-        cap in proptest::option::of(1u32..3),
+        cap in proptest::option::of(0u32..3),
         lower in prop::collection::vec(0u32..6, 3),
     ) {
         let models = flow_models();
@@ -219,7 +219,7 @@ proptest! {
         mentees in people(5),
         which in 0..6usize,
         levels in 1..4usize,
-        cap in proptest::option::of(1u32..3),
+        cap in proptest::option::of(0u32..3),
     ) {
         let models = flow_models();
         let mut objective = models[which % models.len()].objective.clone();

@@ -30,7 +30,7 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use mentorflow::eligibility::Eligibility;
 use mentorflow::model::{Constraint, Group, Model, BUILT_IN};
 use mentorflow::registration::generate::{generate, GenerateSpec};
-use mentorflow::registration::{read_programme, History, Programme, Source};
+use mentorflow::registration::{History, Programme};
 use mentorflow::solve::choose::{solve_with, SolverChoice};
 
 const SIZES: [(usize, usize); 3] = [(300, 300), (1_000, 1_000), (1_500, 300)];
@@ -46,22 +46,12 @@ fn seed() -> u64 {
 
 /// Generated registrations (`generate --seed 7`, or the seed [`seed`] gives), read under `model`.
 fn programme(mentees: usize, mentors: usize, model: &Model) -> Programme {
-    let data = generate(&GenerateSpec {
+    generate(&GenerateSpec {
         mentees,
         mentors,
         seed: seed(),
-    });
-    read_programme(
-        Source {
-            name: "mentors.csv",
-            bytes: data.mentors_csv.as_bytes(),
-        },
-        Source {
-            name: "mentees.csv",
-            bytes: data.mentees_csv.as_bytes(),
-        },
-        model,
-    )
+    })
+    .read(model)
     .unwrap()
     .programme
 }

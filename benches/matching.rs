@@ -8,23 +8,11 @@ use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use mentorflow::model::Model;
 use mentorflow::pipeline::{read_inputs, run_match, MatchOptions, Registrations};
 use mentorflow::registration::generate::{generate, GenerateSpec, GeneratedRegistrations};
-use mentorflow::registration::{read_programme, History, Programme, Source};
+use mentorflow::registration::{History, Programme, Source};
 
 /// Generated registrations (`generate --seed 1`), read under `model`.
 fn read(data: &GeneratedRegistrations, model: &Model) -> Programme {
-    read_programme(
-        Source {
-            name: "mentors.csv",
-            bytes: data.mentors_csv.as_bytes(),
-        },
-        Source {
-            name: "mentees.csv",
-            bytes: data.mentees_csv.as_bytes(),
-        },
-        model,
-    )
-    .unwrap()
-    .programme
+    data.read(model).unwrap().programme
 }
 
 fn generated(mentees: usize, mentors: usize) -> GeneratedRegistrations {

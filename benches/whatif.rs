@@ -7,7 +7,7 @@ use std::time::Duration;
 use criterion::{criterion_group, criterion_main, Criterion};
 use mentorflow::model::Model;
 use mentorflow::registration::generate::{generate, GenerateSpec};
-use mentorflow::registration::{read_programme, History, Source};
+use mentorflow::registration::History;
 use mentorflow::whatif::{self, RunOptions, Vary};
 
 fn sweep(c: &mut Criterion) {
@@ -17,19 +17,7 @@ fn sweep(c: &mut Criterion) {
         mentors: 2_000,
         seed: 1,
     });
-    let programme = read_programme(
-        Source {
-            name: "mentors.csv",
-            bytes: data.mentors_csv.as_bytes(),
-        },
-        Source {
-            name: "mentees.csv",
-            bytes: data.mentees_csv.as_bytes(),
-        },
-        &model,
-    )
-    .unwrap()
-    .programme;
+    let programme = data.read(&model).unwrap().programme;
     let vary = [
         Vary::parse("mentor-capacity=1..5", None).unwrap(),
         Vary::parse("extra-mentors=0..200/50", Some("SEO")).unwrap(),

@@ -65,6 +65,24 @@ pub struct GeneratedRegistrations {
     pub mentees_csv: String,
 }
 
+impl GeneratedRegistrations {
+    /// The two files read under `model`, as `match` reads `mentors.csv` and
+    /// `mentees.csv` (for tests and benchmarks).
+    pub fn read(&self, model: &Model) -> Result<crate::registration::Reading, crate::problem::Problems> {
+        crate::registration::read_programme(
+            crate::registration::Source {
+                name: "mentors.csv",
+                bytes: self.mentors_csv.as_bytes(),
+            },
+            crate::registration::Source {
+                name: "mentees.csv",
+                bytes: self.mentees_csv.as_bytes(),
+            },
+            model,
+        )
+    }
+}
+
 /// Generates the mentors and mentees files for `spec`.
 ///
 /// Runs in time linear in the number of people (40,000 people take a few tens of

@@ -1002,7 +1002,8 @@ fn search(programme: &Programme, model: &Model, pricer: &mut Pricer, task: Task)
                             organisation_cap,
                             &held,
                             (other_group, other_sizes, *other_percent),
-                            (&from, &closes),
+                            &from,
+                            &closes,
                             &pinned,
                             deadline,
                         );
@@ -1922,7 +1923,8 @@ fn cover_both_floors(
     organisation_cap: Option<u32>,
     held: &DiveFloor,
     other: (&[u32], &[u64], u32),
-    (start, closes): (&Matching, &dyn Fn(&Matching) -> bool),
+    start: &Matching,
+    closes: &dyn Fn(&Matching) -> bool,
     pinned: &[u32],
     deadline: Option<Instant>,
 ) -> (Vec<Matching>, usize) {
@@ -2163,8 +2165,16 @@ mod tests {
     use crate::matching::Matching;
     use crate::model::Model;
     use crate::registration::generate::{generate, GenerateSpec};
-    use crate::registration::{read_programme, History, Source};
+    use crate::registration::History;
     use proptest::prelude::*;
+
+    /// A `generate` programme read under `model`.
+    fn generated(mentees: usize, mentors: usize, seed: u64, model: &Model) -> crate::registration::Programme {
+        generate(&GenerateSpec { mentees, mentors, seed })
+            .read(model)
+            .unwrap()
+            .programme
+    }
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(48))]
@@ -2182,14 +2192,7 @@ mod tests {
             identity in any::<bool>(),
         ) {
             let model = Model::built_in("quality").unwrap();
-            let data = generate(&GenerateSpec { mentees: 30, mentors: 12, seed });
-            let programme = read_programme(
-                Source { name: "mentors.csv", bytes: data.mentors_csv.as_bytes() },
-                Source { name: "mentees.csv", bytes: data.mentees_csv.as_bytes() },
-                &model,
-            )
-            .unwrap()
-            .programme;
+            let programme = generated(30, 12, seed, &model);
             let pairs = eligible_pairs(&programme, &model, &History::default());
             let pick = |picks: &[bool]| {
                 Matching::new(pairs.iter().zip(picks.iter().cycle()).filter(|(_, &p)| p).map(|(p, _)| *p).collect())
@@ -2246,24 +2249,7 @@ mod tests {
         use crate::model::Group;
 
         let model = Model::built_in("coverage").unwrap();
-        let data = generate(&GenerateSpec {
-            mentees: 300,
-            mentors: 60,
-            seed: 3,
-        });
-        let programme = read_programme(
-            Source {
-                name: "mentors.csv",
-                bytes: data.mentors_csv.as_bytes(),
-            },
-            Source {
-                name: "mentees.csv",
-                bytes: data.mentees_csv.as_bytes(),
-            },
-            &model,
-        )
-        .unwrap()
-        .programme;
+        let programme = generated(300, 60, 3, &model);
         let pairs = eligible_pairs(&programme, &model, &History::default());
         let mentees = programme.mentees.len();
         // Each grouping's groups numbered from 0, as the search numbers them.
@@ -2307,7 +2293,8 @@ mod tests {
                 None,
                 &held,
                 other,
-                (&start, closes),
+                &start,
+                closes,
                 &[],
                 None,
             )

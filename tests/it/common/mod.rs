@@ -109,8 +109,10 @@ pub fn read(mentors: &[u8], mentees: &[u8], model: &Model) -> Programme {
 
 /// Generated registrations (`mentorflow generate`), read.
 pub fn generated(mentees: usize, mentors: usize, seed: u64, model: &Model) -> Programme {
-    let data = generate(&GenerateSpec { mentees, mentors, seed });
-    read(data.mentors_csv.as_bytes(), data.mentees_csv.as_bytes(), model)
+    generate(&GenerateSpec { mentees, mentors, seed })
+        .read(model)
+        .unwrap_or_else(|p| panic!("{p}"))
+        .programme
 }
 
 /// Assert every hard rule and capacity holds, with the independent checker.

@@ -197,6 +197,9 @@ impl<'a> Pricer<'a> {
         // the node would have (hung under the mentor by the cap's arc, at no
         // cost, as `first_tree` hangs the others). Made only when a pair
         // needs it: most of them never do, and every node costs each pivot.
+        // None under a cap of 0 for a pair whose node is not made: it can
+        // carry no match, so it is not priced (it could only join to carry
+        // nothing).
         let ends = |pair: &Pair, group: &HashMap<(u32, u32), usize>| {
             let e = pair.mentee as usize;
             let layer = match pair_tail(&programme.mentees[e], &costs, pair) {
@@ -207,17 +210,13 @@ impl<'a> Pricer<'a> {
             };
             let tail = layer.unwrap_or(own[e]);
             let mentor = mentor_node[pair.mentor as usize];
-            let head = match organisation_cap {
-                Some(_) => group.get(&(pair.mentor, organisation(pair))).copied().unwrap_or(mentor),
-                None => mentor,
+            let head = match (organisation_cap, group.get(&(pair.mentor, organisation(pair)))) {
+                (None, _) => mentor,
+                (Some(_), Some(&node)) => node,
+                (Some(0), None) => return None,
+                (Some(_), None) => mentor,
             };
-            (tail, head)
-        };
-        // Under a cap of 0 no pair can carry a match, so one whose node is
-        // not made yet is not priced (it could only join to carry nothing).
-        let priced = |pair: &Pair, group: &HashMap<(u32, u32), usize>| {
-            let unusable = organisation_cap == Some(0) && !group.contains_key(&(pair.mentor, organisation(pair)));
-            (!unusable).then(|| ends(pair, group))
+            Some((tail, head))
         };
         // Pair arcs by pair index: the first network's, in edge order.
         let mut arcs: Vec<(usize, usize)> = chosen
@@ -229,7 +228,7 @@ impl<'a> Pricer<'a> {
         let mut rounds = 1;
         simplex.solve()?;
         loop {
-            let added = self.price(simplex.prices(), &costs, &|pair: &Pair| priced(pair, &group));
+            let added = self.price(simplex.prices(), &costs, &|pair: &Pair| ends(pair, &group));
             if added.is_empty() {
                 break;
             }
@@ -248,7 +247,10 @@ impl<'a> Pricer<'a> {
                         slot.insert(node);
                     }
                 }
-                let (tail, head) = ends(pair, &group);
+                // (Every priced pair has both ends; its node is made above.)
+                let Some((tail, head)) = ends(pair, &group) else {
+                    continue;
+                };
                 arcs.push((i, simplex.add_arc(tail, head, 1, costs.pair_cost(pair))));
                 self.candidates[i] = true;
             }
@@ -260,7 +262,7 @@ impl<'a> Pricer<'a> {
             self.pairs
                 .iter()
                 .map(|pair| {
-                    match priced(pair, &group) {
+                    match ends(pair, &group) {
                         Some((tail, head)) => costs.pair_cost(pair) + prices[tail] - prices[head],
                         None => i64::MAX, // never in a matching
                     }
